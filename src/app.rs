@@ -1,0 +1,129 @@
+//! Building and running the server: services, router, listener (port 0 in tests), the control
+//! socket, and graceful shutdown (in-flight requests finish on SIGTERM or Ctrl-C).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::control;
+use crate::services::{Services, StartError, Startup};
+use crate::telemetry::Metrics;
+use crate::types::Msisdn;
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Arc<Services>,
+    pub metrics: Arc<Metrics>,
+}
+
+pub struct AppOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Load the demo data set when this start creates the database.
+    pub load_demo: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            load_demo: true,
+        }
+    }
+}
+
+pub struct App {
+    state: AppState,
+    listener: TcpListener,
+    control: tokio::net::UnixListener,
+    pub startup: Startup,
+    /// The admin created on this start, with its one-time password.
+    pub bootstrap_admin: Option<(Msisdn, String)>,
+}
+
+impl App {
+    pub async fn build(config: Config, opts: AppOptions) -> Result<App, StartError> {
+        let addr = config.listen_addr()?;
+        let (svc, startup) = Services::open(config, opts.clock, opts.load_demo).await?;
+        let bootstrap_admin = svc.ensure_admin().await?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError::Io(format!("cannot listen on {addr}: {e}")))?;
+        let control = control::bind(&svc.config.data_dir)
+            .map_err(|e| StartError::Io(format!("cannot open the control socket: {e}")))?;
+        let state = AppState {
+            svc,
+            metrics: Arc::new(Metrics::new()),
+        };
+        Ok(App {
+            state,
+            listener,
+            control,
+            startup,
+            bootstrap_admin,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let App {
+            state,
+            listener,
+            control,
+            ..
+        } = self;
+        let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
+        let data_dir = state.svc.config.data_dir.clone();
+        let router = crate::web::router(state);
+        tracing::info!(addr = %listener.local_addr()?, "serving");
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        control_task.abort();
+        // Wait until the task is gone, so its handle on the services (and the file) is released.
+        let _ = control_task.await;
+        let _ = std::fs::remove_file(control::socket_path(&data_dir));
+        tracing::info!("stopped");
+        served.map_err(StartError::from)
+    }
+}
+
+/// Resolves on SIGTERM (systemd's stop) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

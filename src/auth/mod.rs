@@ -1,0 +1,157 @@
+//! Accounts, passwords, tokens and who may do what.
+//!
+//! Owns users, login sessions and refresh tokens. Passwords are argon2id hashes computed off
+//! the async threads; refresh tokens are stored only as SHA-256 digests; access tokens are
+//! short-lived JWTs whose session is checked on every request, so logout and deactivation
+//! take effect at once. Never logs a password, a token or a full phone number.
+
+mod password;
+mod service;
+pub mod store;
+mod tokens;
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Actor;
+use crate::storage::StoreError;
+use crate::types::{Msisdn, Role};
+
+pub use service::{AuthService, LoginTokens, NewUser, UserPatch};
+pub use tokens::TokenKeys;
+
+/// The vendor or retailer record a user logs in for (same phone number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Party {
+    Vendor(u64),
+    Retailer(u64),
+}
+
+/// An argon2id PHC string; shown nowhere.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub phone: Msisdn,
+    pub email: Option<String>,
+    pub name: String,
+    pub role: Role,
+    pub party: Option<Party>,
+    pub active: bool,
+    pub password_hash: PasswordHash,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One login: a family of refresh tokens, rotated on use, revoked together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub id: u64,
+    pub user_id: u64,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_because: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshToken {
+    pub session_id: u64,
+    pub user_id: u64,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Set when the token was exchanged; presenting it again ends the session (theft).
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: u64,
+    pub role: Role,
+    pub party: Option<Party>,
+    pub session_id: u64,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            id: self.user_id,
+            role: self.role,
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role.is_staff()
+    }
+
+    /// The vendor this user acts for, when it is a linked vendor login.
+    pub fn vendor_id(&self) -> Option<u64> {
+        match (self.role, self.party) {
+            (Role::Vendor, Some(Party::Vendor(id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The retailer this user acts for, when it is a linked retailer login.
+    pub fn retailer_id(&self) -> Option<u64> {
+        match (self.role, self.party) {
+            (Role::Retailer, Some(Party::Retailer(id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Staff may act on any vendor; a vendor only on itself.
+    pub fn may_act_for_vendor(&self, vendor_id: u64) -> bool {
+        self.is_staff() || self.vendor_id() == Some(vendor_id)
+    }
+
+    /// Staff may act on any retailer; a retailer only on itself.
+    pub fn may_act_for_retailer(&self, retailer_id: u64) -> bool {
+        self.is_staff() || self.retailer_id() == Some(retailer_id)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("phone number or password is wrong")]
+    InvalidCredentials,
+    #[error("this request needs a bearer token (Authorization: Bearer <access_token>)")]
+    MissingToken,
+    #[error("the token is not valid: {0}")]
+    InvalidToken(String),
+    #[error("the access token has expired; use the refresh token at /api/v1/auth/refresh")]
+    TokenExpired,
+    #[error("this session has ended; log in again")]
+    SessionEnded,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("a user with phone {0} already exists")]
+    PhoneTaken(String),
+    #[error("no user with id {0}")]
+    UserNotFound(u64),
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AuthError {
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        AuthError::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! The auth service: login, refresh, logout, per-request authentication, user management.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{AuthError, PasswordHash, Principal, RefreshToken, User, password, store, tokens};
+use crate::audit::{self, Actor};
+use crate::clock::Clock;
+use crate::config::AuthConfig;
+use crate::ratelimit::SlidingWindow;
+use crate::storage::{Store, StoreError};
+use crate::types::{Msisdn, Role};
+
+/// What a login or a refresh hands back.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub user_id: u64,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub phone: Msisdn,
+    pub name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password: Option<String>,
+}
+
+pub struct AuthService {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    keys: tokens::TokenKeys,
+    cfg: AuthConfig,
+    failures_by_phone: SlidingWindow,
+    attempts_by_ip: SlidingWindow,
+    /// Verified against when the phone is unknown, so timing does not reveal which exist.
+    dummy_hash: PasswordHash,
+}
+
+impl AuthService {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        keys: tokens::TokenKeys,
+        cfg: AuthConfig,
+    ) -> Result<Self, AuthError> {
+        let failures_by_phone = SlidingWindow::new(
+            cfg.login_failures_per_phone,
+            Duration::seconds(cfg.login_failure_window_secs as i64),
+        );
+        let attempts_by_ip = SlidingWindow::new(
+            cfg.login_attempts_per_ip,
+            Duration::seconds(cfg.login_ip_window_secs as i64),
+        );
+        let dummy_hash = password::hash("not a real password, only for timing")?;
+        Ok(Self {
+            store,
+            clock,
+            keys,
+            cfg,
+            failures_by_phone,
+            attempts_by_ip,
+            dummy_hash,
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub async fn login(
+        &self,
+        phone: &str,
+        password: String,
+        ip: Option<IpAddr>,
+    ) -> Result<LoginTokens, AuthError> {
+        let now = self.now();
+        let ip_key = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        self.attempts_by_ip
+            .check_and_hit(&ip_key, now)
+            .map_err(|r| AuthError::TooManyAttempts {
+                retry_after_secs: r.0,
+            })?;
+        let phone = Msisdn::parse(phone).map_err(|e| AuthError::invalid("phone", e))?;
+        self.failures_by_phone
+            .check(phone.as_str(), now)
+            .map_err(|r| AuthError::TooManyAttempts {
+                retry_after_secs: r.0,
+            })?;
+        let lookup = phone.clone();
+        let found = self
+            .store
+            .read(move |tx| store::user_by_phone(tx, &lookup))
+            .await?;
+        let hash = found
+            .as_ref()
+            .map_or_else(|| self.dummy_hash.clone(), |u| u.password_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+            .await
+            .map_err(StoreError::from)?;
+        let user = match found {
+            Some(u) if matches && u.active => u,
+            _ => {
+                self.failures_by_phone.hit(phone.as_str(), now);
+                tracing::info!(phone = %phone.masked(), "login refused");
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+        self.failures_by_phone.clear(phone.as_str());
+        self.open_session(&user, now).await
+    }
+
+    async fn open_session(
+        &self,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<LoginTokens, AuthError> {
+        let (refresh, digest) = tokens::new_refresh_token();
+        let expires_at = now + Duration::days(self.cfg.refresh_token_ttl_days as i64);
+        let user_id = user.id;
+        let session_id = self
+            .store
+            .write(move |tx| {
+                let s = store::start_session(tx, user_id, now)?;
+                let t = RefreshToken {
+                    session_id: s.id,
+                    user_id,
+                    issued_at: now,
+                    expires_at,
+                    used_at: None,
+                };
+                store::put_refresh_token(tx, &digest, &t)?;
+                Ok::<_, AuthError>(s.id)
+            })
+            .await?;
+        self.tokens(user, session_id, refresh, now)
+    }
+
+    fn tokens(
+        &self,
+        user: &User,
+        session_id: u64,
+        refresh_token: String,
+        now: DateTime<Utc>,
+    ) -> Result<LoginTokens, AuthError> {
+        let ttl = self.cfg.access_token_ttl_secs as i64;
+        Ok(LoginTokens {
+            access_token: tokens::issue_access(
+                &self.keys, user.id, user.role, session_id, now, ttl,
+            )?,
+            refresh_token,
+            token_type: "Bearer",
+            expires_in: ttl,
+            user_id: user.id,
+            role: user.role,
+        })
+    }
+
+    /// Exchanges a refresh token for a new pair; the old one stops working. Presenting a
+    /// token that was already exchanged ends the whole session (it was copied).
+    pub async fn refresh(&self, token: &str) -> Result<LoginTokens, AuthError> {
+        let now = self.now();
+        let old = tokens::digest_refresh(token.trim());
+        let (refresh, new_digest) = tokens::new_refresh_token();
+        let ttl = Duration::days(self.cfg.refresh_token_ttl_days as i64);
+        let outcome = self
+            .store
+            .write(move |tx| rotate_refresh(tx, &old, &new_digest, now, ttl))
+            .await?;
+        match outcome {
+            Rotation::Rotated { user, session_id } => self.tokens(&user, session_id, refresh, now),
+            Rotation::Refused(e) => Err(e),
+        }
+    }
+
+    /// Ends the caller's session: its access and refresh tokens stop working at once.
+    pub async fn logout(&self, who: &Principal) -> Result<(), AuthError> {
+        let now = self.now();
+        let sid = who.session_id;
+        self.store
+            .write(move |tx| store::revoke_session(tx, sid, now, "logout"))
+            .await?;
+        Ok(())
+    }
+
+    /// Checks a bearer token and that its user and session are still live.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, AuthError> {
+        let claims = tokens::verify_access(&self.keys, bearer, self.now())?;
+        let user_id: u64 = claims
+            .sub
+            .parse()
+            .map_err(|_| AuthError::InvalidToken("malformed subject".into()))?;
+        let sid = claims.sid;
+        self.store
+            .read(move |tx| {
+                let user = store::user(tx, user_id)?.ok_or(AuthError::SessionEnded)?;
+                let session = store::session(tx, sid)?.ok_or(AuthError::SessionEnded)?;
+                if !user.active || session.revoked_at.is_some() || session.user_id != user_id {
+                    return Err(AuthError::SessionEnded);
+                }
+                Ok(Principal {
+                    user_id,
+                    role: user.role,
+                    party: user.party,
+                    session_id: sid,
+                })
+            })
+            .await
+    }
+
+    pub async fn change_password(
+        &self,
+        who: &Principal,
+        current: String,
+        new: String,
+    ) -> Result<(), AuthError> {
+        password::check_policy(&new)?;
+        let uid = who.user_id;
+        let user = self
+            .store
+            .read(move |tx| store::user(tx, uid))
+            .await?
+            .ok_or(AuthError::UserNotFound(uid))?;
+        let old_hash = user.password_hash.clone();
+        let (ok, hash) = tokio::task::spawn_blocking(move || {
+            (password::verify(&current, &old_hash), password::hash(&new))
+        })
+        .await
+        .map_err(StoreError::from)?;
+        if !ok {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let hash = hash?;
+        let (now, keep, actor) = (self.now(), who.session_id, who.actor());
+        self.store
+            .write(move |tx| {
+                let mut u = store::user(tx, uid)?.ok_or(AuthError::UserNotFound(uid))?;
+                u.password_hash = hash.clone();
+                u.updated_at = now;
+                store::save_user(tx, &u)?;
+                store::revoke_user_sessions(tx, uid, Some(keep), now, "password changed")?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "user.password",
+                    format!("user:{uid}"),
+                    String::new(),
+                )?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Creates a user (admin API, `create-user`, first start).
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User, AuthError> {
+        let new = validate_new(new)?;
+        let pw = new.password.clone();
+        let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+            .await
+            .map_err(StoreError::from)??;
+        let (now, actor) = (self.now(), actor.clone());
+        self.store
+            .write(move |tx| {
+                let user = store::insert_user(tx, user_record(&new, hash.clone(), now))?;
+                let details = format!("role {}", user.role);
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "user.create",
+                    format!("user:{}", user.id),
+                    details,
+                )?;
+                Ok(user)
+            })
+            .await
+    }
+
+    pub async fn update_user(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: UserPatch,
+    ) -> Result<User, AuthError> {
+        check_self_edit(who, id, &patch)?;
+        let hash = match patch.password.clone() {
+            Some(pw) => {
+                password::check_policy(&pw)?;
+                Some(
+                    tokio::task::spawn_blocking(move || password::hash(&pw))
+                        .await
+                        .map_err(StoreError::from)??,
+                )
+            }
+            None => None,
+        };
+        let (now, actor) = (self.now(), who.actor());
+        self.store
+            .write(move |tx| apply_patch(tx, id, &patch, hash.clone(), now, &actor))
+            .await
+    }
+
+    pub async fn get_user(&self, id: u64) -> Result<User, AuthError> {
+        self.store
+            .read(move |tx| store::user(tx, id))
+            .await?
+            .ok_or(AuthError::UserNotFound(id))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+enum Rotation {
+    Rotated { user: User, session_id: u64 },
+    Refused(AuthError),
+}
+
+fn rotate_refresh(
+    tx: &crate::storage::WriteTx,
+    old: &str,
+    new_digest: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<Rotation, AuthError> {
+    let refused = |reason: &str| Ok(Rotation::Refused(AuthError::InvalidToken(reason.into())));
+    let Some(mut t) = store::refresh_token(tx, old)? else {
+        return refused("unknown refresh token");
+    };
+    let session = store::session(tx, t.session_id)?;
+    let user = store::user(tx, t.user_id)?;
+    let (Some(session), Some(user)) = (session, user) else {
+        return refused("unknown refresh token");
+    };
+    if t.used_at.is_some() {
+        // A second use means someone else holds a copy: end the session for both.
+        store::revoke_session(tx, session.id, now, "refresh token reused")?;
+        tracing::warn!(user_id = user.id, "refresh token reused; session ended");
+        return Ok(Rotation::Refused(AuthError::SessionEnded));
+    }
+    if session.revoked_at.is_some() || !user.active {
+        return Ok(Rotation::Refused(AuthError::SessionEnded));
+    }
+    if t.expires_at <= now {
+        return refused("refresh token expired; log in again");
+    }
+    t.used_at = Some(now);
+    store::put_refresh_token(tx, old, &t)?;
+    let next = RefreshToken {
+        session_id: session.id,
+        user_id: user.id,
+        issued_at: now,
+        expires_at: now + ttl,
+        used_at: None,
+    };
+    store::put_refresh_token(tx, new_digest, &next)?;
+    Ok(Rotation::Rotated {
+        user,
+        session_id: session.id,
+    })
+}
+
+fn validate_new(mut new: NewUser) -> Result<NewUser, AuthError> {
+    new.name = checked_name(&new.name)?;
+    new.email = match new.email.take() {
+        Some(e) => Some(checked_email(&e)?),
+        None => None,
+    };
+    password::check_policy(&new.password)?;
+    Ok(new)
+}
+
+fn checked_name(name: &str) -> Result<String, AuthError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AuthError::invalid("name", "must be 1 to 100 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AuthError::invalid(
+            "name",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn checked_email(email: &str) -> Result<String, AuthError> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !valid {
+        return Err(AuthError::invalid(
+            "email",
+            "is not an email address (e.g. ram@example.com)",
+        ));
+    }
+    Ok(email.to_string())
+}
+
+fn user_record(new: &NewUser, hash: PasswordHash, now: DateTime<Utc>) -> User {
+    User {
+        id: 0,
+        phone: new.phone.clone(),
+        email: new.email.clone(),
+        name: new.name.clone(),
+        role: new.role,
+        party: None,
+        active: true,
+        password_hash: hash,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Nobody changes their own role or deactivates themselves (no self-made admins, no lockouts).
+fn check_self_edit(who: &Principal, id: u64, patch: &UserPatch) -> Result<(), AuthError> {
+    if who.user_id != id {
+        return Ok(());
+    }
+    if patch.role.is_some_and(|r| r != who.role) {
+        return Err(AuthError::Forbidden(
+            "you cannot change your own role".into(),
+        ));
+    }
+    if patch.active == Some(false) {
+        return Err(AuthError::Forbidden(
+            "you cannot deactivate yourself".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn apply_patch(
+    tx: &crate::storage::WriteTx,
+    id: u64,
+    patch: &UserPatch,
+    hash: Option<PasswordHash>,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<User, AuthError> {
+    let mut u = store::user(tx, id)?.ok_or(AuthError::UserNotFound(id))?;
+    let mut changed = Vec::new();
+    if let Some(name) = &patch.name {
+        u.name = checked_name(name)?;
+        changed.push("name");
+    }
+    if let Some(email) = &patch.email {
+        u.email = email.as_deref().map(checked_email).transpose()?;
+        changed.push("email");
+    }
+    if let Some(role) = patch.role.filter(|r| *r != u.role) {
+        u.role = role;
+        u.party = store::party_for(tx, role, &u.phone)?;
+        changed.push("role");
+    }
+    if let Some(active) = patch.active {
+        u.active = active;
+        changed.push(if active { "activated" } else { "deactivated" });
+    }
+    if let Some(h) = hash {
+        u.password_hash = h;
+        changed.push("password");
+    }
+    u.updated_at = now;
+    store::save_user(tx, &u)?;
+    if patch.role.is_some() || patch.active == Some(false) || patch.password.is_some() {
+        store::revoke_user_sessions(tx, id, None, now, "account changed by an admin")?;
+    }
+    audit::record(
+        tx,
+        now,
+        actor,
+        "user.update",
+        format!("user:{id}"),
+        changed.join(", "),
+    )?;
+    Ok(u)
+}

@@ -1,0 +1,124 @@
+//! The catalog: products, vendors (wholesalers) and their listings (price, stock, limits).
+//!
+//! Prices are integer paisa. Skus are stored upper-case and unique. Stock is never negative;
+//! listings only change stock through the functions in `store`, which keep the movement log
+//! that `khaacho check` reconciles.
+
+pub mod import;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::storage::StoreError;
+use crate::types::Msisdn;
+
+/// The unit a pack size is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PackUnit {
+    G,
+    Kg,
+    Ml,
+    L,
+    Pcs,
+}
+
+impl PackUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackUnit::G => "g",
+            PackUnit::Kg => "kg",
+            PackUnit::Ml => "ml",
+            PackUnit::L => "l",
+            PackUnit::Pcs => "pcs",
+        }
+    }
+}
+
+impl std::str::FromStr for PackUnit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "g" | "gm" | "gram" | "grams" => Ok(PackUnit::G),
+            "kg" | "kgs" | "kilo" => Ok(PackUnit::Kg),
+            "ml" => Ok(PackUnit::Ml),
+            "l" | "ltr" | "litre" | "liter" => Ok(PackUnit::L),
+            "pcs" | "pc" | "piece" | "pieces" => Ok(PackUnit::Pcs),
+            other => Err(format!(
+                "unknown unit '{other}' (expected g, kg, ml, l or pcs)"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: u64,
+    pub sku: String,
+    pub name: String,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub pack_size: Option<Decimal>,
+    pub unit: Option<PackUnit>,
+    pub aliases: Vec<String>,
+    pub barcode: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vendor {
+    pub id: u64,
+    pub name: String,
+    pub phone: Msisdn,
+    pub district: String,
+    pub province: String,
+    pub active: bool,
+    /// Platform commission in basis points (250 = 2.5 %); None = the configured default.
+    pub commission_bps: Option<u32>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    pub id: u64,
+    pub vendor_id: u64,
+    pub product_id: u64,
+    pub price_paisa: i64,
+    pub mrp_paisa: i64,
+    /// Packs on hand and not reserved by an order.
+    pub stock: i64,
+    pub min_qty: u32,
+    pub max_qty: Option<u32>,
+    pub pack_multiple: u32,
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: &'static str, id: u64 },
+    #[error("no product with sku {0}")]
+    UnknownSku(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CatalogError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        CatalogError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Reads and writes of the catalog tables inside the caller's transaction.
+//!
+//! Every product change bumps the `catalog_version` meta value, which the search index
+//! records so a stale index is rebuilt at start.
+
+use chrono::{DateTime, Utc};
+
+use super::import::ProductInput;
+use super::{CatalogError, Listing, Product, Vendor};
+use crate::auth::{Party, store::link_party};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, meta_get, meta_put, next_id, tables};
+use crate::types::Msisdn;
+
+pub const CATALOG_VERSION: &str = "catalog_version";
+
+pub fn catalog_version(tx: &impl Tx) -> Result<u64, StoreError> {
+    Ok(meta_get(tx, CATALOG_VERSION)?.unwrap_or(0))
+}
+
+fn bump_version(tx: &WriteTx) -> Result<u64, StoreError> {
+    let v = catalog_version(tx)? + 1;
+    meta_put(tx, CATALOG_VERSION, v)?;
+    Ok(v)
+}
+
+pub fn product(tx: &impl Tx, id: u64) -> Result<Option<Product>, StoreError> {
+    tx.open(tables::PRODUCTS)?.get(id)
+}
+
+pub fn product_by_sku(tx: &impl Tx, sku: &str) -> Result<Option<Product>, StoreError> {
+    match tx
+        .open(tables::PRODUCTS_BY_SKU)?
+        .get(sku.to_uppercase().as_str())?
+    {
+        Some(id) => product(tx, id),
+        None => Ok(None),
+    }
+}
+
+pub fn all_products(tx: &impl Tx) -> Result<Vec<Product>, StoreError> {
+    tx.open(tables::PRODUCTS)?
+        .iter()?
+        .map(|e| e.map(|(_, p)| p))
+        .collect()
+}
+
+/// Creates the product, or updates the one with the same sku. Returns it and whether it is new.
+pub fn upsert_product(
+    tx: &WriteTx,
+    input: &ProductInput,
+    now: DateTime<Utc>,
+) -> Result<(Product, bool), StoreError> {
+    let existing = product_by_sku(tx, &input.sku)?;
+    let created = existing.is_none();
+    let p = match existing {
+        Some(mut p) => {
+            p.name = input.name.clone();
+            p.brand = input.brand.clone();
+            p.category = input.category.clone();
+            p.pack_size = input.pack_size;
+            p.unit = input.unit;
+            p.aliases = input.aliases.clone();
+            p.updated_at = now;
+            p
+        }
+        None => Product {
+            id: next_id(tx, "product")?,
+            sku: input.sku.clone(),
+            name: input.name.clone(),
+            brand: input.brand.clone(),
+            category: input.category.clone(),
+            pack_size: input.pack_size,
+            unit: input.unit,
+            aliases: input.aliases.clone(),
+            barcode: None,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        },
+    };
+    save_product(tx, &p)?;
+    Ok((p, created))
+}
+
+/// Writes a product and its sku index, and bumps the catalog version.
+pub fn save_product(tx: &WriteTx, p: &Product) -> Result<(), StoreError> {
+    tx.open(tables::PRODUCTS_BY_SKU)?
+        .put(p.sku.as_str(), &p.id)?;
+    tx.open(tables::PRODUCTS)?.put(p.id, p)?;
+    bump_version(tx)?;
+    Ok(())
+}
+
+pub fn vendor(tx: &impl Tx, id: u64) -> Result<Option<Vendor>, StoreError> {
+    tx.open(tables::VENDORS)?.get(id)
+}
+
+pub fn vendor_by_phone(tx: &impl Tx, phone: &Msisdn) -> Result<Option<Vendor>, StoreError> {
+    match tx.open(tables::VENDORS_BY_PHONE)?.get(phone.as_str())? {
+        Some(id) => vendor(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// Inserts a vendor (its phone must be free) and links a vendor login with that phone.
+pub fn insert_vendor(tx: &WriteTx, mut v: Vendor) -> Result<Vendor, CatalogError> {
+    if tx
+        .open(tables::VENDORS_BY_PHONE)?
+        .get(v.phone.as_str())?
+        .is_some()
+    {
+        return Err(CatalogError::Conflict(format!(
+            "a vendor with phone {} already exists",
+            v.phone
+        )));
+    }
+    v.id = next_id(tx, "vendor")?;
+    tx.open(tables::VENDORS_BY_PHONE)?
+        .put(v.phone.as_str(), &v.id)?;
+    tx.open(tables::VENDORS)?.put(v.id, &v)?;
+    link_party(tx, &v.phone, Party::Vendor(v.id))?;
+    Ok(v)
+}
+
+pub fn save_vendor(tx: &WriteTx, v: &Vendor) -> Result<(), StoreError> {
+    tx.open(tables::VENDORS)?.put(v.id, v)
+}
+
+pub fn listing(tx: &impl Tx, id: u64) -> Result<Option<Listing>, StoreError> {
+    tx.open(tables::LISTINGS)?.get(id)
+}
+
+pub fn listing_for(
+    tx: &impl Tx,
+    vendor_id: u64,
+    product_id: u64,
+) -> Result<Option<Listing>, StoreError> {
+    match tx
+        .open(tables::LISTINGS_BY_VENDOR)?
+        .get((vendor_id, product_id))?
+    {
+        Some(id) => listing(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// Every listing of a product, one per vendor.
+pub fn listings_of_product(tx: &impl Tx, product_id: u64) -> Result<Vec<Listing>, StoreError> {
+    let ids: Vec<u64> = tx
+        .open(tables::LISTINGS_BY_PRODUCT)?
+        .range((product_id, 0)..=(product_id, u64::MAX))?
+        .map(|e| e.map(|(_, id)| id))
+        .collect::<Result<_, _>>()?;
+    let listings = tx.open(tables::LISTINGS)?;
+    ids.into_iter()
+        .map(|id| listings.need(id, &format!("listing {id}")))
+        .collect()
+}
+
+/// Inserts a listing; the vendor and product must exist and not be listed together yet.
+pub fn insert_listing(tx: &WriteTx, mut l: Listing) -> Result<Listing, CatalogError> {
+    if vendor(tx, l.vendor_id)?.is_none() {
+        return Err(CatalogError::NotFound {
+            kind: "vendor",
+            id: l.vendor_id,
+        });
+    }
+    if product(tx, l.product_id)?.is_none() {
+        return Err(CatalogError::NotFound {
+            kind: "product",
+            id: l.product_id,
+        });
+    }
+    if listing_for(tx, l.vendor_id, l.product_id)?.is_some() {
+        return Err(CatalogError::Conflict(format!(
+            "vendor {} already lists product {}; change that listing instead",
+            l.vendor_id, l.product_id
+        )));
+    }
+    l.id = next_id(tx, "listing")?;
+    tx.open(tables::LISTINGS_BY_VENDOR)?
+        .put((l.vendor_id, l.product_id), &l.id)?;
+    tx.open(tables::LISTINGS_BY_PRODUCT)?
+        .put((l.product_id, l.vendor_id), &l.id)?;
+    tx.open(tables::LISTINGS)?.put(l.id, &l)?;
+    Ok(l)
+}
+
+pub fn save_listing(tx: &WriteTx, l: &Listing) -> Result<(), StoreError> {
+    tx.open(tables::LISTINGS)?.put(l.id, l)
+}

@@ -1,0 +1,477 @@
+//! Configuration: defaults, then `khaacho.toml` (in the data directory, or `--config PATH`),
+//! then `KHAACHO_*` environment variables, then command-line flags.
+//!
+//! Everything is validated before serving, and every problem names the key, what is wrong and
+//! an example. Secrets are `Secret` values: never shown by `Debug` or in logs.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::Secret;
+
+pub const CONFIG_FILE: &str = "khaacho.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    #[serde(skip)]
+    pub data_dir: PathBuf,
+    pub log: LogConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `khaacho=debug,tower_http=info`.
+    pub level: String,
+    /// JSON lines on stdout instead of human-readable lines.
+    pub json: bool,
+    /// Also write JSON logs to `DATA_DIR/logs/khaacho.log.YYYY-MM-DD` (daily rotation).
+    pub file: bool,
+    /// How many daily log files to keep.
+    pub keep_days: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests running longer than this are answered 503.
+    pub request_timeout_secs: u64,
+    /// Browser origins allowed to call the API (CORS). Empty: none (same-origin only).
+    pub cors_allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u64,
+    /// Failed logins allowed per phone within `login_failure_window_secs`.
+    pub login_failures_per_phone: u32,
+    pub login_failure_window_secs: u64,
+    /// Login attempts allowed per client IP within `login_ip_window_secs`.
+    pub login_attempts_per_ip: u32,
+    pub login_ip_window_secs: u64,
+    /// JWT signing secret; empty means the key file generated in the data directory.
+    pub jwt_secret: Secret,
+    /// Phone of the admin created on first start when none exists.
+    pub bootstrap_admin_phone: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:3000".into(),
+            data_dir: PathBuf::from("data/state"),
+            log: LogConfig::default(),
+            http: HttpConfig::default(),
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            json: false,
+            file: true,
+            keep_days: 14,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            access_token_ttl_secs: 3600,
+            refresh_token_ttl_days: 30,
+            login_failures_per_phone: 10,
+            login_failure_window_secs: 15 * 60,
+            login_attempts_per_ip: 60,
+            login_ip_window_secs: 60,
+            jwt_secret: Secret::default(),
+            bootstrap_admin_phone: "+9779800000000".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Str,
+    Int,
+    Bool,
+    List,
+}
+
+/// Environment variables and the keys they set.
+const ENV: &[(&str, &str, Kind)] = &[
+    ("KHAACHO_LISTEN", "listen", Kind::Str),
+    ("KHAACHO_LOG", "log.level", Kind::Str),
+    ("KHAACHO_LOG_JSON", "log.json", Kind::Bool),
+    ("KHAACHO_LOG_FILE", "log.file", Kind::Bool),
+    ("KHAACHO_LOG_KEEP_DAYS", "log.keep_days", Kind::Int),
+    (
+        "KHAACHO_BODY_LIMIT_BYTES",
+        "http.body_limit_bytes",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_REQUEST_TIMEOUT_SECS",
+        "http.request_timeout_secs",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_CORS_ALLOWED_ORIGINS",
+        "http.cors_allowed_origins",
+        Kind::List,
+    ),
+    (
+        "KHAACHO_ACCESS_TOKEN_TTL_SECS",
+        "auth.access_token_ttl_secs",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_REFRESH_TOKEN_TTL_DAYS",
+        "auth.refresh_token_ttl_days",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_LOGIN_FAILURES_PER_PHONE",
+        "auth.login_failures_per_phone",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_LOGIN_FAILURE_WINDOW_SECS",
+        "auth.login_failure_window_secs",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_LOGIN_ATTEMPTS_PER_IP",
+        "auth.login_attempts_per_ip",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_LOGIN_IP_WINDOW_SECS",
+        "auth.login_ip_window_secs",
+        Kind::Int,
+    ),
+    ("KHAACHO_JWT_SECRET", "auth.jwt_secret", Kind::Str),
+    (
+        "KHAACHO_BOOTSTRAP_ADMIN_PHONE",
+        "auth.bootstrap_admin_phone",
+        Kind::Str,
+    ),
+];
+
+/// Every environment variable the configuration reads, for `--help` and the README.
+pub fn env_names() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ENV.iter().map(|(name, key, _)| (*name, *key))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration is not valid:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigError(pub Vec<String>);
+
+impl Config {
+    /// Loads the configuration for `data_dir`: defaults, the file, then `env`.
+    pub fn load(
+        data_dir: &Path,
+        explicit_file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = read_file(data_dir, explicit_file)?;
+        let mut problems = Vec::new();
+        for (name, key, kind) in ENV {
+            if let Some(raw) = env(name) {
+                match env_value(&raw, *kind) {
+                    Ok(v) => set_path(&mut table, key, v),
+                    Err(why) => problems.push(format!("{name}: {why}")),
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        let mut cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(vec![e.message().to_string()]))?;
+        cfg.data_dir = data_dir.to_path_buf();
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.listen.parse().map_err(|_| {
+            ConfigError(vec![format!(
+                "`listen`: '{}' is not an address; example: listen = \"127.0.0.1:3000\"",
+                self.listen
+            )])
+        })
+    }
+
+    /// Checks every value and reports all problems at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut p = Vec::new();
+        if let Err(ConfigError(mut e)) = self.listen_addr() {
+            p.append(&mut e);
+        }
+        let a = &self.auth;
+        range(
+            &mut p,
+            "auth.access_token_ttl_secs",
+            a.access_token_ttl_secs,
+            60,
+            86_400,
+            "3600",
+        );
+        range(
+            &mut p,
+            "auth.refresh_token_ttl_days",
+            a.refresh_token_ttl_days,
+            1,
+            365,
+            "30",
+        );
+        range(
+            &mut p,
+            "auth.login_failures_per_phone",
+            a.login_failures_per_phone.into(),
+            1,
+            1000,
+            "10",
+        );
+        range(
+            &mut p,
+            "auth.login_failure_window_secs",
+            a.login_failure_window_secs,
+            1,
+            86_400,
+            "900",
+        );
+        range(
+            &mut p,
+            "auth.login_attempts_per_ip",
+            a.login_attempts_per_ip.into(),
+            1,
+            100_000,
+            "60",
+        );
+        range(
+            &mut p,
+            "auth.login_ip_window_secs",
+            a.login_ip_window_secs,
+            1,
+            86_400,
+            "60",
+        );
+        if !a.jwt_secret.is_empty() && a.jwt_secret.expose().len() < 32 {
+            p.push("`auth.jwt_secret`: must be at least 32 characters (or leave it empty to use the generated key file)".into());
+        }
+        if let Err(e) = crate::types::Msisdn::parse(&a.bootstrap_admin_phone) {
+            p.push(format!("`auth.bootstrap_admin_phone`: {e}; example: bootstrap_admin_phone = \"+9779800000000\""));
+        }
+        let h = &self.http;
+        range(
+            &mut p,
+            "http.body_limit_bytes",
+            h.body_limit_bytes as u64,
+            1024,
+            64 * 1024 * 1024,
+            "1048576",
+        );
+        range(
+            &mut p,
+            "http.request_timeout_secs",
+            h.request_timeout_secs,
+            1,
+            3600,
+            "30",
+        );
+        for origin in &h.cors_allowed_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.ends_with('/')
+            {
+                p.push(format!("`http.cors_allowed_origins`: '{origin}' is not an origin; example: [\"https://ops.example.com\"]"));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            p.push(format!(
+                "`log.level`: '{}' is not a filter; example: level = \"info\"",
+                self.log.level
+            ));
+        }
+        range(
+            &mut p,
+            "log.keep_days",
+            self.log.keep_days as u64,
+            1,
+            3650,
+            "14",
+        );
+        if p.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(p))
+        }
+    }
+}
+
+fn range(problems: &mut Vec<String>, key: &str, value: u64, min: u64, max: u64, example: &str) {
+    if !(min..=max).contains(&value) {
+        problems.push(format!(
+            "`{key}`: must be between {min} and {max} (got {value}); example: {} = {example}",
+            key.rsplit('.').next().unwrap_or(key)
+        ));
+    }
+}
+
+fn read_file(data_dir: &Path, explicit: Option<&Path>) -> Result<toml::Table, ConfigError> {
+    let path = explicit.map_or_else(|| data_dir.join(CONFIG_FILE), Path::to_path_buf);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            return Ok(toml::Table::new());
+        }
+        Err(e) => return Err(ConfigError(vec![format!("{}: {e}", path.display())])),
+    };
+    text.parse::<toml::Table>()
+        .map_err(|e| ConfigError(vec![format!("{}: {e}", path.display())]))
+}
+
+fn env_value(raw: &str, kind: Kind) -> Result<toml::Value, String> {
+    match kind {
+        Kind::Str => Ok(toml::Value::String(raw.to_string())),
+        Kind::Int => raw
+            .trim()
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .map_err(|_| format!("'{raw}' is not a whole number")),
+        Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(toml::Value::Boolean(true)),
+            "0" | "false" | "no" | "off" => Ok(toml::Value::Boolean(false)),
+            _ => Err(format!("'{raw}' is not true or false")),
+        },
+        Kind::List => Ok(toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_string()))
+                .collect(),
+        )),
+    }
+}
+
+fn set_path(table: &mut toml::Table, dotted: &str, value: toml::Value) {
+    let mut parts: Vec<&str> = dotted.split('.').collect();
+    let last = parts.pop().expect("a key has at least one part");
+    let mut t = table;
+    for part in parts {
+        let entry = t
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("made a table above");
+    }
+    t.insert(last.to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(text) = file {
+            std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+        }
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load(dir.path(), None, &|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let cfg = load(None, &[]).unwrap();
+        assert_eq!(cfg.listen, "127.0.0.1:3000");
+        let cfg = load(
+            Some("listen = \"0.0.0.0:8080\"\n[auth]\naccess_token_ttl_secs = 600\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            (cfg.listen.as_str(), cfg.auth.access_token_ttl_secs),
+            ("0.0.0.0:8080", 600)
+        );
+        let cfg = load(
+            Some("listen = \"0.0.0.0:8080\"\n"),
+            &[
+                ("KHAACHO_LISTEN", "127.0.0.1:9"),
+                ("KHAACHO_CORS_ALLOWED_ORIGINS", "https://a.np, https://b.np"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(cfg.listen, "127.0.0.1:9");
+        assert_eq!(
+            cfg.http.cors_allowed_origins,
+            vec!["https://a.np", "https://b.np"]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_and_gives_an_example() {
+        let err = load(Some("[auth]\naccess_token_ttl_secs = 5\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("auth.access_token_ttl_secs") && err.contains("example"),
+            "{err}"
+        );
+        let err = load(None, &[("KHAACHO_LOGIN_ATTEMPTS_PER_IP", "lots")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("KHAACHO_LOGIN_ATTEMPTS_PER_IP") && err.contains("whole number"),
+            "{err}"
+        );
+        let err = load(Some("lisen = \"x\"\n"), &[]).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let cfg = load(
+            None,
+            &[("KHAACHO_JWT_SECRET", "a-very-long-secret-value-0123456789")],
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.auth.jwt_secret.expose(),
+            "a-very-long-secret-value-0123456789"
+        );
+        assert!(!format!("{cfg:?}").contains("a-very-long-secret"));
+    }
+}

@@ -1,0 +1,111 @@
+//! The owner's commands (create-user, backup, check), implemented once against the services.
+//!
+//! The CLI runs them directly when no server holds the database, and through the control
+//! socket when one does; either way the same code runs and prints the same result.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::audit::Actor;
+use crate::auth::NewUser;
+use crate::check;
+use crate::services::Services;
+use crate::types::{Msisdn, Role};
+
+/// A command the control socket accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Request {
+    Ping,
+    CreateUser {
+        role: Role,
+        phone: String,
+        name: String,
+        email: Option<String>,
+        password: String,
+    },
+    Backup {
+        dest: PathBuf,
+    },
+    Check,
+}
+
+/// Runs a command against open services and returns its printable result.
+pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
+    match req {
+        Request::Ping => Ok(json!({"pong": true})),
+        Request::CreateUser {
+            role,
+            phone,
+            name,
+            email,
+            password,
+        } => create_user(svc, role, &phone, name, email, password).await,
+        Request::Backup { dest } => backup(svc, &dest).await,
+        Request::Check => check_live(svc).await,
+    }
+}
+
+async fn create_user(
+    svc: &Services,
+    role: Role,
+    phone: &str,
+    name: String,
+    email: Option<String>,
+    password: String,
+) -> Result<Value, String> {
+    let phone = Msisdn::parse(phone)?;
+    let new = NewUser {
+        phone,
+        name,
+        email,
+        role,
+        password,
+    };
+    let user = svc
+        .auth
+        .create_user(&Actor::Cli, new)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({
+        "id": user.id,
+        "phone": user.phone,
+        "name": user.name,
+        "role": user.role,
+        "linked": user.party.is_some(),
+    }))
+}
+
+async fn backup(svc: &Services, dest: &Path) -> Result<Value, String> {
+    let report = svc
+        .store
+        .snapshot_to(dest.to_path_buf())
+        .await
+        .map_err(|e| format!("backup to {}: {e}", dest.display()))?;
+    serde_json::to_value(report).map_err(|e| e.to_string())
+}
+
+/// Checks the live database: a snapshot is written next to it and checked on its own, so the
+/// server keeps serving and the check sees one consistent moment.
+async fn check_live(svc: &Services) -> Result<Value, String> {
+    let tmp = svc
+        .config
+        .data_dir
+        .join(format!(".check-{}.redb", std::process::id()));
+    svc.store
+        .snapshot_to(tmp.clone())
+        .await
+        .map_err(|e| format!("snapshot for check: {e}"))?;
+    let result = tokio::task::spawn_blocking({
+        let tmp = tmp.clone();
+        move || check::check_file(&tmp)
+    })
+    .await
+    .map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&tmp);
+    let mut report = result?.map_err(|e| e.to_string())?;
+    report.file = svc.store.path().display().to_string();
+    serde_json::to_value(report).map_err(|e| e.to_string())
+}

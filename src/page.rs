@@ -1,0 +1,75 @@
+//! Pages of records, newest first, for every list endpoint.
+//!
+//! A cursor is the id of the last record of the previous page; the next page starts below it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::storage::{StoreError, TableRead};
+
+pub const DEFAULT_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 1000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+/// Reads a cursor as written by [`newest_first`].
+pub fn parse_cursor(raw: Option<&str>) -> Result<Option<u64>, String> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(c) => c
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("cursor '{c}' is not one this server handed out")),
+    }
+}
+
+/// Clamps a requested page size to 1..=MAX_LIMIT, defaulting to DEFAULT_LIMIT.
+pub fn clamp_limit(limit: Option<usize>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+}
+
+/// Walks an id-keyed table from the highest id below `cursor`, keeping what `keep` accepts.
+pub fn newest_first<V: DeserializeOwned>(
+    view: &impl TableRead<u64, V>,
+    cursor: Option<u64>,
+    limit: usize,
+    mut keep: impl FnMut(&V) -> bool,
+) -> Result<Page<V>, StoreError> {
+    let below = cursor.unwrap_or(u64::MAX);
+    let mut items = Vec::with_capacity(limit.min(64));
+    let mut last_id = None;
+    let mut more = false;
+    for entry in view.range(..below)?.rev() {
+        let (id, v) = entry?;
+        if !keep(&v) {
+            continue;
+        }
+        if items.len() == limit {
+            more = true;
+            break;
+        }
+        last_id = Some(id);
+        items.push(v);
+    }
+    Ok(Page {
+        items,
+        next_cursor: if more {
+            last_id.map(|id| id.to_string())
+        } else {
+            None
+        },
+    })
+}

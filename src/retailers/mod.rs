@@ -1,0 +1,45 @@
+//! Retailers (kirana shops): who they are, where, and the credit terms they buy on.
+//!
+//! A retailer's login is the user with the same phone number (see `auth::store::link_party`).
+
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::types::Msisdn;
+
+/// The language replies are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Ne,
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" | "english" => Ok(Language::En),
+            "ne" | "nepali" => Ok(Language::Ne),
+            other => Err(format!("unknown language '{other}' (expected en or ne)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retailer {
+    pub id: u64,
+    pub name: String,
+    pub owner_name: String,
+    pub phone: Msisdn,
+    pub district: String,
+    pub province: String,
+    pub credit_limit_paisa: i64,
+    pub terms_days: u32,
+    /// Set by operators, or by the overdue rule; a blocked shop cannot place orders.
+    pub blocked: bool,
+    pub language: Language,
+    pub created_at: DateTime<Utc>,
+}

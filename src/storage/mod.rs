@@ -1,0 +1,291 @@
+//! Owns every byte on disk: the redb file, its tables, the codec and the schema version.
+//!
+//! Reads run on a snapshot off the async threads; writes are closures queued to the single
+//! writer thread (see `writer`), which commits them in groups. Closures take the transaction
+//! and never commit; they must touch nothing but the transaction, because a job may be re-run.
+
+pub mod codec;
+pub mod snapshot;
+pub mod tables;
+pub mod typed;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use redb::{Database, ReadableDatabase, ReadableTable};
+use tokio::sync::oneshot;
+
+pub use typed::{Iter, ReadTx, Table, TableRead, Tx, WriteTx};
+
+/// The layout version this binary reads and writes.
+pub const SCHEMA_VERSION: u64 = 1;
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "khaacho.redb";
+const SCHEMA_KEY: &str = "schema_version";
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} was written by a newer Khaacho (schema version {found}; this binary \
+         reads up to {supported}). Run the newer binary, or restore a backup taken with this version."
+    )]
+    SchemaTooNew {
+        path: String,
+        found: u64,
+        supported: u64,
+    },
+    #[error(
+        "the database {0} is in use by another process (is `khaacho serve` running with this data directory?)"
+    )]
+    Locked(String),
+    #[error("storage: {0}")]
+    Redb(String),
+    #[error("stored value is unreadable: {0}")]
+    Codec(String),
+    #[error("missing record: {0}")]
+    Missing(String),
+    #[error("a write job panicked: {0}")]
+    Panicked(String),
+    #[error("writer: {0}")]
+    Writer(String),
+    #[error("i/o: {0}")]
+    Io(String),
+}
+
+macro_rules! redb_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self { StoreError::Redb(e.to_string()) }
+        }
+    )*};
+}
+redb_errors!(
+    redb::StorageError,
+    redb::TableError,
+    redb::TransactionError,
+    redb::CommitError
+);
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for StoreError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        StoreError::Writer(format!("blocking task failed: {e}"))
+    }
+}
+
+/// A cheap handle to the open database; clone it freely. When the last handle is dropped the
+/// writer finishes its queue and the file is closed before the drop returns, so the same file
+/// can be opened again at once (a restart, a test).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Arc<Database>,
+    jobs: Option<Sender<Box<dyn writer::Job>>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    path: PathBuf,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer's loop; joining it releases its database handle.
+        self.jobs.take();
+        if let Some(handle) = self.writer.take()
+            && handle.thread().id() != std::thread::current().id()
+        {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// What opening found.
+pub struct Opened {
+    pub store: Store,
+    /// True when this open created the file (the caller loads the demo data then).
+    pub created: bool,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, checks its schema version and makes sure
+    /// every table exists.
+    pub fn open(path: &Path) -> Result<Opened, StoreError> {
+        let created = !path.exists();
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let db = Database::builder().create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => {
+                StoreError::Locked(path.display().to_string())
+            }
+            other => StoreError::Redb(format!("opening {}: {other}", path.display())),
+        })?;
+        restrict_permissions(path)?;
+        check_schema(&db, path)?;
+        init_tables(&db)?;
+        let db = Arc::new(db);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let for_writer = db.clone();
+        let handle = std::thread::Builder::new()
+            .name("khaacho-writer".into())
+            .spawn(move || writer::run(for_writer, rx))?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                jobs: Some(tx),
+                writer: Some(handle),
+                path: path.to_path_buf(),
+            }),
+        };
+        Ok(Opened { store, created })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a read snapshot, off the async threads.
+    pub async fn read<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&ReadTx) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let db = self.inner.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx = ReadTx::new(db.begin_read().map_err(StoreError::from)?);
+            f(&tx)
+        })
+        .await
+        .map_err(StoreError::from)?
+    }
+
+    /// Runs `f` inside a write transaction (shared with other jobs, committed once) and
+    /// answers after the commit. `f` may run more than once; it must only touch `tx`.
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        F: FnMut(&WriteTx) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = writer::TypedJob {
+            f,
+            out: None,
+            reply,
+        };
+        self.inner
+            .jobs
+            .as_ref()
+            .ok_or_else(|| StoreError::Writer("the writer has stopped".into()))?
+            .send(Box::new(job))
+            .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Writer("the writer dropped a job".into()))?
+    }
+
+    /// Writes a consistent copy of the whole database to `dest` while writers go on.
+    pub async fn snapshot_to(&self, dest: PathBuf) -> Result<snapshot::Report, StoreError> {
+        let db = self.inner.db.clone();
+        tokio::task::spawn_blocking(move || snapshot::write(&db, &dest)).await?
+    }
+}
+
+fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+fn check_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
+    let tx = db.begin_read()?;
+    let meta = match tx.open_table(tables::META.def()) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(bytes) = meta.get(SCHEMA_KEY)? else {
+        return Ok(());
+    };
+    let found: u64 = codec::decode(bytes.value())?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.display().to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+fn init_tables(db: &Database) -> Result<(), StoreError> {
+    let tx = db.begin_write()?;
+    tables::create_all(&tx)?;
+    {
+        let mut meta = tx.open_table(tables::META.def())?;
+        if meta.get(SCHEMA_KEY)?.is_none() {
+            meta.insert(SCHEMA_KEY, codec::encode(&SCHEMA_VERSION)?.as_slice())?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Allocates the next id of a kind (1, 2, 3, ...) inside the caller's transaction.
+pub fn next_id(tx: &WriteTx, kind: &str) -> Result<u64, StoreError> {
+    let mut counters = tx.open(tables::COUNTERS)?;
+    let next = counters.get(kind)?.unwrap_or(0) + 1;
+    counters.put(kind, &next)?;
+    Ok(next)
+}
+
+/// Reads a `meta` value.
+pub fn meta_get(tx: &impl Tx, key: &str) -> Result<Option<u64>, StoreError> {
+    tx.open(tables::META)?.get(key)
+}
+
+/// Sets a `meta` value.
+pub fn meta_put(tx: &WriteTx, key: &str, value: u64) -> Result<(), StoreError> {
+    tx.open(tables::META)?.put(key, &value)
+}
+
+/// Opens a database file on its own (no server running) and verifies redb's checksums and
+/// that every stored value decodes. Domain invariants are checked by `crate::check`.
+pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Missing(format!(
+            "no database at {} (nothing to check)",
+            path.display()
+        )));
+    }
+    let mut db = Database::builder().open(path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.display().to_string()),
+        other => StoreError::Redb(format!("opening {}: {other}", path.display())),
+    })?;
+    check_schema(&db, path)?;
+    let mut problems = Vec::new();
+    match db.check_integrity() {
+        Ok(true) => {}
+        Ok(false) => {
+            problems.push("redb: the file needed repair (it was not closed cleanly)".into())
+        }
+        Err(e) => problems.push(format!("redb integrity check failed: {e}")),
+    }
+    let tx = ReadTx::new(db.begin_read()?);
+    problems.extend(tables::decode_all(&tx)?);
+    Ok((db, problems))
+}
+
+/// Begins a read snapshot on a database opened by [`verify_file`].
+pub fn read_tx(db: &Database) -> Result<ReadTx, StoreError> {
+    Ok(ReadTx::new(db.begin_read()?))
+}

@@ -1,0 +1,108 @@
+//! Every table in the database, declared once: name, key type and value type.
+//!
+//! Keys are native redb types so range scans sort right (ids are u64, composite index keys are
+//! tuples); values go through the one codec. A table's name never changes once shipped: a new
+//! layout gets a new name and a migration in `storage::schema`.
+
+use super::StoreError;
+use super::typed::{OwnedKey, Table};
+use crate::audit::AuditEntry;
+use crate::auth::{RefreshToken, Session, User};
+use crate::catalog::{Listing, Product, Vendor};
+use crate::retailers::Retailer;
+
+macro_rules! tables {
+    ($( $(#[$doc:meta])* $name:ident : $k:ty => $v:ty = $label:literal; )*) => {
+        $( $(#[$doc])* pub const $name: Table<$k, $v> = Table::new($label); )*
+
+        /// The names of every table, in declaration order.
+        pub const ALL: &[&str] = &[$($label),*];
+
+        /// Creates every table that does not exist yet, so readers can always open them.
+        pub(crate) fn create_all(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+            $( tx.open_table($name.def())?; )*
+            Ok(())
+        }
+
+        /// Copies every table from a snapshot into another database's write transaction.
+        pub(crate) fn copy_all(
+            src: &redb::ReadTransaction,
+            dst: &redb::WriteTransaction,
+        ) -> Result<u64, StoreError> {
+            let mut rows = 0;
+            $( rows += copy_table(src, dst, $name)?; )*
+            Ok(rows)
+        }
+
+        /// Decodes every value of every table; returns the problems found.
+        pub(crate) fn decode_all(src: &super::ReadTx) -> Result<Vec<String>, StoreError> {
+            let mut problems = Vec::new();
+            $( problems.extend(decode_table(src, $name, $label)?); )*
+            Ok(problems)
+        }
+    };
+}
+
+fn copy_table<K: OwnedKey, V>(
+    src: &redb::ReadTransaction,
+    dst: &redb::WriteTransaction,
+    table: Table<K, V>,
+) -> Result<u64, StoreError> {
+    let from = src.open_table(table.def())?;
+    let mut to = dst.open_table(table.def())?;
+    let mut rows = 0;
+    for entry in from.range::<K::SelfType<'_>>(..)? {
+        let (k, v) = entry?;
+        to.insert(k.value(), v.value())?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+fn decode_table<K: OwnedKey, V: serde::de::DeserializeOwned + 'static>(
+    src: &super::ReadTx,
+    table: Table<K, V>,
+    label: &str,
+) -> Result<Vec<String>, StoreError> {
+    use super::typed::{TableRead, Tx};
+    let view = src.open(table)?;
+    let mut problems = Vec::new();
+    for (i, entry) in view.iter()?.enumerate() {
+        if let Err(e) = entry {
+            problems.push(format!("table {label}, row {i}: {e}"));
+        }
+    }
+    Ok(problems)
+}
+
+tables! {
+    /// Schema version and other small facts about the file.
+    META: &'static str => u64 = "meta";
+    /// Id counters, one per entity kind.
+    COUNTERS: &'static str => u64 = "counters";
+
+    USERS: u64 => User = "users";
+    /// E.164 phone → user id.
+    USERS_BY_PHONE: &'static str => u64 = "users_by_phone";
+    /// A login session (one refresh-token family).
+    SESSIONS: u64 => Session = "sessions";
+    /// (user id, session id) → session id, to end every session of a user.
+    SESSIONS_BY_USER: (u64, u64) => u64 = "sessions_by_user";
+    /// SHA-256 (hex) of a refresh token → its record; the token itself is never stored.
+    REFRESH_TOKENS: &'static str => RefreshToken = "refresh_tokens";
+    AUDIT_LOG: u64 => AuditEntry = "audit_log";
+
+    PRODUCTS: u64 => Product = "products";
+    /// Upper-case sku → product id.
+    PRODUCTS_BY_SKU: &'static str => u64 = "products_by_sku";
+    VENDORS: u64 => Vendor = "vendors";
+    VENDORS_BY_PHONE: &'static str => u64 = "vendors_by_phone";
+    LISTINGS: u64 => Listing = "listings";
+    /// (vendor id, product id) → listing id.
+    LISTINGS_BY_VENDOR: (u64, u64) => u64 = "listings_by_vendor";
+    /// (product id, vendor id) → listing id.
+    LISTINGS_BY_PRODUCT: (u64, u64) => u64 = "listings_by_product";
+
+    RETAILERS: u64 => Retailer = "retailers";
+    RETAILERS_BY_PHONE: &'static str => u64 = "retailers_by_phone";
+}

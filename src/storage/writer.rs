@@ -1,0 +1,172 @@
+//! The single writer: one thread owns every write transaction and commits in groups.
+//!
+//! redb allows one writer at a time and a durable commit costs an fsync, so concurrent jobs are
+//! queued here and run back to back inside one transaction that is committed once (group
+//! commit). Each job stays all-or-nothing: a job that fails before writing simply reports its
+//! error; a job that fails after writing (or panics) poisons the shared transaction, which is
+//! aborted, and the jobs are re-run with the offender isolated in a transaction of its own.
+//! Nobody is answered before the commit that holds their change has returned.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use redb::{Database, Durability};
+use tokio::sync::oneshot;
+
+use super::StoreError;
+use super::typed::WriteTx;
+
+/// Most jobs one transaction carries; bounds the latency a large burst adds to its first job.
+const MAX_BATCH: usize = 256;
+
+pub(crate) enum Ran {
+    Ok,
+    /// The job returned an error without writing anything: it can share the transaction.
+    Failed,
+    /// The job returned an error after writing, or panicked: the transaction must be dropped.
+    Poisoned,
+}
+
+pub(crate) trait Job: Send {
+    fn run(&mut self, tx: &WriteTx) -> Ran;
+    /// Delivers the job's answer once the fate of its transaction is known.
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>);
+}
+
+pub(crate) struct TypedJob<F, R, E> {
+    pub f: F,
+    pub out: Option<Result<R, E>>,
+    pub reply: oneshot::Sender<Result<R, E>>,
+}
+
+impl<F, R, E> Job for TypedJob<F, R, E>
+where
+    F: FnMut(&WriteTx) -> Result<R, E> + Send,
+    R: Send,
+    E: From<StoreError> + Send,
+{
+    fn run(&mut self, tx: &WriteTx) -> Ran {
+        let before = tx.writes();
+        match catch_unwind(AssertUnwindSafe(|| (self.f)(tx))) {
+            Ok(Ok(value)) => {
+                self.out = Some(Ok(value));
+                Ran::Ok
+            }
+            Ok(Err(e)) => {
+                self.out = Some(Err(e));
+                if tx.writes() == before {
+                    Ran::Failed
+                } else {
+                    Ran::Poisoned
+                }
+            }
+            Err(panic) => {
+                let what = panic_message(&panic);
+                tracing::error!(panic = %what, "a write job panicked; its transaction is dropped");
+                self.out = Some(Err(StoreError::Panicked(what).into()));
+                Ran::Poisoned
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
+        let answer = match (committed, self.out) {
+            (Ok(()), Some(out)) => out,
+            (Err(e), Some(Ok(_))) => Err(e.into()),
+            (Err(_), Some(Err(e))) => Err(e),
+            (_, None) => Err(StoreError::Writer("job was not run".into()).into()),
+        };
+        // The caller may have gone away (request cancelled); the change stands either way.
+        let _ = self.reply.send(answer);
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs until every sender is gone, then finishes what is queued and returns.
+pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        run_batch(&db, batch);
+    }
+}
+
+fn begin(db: &Database) -> Result<WriteTx, StoreError> {
+    let mut tx = db.begin_write()?;
+    tx.set_durability(Durability::Immediate)
+        .map_err(|e| StoreError::Writer(e.to_string()))?;
+    Ok(WriteTx::new(tx))
+}
+
+fn fail_all(jobs: Vec<Box<dyn Job>>, error: &StoreError) {
+    for job in jobs {
+        job.finish(Err(error.clone()));
+    }
+}
+
+fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>) {
+    if jobs.is_empty() {
+        return;
+    }
+    let tx = match begin(db) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(jobs, &e),
+    };
+    for i in 0..jobs.len() {
+        if let Ran::Poisoned = jobs[i].run(&tx) {
+            abort(tx);
+            let rest = jobs.split_off(i + 1);
+            let offender = jobs.pop().expect("index i is in the batch");
+            run_batch(db, jobs);
+            run_alone(db, offender);
+            run_batch(db, rest);
+            return;
+        }
+    }
+    let committed = tx.into_inner().commit().map_err(StoreError::from);
+    if let Err(e) = &committed {
+        tracing::error!(error = %e, "group commit failed");
+    }
+    for job in jobs {
+        job.finish(committed.clone());
+    }
+}
+
+fn run_alone(db: &Database, mut job: Box<dyn Job>) {
+    let tx = match begin(db) {
+        Ok(tx) => tx,
+        Err(e) => return job.finish(Err(e)),
+    };
+    match job.run(&tx) {
+        Ran::Ok => {
+            let committed = tx.into_inner().commit().map_err(StoreError::from);
+            job.finish(committed);
+        }
+        Ran::Failed | Ran::Poisoned => {
+            abort(tx);
+            // Nothing was committed; the job's own error is its answer.
+            job.finish(Ok(()));
+        }
+    }
+}
+
+fn abort(tx: WriteTx) {
+    if let Err(e) = tx.into_inner().abort() {
+        tracing::error!(error = %e, "aborting a write transaction failed");
+    }
+}

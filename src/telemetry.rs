@@ -1,0 +1,183 @@
+//! Logs and metrics. Logs go to stdout (or stderr for CLI commands, keeping stdout for
+//! results) and, for the server, to a daily-rotated JSON file in the data directory.
+//! Metrics are kept in a registry owned by the app (no globals) and rendered for Prometheus.
+
+use std::path::Path;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::LogConfig;
+
+/// Where the logs of this process go.
+pub enum LogTarget<'a> {
+    /// The server: stdout plus the rotated file in `data_dir/logs` when enabled.
+    Server { data_dir: &'a Path },
+    /// A CLI command: stderr only, so stdout carries the result.
+    Command,
+}
+
+type BoxedLayer = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// Installs the global tracing subscriber; keep the guard alive to flush the file writer.
+pub fn init_tracing(cfg: &LogConfig, target: LogTarget<'_>) -> Option<WorkerGuard> {
+    let filter = || EnvFilter::try_new(&cfg.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut layers: Vec<BoxedLayer> = Vec::new();
+    let mut guard = None;
+    let console = tracing_subscriber::fmt::layer().with_target(false);
+    match (&target, cfg.json) {
+        (LogTarget::Server { .. }, true) => {
+            layers.push(console.json().with_filter(filter()).boxed())
+        }
+        (LogTarget::Server { .. }, false) => layers.push(console.with_filter(filter()).boxed()),
+        (LogTarget::Command, true) => layers.push(
+            console
+                .json()
+                .with_writer(std::io::stderr)
+                .with_filter(filter())
+                .boxed(),
+        ),
+        (LogTarget::Command, false) => layers.push(
+            console
+                .with_writer(std::io::stderr)
+                .with_filter(filter())
+                .boxed(),
+        ),
+    }
+    if let LogTarget::Server { data_dir } = target
+        && cfg.file
+    {
+        match rolling_file(data_dir, cfg.keep_days) {
+            Ok(appender) => {
+                let (writer, g) = tracing_appender::non_blocking(appender);
+                let layer = tracing_subscriber::fmt::layer().json().with_writer(writer);
+                layers.push(layer.with_filter(filter()).boxed());
+                guard = Some(g);
+            }
+            Err(e) => eprintln!(
+                "warning: cannot write log files in {}: {e}",
+                data_dir.display()
+            ),
+        }
+    }
+    // A second init (tests building several apps) keeps the first subscriber.
+    let _ = tracing_subscriber::registry().with(layers).try_init();
+    guard
+}
+
+fn rolling_file(
+    data_dir: &Path,
+    keep: usize,
+) -> Result<tracing_appender::rolling::RollingFileAppender, String> {
+    let dir = data_dir.join("logs");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("khaacho.log")
+        .max_log_files(keep)
+        .build(dir)
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// The app's metrics; one per running app.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_duration: HistogramFamily<RouteLabels>,
+    logins: Family<OutcomeLabels, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0001, 2.0, 18))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("khaacho");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_duration: HistogramFamily<RouteLabels> =
+            Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let logins = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            http_duration.clone(),
+        );
+        registry.register("logins", "Login attempts by outcome", logins.clone());
+        Self {
+            registry,
+            http_requests,
+            http_duration,
+            logins,
+        }
+    }
+
+    pub fn observe_http(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let (method, route) = (method.to_string(), route.to_string());
+        self.http_requests
+            .get_or_create(&HttpLabels {
+                method: method.clone(),
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        self.http_duration
+            .get_or_create(&RouteLabels { method, route })
+            .observe(seconds);
+    }
+
+    pub fn login(&self, outcome: &str) {
+        self.logins
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -1,0 +1,197 @@
+//! Value types shared by every domain module, validated at construction.
+//!
+//! A value of these types is always valid: parse at the edge, then pass them around freely.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A phone number in E.164 form (`+9779812345678`), the identity of a person on WhatsApp.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Msisdn(String);
+
+impl Msisdn {
+    /// Reads a phone number written the way people write them: `+977 981-234 5678`,
+    /// `009779812345678`, `whatsapp:+9779812345678`, or a 10-digit Nepal mobile `9812345678`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        let trimmed = trimmed.strip_prefix("whatsapp:").unwrap_or(trimmed);
+        let mut digits = String::with_capacity(16);
+        for (i, c) in trimmed.chars().enumerate() {
+            match c {
+                '0'..='9' => digits.push(c),
+                '+' if i == 0 => {}
+                ' ' | '-' | '(' | ')' | '.' => {}
+                _ => return Err(format!("'{raw}' is not a phone number (unexpected '{c}')")),
+            }
+        }
+        let explicit_plus = trimmed.starts_with('+');
+        let e164 = if explicit_plus {
+            digits
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            rest.to_string()
+        } else if digits.len() == 10 && digits.starts_with('9') {
+            format!("977{digits}")
+        } else {
+            return Err(format!("'{raw}' needs a country code, e.g. +9779812345678"));
+        };
+        if !(8..=15).contains(&e164.len()) || e164.starts_with('0') {
+            return Err(format!(
+                "'{raw}' is not an E.164 number (expected + country code and 8-15 digits, e.g. +9779812345678)"
+            ));
+        }
+        Ok(Msisdn(format!("+{e164}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with all but the last three digits hidden, for logs.
+    pub fn masked(&self) -> String {
+        let keep = self.0.len().saturating_sub(3);
+        format!("+…{}", &self.0[keep..])
+    }
+}
+
+impl fmt::Display for Msisdn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Msisdn {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Msisdn::parse(&value)
+    }
+}
+
+impl From<Msisdn> for String {
+    fn from(value: Msisdn) -> Self {
+        value.0
+    }
+}
+
+/// What a user may do; see `auth` for the rules of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Operator,
+    Vendor,
+    Retailer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Vendor => "vendor",
+            Role::Retailer => "retailer",
+        }
+    }
+
+    /// Admins and operators run the business; vendors and retailers see their own records.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Operator)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "admin" => Ok(Role::Admin),
+            "operator" => Ok(Role::Operator),
+            "vendor" => Ok(Role::Vendor),
+            "retailer" => Ok(Role::Retailer),
+            other => Err(format!(
+                "unknown role '{other}' (expected admin, operator, vendor or retailer)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secret from configuration: never printed, never logged.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_read_the_way_people_write_them() {
+        for raw in [
+            "+9779812345678",
+            "+977 981-234 5678",
+            "009779812345678",
+            "9812345678",
+            "whatsapp:+9779812345678",
+        ] {
+            assert_eq!(
+                Msisdn::parse(raw).unwrap().as_str(),
+                "+9779812345678",
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_number_without_country_code_or_with_letters_is_refused() {
+        assert!(Msisdn::parse("12345").is_err());
+        assert!(Msisdn::parse("+97798abc").is_err());
+        assert!(Msisdn::parse("").is_err());
+        assert!(Msisdn::parse("+0123456789").is_err());
+    }
+
+    #[test]
+    fn a_masked_number_shows_only_its_last_digits() {
+        assert_eq!(Msisdn::parse("+9779812345678").unwrap().masked(), "+…678");
+    }
+
+    #[test]
+    fn a_secret_never_shows_in_debug_output() {
+        let s = Secret::new("hunter2-very-secret");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    }
+}

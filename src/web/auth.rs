@@ -1,0 +1,110 @@
+//! `/api/v1/auth/*`: login, token refresh, logout, who am I, password change.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::error::ApiError;
+use super::extract::{Caller, ClientIp, Json};
+use super::users::UserView;
+use crate::app::AppState;
+use crate::auth::LoginTokens;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// E.164, e.g. +9779812345678.
+    #[schema(example = "+9779800000000")]
+    phone: String,
+    password: String,
+}
+
+/// Log in with phone and password.
+#[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginTokens), (status = 401, description = "wrong phone or password"),
+               (status = 429, description = "too many attempts")))]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<LoginRequest>,
+) -> Result<axum::Json<LoginTokens>, ApiError> {
+    let result = state.svc.auth.login(&req.phone, req.password, ip).await;
+    state
+        .metrics
+        .login(if result.is_ok() { "ok" } else { "refused" });
+    Ok(axum::Json(result?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// Exchange a refresh token for a new access token and a new refresh token.
+#[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = LoginTokens), (status = 401, description = "unknown, used or expired refresh token")))]
+async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> Result<axum::Json<LoginTokens>, ApiError> {
+    Ok(axum::Json(
+        state.svc.auth.refresh(&req.refresh_token).await?,
+    ))
+}
+
+/// End this session: its access and refresh tokens stop working.
+#[utoipa::path(post, path = "/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "logged out"), (status = 401)))]
+async fn logout(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<StatusCode, ApiError> {
+    state.svc.auth.logout(&who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 401)))]
+async fn me(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<axum::Json<UserView>, ApiError> {
+    let user = state.svc.auth.get_user(who.user_id).await?;
+    Ok(axum::Json(UserView::from(user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Change your own password; your other sessions end.
+#[utoipa::path(post, path = "/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204), (status = 401), (status = 422)))]
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Json(req): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .svc
+        .auth
+        .change_password(&who, req.current_password, req.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

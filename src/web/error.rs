@@ -1,0 +1,169 @@
+//! The one table from errors to HTTP: every error body is
+//! `{"error": {"code", "message", "details"}}` with a stable snake_case code.
+//!
+//! 5xx answers are opaque to the caller; their cause is logged once, here.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::auth::AuthError;
+use crate::catalog::CatalogError;
+use crate::storage::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Value,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: Value::Object(Default::default()),
+            retry_after: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// An internal failure: the caller learns nothing of the cause, the log gets it once.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "something went wrong on our side; it has been logged",
+        )
+    }
+
+    /// The error for a status that carries no specific cause (unknown route, timeout...).
+    pub fn from_status(status: StatusCode) -> Self {
+        let (code, message) = match status.as_u16() {
+            400 => ("bad_request", "the request could not be read"),
+            401 => ("unauthorized", "this request needs a bearer token"),
+            403 => ("forbidden", "not allowed"),
+            404 => ("not_found", "no such resource"),
+            405 => ("method_not_allowed", "this method is not allowed here"),
+            408 => ("request_timeout", "the request took too long"),
+            413 => ("body_too_large", "the request body is too large"),
+            415 => ("unsupported_media_type", "unsupported content type"),
+            429 => ("rate_limited", "too many requests"),
+            503 => ("unavailable", "the service is unavailable; try again"),
+            s if s >= 500 => (
+                "internal_error",
+                "something went wrong on our side; it has been logged",
+            ),
+            _ => ("error", "the request failed"),
+        };
+        Self::new(status, code, message)
+    }
+
+    pub fn body(&self) -> Value {
+        json!({"error": {"code": self.code, "message": self.message, "details": self.details}})
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status, axum::Json(self.body())).into_response();
+        let headers = res.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            let value = match self.code {
+                "missing_token" | "unauthorized" => "Bearer realm=\"khaacho\"".to_string(),
+                code => format!(
+                    "Bearer realm=\"khaacho\", error=\"invalid_token\", error_description=\"{code}\""
+                ),
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AuthError::InvalidCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", msg)
+            }
+            AuthError::MissingToken => Self::new(StatusCode::UNAUTHORIZED, "missing_token", msg),
+            AuthError::InvalidToken(_) => Self::new(StatusCode::UNAUTHORIZED, "invalid_token", msg),
+            AuthError::TokenExpired => Self::new(StatusCode::UNAUTHORIZED, "token_expired", msg),
+            AuthError::SessionEnded => Self::new(StatusCode::UNAUTHORIZED, "session_ended", msg),
+            AuthError::Forbidden(_) => Self::forbidden(msg),
+            AuthError::TooManyAttempts { retry_after_secs } => {
+                let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg)
+                    .with_details(json!({"retry_after_secs": retry_after_secs}));
+                err.retry_after = Some(retry_after_secs);
+                err
+            }
+            AuthError::PhoneTaken(_) => Self::conflict("phone_taken", msg),
+            AuthError::UserNotFound(_) => Self::not_found(msg),
+            AuthError::Invalid { field, .. } => {
+                Self::unprocessable(msg).with_details(json!({"field": field}))
+            }
+            AuthError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        let msg = e.to_string();
+        match e {
+            CatalogError::NotFound { .. } | CatalogError::UnknownSku(_) => Self::not_found(msg),
+            CatalogError::Conflict(_) => Self::conflict("conflict", msg),
+            CatalogError::Invalid { field, .. } => {
+                Self::unprocessable(msg).with_details(json!({"field": field}))
+            }
+            CatalogError::Forbidden(_) => Self::forbidden(msg),
+            CatalogError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::internal(&e)
+    }
+}

@@ -1,0 +1,156 @@
+//! Extractors: request bodies and queries whose rejections speak the API's error format, and
+//! the caller's identity with its role checks (`Caller`, `Staff`, `AdminUser`).
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::auth::{AuthError, Principal};
+use crate::types::Role;
+
+/// A JSON request body. Malformed JSON is 400, a wrong shape (missing field, wrong type,
+/// unknown field) is 422, a missing content type is 415, an oversized body is 413.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                Err(match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => {
+                        ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE)
+                    }
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "unsupported_media_type",
+                        "send the body as JSON with Content-Type: application/json",
+                    ),
+                    StatusCode::UNPROCESSABLE_ENTITY => ApiError::unprocessable(text),
+                    _ => ApiError::bad_request("malformed_json", text),
+                })
+            }
+        }
+    }
+}
+
+/// A query string; one that does not parse is 400.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|r| ApiError::bad_request("invalid_query", r.body_text()))
+    }
+}
+
+/// A path parameter; one of the wrong type (`/users/abc`) is 400.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|r| ApiError::bad_request("invalid_path", r.body_text()))
+    }
+}
+
+/// The authenticated caller, any role.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(Caller(p.clone()));
+        }
+        let token = bearer_token(parts)?;
+        let principal = state.svc.auth.authenticate(token).await?;
+        parts.extensions.insert(principal.clone());
+        Ok(Caller(principal))
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Result<&str, AuthError> {
+    let value = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or(AuthError::MissingToken)?
+        .to_str()
+        .map_err(|_| AuthError::InvalidToken("unreadable Authorization header".into()))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| AuthError::InvalidToken("use `Authorization: Bearer <token>`".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthError::InvalidToken(
+            "use `Authorization: Bearer <token>`".into(),
+        ));
+    }
+    Ok(token.trim())
+}
+
+/// An admin or operator.
+#[derive(Debug, Clone)]
+pub struct Staff(pub Principal);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(p) = Caller::from_request_parts(parts, state).await?;
+        if !p.is_staff() {
+            return Err(ApiError::forbidden("only operators and admins may do this"));
+        }
+        Ok(Staff(p))
+    }
+}
+
+/// An admin.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub Principal);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(p) = Caller::from_request_parts(parts, state).await?;
+        if p.role != Role::Admin {
+            return Err(ApiError::forbidden("only admins may do this"));
+        }
+        Ok(AdminUser(p))
+    }
+}
+
+/// The client's IP address, when the server was started with connection info.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}

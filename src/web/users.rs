@@ -1,0 +1,206 @@
+//! `/api/v1/users`: admins manage accounts. Everyone may read their own.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::error::ApiError;
+use super::extract::{AdminUser, Caller, Json, Path, Query};
+use crate::app::AppState;
+use crate::auth::{NewUser, Party, User, UserPatch};
+use crate::page::{Page, clamp_limit, parse_cursor};
+use crate::types::{Msisdn, Role};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user, deactivate_user))
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    id: u64,
+    phone: String,
+    email: Option<String>,
+    name: String,
+    role: Role,
+    active: bool,
+    vendor_id: Option<u64>,
+    retailer_id: Option<u64>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        let (vendor_id, retailer_id) = match u.party {
+            Some(Party::Vendor(id)) => (Some(id), None),
+            Some(Party::Retailer(id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        Self {
+            id: u.id,
+            phone: u.phone.to_string(),
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            active: u.active,
+            vendor_id,
+            retailer_id,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    items: Vec<UserView>,
+    next_cursor: Option<String>,
+}
+
+impl From<Page<User>> for UserPage {
+    fn from(p: Page<User>) -> Self {
+        let p = p.map(UserView::from);
+        Self {
+            items: p.items,
+            next_cursor: p.next_cursor,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    role: Option<Role>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// Users, newest first.
+#[utoipa::path(get, path = "", tag = "users", security(("bearer" = [])), params(UserFilter),
+    responses((status = 200, body = UserPage), (status = 401), (status = 403)))]
+async fn list_users(
+    State(state): State<AppState>,
+    AdminUser(_): AdminUser,
+    Query(f): Query<UserFilter>,
+) -> Result<axum::Json<UserPage>, ApiError> {
+    let cursor = parse_cursor(f.cursor.as_deref())
+        .map_err(|e| ApiError::bad_request("invalid_cursor", e))?;
+    let (limit, role) = (clamp_limit(f.limit), f.role);
+    let page = state
+        .svc
+        .store
+        .read(move |tx| crate::auth::store::list(tx, cursor, limit, role))
+        .await?;
+    Ok(axum::Json(page.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[schema(example = "+9779812345678")]
+    phone: String,
+    name: String,
+    role: Role,
+    password: String,
+    email: Option<String>,
+}
+
+/// Create a user. A vendor or retailer user becomes the login of the record with its phone.
+#[utoipa::path(post, path = "", tag = "users", security(("bearer" = [])), request_body = CreateUser,
+    responses((status = 201, body = UserView), (status = 409, description = "phone taken"), (status = 422)))]
+async fn create_user(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Json(req): Json<CreateUser>,
+) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
+    let phone = Msisdn::parse(&req.phone).map_err(|e| {
+        ApiError::unprocessable(format!("phone: {e}"))
+            .with_details(serde_json::json!({"field": "phone"}))
+    })?;
+    let new = NewUser {
+        phone,
+        name: req.name,
+        email: req.email,
+        role: req.role,
+        password: req.password,
+    };
+    let user = state.svc.auth.create_user(&admin.actor(), new).await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+/// One user (admins: anyone; others: themselves).
+#[utoipa::path(get, path = "/{id}", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
+    responses((status = 200, body = UserView), (status = 403), (status = 404)))]
+async fn get_user(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    if who.role != Role::Admin && who.user_id != id {
+        return Err(ApiError::forbidden("you may only read your own account"));
+    }
+    Ok(axum::Json(state.svc.auth.get_user(id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    name: Option<String>,
+    /// `null` removes the email.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    role: Option<Role>,
+    active: Option<bool>,
+    password: Option<String>,
+}
+
+/// Distinguishes a field set to `null` (Some(None)) from one left out (None).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Change a user. Nobody changes their own role or deactivates themselves.
+#[utoipa::path(patch, path = "/{id}", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
+    request_body = UpdateUser, responses((status = 200, body = UserView), (status = 403), (status = 404), (status = 422)))]
+async fn update_user(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<u64>,
+    Json(req): Json<UpdateUser>,
+) -> Result<axum::Json<UserView>, ApiError> {
+    let patch = UserPatch {
+        name: req.name,
+        email: req.email,
+        role: req.role,
+        active: req.active,
+        password: req.password,
+    };
+    Ok(axum::Json(
+        state.svc.auth.update_user(&admin, id, patch).await?.into(),
+    ))
+}
+
+/// Deactivate a user (kept for the audit trail; their sessions end).
+#[utoipa::path(delete, path = "/{id}", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
+    responses((status = 204), (status = 403), (status = 404)))]
+async fn deactivate_user(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    let patch = UserPatch {
+        active: Some(false),
+        ..UserPatch::default()
+    };
+    state.svc.auth.update_user(&admin, id, patch).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

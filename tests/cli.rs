@@ -1,0 +1,215 @@
+//! The real `khaacho` binary: commands print results on stdout, work with and without a
+//! running server, and fail loudly when they must.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn khaacho(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_khaacho"));
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .env_remove("KHAACHO_LISTEN")
+        .env("KHAACHO_LOG", "warn");
+    cmd
+}
+
+fn with_stdin(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_out(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn version_and_help_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = khaacho(dir.path()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("khaacho "));
+    for sub in ["serve", "create-user", "backup", "check"] {
+        let out = khaacho(dir.path()).args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+    }
+}
+
+#[test]
+fn check_without_a_database_fails_with_a_readable_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = khaacho(dir.path()).arg("check").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+}
+
+#[test]
+fn create_user_without_a_server_creates_the_database_with_demo_data_and_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = khaacho(dir.path());
+    cmd.args([
+        "create-user",
+        "--role",
+        "admin",
+        "--phone",
+        "+9779811000100",
+        "--name",
+        "Owner",
+    ]);
+    let out = with_stdin(cmd, "a long enough password\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let user = json_out(&out);
+    assert_eq!(user["role"], "admin");
+    let out = khaacho(dir.path()).arg("check").output().unwrap();
+    assert!(out.status.success());
+    let report = json_out(&out);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["counts"]["products"], 205);
+    let mut cmd = khaacho(dir.path());
+    cmd.args([
+        "create-user",
+        "--role",
+        "operator",
+        "--phone",
+        "+9779811000101",
+        "--name",
+        "Op",
+    ]);
+    let out = with_stdin(cmd, "short\n");
+    assert!(!out.status.success(), "a short password is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(dir: &Path) -> (Server, String) {
+    let mut child = khaacho(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let line = lines.next().expect("server prints its address").unwrap();
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            return (server, addr.to_string());
+        }
+    }
+    panic!("the server did not start");
+}
+
+#[test]
+fn commands_go_through_the_running_server_and_sigterm_stops_it_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr) = start_server(dir.path());
+    assert!(addr.starts_with("http://127.0.0.1:"));
+
+    let mut cmd = khaacho(dir.path());
+    cmd.args([
+        "create-user",
+        "--role",
+        "vendor",
+        "--phone",
+        "+9779801000003",
+        "--name",
+        "Maharjan",
+    ]);
+    let out = with_stdin(cmd, "a long enough password\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json_out(&out)["linked"],
+        true,
+        "the demo vendor with that phone gets the login"
+    );
+
+    let backup = dir.path().join("nightly").join("khaacho.redb");
+    let out = khaacho(dir.path())
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json_out(&out)["rows"].as_u64().unwrap() > 1000);
+
+    let out = khaacho(dir.path()).arg("check").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(json_out(&out)["ok"], true);
+
+    // The backup is a database of its own: a fresh data directory serves it.
+    let out = khaacho(dir.path())
+        .args(["check", "--file"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup, restored.path().join("khaacho.redb")).unwrap();
+    let out = khaacho(restored.path()).arg("check").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean stop: {status:?}");
+    assert!(
+        !dir.path().join("khaacho.sock").exists(),
+        "the control socket is removed"
+    );
+}

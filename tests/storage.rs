@@ -1,0 +1,179 @@
+//! The store on real redb files: group commit keeps each job all-or-nothing, data survives a
+//! restart, backups taken under write load open and pass `check`, newer files are refused.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Options, spawn_with};
+use khaacho::storage::{Store, StoreError, TableRead, Tx, tables};
+use reqwest::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error("refused")]
+    Refused,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("khaacho.redb"))
+        .expect("opens")
+        .store
+}
+
+#[tokio::test]
+async fn concurrent_jobs_all_commit_and_a_job_that_fails_after_writing_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut handles = Vec::new();
+    for i in 0..200u64 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    tx.open(tables::META)?.put(format!("k{i}").as_str(), &i)?;
+                    if i % 10 == 0 {
+                        // Wrote, then refused: the write must vanish, the others must stay.
+                        return Err(JobError::Refused);
+                    }
+                    Ok(i)
+                })
+                .await
+        }));
+    }
+    let mut refused = 0;
+    for h in handles {
+        if let Err(JobError::Refused) = h.await.unwrap() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 20);
+    let (present, absent) = store
+        .read(|tx| {
+            let meta = tx.open(tables::META)?;
+            let mut present = 0;
+            let mut absent = 0;
+            for i in 0..200u64 {
+                match meta.get(format!("k{i}").as_str())? {
+                    Some(v) => {
+                        assert_eq!(v, i);
+                        present += 1
+                    }
+                    None => absent += 1,
+                }
+            }
+            Ok::<_, StoreError>((present, absent))
+        })
+        .await
+        .unwrap();
+    assert_eq!((present, absent), (180, 20));
+}
+
+#[tokio::test]
+async fn a_panicking_job_is_refused_and_the_writer_keeps_going() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let r: Result<(), StoreError> = store
+        .write(|tx| {
+            tx.open(tables::META)?.put("boom", &1)?;
+            panic!("bug in a job");
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::Panicked(_))), "{r:?}");
+    let ok: Result<(), StoreError> = store
+        .write(|tx| tx.open(tables::META)?.put("after", &2))
+        .await;
+    assert!(ok.is_ok());
+    let boom = store
+        .read(|tx| tx.open(tables::META)?.get("boom"))
+        .await
+        .unwrap();
+    assert_eq!(boom, None);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart() {
+    let app = spawn_with(Options::default()).await;
+    let (admin_phone, admin_password) = (app.admin_phone.clone(), app.admin_password.clone());
+    let operator = app.user_token("operator", "+9779811000010").await;
+    assert!(!operator.is_empty());
+    let dir = app.stop().await;
+    let app = spawn_with(Options {
+        dir: Some(dir),
+        ..Options::default()
+    })
+    .await;
+    assert!(
+        app.admin_phone.is_empty(),
+        "no second admin is created on restart"
+    );
+    let (status, _) = app.login(&admin_phone, &admin_password).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.login("+9779811000010", "a long enough password").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_writes_go_on_opens_and_passes_check() {
+    let app = spawn_with(Options::default()).await;
+    let store = app.state.svc.store.clone();
+    let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (store, writing) = (store.clone(), writing.clone());
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                store
+                    .write(move |tx| tx.open(tables::META)?.put(format!("load{n}").as_str(), &n))
+                    .await
+                    .unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    let dest = app.dir.path().join("backups").join("snap.redb");
+    let req = khaacho::ops::Request::Backup { dest: dest.clone() };
+    let resp = khaacho::control::call(app.dir.path(), &req)
+        .await
+        .unwrap()
+        .expect("server answers");
+    assert!(resp.ok, "{:?}", resp.error);
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let writes = writer.await.unwrap();
+    assert!(writes > 0);
+    let report = khaacho::check::check_file(&dest).expect("backup opens");
+    assert!(report.ok, "{:?}", report.problems);
+    assert_eq!(report.counts["products"], 205);
+    let resp = khaacho::control::call(app.dir.path(), &khaacho::ops::Request::Check)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        resp.ok && resp.result["ok"] == true,
+        "live check: {:?}",
+        resp
+    );
+}
+
+#[tokio::test]
+async fn a_database_written_by_a_newer_schema_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("khaacho.redb");
+    {
+        let store = open(&dir);
+        store
+            .write(|tx| khaacho::storage::meta_put(tx, "schema_version", 99))
+            .await
+            .unwrap();
+    }
+    let msg = Store::open(&path)
+        .err()
+        .expect("a newer file is refused")
+        .to_string();
+    assert!(msg.contains("newer Khaacho") && msg.contains("99"), "{msg}");
+    let check = khaacho::check::check_file(&path).unwrap_err().to_string();
+    assert!(check.contains("newer"), "{check}");
+}
