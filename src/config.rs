@@ -47,6 +47,8 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Browser origins allowed to call the API (CORS). Empty: none (same-origin only).
     pub cors_allowed_origins: Vec<String>,
+    /// Serve the web UI from this directory instead of the embedded copy (UI development).
+    pub assets_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,6 +97,7 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
+            assets_dir: None,
         }
     }
 }
