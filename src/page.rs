@@ -73,3 +73,26 @@ pub fn newest_first<V: DeserializeOwned>(
         },
     })
 }
+
+/// Pages a list of ids already sorted newest first (from an index scan).
+pub fn ids_page(ids_desc: &[u64], cursor: Option<u64>, limit: usize) -> (Vec<u64>, Option<String>) {
+    let start = cursor.map_or(0, |c| ids_desc.partition_point(|&id| id >= c));
+    let rest = &ids_desc[start..];
+    let page: Vec<u64> = rest.iter().take(limit).copied().collect();
+    let next = (rest.len() > limit).then(|| page.last().map(u64::to_string)).flatten();
+    (page, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_list_is_paged_below_the_cursor() {
+        let ids = [9, 7, 5, 3, 1];
+        assert_eq!(ids_page(&ids, None, 2), (vec![9, 7], Some("7".into())));
+        assert_eq!(ids_page(&ids, Some(7), 2), (vec![5, 3], Some("3".into())));
+        assert_eq!(ids_page(&ids, Some(3), 2), (vec![1], None));
+        assert_eq!(ids_page(&ids, Some(1), 2), (vec![], None));
+    }
+}

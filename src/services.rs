@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::auth::{AuthService, NewUser, TokenKeys};
+use crate::catalog::CatalogService;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::storage::{self, Store, StoreError};
@@ -15,6 +16,7 @@ pub struct Services {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthService,
+    pub catalog: CatalogService,
 }
 
 /// What happened while opening.
@@ -68,15 +70,15 @@ impl Services {
         }
         let keys = TokenKeys::load_or_create(&config.data_dir, Some(&config.auth.jwt_secret))?;
         let auth = AuthService::new(store.clone(), clock.clone(), keys, config.auth.clone())?;
-        Ok((
-            Arc::new(Services {
-                config,
-                store,
-                clock,
-                auth,
-            }),
-            startup,
-        ))
+        let catalog = CatalogService::new(store.clone(), clock.clone());
+        let svc = Services {
+            config,
+            store,
+            clock,
+            auth,
+            catalog,
+        };
+        Ok((Arc::new(svc), startup))
     }
 
     /// Creates the first admin with a random password when no active admin exists.

@@ -5,7 +5,10 @@
 //! that `khaacho check` reconciles.
 
 pub mod import;
+mod service;
 pub mod store;
+
+pub use service::{CatalogService, ListingFilter, ListingInput, ListingPatch, ProductFilter, ProductPatch, VendorInput, VendorPatch};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -98,6 +101,26 @@ pub struct Listing {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Why a listing's stock changed; `khaacho check` sums these to the stock on hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StockReason {
+    /// The stock a listing was created with.
+    Initial,
+    /// Set by a person (a receipt of goods, a count).
+    Adjustment { user_id: Option<u64> },
+    /// Held for an order.
+    Reserve { order_id: u64 },
+    /// Given back by a cancelled, rejected or re-routed order.
+    Release { order_id: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMove {
+    pub at: DateTime<Utc>,
+    pub delta: i64,
+    pub reason: StockReason,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("no {kind} with id {id}")]
@@ -110,6 +133,12 @@ pub enum CatalogError {
     Invalid { field: String, reason: String },
     #[error("{0}")]
     Forbidden(String),
+    #[error("only {available} in stock for listing {listing_id}, {wanted} wanted")]
+    InsufficientStock {
+        listing_id: u64,
+        available: i64,
+        wanted: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::import::ProductInput;
-use super::{CatalogError, Listing, Product, Vendor};
+use super::{CatalogError, Listing, Product, StockMove, StockReason, Vendor};
 use crate::auth::{Party, store::link_party};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, meta_get, meta_put, next_id, tables};
 use crate::types::Msisdn;
@@ -158,6 +158,7 @@ pub fn listings_of_product(tx: &impl Tx, product_id: u64) -> Result<Vec<Listing>
 }
 
 /// Inserts a listing; the vendor and product must exist and not be listed together yet.
+/// Its stock is recorded as the initial stock move.
 pub fn insert_listing(tx: &WriteTx, mut l: Listing) -> Result<Listing, CatalogError> {
     if vendor(tx, l.vendor_id)?.is_none() {
         return Err(CatalogError::NotFound {
@@ -177,13 +178,69 @@ pub fn insert_listing(tx: &WriteTx, mut l: Listing) -> Result<Listing, CatalogEr
             l.vendor_id, l.product_id
         )));
     }
+    if l.stock < 0 {
+        return Err(CatalogError::invalid("stock", "must not be negative"));
+    }
     l.id = next_id(tx, "listing")?;
     tx.open(tables::LISTINGS_BY_VENDOR)?
         .put((l.vendor_id, l.product_id), &l.id)?;
     tx.open(tables::LISTINGS_BY_PRODUCT)?
         .put((l.product_id, l.vendor_id), &l.id)?;
     tx.open(tables::LISTINGS)?.put(l.id, &l)?;
+    record_move(tx, l.id, l.stock, StockReason::Initial, l.updated_at)?;
     Ok(l)
+}
+
+fn record_move(
+    tx: &WriteTx,
+    listing_id: u64,
+    delta: i64,
+    reason: StockReason,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let id = next_id(tx, "stock_move")?;
+    tx.open(tables::STOCK_MOVES)?
+        .put((listing_id, id), &StockMove { at, delta, reason })
+}
+
+/// Changes a listing's stock by `delta`, never below zero, and records why.
+pub fn move_stock(
+    tx: &WriteTx,
+    listing_id: u64,
+    delta: i64,
+    reason: StockReason,
+    at: DateTime<Utc>,
+) -> Result<Listing, CatalogError> {
+    let mut l = listing(tx, listing_id)?.ok_or(CatalogError::NotFound {
+        kind: "listing",
+        id: listing_id,
+    })?;
+    let next = l.stock + delta;
+    if next < 0 {
+        return Err(CatalogError::InsufficientStock {
+            listing_id,
+            available: l.stock,
+            wanted: -delta,
+        });
+    }
+    if delta == 0 {
+        return Ok(l);
+    }
+    l.stock = next;
+    l.updated_at = at;
+    save_listing(tx, &l)?;
+    record_move(tx, listing_id, delta, reason, at)?;
+    Ok(l)
+}
+
+/// The sum of every recorded stock move of a listing.
+pub fn stock_from_moves(tx: &impl Tx, listing_id: u64) -> Result<i64, StoreError> {
+    let mut sum = 0;
+    let moves = tx.open(tables::STOCK_MOVES)?;
+    for entry in moves.range((listing_id, 0)..=(listing_id, u64::MAX))? {
+        sum += entry?.1.delta;
+    }
+    Ok(sum)
 }
 
 pub fn save_listing(tx: &WriteTx, l: &Listing) -> Result<(), StoreError> {

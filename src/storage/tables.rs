@@ -8,7 +8,7 @@ use super::StoreError;
 use super::typed::{OwnedKey, Table};
 use crate::audit::AuditEntry;
 use crate::auth::{RefreshToken, Session, User};
-use crate::catalog::{Listing, Product, Vendor};
+use crate::catalog::{Listing, Product, StockMove, Vendor};
 use crate::retailers::Retailer;
 
 macro_rules! tables {
@@ -102,6 +102,8 @@ tables! {
     LISTINGS_BY_VENDOR: (u64, u64) => u64 = "listings_by_vendor";
     /// (product id, vendor id) → listing id.
     LISTINGS_BY_PRODUCT: (u64, u64) => u64 = "listings_by_product";
+    /// (listing id, move id) → a change of stock; they sum to the listing's stock.
+    STOCK_MOVES: (u64, u64) => StockMove = "stock_moves";
 
     RETAILERS: u64 => Retailer = "retailers";
     RETAILERS_BY_PHONE: &'static str => u64 = "retailers_by_phone";
