@@ -135,7 +135,10 @@ fn catalog(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
         }
         let moved = crate::catalog::store::stock_from_moves(tx, id)?;
         if moved != l.stock {
-            p.push(format!("listing {id}: stock is {} but its moves sum to {moved}", l.stock));
+            p.push(format!(
+                "listing {id}: stock is {} but its moves sum to {moved}",
+                l.stock
+            ));
         }
         if by_vendor.get((l.vendor_id, l.product_id))? != Some(id) {
             p.push(format!(

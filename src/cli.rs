@@ -75,6 +75,12 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// Read an order message the way the WhatsApp conversation does and print the items as JSON.
+    /// The message is the arguments, or stdin when there are none.
+    Parse {
+        /// The message, e.g. "chamal 25 kg 2 bora, chini 5 kg"
+        message: Vec<String>,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -94,6 +100,10 @@ pub fn default_data_dir() -> PathBuf {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Commands that need no data directory run before any configuration is read.
+    if let Some(Command::Parse { message }) = &cli.command {
+        return parse_command(message);
+    }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let mut config =
         match Config::load(&data_dir, cli.config.as_deref(), &|k| std::env::var(k).ok()) {
@@ -171,6 +181,7 @@ async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(format!("{}: {e}", dest.display())),
         },
         Command::Check { file } => check(&config, file).await,
+        Command::Parse { message } => return parse_command(&message),
     };
     finish(result)
 }
@@ -278,4 +289,28 @@ fn read_password() -> Result<String, String> {
 /// Used by tests: the data directory a `Cli` resolves to.
 pub fn resolve_data_dir(explicit: Option<&Path>) -> PathBuf {
     explicit.map_or_else(default_data_dir, Path::to_path_buf)
+}
+
+fn parse_command(args: &[String]) -> ExitCode {
+    let text = if args.is_empty() {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
+            eprintln!("khaacho: reading stdin: {e}");
+            return ExitCode::FAILURE;
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        args.join(" ")
+    };
+    let parsed = crate::parsing::parse_message(&text);
+    match serde_json::to_string(&parsed) {
+        Ok(json) => {
+            let _ = writeln!(std::io::stdout(), "{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("khaacho: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

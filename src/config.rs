@@ -23,6 +23,67 @@ pub struct Config {
     pub log: LogConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub orders: OrdersConfig,
+    pub credit: CreditConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrdersConfig {
+    /// VAT in basis points (1300 = 13 %), applied per line on the line subtotal.
+    pub vat_bps: u32,
+    /// Product categories sold without VAT (e.g. "Rice" where basic food is exempt).
+    pub vat_exempt_categories: Vec<String>,
+    /// Platform commission on a delivered order's subtotal, in basis points, for vendors
+    /// without their own rate.
+    pub default_commission_bps: u32,
+    /// How long the chosen vendor has to accept, in minutes.
+    pub accept_within_mins: u64,
+    pub max_lines: usize,
+    /// Most packs one line may ask for.
+    pub max_quantity: u32,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        Self {
+            vat_bps: 1300,
+            vat_exempt_categories: Vec::new(),
+            default_commission_bps: 200,
+            accept_within_mins: 30,
+            max_lines: 100,
+            max_quantity: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CreditConfig {
+    /// Payment terms of a retailer created without its own.
+    pub default_terms_days: u32,
+    /// A retailer with a payment overdue by more than this many days cannot place orders.
+    pub block_overdue_after_days: i64,
+    /// Upper bounds (days past due) of the aging buckets; one more bucket takes the rest.
+    pub aging_buckets: Vec<i64>,
+    /// Raise an alert when more than this share of the limit is used.
+    pub utilization_alert_percent: u32,
+    /// Raise an alert when the score falls by at least this much at once.
+    pub score_drop_alert: u32,
+    pub score_weights: crate::credit::score::Weights,
+}
+
+impl Default for CreditConfig {
+    fn default() -> Self {
+        Self {
+            default_terms_days: 30,
+            block_overdue_after_days: 30,
+            aging_buckets: vec![30, 60, 90],
+            utilization_alert_percent: 80,
+            score_drop_alert: 50,
+            score_weights: crate::credit::score::Weights::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +137,8 @@ impl Default for Config {
             log: LogConfig::default(),
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
+            orders: OrdersConfig::default(),
+            credit: CreditConfig::default(),
         }
     }
 }
@@ -183,6 +246,22 @@ const ENV: &[(&str, &str, Kind)] = &[
         "auth.bootstrap_admin_phone",
         Kind::Str,
     ),
+    ("KHAACHO_VAT_BPS", "orders.vat_bps", Kind::Int),
+    (
+        "KHAACHO_DEFAULT_COMMISSION_BPS",
+        "orders.default_commission_bps",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_ACCEPT_WITHIN_MINS",
+        "orders.accept_within_mins",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_BLOCK_OVERDUE_AFTER_DAYS",
+        "credit.block_overdue_after_days",
+        Kind::Int,
+    ),
 ];
 
 /// Every environment variable the configuration reads, for `--help` and the README.
@@ -195,6 +274,103 @@ pub fn env_names() -> impl Iterator<Item = (&'static str, &'static str)> {
 pub struct ConfigError(pub Vec<String>);
 
 impl Config {
+    /// The order rules this configuration sets.
+    pub fn order_rules(&self) -> crate::orders::Rules {
+        let o = &self.orders;
+        crate::orders::Rules {
+            vat_bps: o.vat_bps,
+            vat_exempt_categories: o.vat_exempt_categories.clone(),
+            default_commission_bps: o.default_commission_bps,
+            accept_within: chrono::Duration::minutes(o.accept_within_mins as i64),
+            block_overdue_after_days: self.credit.block_overdue_after_days,
+            max_lines: o.max_lines,
+            max_quantity: o.max_quantity,
+        }
+    }
+
+    /// The credit rules this configuration sets.
+    pub fn credit_rules(&self) -> crate::credit::Rules {
+        let c = &self.credit;
+        crate::credit::Rules {
+            block_overdue_after_days: c.block_overdue_after_days,
+            aging_buckets: c.aging_buckets.clone(),
+            utilization_alert_percent: c.utilization_alert_percent,
+            score_drop_alert: c.score_drop_alert,
+            weights: c.score_weights.clone(),
+        }
+    }
+
+    fn validate_business(&self, p: &mut Vec<String>) {
+        let o = &self.orders;
+        range(p, "orders.vat_bps", o.vat_bps.into(), 0, 5000, "1300");
+        range(
+            p,
+            "orders.default_commission_bps",
+            o.default_commission_bps.into(),
+            0,
+            5000,
+            "200",
+        );
+        range(
+            p,
+            "orders.accept_within_mins",
+            o.accept_within_mins,
+            1,
+            7 * 24 * 60,
+            "30",
+        );
+        range(p, "orders.max_lines", o.max_lines as u64, 1, 1000, "100");
+        range(
+            p,
+            "orders.max_quantity",
+            o.max_quantity.into(),
+            1,
+            1_000_000,
+            "10000",
+        );
+        let c = &self.credit;
+        range(
+            p,
+            "credit.default_terms_days",
+            c.default_terms_days.into(),
+            0,
+            365,
+            "30",
+        );
+        range(
+            p,
+            "credit.block_overdue_after_days",
+            c.block_overdue_after_days.max(0) as u64,
+            0,
+            3650,
+            "30",
+        );
+        range(
+            p,
+            "credit.utilization_alert_percent",
+            c.utilization_alert_percent.into(),
+            1,
+            100,
+            "80",
+        );
+        range(
+            p,
+            "credit.score_drop_alert",
+            c.score_drop_alert.into(),
+            1,
+            600,
+            "50",
+        );
+        let b = &c.aging_buckets;
+        if b.is_empty() || b[0] < 1 || b.windows(2).any(|w| w[0] >= w[1]) {
+            p.push("`credit.aging_buckets`: must be increasing day counts from 1; example: aging_buckets = [30, 60, 90]".into());
+        }
+        let w = &c.score_weights;
+        if w.timeliness + w.utilization + w.tenure + w.regularity + w.cancellations == 0 {
+            p.push("`credit.score_weights`: at least one weight must be above zero; example: timeliness = 35".into());
+        }
+    }
+
     /// Loads the configuration for `data_dir`: defaults, the file, then `env`.
     pub fn load(
         data_dir: &Path,
@@ -330,6 +506,7 @@ impl Config {
             3650,
             "14",
         );
+        self.validate_business(&mut p);
         if p.is_empty() {
             Ok(())
         } else {

@@ -11,7 +11,10 @@
 //! - [`storage`]   redb: every table, the one codec, the schema version, group-commit writer, backups
 //! - [`auth`]      users, roles, argon2 passwords, JWT access and rotating refresh tokens
 //! - [`catalog`]   products, vendors, listings, CSV import
+//! - [`parsing`]   WhatsApp order text → items (phrase, quantity, unit), pure, no I/O
 //! - [`retailers`] shops and their credit terms
+//! - [`ledger`]    the double-entry credit ledger: accounts, transfers, holds
+//! - [`money`]     paisa arithmetic and the one rounding rule
 //! - [`audit`]     the append-only record of who changed what
 //! - [`check`]     `khaacho check`: integrity and domain invariants
 //! - [`demo`]      the demo data set shipped in `data/`
@@ -30,11 +33,19 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod credit;
 pub mod demo;
+pub mod ledger;
+pub mod money;
+pub mod notify;
 pub mod ops;
+pub mod orders;
+pub mod outbox;
 pub mod page;
+pub mod parsing;
 pub mod ratelimit;
 pub mod retailers;
+pub mod routing;
 pub mod services;
 pub mod storage;
 pub mod telemetry;

@@ -79,7 +79,9 @@ pub fn ids_page(ids_desc: &[u64], cursor: Option<u64>, limit: usize) -> (Vec<u64
     let start = cursor.map_or(0, |c| ids_desc.partition_point(|&id| id >= c));
     let rest = &ids_desc[start..];
     let page: Vec<u64> = rest.iter().take(limit).copied().collect();
-    let next = (rest.len() > limit).then(|| page.last().map(u64::to_string)).flatten();
+    let next = (rest.len() > limit)
+        .then(|| page.last().map(u64::to_string))
+        .flatten();
     (page, next)
 }
 

@@ -8,7 +8,10 @@ pub mod import;
 mod service;
 pub mod store;
 
-pub use service::{CatalogService, ListingFilter, ListingInput, ListingPatch, ProductFilter, ProductPatch, VendorInput, VendorPatch};
+pub use service::{
+    CatalogService, ListingFilter, ListingInput, ListingPatch, ProductFilter, ProductPatch,
+    VendorInput, VendorPatch,
+};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

@@ -99,7 +99,11 @@ fn forbid(msg: &str) -> CatalogError {
 }
 
 fn staff_only(who: &Principal) -> Result<(), CatalogError> {
-    if who.is_staff() { Ok(()) } else { Err(forbid("only operators and admins may change the catalog")) }
+    if who.is_staff() {
+        Ok(())
+    } else {
+        Err(forbid("only operators and admins may change the catalog"))
+    }
 }
 
 impl CatalogService {
@@ -111,32 +115,61 @@ impl CatalogService {
         self.clock.now()
     }
 
-    pub async fn create_product(&self, who: &Principal, input: ProductInput) -> Result<Product, CatalogError> {
+    pub async fn create_product(
+        &self,
+        who: &Principal,
+        input: ProductInput,
+    ) -> Result<Product, CatalogError> {
         staff_only(who)?;
         validate_product(&input)?;
         let (now, actor) = (self.now(), who.actor());
         self.store
             .write(move |tx| {
                 if store::product_by_sku(tx, &input.sku)?.is_some() {
-                    return Err(CatalogError::Conflict(format!("a product with sku {} already exists", input.sku)));
+                    return Err(CatalogError::Conflict(format!(
+                        "a product with sku {} already exists",
+                        input.sku
+                    )));
                 }
                 let (p, _) = store::upsert_product(tx, &input, now)?;
-                audit::record(tx, now, &actor, "product.create", format!("product:{}", p.id), p.sku.clone())?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "product.create",
+                    format!("product:{}", p.id),
+                    p.sku.clone(),
+                )?;
                 Ok(p)
             })
             .await
     }
 
-    pub async fn update_product(&self, who: &Principal, id: u64, patch: ProductPatch) -> Result<Product, CatalogError> {
+    pub async fn update_product(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: ProductPatch,
+    ) -> Result<Product, CatalogError> {
         staff_only(who)?;
         let (now, actor) = (self.now(), who.actor());
         self.store
             .write(move |tx| {
-                let mut p = store::product(tx, id)?.ok_or(CatalogError::NotFound { kind: "product", id })?;
+                let mut p = store::product(tx, id)?.ok_or(CatalogError::NotFound {
+                    kind: "product",
+                    id,
+                })?;
                 apply_product_patch(&mut p, &patch)?;
                 p.updated_at = now;
                 store::save_product(tx, &p)?;
-                audit::record(tx, now, &actor, "product.update", format!("product:{id}"), p.sku.clone())?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "product.update",
+                    format!("product:{id}"),
+                    p.sku.clone(),
+                )?;
                 Ok(p)
             })
             .await
@@ -147,11 +180,18 @@ impl CatalogService {
         let p = self.store.read(move |tx| store::product(tx, id)).await?;
         match p {
             Some(p) if p.active || who.is_staff() => Ok(p),
-            _ => Err(CatalogError::NotFound { kind: "product", id }),
+            _ => Err(CatalogError::NotFound {
+                kind: "product",
+                id,
+            }),
         }
     }
 
-    pub async fn list_products(&self, who: &Principal, f: ProductFilter) -> Result<Page<Product>, CatalogError> {
+    pub async fn list_products(
+        &self,
+        who: &Principal,
+        f: ProductFilter,
+    ) -> Result<Page<Product>, CatalogError> {
         let active = if who.is_staff() { f.active } else { Some(true) };
         let page = self
             .store
@@ -159,7 +199,11 @@ impl CatalogService {
                 let view = tx.open(tables::PRODUCTS)?;
                 page::newest_first(&view, f.cursor, f.limit, |p: &Product| {
                     active.is_none_or(|a| p.active == a)
-                        && f.category.as_ref().is_none_or(|c| p.category.as_ref().is_some_and(|pc| pc.eq_ignore_ascii_case(c)))
+                        && f.category.as_ref().is_none_or(|c| {
+                            p.category
+                                .as_ref()
+                                .is_some_and(|pc| pc.eq_ignore_ascii_case(c))
+                        })
                 })
             })
             .await?;
@@ -167,10 +211,13 @@ impl CatalogService {
     }
 
     /// Products by id, in the order given, skipping missing ones (and inactive ones for non-staff).
-    pub async fn products_by_ids(&self, who: &Principal, ids: Vec<u64>) -> Result<Vec<Product>, CatalogError> {
+    pub async fn products_by_ids(
+        &self,
+        who: &Principal,
+        ids: Vec<u64>,
+    ) -> Result<Vec<Product>, CatalogError> {
         let staff = who.is_staff();
-        Ok(self
-            .store
+        self.store
             .read(move |tx| {
                 let view = tx.open(tables::PRODUCTS)?;
                 let mut out = Vec::with_capacity(ids.len());
@@ -181,11 +228,14 @@ impl CatalogService {
                 }
                 Ok::<_, CatalogError>(out)
             })
-            .await?)
+            .await
     }
 
     /// The cheapest active, in-stock price per product, for what a retailer would pay.
-    pub async fn best_prices(&self, product_ids: Vec<u64>) -> Result<Vec<Option<i64>>, CatalogError> {
+    pub async fn best_prices(
+        &self,
+        product_ids: Vec<u64>,
+    ) -> Result<Vec<Option<i64>>, CatalogError> {
         Ok(self
             .store
             .read(move |tx| {
@@ -203,9 +253,17 @@ impl CatalogService {
             .await?)
     }
 
-    pub async fn create_vendor(&self, who: &Principal, input: VendorInput) -> Result<Vendor, CatalogError> {
+    pub async fn create_vendor(
+        &self,
+        who: &Principal,
+        input: VendorInput,
+    ) -> Result<Vendor, CatalogError> {
         staff_only(who)?;
-        for (field, value) in [("name", &input.name), ("district", &input.district), ("province", &input.province)] {
+        for (field, value) in [
+            ("name", &input.name),
+            ("district", &input.district),
+            ("province", &input.province),
+        ] {
             import::validate_text(value, 100, true).map_err(|r| CatalogError::invalid(field, r))?;
         }
         check_commission(input.commission_bps)?;
@@ -223,22 +281,42 @@ impl CatalogService {
                     created_at: now,
                 };
                 let v = store::insert_vendor(tx, v)?;
-                audit::record(tx, now, &actor, "vendor.create", format!("vendor:{}", v.id), v.name.clone())?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "vendor.create",
+                    format!("vendor:{}", v.id),
+                    v.name.clone(),
+                )?;
                 Ok(v)
             })
             .await
     }
 
-    pub async fn update_vendor(&self, who: &Principal, id: u64, patch: VendorPatch) -> Result<Vendor, CatalogError> {
+    pub async fn update_vendor(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: VendorPatch,
+    ) -> Result<Vendor, CatalogError> {
         staff_only(who)?;
         check_commission(patch.commission_bps.flatten())?;
         let (now, actor) = (self.now(), who.actor());
         self.store
             .write(move |tx| {
-                let mut v = store::vendor(tx, id)?.ok_or(CatalogError::NotFound { kind: "vendor", id })?;
+                let mut v =
+                    store::vendor(tx, id)?.ok_or(CatalogError::NotFound { kind: "vendor", id })?;
                 apply_vendor_patch(tx, &mut v, &patch)?;
                 store::save_vendor(tx, &v)?;
-                audit::record(tx, now, &actor, "vendor.update", format!("vendor:{id}"), v.name.clone())?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "vendor.update",
+                    format!("vendor:{id}"),
+                    v.name.clone(),
+                )?;
                 Ok(v)
             })
             .await
@@ -255,24 +333,45 @@ impl CatalogService {
             .ok_or(CatalogError::NotFound { kind: "vendor", id })
     }
 
-    pub async fn list_vendors(&self, who: &Principal, cursor: Option<u64>, limit: usize) -> Result<Page<Vendor>, CatalogError> {
+    pub async fn list_vendors(
+        &self,
+        who: &Principal,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<Vendor>, CatalogError> {
         let only = match (who.role, who.vendor_id()) {
             (Role::Admin | Role::Operator, _) => None,
             (Role::Vendor, Some(id)) => Some(id),
-            _ => return Err(forbid("only operators, admins and vendors may list vendors")),
+            _ => {
+                return Err(forbid(
+                    "only operators, admins and vendors may list vendors",
+                ));
+            }
         };
         Ok(self
             .store
             .read(move |tx| {
                 let view = tx.open(tables::VENDORS)?;
-                page::newest_first(&view, cursor, limit, |v: &Vendor| only.is_none_or(|id| v.id == id))
+                page::newest_first(&view, cursor, limit, |v: &Vendor| {
+                    only.is_none_or(|id| v.id == id)
+                })
             })
             .await?)
     }
 
-    pub async fn create_listing(&self, who: &Principal, input: ListingInput) -> Result<Listing, CatalogError> {
+    pub async fn create_listing(
+        &self,
+        who: &Principal,
+        input: ListingInput,
+    ) -> Result<Listing, CatalogError> {
         staff_only(who)?;
-        check_listing_numbers(input.price_paisa, input.mrp_paisa, input.min_qty, input.max_qty, input.pack_multiple)?;
+        check_listing_numbers(
+            input.price_paisa,
+            input.mrp_paisa,
+            input.min_qty,
+            input.max_qty,
+            input.pack_multiple,
+        )?;
         if input.stock < 0 {
             return Err(CatalogError::invalid("stock", "must not be negative"));
         }
@@ -293,24 +392,46 @@ impl CatalogService {
                     updated_at: now,
                 };
                 let l = store::insert_listing(tx, l)?;
-                audit::record(tx, now, &actor, "listing.create", format!("listing:{}", l.id), String::new())?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "listing.create",
+                    format!("listing:{}", l.id),
+                    String::new(),
+                )?;
                 Ok(l)
             })
             .await
     }
 
     /// Changes a listing. A vendor may change only the price, MRP and stock of its own.
-    pub async fn update_listing(&self, who: &Principal, id: u64, patch: ListingPatch) -> Result<Listing, CatalogError> {
+    pub async fn update_listing(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: ListingPatch,
+    ) -> Result<Listing, CatalogError> {
         if !who.is_staff() {
             if who.role != Role::Vendor {
-                return Err(forbid("only operators, admins and the listing's vendor may change it"));
+                return Err(forbid(
+                    "only operators, admins and the listing's vendor may change it",
+                ));
             }
-            if patch.min_qty.is_some() || patch.max_qty.is_some() || patch.pack_multiple.is_some() || patch.active.is_some() {
-                return Err(forbid("a vendor may change only price_paisa, mrp_paisa and stock"));
+            if patch.min_qty.is_some()
+                || patch.max_qty.is_some()
+                || patch.pack_multiple.is_some()
+                || patch.active.is_some()
+            {
+                return Err(forbid(
+                    "a vendor may change only price_paisa, mrp_paisa and stock",
+                ));
             }
         }
         let (now, who) = (self.now(), who.clone());
-        self.store.write(move |tx| update_listing_tx(tx, &who, id, &patch, now)).await
+        self.store
+            .write(move |tx| update_listing_tx(tx, &who, id, &patch, now))
+            .await
     }
 
     pub async fn listing(&self, who: &Principal, id: u64) -> Result<Listing, CatalogError> {
@@ -318,15 +439,25 @@ impl CatalogService {
             .store
             .read(move |tx| store::listing(tx, id))
             .await?
-            .ok_or(CatalogError::NotFound { kind: "listing", id })?;
+            .ok_or(CatalogError::NotFound {
+                kind: "listing",
+                id,
+            })?;
         if !who.may_act_for_vendor(l.vendor_id) {
             // Another vendor's listing is not even acknowledged.
-            return Err(CatalogError::NotFound { kind: "listing", id });
+            return Err(CatalogError::NotFound {
+                kind: "listing",
+                id,
+            });
         }
         Ok(l)
     }
 
-    pub async fn list_listings(&self, who: &Principal, mut f: ListingFilter) -> Result<Page<Listing>, CatalogError> {
+    pub async fn list_listings(
+        &self,
+        who: &Principal,
+        mut f: ListingFilter,
+    ) -> Result<Page<Listing>, CatalogError> {
         match (who.role, who.vendor_id()) {
             (Role::Admin | Role::Operator, _) => {}
             (Role::Vendor, Some(own)) => {
@@ -335,14 +466,22 @@ impl CatalogService {
                 }
                 f.vendor_id = Some(own);
             }
-            _ => return Err(forbid("only operators, admins and vendors may list listings")),
+            _ => {
+                return Err(forbid(
+                    "only operators, admins and vendors may list listings",
+                ));
+            }
         }
-        Ok(self.store.read(move |tx| list_listings_tx(tx, &f)).await?)
+        self.store.read(move |tx| list_listings_tx(tx, &f)).await
     }
 
     /// Imports a whole catalog file: every row is validated first; nothing is written unless
     /// all rows are good; existing skus are updated. Returns (created, updated).
-    pub async fn import(&self, actor: Actor, rows: Vec<ProductInput>) -> Result<(usize, usize), CatalogError> {
+    pub async fn import(
+        &self,
+        actor: Actor,
+        rows: Vec<ProductInput>,
+    ) -> Result<(usize, usize), CatalogError> {
         let now = self.now();
         self.store
             .write(move |tx| {
@@ -371,7 +510,10 @@ fn validate_product(p: &ProductInput) -> Result<(), CatalogError> {
         import::validate_text(a, 100, true).map_err(|r| CatalogError::invalid("aliases", r))?;
     }
     if p.pack_size.is_some_and(|s| s <= Decimal::ZERO) {
-        return Err(CatalogError::invalid("pack_size", "must be a positive number"));
+        return Err(CatalogError::invalid(
+            "pack_size",
+            "must be a positive number",
+        ));
     }
     import::pair_size_and_unit(p.pack_size, p.unit).map_err(|r| CatalogError::invalid("unit", r))
 }
@@ -408,20 +550,33 @@ fn apply_product_patch(p: &mut Product, patch: &ProductPatch) -> Result<(), Cata
 
 fn check_commission(bps: Option<u32>) -> Result<(), CatalogError> {
     match bps {
-        Some(b) if b > 5000 => Err(CatalogError::invalid("commission_bps", "must be at most 5000 (50 %)")),
+        Some(b) if b > 5000 => Err(CatalogError::invalid(
+            "commission_bps",
+            "must be at most 5000 (50 %)",
+        )),
         _ => Ok(()),
     }
 }
 
-fn apply_vendor_patch(tx: &WriteTx, v: &mut Vendor, patch: &VendorPatch) -> Result<(), CatalogError> {
-    for (field, value) in [("name", &patch.name), ("district", &patch.district), ("province", &patch.province)] {
+fn apply_vendor_patch(
+    tx: &WriteTx,
+    v: &mut Vendor,
+    patch: &VendorPatch,
+) -> Result<(), CatalogError> {
+    for (field, value) in [
+        ("name", &patch.name),
+        ("district", &patch.district),
+        ("province", &patch.province),
+    ] {
         if let Some(value) = value {
             import::validate_text(value, 100, true).map_err(|r| CatalogError::invalid(field, r))?;
         }
     }
     if let Some(phone) = patch.phone.as_ref().filter(|p| **p != v.phone) {
         if store::vendor_by_phone(tx, phone)?.is_some() {
-            return Err(CatalogError::Conflict(format!("a vendor with phone {phone} already exists")));
+            return Err(CatalogError::Conflict(format!(
+                "a vendor with phone {phone} already exists"
+            )));
         }
         let mut index = tx.open(tables::VENDORS_BY_PHONE)?;
         index.remove(v.phone.as_str())?;
@@ -446,18 +601,36 @@ fn apply_vendor_patch(tx: &WriteTx, v: &mut Vendor, patch: &VendorPatch) -> Resu
     Ok(())
 }
 
-fn check_listing_numbers(price: i64, mrp: i64, min_qty: u32, max_qty: Option<u32>, multiple: u32) -> Result<(), CatalogError> {
+fn check_listing_numbers(
+    price: i64,
+    mrp: i64,
+    min_qty: u32,
+    max_qty: Option<u32>,
+    multiple: u32,
+) -> Result<(), CatalogError> {
     if price <= 0 {
-        return Err(CatalogError::invalid("price_paisa", "must be more than zero"));
+        return Err(CatalogError::invalid(
+            "price_paisa",
+            "must be more than zero",
+        ));
     }
     if mrp < price {
-        return Err(CatalogError::invalid("mrp_paisa", format!("must not be below the price ({price} paisa)")));
+        return Err(CatalogError::invalid(
+            "mrp_paisa",
+            format!("must not be below the price ({price} paisa)"),
+        ));
     }
     if min_qty == 0 || multiple == 0 {
-        return Err(CatalogError::invalid("min_qty", "min_qty and pack_multiple must be at least 1"));
+        return Err(CatalogError::invalid(
+            "min_qty",
+            "min_qty and pack_multiple must be at least 1",
+        ));
     }
     if max_qty.is_some_and(|m| m < min_qty) {
-        return Err(CatalogError::invalid("max_qty", "must not be below min_qty"));
+        return Err(CatalogError::invalid(
+            "max_qty",
+            "must not be below min_qty",
+        ));
     }
     Ok(())
 }
@@ -469,9 +642,15 @@ fn update_listing_tx(
     patch: &ListingPatch,
     now: DateTime<Utc>,
 ) -> Result<Listing, CatalogError> {
-    let mut l = store::listing(tx, id)?.ok_or(CatalogError::NotFound { kind: "listing", id })?;
+    let mut l = store::listing(tx, id)?.ok_or(CatalogError::NotFound {
+        kind: "listing",
+        id,
+    })?;
     if !who.may_act_for_vendor(l.vendor_id) {
-        return Err(CatalogError::NotFound { kind: "listing", id });
+        return Err(CatalogError::NotFound {
+            kind: "listing",
+            id,
+        });
     }
     let price = patch.price_paisa.unwrap_or(l.price_paisa);
     let mrp = patch.mrp_paisa.unwrap_or(l.mrp_paisa);
@@ -482,26 +661,52 @@ fn update_listing_tx(
     if patch.stock.is_some_and(|s| s < 0) {
         return Err(CatalogError::invalid("stock", "must not be negative"));
     }
-    (l.price_paisa, l.mrp_paisa, l.min_qty, l.max_qty, l.pack_multiple) = (price, mrp, min_qty, max_qty, multiple);
+    (
+        l.price_paisa,
+        l.mrp_paisa,
+        l.min_qty,
+        l.max_qty,
+        l.pack_multiple,
+    ) = (price, mrp, min_qty, max_qty, multiple);
     if let Some(a) = patch.active {
         l.active = a;
     }
     l.updated_at = now;
     store::save_listing(tx, &l)?;
     if let Some(stock) = patch.stock {
-        let reason = StockReason::Adjustment { user_id: Some(who.user_id) };
+        let reason = StockReason::Adjustment {
+            user_id: Some(who.user_id),
+        };
         l = store::move_stock(tx, id, stock - l.stock, reason, now)?;
     }
-    audit::record(tx, now, &who.actor(), "listing.update", format!("listing:{id}"), String::new())?;
+    audit::record(
+        tx,
+        now,
+        &who.actor(),
+        "listing.update",
+        format!("listing:{id}"),
+        String::new(),
+    )?;
     Ok(l)
 }
 
 fn list_listings_tx(tx: &impl Tx, f: &ListingFilter) -> Result<Page<Listing>, CatalogError> {
     let view = tx.open(tables::LISTINGS)?;
     let ids: Option<Vec<u64>> = match (f.vendor_id, f.product_id) {
-        (Some(v), Some(p)) => Some(store::listing_for(tx, v, p)?.map(|l| l.id).into_iter().collect()),
-        (Some(v), None) => Some(index_ids(tx.open(tables::LISTINGS_BY_VENDOR)?.range((v, 0)..=(v, u64::MAX))?)?),
-        (None, Some(p)) => Some(index_ids(tx.open(tables::LISTINGS_BY_PRODUCT)?.range((p, 0)..=(p, u64::MAX))?)?),
+        (Some(v), Some(p)) => Some(
+            store::listing_for(tx, v, p)?
+                .map(|l| l.id)
+                .into_iter()
+                .collect(),
+        ),
+        (Some(v), None) => Some(index_ids(
+            tx.open(tables::LISTINGS_BY_VENDOR)?
+                .range((v, 0)..=(v, u64::MAX))?,
+        )?),
+        (None, Some(p)) => Some(index_ids(
+            tx.open(tables::LISTINGS_BY_PRODUCT)?
+                .range((p, 0)..=(p, u64::MAX))?,
+        )?),
         (None, None) => None,
     };
     let Some(mut ids) = ids else {
@@ -516,6 +721,8 @@ fn list_listings_tx(tx: &impl Tx, f: &ListingFilter) -> Result<Page<Listing>, Ca
     Ok(Page { items, next_cursor })
 }
 
-fn index_ids(it: crate::storage::Iter<'_, (u64, u64), u64>) -> Result<Vec<u64>, crate::storage::StoreError> {
+fn index_ids(
+    it: crate::storage::Iter<'_, (u64, u64), u64>,
+) -> Result<Vec<u64>, crate::storage::StoreError> {
     it.map(|e| e.map(|(_, id)| id)).collect()
 }

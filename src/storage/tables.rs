@@ -9,6 +9,14 @@ use super::typed::{OwnedKey, Table};
 use crate::audit::AuditEntry;
 use crate::auth::{RefreshToken, Session, User};
 use crate::catalog::{Listing, Product, StockMove, Vendor};
+use crate::credit::Invoice;
+use crate::credit::alerts::Alert;
+use crate::credit::payments::Payment;
+use crate::credit::score::Score;
+use crate::ledger::{Account, Transfer};
+use crate::orders::create_types::IdempotencyRecord;
+use crate::orders::{Order, OrderEvent};
+use crate::outbox::OutboxMessage;
 use crate::retailers::Retailer;
 
 macro_rules! tables {
@@ -104,6 +112,45 @@ tables! {
     LISTINGS_BY_PRODUCT: (u64, u64) => u64 = "listings_by_product";
     /// (listing id, move id) → a change of stock; they sum to the listing's stock.
     STOCK_MOVES: (u64, u64) => StockMove = "stock_moves";
+
+    LEDGER_ACCOUNTS: u64 => Account = "ledger_accounts";
+    /// "kind:owner" → account id.
+    LEDGER_ACCOUNT_KEYS: &'static str => u64 = "ledger_account_keys";
+    LEDGER_TRANSFERS: u64 => Transfer = "ledger_transfers";
+    /// (account id, transfer id) → transfer id: each account's history, for statements.
+    LEDGER_ACCOUNT_TRANSFERS: (u64, u64) => u64 = "ledger_account_transfers";
+    /// Pending transfer id → the order it holds credit for, while neither posted nor voided.
+    LEDGER_OPEN_HOLDS: u64 => u64 = "ledger_open_holds";
+
+    ORDERS: u64 => Order = "orders";
+    /// Order number → order id.
+    ORDER_NUMBERS: &'static str => u64 = "order_numbers";
+    ORDERS_BY_RETAILER: (u64, u64) => u64 = "orders_by_retailer";
+    ORDERS_BY_VENDOR: (u64, u64) => u64 = "orders_by_vendor";
+    /// (order id, event id) → a state change with actor, time and note.
+    ORDER_EVENTS: (u64, u64) => OrderEvent = "order_events";
+    /// "order:<retailer>:<Idempotency-Key>" → what that request created.
+    IDEMPOTENCY: &'static str => IdempotencyRecord = "idempotency";
+
+    /// Order id → the invoice raised when it was delivered.
+    INVOICES: u64 => Invoice = "invoices";
+    /// (retailer id, order id) → order id, while the invoice has something left to pay.
+    OPEN_INVOICES: (u64, u64) => u64 = "open_invoices";
+    PAYMENTS: u64 => Payment = "payments";
+    /// "method:reference" → payment id: one payment per external reference.
+    PAYMENT_REFS: &'static str => u64 = "payment_refs";
+    PAYMENTS_BY_RETAILER: (u64, u64) => u64 = "payments_by_retailer";
+    /// (retailer id, payment id) → payment id, while part of the payment is unallocated.
+    UNALLOCATED_PAYMENTS: (u64, u64) => u64 = "unallocated_payments";
+    /// (retailer id, sequence) → a credit score, newest last.
+    CREDIT_SCORES: (u64, u64) => Score = "credit_scores";
+    ALERTS: u64 => Alert = "alerts";
+    /// "kind|subject" → the open alert about it.
+    OPEN_ALERTS: &'static str => u64 = "open_alerts";
+
+    OUTBOX: u64 => OutboxMessage = "outbox";
+    /// (due time in ms, message id) → message id, for messages still to send.
+    OUTBOX_DUE: (i64, u64) => u64 = "outbox_due";
 
     RETAILERS: u64 => Retailer = "retailers";
     RETAILERS_BY_PHONE: &'static str => u64 = "retailers_by_phone";

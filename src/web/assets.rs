@@ -32,8 +32,14 @@ const ASSETS: &[Asset] = assets![
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|State(s): State<AppState>| serve(s, "index.html".into())))
-        .route("/assets/{file}", get(|State(s): State<AppState>, Path(file): Path<String>| serve(s, file)))
+        .route(
+            "/",
+            get(|State(s): State<AppState>| serve(s, "index.html".into())),
+        )
+        .route(
+            "/assets/{file}",
+            get(|State(s): State<AppState>, Path(file): Path<String>| serve(s, file)),
+        )
 }
 
 async fn serve(state: AppState, name: String) -> Response {
@@ -47,5 +53,12 @@ async fn serve(state: AppState, name: String) -> Response {
         },
         None => asset.body.to_vec(),
     };
-    ([(header::CONTENT_TYPE, asset.mime), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, asset.mime),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -153,11 +153,13 @@ impl From<CatalogError> for ApiError {
         match e {
             CatalogError::NotFound { .. } | CatalogError::UnknownSku(_) => Self::not_found(msg),
             CatalogError::Conflict(_) => Self::conflict("conflict", msg),
-            CatalogError::InsufficientStock { listing_id, available, wanted } => {
-                Self::conflict("insufficient_stock", msg).with_details(
-                    json!({"listing_id": listing_id, "available": available, "wanted": wanted}),
-                )
-            }
+            CatalogError::InsufficientStock {
+                listing_id,
+                available,
+                wanted,
+            } => Self::conflict("insufficient_stock", msg).with_details(
+                json!({"listing_id": listing_id, "available": available, "wanted": wanted}),
+            ),
             CatalogError::Invalid { field, .. } => {
                 Self::unprocessable(msg).with_details(json!({"field": field}))
             }

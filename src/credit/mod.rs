@@ -1,0 +1,250 @@
+//! Retailer credit: the position (limit, owed, held, available), invoices raised on delivery,
+//! payments allocated oldest-due first, aging, the credit score and risk alerts.
+//!
+//! Amounts owed and held are read from the ledger, never kept twice: the receivable account's
+//! posted debit balance is what is owed, its pending debits are the holds.
+
+pub mod aging;
+pub mod alerts;
+pub mod payments;
+pub mod score;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::{self, AccountKind};
+use crate::retailers::Retailer;
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
+
+/// What a retailer may still spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Position {
+    pub limit_paisa: i64,
+    /// Owed for delivered orders less payments (negative: paid in advance).
+    pub posted_paisa: i64,
+    /// Held for confirmed orders not yet delivered.
+    pub held_paisa: i64,
+    /// limit − posted − held.
+    pub available_paisa: i64,
+}
+
+pub fn position(tx: &impl Tx, r: &Retailer) -> Result<Position, StoreError> {
+    let (posted, held) = match ledger::account_by_key(tx, AccountKind::RetailerReceivable, r.id)? {
+        Some(a) => (a.debit_balance(), a.debits_pending),
+        None => (0, 0),
+    };
+    Ok(Position {
+        limit_paisa: r.credit_limit_paisa,
+        posted_paisa: posted,
+        held_paisa: held,
+        available_paisa: r.credit_limit_paisa - posted - held,
+    })
+}
+
+/// An amount owed for one delivered order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub order_id: u64,
+    pub retailer_id: u64,
+    pub amount_paisa: i64,
+    pub paid_paisa: i64,
+    pub issued_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+    /// When the last paisa was paid (or the invoice was reversed).
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Invoice {
+    pub fn open_paisa(&self) -> i64 {
+        self.amount_paisa - self.paid_paisa
+    }
+}
+
+/// A retailer's invoices with something still to pay, oldest due first.
+pub fn open_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, StoreError> {
+    let invoices = tx.open(tables::INVOICES)?;
+    let mut out = Vec::new();
+    for entry in tx
+        .open(tables::OPEN_INVOICES)?
+        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
+    {
+        let (_, order_id) = entry?;
+        out.push(invoices.need(order_id, &format!("invoice {order_id}"))?);
+    }
+    out.sort_by_key(|i| (i.due_date, i.order_id));
+    Ok(out)
+}
+
+/// Every invoice of a retailer (open and closed), oldest first.
+pub fn all_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, StoreError> {
+    let mut out = Vec::new();
+    for entry in tx.open(tables::INVOICES)?.iter()? {
+        let (_, inv) = entry?;
+        if inv.retailer_id == retailer_id {
+            out.push(inv);
+        }
+    }
+    Ok(out)
+}
+
+pub fn save_invoice(tx: &WriteTx, inv: &Invoice) -> Result<(), StoreError> {
+    tx.open(tables::INVOICES)?.put(inv.order_id, inv)?;
+    let mut open = tx.open(tables::OPEN_INVOICES)?;
+    if inv.open_paisa() > 0 {
+        open.put((inv.retailer_id, inv.order_id), &inv.order_id)
+    } else {
+        open.remove((inv.retailer_id, inv.order_id)).map(|_| ())
+    }
+}
+
+/// Days the oldest unpaid invoice is past due on `today` (0 when nothing is overdue).
+pub fn days_overdue(tx: &impl Tx, retailer_id: u64, today: NaiveDate) -> Result<i64, StoreError> {
+    Ok(open_invoices(tx, retailer_id)?
+        .iter()
+        .map(|i| (today - i.due_date).num_days())
+        .max()
+        .unwrap_or(0)
+        .max(0))
+}
+
+/// Why a retailer cannot order now, if it cannot.
+pub fn block_reason(
+    tx: &impl Tx,
+    r: &Retailer,
+    today: NaiveDate,
+    block_after_days: i64,
+) -> Result<Option<String>, StoreError> {
+    if r.blocked {
+        return Ok(Some(format!(
+            "{} is blocked by the operator; please contact them",
+            r.name
+        )));
+    }
+    let overdue = days_overdue(tx, r.id, today)?;
+    if overdue > block_after_days {
+        let owed: i64 = open_invoices(tx, r.id)?
+            .iter()
+            .map(Invoice::open_paisa)
+            .sum();
+        return Ok(Some(format!(
+            "{} has a payment {overdue} days overdue ({} open); new orders resume once it is paid",
+            r.name,
+            crate::money::format_npr(owed)
+        )));
+    }
+    Ok(None)
+}
+
+/// Credit rules from configuration.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub block_overdue_after_days: i64,
+    pub aging_buckets: Vec<i64>,
+    pub utilization_alert_percent: u32,
+    pub score_drop_alert: u32,
+    pub weights: score::Weights,
+}
+
+/// Gathers what the score is computed from.
+fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::Inputs, StoreError> {
+    let pos = position(tx, r)?;
+    let mut order_dates = Vec::new();
+    let (mut recent, mut bad) = (0, 0);
+    let orders = tx.open(tables::ORDERS)?;
+    for entry in tx
+        .open(tables::ORDERS_BY_RETAILER)?
+        .range((r.id, 0)..=(r.id, u64::MAX))?
+        .rev()
+    {
+        let (_, id) = entry?;
+        let o = orders.need(id, "order of retailer")?;
+        let day = crate::clock::nepal_date(o.created_at);
+        if (today - day).num_days() > 90 {
+            break;
+        }
+        order_dates.push(day);
+        recent += 1;
+        if o.cancel_reason
+            .as_deref()
+            .is_some_and(|c| c.starts_with("retailer"))
+            || o.disputed
+        {
+            bad += 1;
+        }
+    }
+    Ok(score::Inputs {
+        today,
+        invoices: all_invoices(tx, r.id)?,
+        limit_paisa: pos.limit_paisa,
+        used_paisa: pos.posted_paisa + pos.held_paisa,
+        member_since: crate::clock::nepal_date(r.created_at),
+        order_dates,
+        recent_orders: recent,
+        recent_cancelled_or_disputed: bad,
+    })
+}
+
+/// The latest recorded score of a retailer.
+pub fn latest_score(tx: &impl Tx, retailer_id: u64) -> Result<Option<score::Score>, StoreError> {
+    match tx
+        .open(tables::CREDIT_SCORES)?
+        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
+        .next_back()
+    {
+        Some(entry) => Ok(Some(entry?.1)),
+        None => Ok(None),
+    }
+}
+
+/// Recomputes a retailer's score (kept in its history when it changed) and raises or
+/// resolves its risk alerts. Runs after payments and deliveries, and nightly.
+pub fn refresh(
+    tx: &WriteTx,
+    retailer_id: u64,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<score::Score, StoreError> {
+    let r = crate::retailers::store::get(tx, retailer_id)?
+        .ok_or_else(|| StoreError::Missing(format!("retailer {retailer_id}")))?;
+    let today = crate::clock::nepal_date(now);
+    let s = score::compute(&score_inputs(tx, &r, today)?, &rules.weights, now);
+    let previous = latest_score(tx, retailer_id)?;
+    if previous
+        .as_ref()
+        .is_none_or(|p| p.score != s.score || p.components != s.components)
+    {
+        let seq = crate::storage::next_id(tx, "credit_score")?;
+        tx.open(tables::CREDIT_SCORES)?
+            .put((retailer_id, seq), &s)?;
+    }
+    let subject = format!("retailer:{retailer_id}");
+    if let Some(p) = previous.filter(|p| p.score >= s.score + rules.score_drop_alert) {
+        let msg = format!(
+            "{}: credit score fell from {} to {}",
+            r.name, p.score, s.score
+        );
+        alerts::raise(tx, alerts::AlertKind::ScoreDrop, &subject, msg, now)?;
+    }
+    let pos = position(tx, &r)?;
+    let used = pos.posted_paisa + pos.held_paisa;
+    if r.credit_limit_paisa > 0
+        && used * 100 > r.credit_limit_paisa * i64::from(rules.utilization_alert_percent)
+    {
+        let msg = format!(
+            "{}: {} % of the credit limit in use",
+            r.name,
+            used * 100 / r.credit_limit_paisa
+        );
+        alerts::raise(tx, alerts::AlertKind::CreditUtilization, &subject, msg, now)?;
+    } else {
+        alerts::resolve(tx, alerts::AlertKind::CreditUtilization, &subject, now)?;
+    }
+    let overdue = days_overdue(tx, retailer_id, today)?;
+    if overdue > 0 {
+        let msg = format!("{}: a payment is {overdue} days overdue", r.name);
+        alerts::raise(tx, alerts::AlertKind::Overdue, &subject, msg, now)?;
+    } else {
+        alerts::resolve(tx, alerts::AlertKind::Overdue, &subject, now)?;
+    }
+    Ok(s)
+}

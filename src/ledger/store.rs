@@ -1,0 +1,287 @@
+//! Ledger reads and writes inside the caller's transaction, and the reconciliation that
+//! `khaacho check` runs.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Account, AccountKind, LedgerError, Transfer, TransferCode, TransferState};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+
+fn key(kind: AccountKind, owner: u64) -> String {
+    format!("{}:{owner}", kind.code())
+}
+
+pub fn account(tx: &impl Tx, id: u64) -> Result<Option<Account>, StoreError> {
+    tx.open(tables::LEDGER_ACCOUNTS)?.get(id)
+}
+
+pub fn account_by_key(
+    tx: &impl Tx,
+    kind: AccountKind,
+    owner: u64,
+) -> Result<Option<Account>, StoreError> {
+    match tx
+        .open(tables::LEDGER_ACCOUNT_KEYS)?
+        .get(key(kind, owner).as_str())?
+    {
+        Some(id) => account(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// The account for (kind, owner), created on first use.
+pub fn ensure_account(
+    tx: &WriteTx,
+    kind: AccountKind,
+    owner: u64,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let k = key(kind, owner);
+    if let Some(id) = tx.open(tables::LEDGER_ACCOUNT_KEYS)?.get(k.as_str())? {
+        return Ok(id);
+    }
+    let id = next_id(tx, "ledger_account")?;
+    let acc = Account {
+        id,
+        kind,
+        owner,
+        debits_posted: 0,
+        credits_posted: 0,
+        debits_pending: 0,
+        credits_pending: 0,
+        created_at: now,
+    };
+    tx.open(tables::LEDGER_ACCOUNTS)?.put(id, &acc)?;
+    tx.open(tables::LEDGER_ACCOUNT_KEYS)?.put(k.as_str(), &id)?;
+    Ok(id)
+}
+
+/// Records a posted or pending transfer and applies it to both accounts' balances.
+#[allow(clippy::too_many_arguments)]
+pub fn transfer(
+    tx: &WriteTx,
+    debit: u64,
+    credit: u64,
+    amount: i64,
+    pending: bool,
+    code: TransferCode,
+    order_id: Option<u64>,
+    payment_id: Option<u64>,
+    at: DateTime<Utc>,
+) -> Result<Transfer, LedgerError> {
+    if amount <= 0 {
+        return Err(LedgerError::NonPositive(amount));
+    }
+    for id in [debit, credit] {
+        if account(tx, id)?.is_none() {
+            return Err(LedgerError::NoAccount(id));
+        }
+    }
+    let state = if pending {
+        TransferState::Pending
+    } else {
+        TransferState::Posted
+    };
+    let t = Transfer {
+        id: next_id(tx, "ledger_transfer")?,
+        debit_account: debit,
+        credit_account: credit,
+        amount,
+        state,
+        code,
+        order_id,
+        payment_id,
+        at,
+    };
+    apply(tx, &t)?;
+    if pending {
+        tx.open(tables::LEDGER_OPEN_HOLDS)?
+            .put(t.id, &order_id.unwrap_or(0))?;
+    }
+    Ok(t)
+}
+
+/// Posts an open pending transfer in full.
+pub fn post_pending(
+    tx: &WriteTx,
+    pending_id: u64,
+    at: DateTime<Utc>,
+) -> Result<Transfer, LedgerError> {
+    resolve(tx, pending_id, at, TransferState::PostPending(pending_id))
+}
+
+/// Voids an open pending transfer: its amount is released.
+pub fn void_pending(
+    tx: &WriteTx,
+    pending_id: u64,
+    at: DateTime<Utc>,
+) -> Result<Transfer, LedgerError> {
+    resolve(tx, pending_id, at, TransferState::VoidPending(pending_id))
+}
+
+fn resolve(
+    tx: &WriteTx,
+    pending_id: u64,
+    at: DateTime<Utc>,
+    state: TransferState,
+) -> Result<Transfer, LedgerError> {
+    if tx
+        .open(tables::LEDGER_OPEN_HOLDS)?
+        .get(pending_id)?
+        .is_none()
+    {
+        return Err(LedgerError::NotPending(pending_id));
+    }
+    let p = tx
+        .open(tables::LEDGER_TRANSFERS)?
+        .need(pending_id, &format!("transfer {pending_id}"))?;
+    let t = Transfer {
+        id: next_id(tx, "ledger_transfer")?,
+        debit_account: p.debit_account,
+        credit_account: p.credit_account,
+        amount: p.amount,
+        state,
+        code: p.code,
+        order_id: p.order_id,
+        payment_id: p.payment_id,
+        at,
+    };
+    apply(tx, &t)?;
+    tx.open(tables::LEDGER_OPEN_HOLDS)?.remove(pending_id)?;
+    Ok(t)
+}
+
+/// (Δ posted, Δ pending) a transfer makes on each side.
+fn effect(t: &Transfer) -> (i64, i64) {
+    match t.state {
+        TransferState::Posted => (t.amount, 0),
+        TransferState::Pending => (0, t.amount),
+        TransferState::PostPending(_) => (t.amount, -t.amount),
+        TransferState::VoidPending(_) => (0, -t.amount),
+    }
+}
+
+fn apply(tx: &WriteTx, t: &Transfer) -> Result<(), StoreError> {
+    let (posted, pending) = effect(t);
+    let mut accounts = tx.open(tables::LEDGER_ACCOUNTS)?;
+    let mut d = accounts.need(t.debit_account, "debit account")?;
+    d.debits_posted += posted;
+    d.debits_pending += pending;
+    accounts.put(d.id, &d)?;
+    let mut c = accounts.need(t.credit_account, "credit account")?;
+    c.credits_posted += posted;
+    c.credits_pending += pending;
+    accounts.put(c.id, &c)?;
+    drop(accounts);
+    tx.open(tables::LEDGER_TRANSFERS)?.put(t.id, t)?;
+    let mut index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
+    index.put((t.debit_account, t.id), &t.id)?;
+    index.put((t.credit_account, t.id), &t.id)?;
+    Ok(())
+}
+
+/// Every transfer touching an account, oldest first.
+pub fn account_transfers(tx: &impl Tx, account_id: u64) -> Result<Vec<Transfer>, StoreError> {
+    let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
+    let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
+    let mut out = Vec::new();
+    for entry in index.range((account_id, 0)..=(account_id, u64::MAX))? {
+        let (_, id) = entry?;
+        out.push(transfers.need(id, &format!("transfer {id}"))?);
+    }
+    Ok(out)
+}
+
+/// Open holds: pending transfer id → order id.
+pub fn open_holds(tx: &impl Tx) -> Result<Vec<(u64, u64)>, StoreError> {
+    tx.open(tables::LEDGER_OPEN_HOLDS)?.iter()?.collect()
+}
+
+#[derive(Default)]
+struct Sums {
+    debits_posted: i64,
+    credits_posted: i64,
+    debits_pending: i64,
+    credits_pending: i64,
+}
+
+/// Σ debits = Σ credits, every account equal to the sum of its transfers, every pending
+/// transfer either resolved once or listed as open.
+pub fn check(tx: &impl Tx) -> Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    let mut sums: HashMap<u64, Sums> = HashMap::new();
+    let mut resolved: HashMap<u64, u32> = HashMap::new();
+    let mut pending: Vec<u64> = Vec::new();
+    for entry in tx.open(tables::LEDGER_TRANSFERS)?.iter()? {
+        let (_, t) = entry?;
+        let (posted, pend) = effect(&t);
+        let d = sums.entry(t.debit_account).or_default();
+        d.debits_posted += posted;
+        d.debits_pending += pend;
+        let c = sums.entry(t.credit_account).or_default();
+        c.credits_posted += posted;
+        c.credits_pending += pend;
+        match t.state {
+            TransferState::Pending => pending.push(t.id),
+            TransferState::PostPending(p) | TransferState::VoidPending(p) => {
+                *resolved.entry(p).or_default() += 1
+            }
+            TransferState::Posted => {}
+        }
+    }
+    let mut total = Sums::default();
+    for entry in tx.open(tables::LEDGER_ACCOUNTS)?.iter()? {
+        let (id, a) = entry?;
+        let s = sums.remove(&id).unwrap_or_default();
+        if (
+            a.debits_posted,
+            a.credits_posted,
+            a.debits_pending,
+            a.credits_pending,
+        ) != (
+            s.debits_posted,
+            s.credits_posted,
+            s.debits_pending,
+            s.credits_pending,
+        ) {
+            problems.push(format!(
+                "ledger account {id} ({:?} {}): balances differ from the sum of its transfers",
+                a.kind, a.owner
+            ));
+        }
+        total.debits_posted += a.debits_posted;
+        total.credits_posted += a.credits_posted;
+        total.debits_pending += a.debits_pending;
+        total.credits_pending += a.credits_pending;
+    }
+    for id in sums.keys() {
+        problems.push(format!(
+            "ledger: transfers name account {id}, which does not exist"
+        ));
+    }
+    if total.debits_posted != total.credits_posted || total.debits_pending != total.credits_pending
+    {
+        problems.push(format!(
+            "ledger unbalanced: posted debits {} vs credits {}, pending debits {} vs credits {}",
+            total.debits_posted, total.credits_posted, total.debits_pending, total.credits_pending
+        ));
+    }
+    let open: HashMap<u64, u64> = open_holds(tx)?.into_iter().collect();
+    for id in pending {
+        match (
+            resolved.get(&id).copied().unwrap_or(0),
+            open.contains_key(&id),
+        ) {
+            (0, true) | (1, false) => {}
+            (0, false) => problems.push(format!(
+                "pending transfer {id} is neither resolved nor open"
+            )),
+            (1, true) => problems.push(format!(
+                "pending transfer {id} is resolved but still listed as open"
+            )),
+            (n, _) => problems.push(format!("pending transfer {id} was resolved {n} times")),
+        }
+    }
+    Ok(problems)
+}

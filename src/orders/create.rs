@@ -1,0 +1,348 @@
+//! Placing an order: one write transaction holding the idempotency record, the stock
+//! reservation, the credit check and hold, the order and its lines, the ledger transfer, the
+//! status log and the outgoing notifications. Every check runs before the first write.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
+use crate::audit::Actor;
+use crate::catalog::{Listing, Product, StockReason, store as catalog};
+use crate::clock::nepal_date;
+use crate::credit;
+use crate::ledger::{self, AccountKind, TransferCode};
+use crate::money::percent_of;
+use crate::retailers::Retailer;
+use crate::routing::{self, Want};
+use crate::storage::{StoreError, TableRead, WriteTx, next_id, tables};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductRef {
+    Sku(String),
+    Id(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineRequest {
+    pub product: ProductRef,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NewOrder {
+    pub retailer_id: u64,
+    pub lines: Vec<LineRequest>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+    #[serde(skip)]
+    pub source: OrderSource,
+}
+
+/// The orders created (one, or several when the cart was split), or found again for a
+/// repeated idempotency key.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub orders: Vec<Order>,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub order_ids: Vec<u64>,
+    pub at: DateTime<Utc>,
+}
+
+/// Places an order in the caller's transaction.
+pub fn place(
+    tx: &WriteTx,
+    req: &NewOrder,
+    actor: &Actor,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Placed, OrderError> {
+    let scope = idempotency_scope(req)?;
+    if let Some(orders) = scope
+        .as_deref()
+        .map(|k| replay(tx, k, req))
+        .transpose()?
+        .flatten()
+    {
+        return Ok(Placed {
+            orders,
+            replayed: true,
+        });
+    }
+    let retailer = checked_retailer(tx, req.retailer_id, rules, now)?;
+    let wants = resolve_lines(tx, req, rules)?;
+    let choice =
+        match routing::cheapest(tx, &wants.iter().map(|(_, w)| *w).collect::<Vec<_>>(), &[])? {
+            Ok(c) => c,
+            Err(reason) => return Err(OrderError::NoVendor(reason)),
+        };
+    let lines = price_lines(&wants, &choice.listings, rules);
+    let total: i64 = lines.iter().map(|l| l.total_paisa).sum();
+    check_credit(tx, &retailer, total)?;
+    // ---- from here on only writes, which cannot be refused ----
+    let order = write_order(
+        tx,
+        &retailer,
+        choice.vendor_id,
+        lines,
+        req.source,
+        actor,
+        rules,
+        now,
+    )?;
+    if let Some(key) = scope {
+        let record = IdempotencyRecord {
+            request_hash: request_hash(req),
+            order_ids: vec![order.id],
+            at: now,
+        };
+        tx.open(tables::IDEMPOTENCY)?.put(key.as_str(), &record)?;
+    }
+    Ok(Placed {
+        orders: vec![order],
+        replayed: false,
+    })
+}
+
+fn idempotency_scope(req: &NewOrder) -> Result<Option<String>, OrderError> {
+    let Some(key) = req
+        .idempotency_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
+        return Ok(None);
+    };
+    if key.len() > 200 || key.chars().any(char::is_control) {
+        return Err(OrderError::Invalid(
+            "Idempotency-Key must be 1 to 200 printable characters".into(),
+        ));
+    }
+    Ok(Some(format!("order:{}:{key}", req.retailer_id)))
+}
+
+/// The orders created earlier under this key, when the request is the same; a different
+/// request under a used key is refused.
+fn replay(tx: &WriteTx, scope: &str, req: &NewOrder) -> Result<Option<Vec<Order>>, OrderError> {
+    let Some(record) = tx.open(tables::IDEMPOTENCY)?.get(scope)? else {
+        return Ok(None);
+    };
+    if record.request_hash != request_hash(req) {
+        return Err(OrderError::IdempotencyConflict);
+    }
+    let orders = tx.open(tables::ORDERS)?;
+    let found = record
+        .order_ids
+        .iter()
+        .map(|id| orders.need(*id, &format!("order {id}")))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(found))
+}
+
+fn request_hash(req: &NewOrder) -> String {
+    let canonical = serde_json::to_vec(req).unwrap_or_default();
+    hex::encode(Sha256::digest(&canonical))
+}
+
+fn checked_retailer(
+    tx: &WriteTx,
+    id: u64,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Retailer, OrderError> {
+    let r = crate::retailers::store::get(tx, id)?.ok_or(OrderError::UnknownRetailer(id))?;
+    if let Some(reason) =
+        credit::block_reason(tx, &r, nepal_date(now), rules.block_overdue_after_days)?
+    {
+        return Err(OrderError::Blocked { reason });
+    }
+    Ok(r)
+}
+
+/// Resolves each line to an active product; repeated products are added together.
+fn resolve_lines(
+    tx: &WriteTx,
+    req: &NewOrder,
+    rules: &Rules,
+) -> Result<Vec<(Product, Want)>, OrderError> {
+    if req.lines.is_empty() {
+        return Err(OrderError::Invalid(
+            "an order needs at least one line".into(),
+        ));
+    }
+    if req.lines.len() > rules.max_lines {
+        return Err(OrderError::Invalid(format!(
+            "an order may have at most {} lines",
+            rules.max_lines
+        )));
+    }
+    let mut out: Vec<(Product, Want)> = Vec::new();
+    let mut at: HashMap<u64, usize> = HashMap::new();
+    for line in &req.lines {
+        if line.quantity == 0 || line.quantity > rules.max_quantity {
+            return Err(OrderError::Invalid(format!(
+                "quantity must be between 1 and {} packs",
+                rules.max_quantity
+            )));
+        }
+        let p = match &line.product {
+            ProductRef::Sku(sku) => catalog::product_by_sku(tx, sku)?
+                .ok_or_else(|| OrderError::Invalid(format!("no product with sku {sku}")))?,
+            ProductRef::Id(id) => catalog::product(tx, *id)?
+                .ok_or_else(|| OrderError::Invalid(format!("no product with id {id}")))?,
+        };
+        if !p.active {
+            return Err(OrderError::Invalid(format!(
+                "{} ({}) is no longer sold",
+                p.name, p.sku
+            )));
+        }
+        match at.get(&p.id) {
+            Some(&i) => {
+                let q = out[i].1.quantity + line.quantity;
+                if q > rules.max_quantity {
+                    return Err(OrderError::Invalid(format!(
+                        "quantity must be between 1 and {} packs",
+                        rules.max_quantity
+                    )));
+                }
+                out[i].1.quantity = q;
+            }
+            None => {
+                at.insert(p.id, out.len());
+                out.push((
+                    p.clone(),
+                    Want {
+                        product_id: p.id,
+                        quantity: line.quantity,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Prices each line at the vendor's listing; VAT per line on the line subtotal, rounded half up.
+pub(super) fn price_lines(
+    wants: &[(Product, Want)],
+    listings: &[Listing],
+    rules: &Rules,
+) -> Vec<OrderLine> {
+    wants
+        .iter()
+        .zip(listings)
+        .map(|((p, w), l)| {
+            let subtotal = l.price_paisa * i64::from(w.quantity);
+            let exempt = p.category.as_ref().is_some_and(|c| {
+                rules
+                    .vat_exempt_categories
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(c))
+            });
+            let vat = if exempt {
+                0
+            } else {
+                percent_of(subtotal, rules.vat_bps)
+            };
+            OrderLine {
+                product_id: p.id,
+                listing_id: l.id,
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                quantity: w.quantity,
+                unit_price_paisa: l.price_paisa,
+                vat_paisa: vat,
+                total_paisa: subtotal + vat,
+            }
+        })
+        .collect()
+}
+
+fn check_credit(tx: &WriteTx, r: &Retailer, needed: i64) -> Result<(), OrderError> {
+    let pos = credit::position(tx, r)?;
+    if needed > pos.available_paisa {
+        return Err(OrderError::CreditLimitExceeded {
+            limit: pos.limit_paisa,
+            posted: pos.posted_paisa,
+            held: pos.held_paisa,
+            available: pos.available_paisa,
+            needed,
+        });
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_order(
+    tx: &WriteTx,
+    retailer: &Retailer,
+    vendor_id: u64,
+    lines: Vec<OrderLine>,
+    source: OrderSource,
+    actor: &Actor,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Order, OrderError> {
+    let id = next_id(tx, "order")?;
+    for l in &lines {
+        catalog::move_stock(
+            tx,
+            l.listing_id,
+            -i64::from(l.quantity),
+            StockReason::Reserve { order_id: id },
+            now,
+        )?;
+    }
+    let subtotal: i64 = lines
+        .iter()
+        .map(|l| l.unit_price_paisa * i64::from(l.quantity))
+        .sum();
+    let vat: i64 = lines.iter().map(|l| l.vat_paisa).sum();
+    let receivable = ledger::ensure_account(tx, AccountKind::RetailerReceivable, retailer.id, now)?;
+    let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
+    let hold = ledger::transfer(
+        tx,
+        receivable,
+        clearing,
+        subtotal + vat,
+        true,
+        TransferCode::OrderHold,
+        Some(id),
+        None,
+        now,
+    )?;
+    let order = Order {
+        id,
+        number: store::next_number(tx, now)?,
+        retailer_id: retailer.id,
+        vendor_id,
+        state: OrderState::Placed,
+        lines,
+        subtotal_paisa: subtotal,
+        vat_paisa: vat,
+        total_paisa: subtotal + vat,
+        hold_id: Some(hold.id),
+        source,
+        created_at: now,
+        updated_at: now,
+        accept_by: Some(now + rules.accept_within),
+        tried_vendors: Vec::new(),
+        group_id: id,
+        delivered_at: None,
+        due_date: None,
+        cancel_reason: None,
+        disputed: false,
+    };
+    store::insert(tx, &order, &actor.label(), "placed")?;
+    crate::notify::order_placed(tx, &order, retailer, now)?;
+    Ok(order)
+}

@@ -1,0 +1,136 @@
+//! Orders: placement (one transaction: stock, credit hold, lines, ledger, log, outbox), the
+//! state machine's moves, numbering, and queries.
+//!
+//! An order either happens completely or not at all: every check runs before the first write,
+//! so a refusal leaves no trace. Prices, VAT and names are snapshotted on the lines.
+
+mod create;
+mod moves;
+mod service;
+pub mod state;
+pub mod store;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use create::{LineRequest, NewOrder, Placed, ProductRef, place};
+
+/// Types the storage layer names.
+pub mod create_types {
+    pub use super::create::IdempotencyRecord;
+}
+pub use moves::{Context, MoveOutcome, Who, apply_action};
+pub use service::{Acting, OrderFilter, OrderService};
+pub use state::{Action, Mover, OrderState};
+
+use crate::catalog::CatalogError;
+use crate::ledger::LedgerError;
+use crate::storage::StoreError;
+
+/// Where an order came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSource {
+    Api,
+    Whatsapp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: u64,
+    pub listing_id: u64,
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price_paisa: i64,
+    pub vat_paisa: i64,
+    /// quantity × unit price + VAT.
+    pub total_paisa: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: u64,
+    pub number: String,
+    pub retailer_id: u64,
+    pub vendor_id: u64,
+    pub state: OrderState,
+    pub lines: Vec<OrderLine>,
+    pub subtotal_paisa: i64,
+    pub vat_paisa: i64,
+    pub total_paisa: i64,
+    /// The pending ledger transfer holding the retailer's credit while the order is open.
+    pub hold_id: Option<u64>,
+    pub source: OrderSource,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The chosen vendor must accept before this.
+    pub accept_by: Option<DateTime<Utc>>,
+    /// Vendors that rejected it, missed their deadline, or were overridden.
+    pub tried_vendors: Vec<u64>,
+    /// Orders split from one cart share the id of the first.
+    pub group_id: u64,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Nepal date by which the retailer must pay (delivery + terms).
+    pub due_date: Option<NaiveDate>,
+    pub cancel_reason: Option<String>,
+    /// The retailer reported a problem with the delivery.
+    pub disputed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    pub at: DateTime<Utc>,
+    pub from: Option<OrderState>,
+    pub to: OrderState,
+    pub actor: String,
+    pub note: String,
+}
+
+/// What an order placement is checked against.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub vat_bps: u32,
+    pub vat_exempt_categories: Vec<String>,
+    pub default_commission_bps: u32,
+    pub accept_within: chrono::Duration,
+    pub block_overdue_after_days: i64,
+    pub max_lines: usize,
+    pub max_quantity: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("no order with id {0}")]
+    NotFound(u64),
+    #[error("no retailer with id {0}")]
+    UnknownRetailer(u64),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{reason}")]
+    Blocked { reason: String },
+    #[error(
+        "this order needs {needed} paisa of credit but only {available} is available (limit {limit}, owed {posted}, held for open orders {held})"
+    )]
+    CreditLimitExceeded {
+        limit: i64,
+        posted: i64,
+        held: i64,
+        available: i64,
+        needed: i64,
+    },
+    #[error("{0}")]
+    NoVendor(String),
+    #[error("this Idempotency-Key was already used with a different request")]
+    IdempotencyConflict,
+    #[error(transparent)]
+    Transition(#[from] state::TransitionError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

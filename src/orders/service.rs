@@ -1,0 +1,250 @@
+//! Order use cases with their access rules: a retailer orders for itself, an operator on a
+//! retailer's behalf; vendors and retailers see and move only their own orders.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::moves::{Context, Who};
+use super::state::{Action, Mover, OrderState};
+use super::{
+    MoveOutcome, NewOrder, Order, OrderError, OrderEvent, Placed, Rules, apply_action, place, store,
+};
+use crate::audit::Actor;
+use crate::auth::Principal;
+use crate::clock::Clock;
+use crate::credit;
+use crate::page::{self, Page};
+use crate::storage::{Store, TableRead, Tx, WriteTx, tables};
+use crate::types::Role;
+
+pub struct OrderService {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    rules: Rules,
+    credit_rules: credit::Rules,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub retailer_id: Option<u64>,
+    pub vendor_id: Option<u64>,
+    pub state: Option<OrderState>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub cursor: Option<u64>,
+    pub limit: usize,
+}
+
+/// Who is acting on an order.
+#[derive(Debug, Clone)]
+pub enum Acting {
+    User(Principal),
+    System,
+}
+
+impl Acting {
+    fn label(&self) -> String {
+        match self {
+            Acting::User(p) => p.actor().label(),
+            Acting::System => Actor::System.label(),
+        }
+    }
+}
+
+/// The caller's part in this order, or NotFound when it has none (others' orders are not
+/// even acknowledged).
+fn mover_for(acting: &Acting, order: &Order) -> Result<Mover, OrderError> {
+    let p = match acting {
+        Acting::System => return Ok(Mover::System),
+        Acting::User(p) => p,
+    };
+    if p.is_staff() {
+        Ok(Mover::Staff)
+    } else if p.vendor_id() == Some(order.vendor_id) {
+        Ok(Mover::Vendor)
+    } else if p.retailer_id() == Some(order.retailer_id) {
+        Ok(Mover::Retailer)
+    } else {
+        Err(OrderError::NotFound(order.id))
+    }
+}
+
+fn may_see(p: &Principal, o: &Order) -> bool {
+    p.is_staff() || p.vendor_id() == Some(o.vendor_id) || p.retailer_id() == Some(o.retailer_id)
+}
+
+impl OrderService {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        rules: Rules,
+        credit_rules: credit::Rules,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            rules,
+            credit_rules,
+        }
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Places an order. A retailer orders for itself; staff must name the retailer.
+    pub async fn place(&self, who: &Principal, mut req: NewOrder) -> Result<Placed, OrderError> {
+        match (who.role, who.retailer_id()) {
+            (Role::Admin | Role::Operator, _) => {}
+            (Role::Retailer, Some(own)) if req.retailer_id == 0 || req.retailer_id == own => {
+                req.retailer_id = own
+            }
+            (Role::Retailer, Some(_)) => {
+                return Err(OrderError::Forbidden(
+                    "a retailer orders only for itself".into(),
+                ));
+            }
+            _ => {
+                return Err(OrderError::Forbidden(
+                    "only retailers and operators place orders".into(),
+                ));
+            }
+        }
+        if req.retailer_id == 0 {
+            return Err(OrderError::Invalid(
+                "retailer_id is required when ordering on a retailer's behalf".into(),
+            ));
+        }
+        self.place_as(who.actor(), req).await
+    }
+
+    /// Places an order for an already-authorised caller (the WhatsApp conversation).
+    pub async fn place_as(&self, actor: Actor, req: NewOrder) -> Result<Placed, OrderError> {
+        let (rules, now) = (self.rules.clone(), self.clock.now());
+        self.store
+            .write(move |tx| place(tx, &req, &actor, &rules, now))
+            .await
+    }
+
+    /// Applies a state-machine action on behalf of `acting`.
+    pub async fn act(
+        &self,
+        acting: Acting,
+        id: u64,
+        action: Action,
+        note: String,
+    ) -> Result<MoveOutcome, OrderError> {
+        let (rules, credit_rules, now) = (
+            self.rules.clone(),
+            self.credit_rules.clone(),
+            self.clock.now(),
+        );
+        self.store
+            .write(move |tx| act_tx(tx, &acting, id, action, &note, &rules, &credit_rules, now))
+            .await
+    }
+
+    pub async fn get(
+        &self,
+        who: &Principal,
+        id: u64,
+    ) -> Result<(Order, Vec<OrderEvent>), OrderError> {
+        let who = who.clone();
+        self.store
+            .read(move |tx| {
+                let o = store::get(tx, id)?
+                    .filter(|o| may_see(&who, o))
+                    .ok_or(OrderError::NotFound(id))?;
+                let history = store::history(tx, id)?;
+                Ok((o, history))
+            })
+            .await
+    }
+
+    pub async fn list(
+        &self,
+        who: &Principal,
+        mut f: OrderFilter,
+    ) -> Result<Page<Order>, OrderError> {
+        if !who.is_staff() {
+            let (own_r, own_v) = (who.retailer_id(), who.vendor_id());
+            if own_r.is_none() && own_v.is_none() {
+                return Err(OrderError::Forbidden(
+                    "this login is not linked to a retailer or vendor".into(),
+                ));
+            }
+            if f.retailer_id.is_some_and(|r| Some(r) != own_r)
+                || f.vendor_id.is_some_and(|v| Some(v) != own_v)
+            {
+                return Err(OrderError::Forbidden(
+                    "you may only list your own orders".into(),
+                ));
+            }
+            f.retailer_id = own_r.or(f.retailer_id);
+            f.vendor_id = own_v.or(f.vendor_id);
+        }
+        Ok(self.store.read(move |tx| list_tx(tx, &f)).await?)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn act_tx(
+    tx: &WriteTx,
+    acting: &Acting,
+    id: u64,
+    action: Action,
+    note: &str,
+    rules: &Rules,
+    credit_rules: &credit::Rules,
+    now: DateTime<Utc>,
+) -> Result<MoveOutcome, OrderError> {
+    let order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
+    let mover = mover_for(acting, &order)?;
+    let label = acting.label();
+    let ctx = Context {
+        rules,
+        credit_rules,
+        now,
+    };
+    apply_action(
+        tx,
+        id,
+        action,
+        Who {
+            mover,
+            label: &label,
+        },
+        note,
+        &ctx,
+    )
+}
+
+fn list_tx(tx: &impl Tx, f: &OrderFilter) -> Result<Page<Order>, crate::storage::StoreError> {
+    let keep = |o: &Order| {
+        f.retailer_id.is_none_or(|r| o.retailer_id == r)
+            && f.vendor_id.is_none_or(|v| o.vendor_id == v)
+            && f.state.is_none_or(|s| o.state == s)
+            && f.from.is_none_or(|t| o.created_at >= t)
+            && f.to.is_none_or(|t| o.created_at < t)
+    };
+    let view = tx.open(tables::ORDERS)?;
+    let Some(ids) = store::ids_by(tx, f.retailer_id, f.vendor_id)? else {
+        return page::newest_first(&view, f.cursor, f.limit, keep);
+    };
+    let start = f.cursor.map_or(0, |c| ids.partition_point(|&id| id >= c));
+    let mut items = Vec::new();
+    let mut next_cursor = None;
+    for &id in &ids[start..] {
+        let o = view.need(id, &format!("order {id}"))?;
+        if !keep(&o) {
+            continue;
+        }
+        if items.len() == f.limit {
+            next_cursor = items.last().map(|o: &Order| o.id.to_string());
+            break;
+        }
+        items.push(o);
+    }
+    Ok(Page { items, next_cursor })
+}

@@ -1,0 +1,106 @@
+//! Order tables: records, numbers, per-retailer and per-vendor indexes, the event log.
+
+use chrono::{DateTime, Utc};
+
+use super::{Order, OrderEvent, OrderState};
+use crate::clock::nepal_date;
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+
+pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Order>, StoreError> {
+    tx.open(tables::ORDERS)?.get(id)
+}
+
+pub fn by_number(tx: &impl Tx, number: &str) -> Result<Option<Order>, StoreError> {
+    match tx
+        .open(tables::ORDER_NUMBERS)?
+        .get(number.trim().to_uppercase().as_str())?
+    {
+        Some(id) => get(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// `ORD` + YYMMDD (Nepal date) + a daily sequence of at least four digits. Allocated in the
+/// writer's transaction, so two orders can never share a number.
+pub fn next_number(tx: &WriteTx, now: DateTime<Utc>) -> Result<String, StoreError> {
+    let day = nepal_date(now).format("%y%m%d").to_string();
+    let seq = next_id(tx, &format!("order_seq:{day}"))?;
+    Ok(format!("ORD{day}{seq:04}"))
+}
+
+/// Writes a new order with its indexes and first event.
+pub fn insert(tx: &WriteTx, order: &Order, actor: &str, note: &str) -> Result<(), StoreError> {
+    tx.open(tables::ORDERS)?.put(order.id, order)?;
+    tx.open(tables::ORDER_NUMBERS)?
+        .put(order.number.as_str(), &order.id)?;
+    tx.open(tables::ORDERS_BY_RETAILER)?
+        .put((order.retailer_id, order.id), &order.id)?;
+    tx.open(tables::ORDERS_BY_VENDOR)?
+        .put((order.vendor_id, order.id), &order.id)?;
+    log(
+        tx,
+        order.id,
+        order.created_at,
+        None,
+        OrderState::Placed,
+        actor,
+        note,
+    )
+}
+
+/// Saves a changed order; moves its vendor index entry when the vendor changed.
+pub fn save(tx: &WriteTx, order: &Order, previous_vendor: u64) -> Result<(), StoreError> {
+    if previous_vendor != order.vendor_id {
+        let mut by_vendor = tx.open(tables::ORDERS_BY_VENDOR)?;
+        by_vendor.remove((previous_vendor, order.id))?;
+        by_vendor.put((order.vendor_id, order.id), &order.id)?;
+    }
+    tx.open(tables::ORDERS)?.put(order.id, order)
+}
+
+pub fn log(
+    tx: &WriteTx,
+    order_id: u64,
+    at: DateTime<Utc>,
+    from: Option<OrderState>,
+    to: OrderState,
+    actor: &str,
+    note: &str,
+) -> Result<(), StoreError> {
+    let seq = next_id(tx, "order_event")?;
+    let event = OrderEvent {
+        at,
+        from,
+        to,
+        actor: actor.to_string(),
+        note: note.to_string(),
+    };
+    tx.open(tables::ORDER_EVENTS)?.put((order_id, seq), &event)
+}
+
+pub fn history(tx: &impl Tx, order_id: u64) -> Result<Vec<OrderEvent>, StoreError> {
+    tx.open(tables::ORDER_EVENTS)?
+        .range((order_id, 0)..=(order_id, u64::MAX))?
+        .map(|e| e.map(|(_, ev)| ev))
+        .collect()
+}
+
+/// Ids of a retailer's (or vendor's) orders, newest first.
+pub fn ids_by(
+    tx: &impl Tx,
+    retailer: Option<u64>,
+    vendor: Option<u64>,
+) -> Result<Option<Vec<u64>>, StoreError> {
+    let (table, owner) = match (retailer, vendor) {
+        (Some(r), _) => (tables::ORDERS_BY_RETAILER, r),
+        (None, Some(v)) => (tables::ORDERS_BY_VENDOR, v),
+        (None, None) => return Ok(None),
+    };
+    let mut ids: Vec<u64> = tx
+        .open(table)?
+        .range((owner, 0)..=(owner, u64::MAX))?
+        .map(|e| e.map(|(_, id)| id))
+        .collect::<Result<_, _>>()?;
+    ids.reverse();
+    Ok(Some(ids))
+}

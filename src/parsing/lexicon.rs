@@ -1,0 +1,375 @@
+//! The vocabulary: units, number words, greetings and filler, question and price words.
+//!
+//! Owns every spelling the parser knows (English, romanized Nepali, Devanagari), kept as
+//! data in `lexicon.txt`, and the one normalisation that turns a written word into a lookup
+//! key. Words are matched whole, never by prefix: "Okra" is not "Ok" + "ra", "hing" is not
+//! "hi". The only stems matched are verb families ("pathaidinuhola") that are never products.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use unicode_normalization::UnicodeNormalization;
+
+use super::units::Unit;
+
+/// Roles a word can play; one word may have several ("rs" before or after a price).
+pub(crate) mod role {
+    /// Greeting, politeness, verb, pronoun or other word that is never part of a product.
+    pub const FILLER: u16 = 1;
+    /// Always separates two items: "ra", "र", "ani".
+    pub const SPLIT: u16 = 1 << 1;
+    /// Separates two items unless it joins a brand name: "and", "&" ("Fair & Lovely 2").
+    pub const SPLIT_SOFT: u16 = 1 << 2;
+    /// Joins words without being product words: "of", "ko", "wala".
+    pub const CONNECTOR: u16 = 1 << 3;
+    /// Comes before a price: "Rs 50", "रु ५०", "@ 50", "MRP 50".
+    pub const PRICE_BEFORE: u16 = 1 << 4;
+    /// Comes after a price: "50 rupees", "५० रुपैयाँ".
+    pub const PRICE_AFTER: u16 = 1 << 5;
+    /// Marks the next (or previous) number as the quantity: "x", "qty".
+    pub const MARKER: u16 = 1 << 6;
+    /// Makes a segment a question when it carries no quantity: "what", "kaha".
+    pub const QUESTION: u16 = 1 << 7;
+    /// Makes a segment a question even with numbers in it: "kati", "rate", "कति".
+    pub const QUESTION_STRONG: u16 = 1 << 8;
+    /// After a number it is a time or a delay, not a quantity: "10 baje", "2 din".
+    pub const TIME_AFTER: u16 = 1 << 9;
+    /// "good" is a greeting only before "morning", "evening"...: "Good Day" is a biscuit.
+    pub const GOOD: u16 = 1 << 10;
+    /// "morning", "evening": a greeting word that can follow "good".
+    pub const DAYTIME: u16 = 1 << 11;
+    /// A number word that already means pieces: "euta" (one), "duita", "तीनवटा".
+    pub const COUNTED: u16 = 1 << 12;
+    /// Greetings and thanks: a line of them carries no order even with a name in it.
+    pub const SOCIAL: u16 = 1 << 13;
+    /// "dai", "ji", "sahuji": the one or two words before it are a name, not a product.
+    pub const HONORIFIC: u16 = 1 << 14;
+    /// "pani": water on its own ("pani 24 botal"), but "also" after a quantity of something
+    /// else ("dal 5 kg pani chahiyo").
+    pub const ALSO: u16 = 1 << 15;
+}
+
+/// How a number word contributes to a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum NumberKind {
+    /// A value on its own: "das" = 10, "dedh" = 1.5, "twenty" = 20.
+    Value,
+    /// Multiplies what came before: "hundred", "saya", "हजार".
+    Scale,
+    /// Adds to the next number: "sawa" +¼, "saadhe" +½, "paune" −¼ ("saadhe tin" = 3.5).
+    Prefix,
+}
+
+/// A number word: its value, how it combines, and whether it doubles as an ordinary word.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NumberWord {
+    pub value: Decimal,
+    pub kind: NumberKind,
+    /// "tin" (3, or a tin), "chha" (6, or "is"), "a": a number only right before a unit.
+    pub ambiguous: bool,
+}
+
+/// What the lexicon knows about one word.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct WordInfo {
+    pub unit: Option<Unit>,
+    pub number: Option<NumberWord>,
+    pub roles: u16,
+}
+
+impl WordInfo {
+    pub fn has(&self, role: u16) -> bool {
+        self.roles & role != 0
+    }
+}
+
+/// The built-in word lists.
+const BUILTIN: &str = include_str!("lexicon.txt");
+
+/// The vocabulary the parser reads with. `Lexicon::default()` holds the built-in lists.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    words: HashMap<String, WordInfo>,
+    stems: Vec<String>,
+    counting: Vec<String>,
+}
+
+/// A line of a word list that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("word list line {line}: {reason}")]
+pub struct LexiconError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        // The built-in list is checked by a test; a bad line would only be skipped.
+        let (lexicon, _errors) = Lexicon::read(BUILTIN);
+        lexicon
+    }
+}
+
+impl Lexicon {
+    /// Reads word lists in the format of the built-in `lexicon.txt` (e.g. regional extras),
+    /// rejecting the whole text if any line is malformed.
+    pub fn from_text(text: &str) -> Result<Self, LexiconError> {
+        let (lexicon, mut errors) = Lexicon::read(text);
+        match errors.is_empty() {
+            true => Ok(lexicon),
+            false => Err(errors.swap_remove(0)),
+        }
+    }
+
+    /// Adds the words of `text` (same format) to this lexicon.
+    pub fn extend_from_text(&mut self, text: &str) -> Result<(), LexiconError> {
+        let errors = self.add_text(text);
+        errors.into_iter().next().map_or(Ok(()), Err)
+    }
+
+    fn read(text: &str) -> (Self, Vec<LexiconError>) {
+        let mut lexicon = Lexicon {
+            words: HashMap::with_capacity(1200),
+            stems: Vec::new(),
+            counting: Vec::new(),
+        };
+        let errors = lexicon.add_text(text);
+        (lexicon, errors)
+    }
+
+    fn add_text(&mut self, text: &str) -> Vec<LexiconError> {
+        let mut errors = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Err(reason) = self.add_line(line) {
+                errors.push(LexiconError {
+                    line: n + 1,
+                    reason,
+                });
+            }
+        }
+        errors
+    }
+
+    fn add_line(&mut self, line: &str) -> Result<(), String> {
+        let (header, words) = line
+            .split_once(':')
+            .ok_or_else(|| "expected 'header: words'".to_string())?;
+        let words: Vec<&str> = words.split_whitespace().collect();
+        let mut parts = header.split_whitespace();
+        let kind = parts.next().unwrap_or_default();
+        let args: Vec<&str> = parts.collect();
+        match (kind, args.as_slice()) {
+            ("unit", [name]) => {
+                let unit = unit_named(name).ok_or_else(|| format!("unknown unit '{name}'"))?;
+                words.iter().for_each(|w| self.entry(w).unit = Some(unit));
+            }
+            ("number", [v]) => self.set_numbers(&words, v, NumberKind::Value)?,
+            ("scale", [v]) => self.set_numbers(&words, v, NumberKind::Scale)?,
+            ("prefix", [v]) => self.set_numbers(&words, v, NumberKind::Prefix)?,
+            ("ambiguous", []) => {
+                for w in &words {
+                    let number = self.entry(w).number.as_mut();
+                    let number = number.ok_or_else(|| format!("'{w}' is not a number word"))?;
+                    number.ambiguous = true;
+                }
+            }
+            ("stems", []) => self.stems.extend(words.iter().map(|w| normalize(w))),
+            ("counting", []) => self.counting.extend(words.iter().map(|w| normalize(w))),
+            ("role", names) if !names.is_empty() => {
+                let mut roles = 0;
+                for name in names {
+                    roles |= role_named(name).ok_or_else(|| format!("unknown role '{name}'"))?;
+                }
+                words.iter().for_each(|w| self.entry(w).roles |= roles);
+            }
+            _ => return Err(format!("unknown header '{header}'")),
+        }
+        Ok(())
+    }
+
+    fn set_numbers(&mut self, words: &[&str], value: &str, kind: NumberKind) -> Result<(), String> {
+        let value = Decimal::from_str(value).map_err(|_| format!("'{value}' is not a number"))?;
+        for w in words {
+            self.entry(w).number = Some(NumberWord {
+                value,
+                kind,
+                ambiguous: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// True when `word` is read as a number on its own ("das", "दस", "ten", "aadha").
+    /// Ambiguous words ("tin", "a") count too: they can be numbers before a unit.
+    pub fn is_number_word(&self, word: &str) -> bool {
+        self.info(word).is_some_and(|info| info.number.is_some())
+    }
+
+    /// The canonical unit a word stands for, if any ("bora" → bag, "किलो" → kg).
+    pub fn unit_of(&self, word: &str) -> Option<Unit> {
+        self.info(word).and_then(|info| info.unit)
+    }
+
+    /// Everything known about a written word, after normalisation and light repairs
+    /// (repeated letters "pleaseee", counted numbers "duiwota", plural units "botals").
+    pub(crate) fn info(&self, word: &str) -> Option<WordInfo> {
+        let key = normalize(word);
+        if let Some(info) = self.words.get(&key) {
+            return Some(*info);
+        }
+        let squeezed = squeeze_repeats(&key);
+        if let Some(info) = self.words.get(&squeezed) {
+            return Some(*info);
+        }
+        if let Some(info) = self.counted(&key) {
+            return Some(info);
+        }
+        if self.is_verb_form(&key) {
+            return Some(WordInfo {
+                roles: role::FILLER,
+                ..WordInfo::default()
+            });
+        }
+        let singular = key.strip_suffix('s').filter(|s| s.chars().count() >= 3)?;
+        self.words
+            .get(singular)
+            .filter(|info| info.unit.is_some())
+            .copied()
+    }
+
+    /// "duiwota", "tinota", "तीनवटा": a number word glued to a counting word means pieces.
+    fn counted(&self, key: &str) -> Option<WordInfo> {
+        let number = self.counting.iter().find_map(|suffix| {
+            let stem = key
+                .strip_suffix(suffix.as_str())
+                .filter(|s| !s.is_empty())?;
+            self.words.get(stem)?.number
+        })?;
+        (number.kind == NumberKind::Value).then_some(WordInfo {
+            unit: Some(Unit::Pcs),
+            number: Some(NumberWord {
+                ambiguous: false,
+                ..number
+            }),
+            roles: role::COUNTED,
+        })
+    }
+
+    /// Polite verb families ("pathaidinuhola", "पठाइदिनुहोस्") are too many to list; their
+    /// stems never start a product name, so a whole word starting with one is filler.
+    fn is_verb_form(&self, key: &str) -> bool {
+        self.stems
+            .iter()
+            .any(|stem| key.len() > stem.len() && key.starts_with(stem.as_str()))
+    }
+
+    fn entry(&mut self, word: &str) -> &mut WordInfo {
+        self.words.entry(normalize(word)).or_default()
+    }
+}
+
+fn unit_named(name: &str) -> Option<Unit> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+fn role_named(name: &str) -> Option<u16> {
+    Some(match name {
+        "filler" => role::FILLER,
+        "social" => role::SOCIAL,
+        "honorific" => role::HONORIFIC,
+        "split" => role::SPLIT,
+        "split_soft" => role::SPLIT_SOFT,
+        "connector" => role::CONNECTOR,
+        "price_before" => role::PRICE_BEFORE,
+        "price_after" => role::PRICE_AFTER,
+        "marker" => role::MARKER,
+        "question" => role::QUESTION,
+        "question_strong" => role::QUESTION_STRONG,
+        "time_after" => role::TIME_AFTER,
+        "good" => role::GOOD,
+        "daytime" => role::DAYTIME,
+        "counted" => role::COUNTED,
+        "also" => role::ALSO,
+        _ => return None,
+    })
+}
+
+/// The lookup key of a written word: NFC, lower case, without zero-width joiners, nukta,
+/// dots ("k.g.", "के.जी.") or apostrophes, with chandrabindu folded into anusvara
+/// ("पाँच" = "पांच") and a possessive "'s" removed.
+pub fn normalize(word: &str) -> String {
+    let trimmed = word
+        .strip_suffix("'s")
+        .or_else(|| word.strip_suffix("’s"))
+        .or_else(|| word.strip_suffix("'S"))
+        .unwrap_or(word);
+    trimmed
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .filter_map(|c| match c {
+            '\u{200C}' | '\u{200D}' | '\u{093C}' | '.' | '\'' | '’' | '\u{0970}' => None,
+            '\u{0901}' => Some('\u{0902}'),
+            other => Some(other),
+        })
+        .collect()
+}
+
+/// "pleaseee" → "please", "hiiii" → "hi": runs of three or more letters become one.
+fn squeeze_repeats(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut chars = key.chars().peekable();
+    while let Some(c) = chars.next() {
+        let mut run = 1;
+        while chars.peek() == Some(&c) {
+            chars.next();
+            run += 1;
+        }
+        let keep = if run >= 3 { 1 } else { run };
+        out.extend(std::iter::repeat_n(c, keep));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_word_list_has_no_bad_line() {
+        assert_eq!(Lexicon::read(BUILTIN).1, Vec::new());
+    }
+
+    #[test]
+    fn words_are_found_in_every_script_and_spelling() {
+        let lexicon = Lexicon::default();
+        assert_eq!(lexicon.unit_of("बोरा"), Some(Unit::Bag));
+        assert_eq!(lexicon.unit_of("K.G."), Some(Unit::Kg));
+        assert_eq!(lexicon.unit_of("botals"), Some(Unit::Bottle));
+        assert!(lexicon.is_number_word("पाँच"));
+        assert!(lexicon.is_number_word("पांच"));
+        assert!(lexicon.is_number_word("duiwota"));
+    }
+
+    #[test]
+    fn filler_is_matched_by_whole_word_never_by_prefix() {
+        let lexicon = Lexicon::default();
+        let filler = |w: &str| lexicon.info(w).is_some_and(|i| i.has(role::FILLER));
+        assert!(filler("ok") && filler("hi") && filler("pleaseee"));
+        assert!(!filler("okra") && !filler("hing") && !filler("hii-fi"));
+        assert!(filler("pathaidinuhola"));
+    }
+
+    #[test]
+    fn a_malformed_word_list_is_refused_with_its_line() {
+        let err = Lexicon::from_text("unit kg: kilo\nunit litre-ish: x").unwrap_err();
+        assert_eq!(err.line, 2);
+        let mut lexicon = Lexicon::default();
+        lexicon.extend_from_text("unit bag: gunny").unwrap();
+        assert_eq!(lexicon.unit_of("gunny"), Some(Unit::Bag));
+    }
+}
