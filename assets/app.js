@@ -47,7 +47,7 @@ const fmt = {
     const n = Number(paisa);
     if (!Number.isInteger(n)) return String(paisa);
     const abs = Math.abs(n);
-    const text = `रु ${groupDigits(String(Math.floor(abs / 100)))}.${pad2(abs % 100)}`;
+    const text = `रु\u00a0${groupDigits(String(Math.floor(abs / 100)))}.${pad2(abs % 100)}`;
     return n < 0 ? `−${text}` : text;
   },
   /** Integer quantity → "1,200". */
@@ -62,6 +62,11 @@ const fmt = {
     if (!iso) return '—';
     const p = nepalParts(iso);
     return p ? `${p.d} ${MONTHS[p.mo]} ${p.y}, ${pad2(p.h)}:${pad2(p.mi)}` : String(iso);
+  },
+  /** A calendar date "2026-12-26" (already a Nepal date) → "26 Dec 2026". */
+  day(ymd) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(ymd || ''));
+    return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}` : ymd ? String(ymd) : '—';
   },
   /** RFC 3339 UTC → "14:05" in Nepal time. */
   clock(iso) {
@@ -91,32 +96,32 @@ function nepalToday() {
   return `${p.y}-${pad2(p.mo + 1)}-${pad2(p.d)}`;
 }
 
-/** A Nepal calendar day (YYYY-MM-DD) → its first and last instant as RFC 3339 UTC. */
-function nepalDayBounds(day) {
-  const [y, m, d] = day.split('-').map(Number);
-  const start = Date.UTC(y, m - 1, d) - NPT_OFFSET_MS;
-  const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return { start: iso(start), end: iso(start + 86400000 - 1) };
+/** "1,234.50" → 123450: a decimal with at most two places as an exact integer of hundredths. */
+function parseHundredths(input, example) {
+  const s = asciiDigits(String(input ?? '').trim()).replace(/[,\s]/g, '');
+  if (s === '') return null;
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
+  if (!m || (m[1] === '' && !m[2])) throw new Error(`Enter a number like ${example}`);
+  if ((m[2] || '').length > 2) throw new Error('At most two decimals, please.');
+  const n = Number(m[1] || '0') * 100 + Number((m[2] || '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(n)) throw new Error('That number is too large.');
+  return n;
 }
 
 /** "1,234.50" / "रु 1234.5" / "१२००" → integer paisa, exactly (string arithmetic, no floats). */
 function parseRupees(input) {
-  const s = asciiDigits(String(input ?? '').trim())
-    .replace(/^(रु\.?|रू\.?|npr|rs\.?)\s*/i, '')
-    .replace(/[,\s]/g, '');
-  if (s === '') return null;
-  const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
-  if (!m || (m[1] === '' && !m[2])) throw new Error('Enter an amount in rupees, like 1234.50');
-  if ((m[2] || '').length > 2) throw new Error('Rupees take at most two decimals (paisa).');
-  const paisa = Number(m[1] || '0') * 100 + Number((m[2] || '').padEnd(2, '0'));
-  if (!Number.isSafeInteger(paisa)) throw new Error('That amount is too large.');
-  return paisa;
+  return parseHundredths(String(input ?? '').trim().replace(/^(रु\.?|रू\.?|npr|rs\.?)\s*/i, ''), '1234.50');
 }
 
-/** Integer paisa → "1234.50" for an input box (no grouping, so it parses back unchanged). */
-function rupeesInput(paisa) {
-  if (paisa === null || paisa === undefined) return '';
-  const n = Number(paisa);
+/** "2.5" / "2.5%" → 250 basis points. */
+function parsePercentBps(input) {
+  return parseHundredths(String(input ?? '').replace(/%\s*$/, ''), '2.5');
+}
+
+/** Integer hundredths (paisa, basis points) → "1234.50" for an input box; parses back unchanged. */
+function hundredthsInput(value) {
+  if (value === null || value === undefined) return '';
+  const n = Number(value);
   const abs = Math.abs(n);
   return `${n < 0 ? '-' : ''}${Math.floor(abs / 100)}.${pad2(abs % 100)}`;
 }
@@ -284,8 +289,11 @@ async function api(path, options = {}) {
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the Khaacho server. Check the connection and try again.');
   }
+  // A 401 about the token ends the session (after one refresh when it merely expired). A 401
+  // `invalid_credentials` is about a password in the body (POST /auth/password): the form shows it.
   if (res.status === 401 && auth) {
     const err = await readError(res);
+    if (err.code === 'invalid_credentials') throw Object.assign(err, { method, path });
     if (err.code === 'token_expired' && !retried && session.tokens?.refresh_token) {
       try {
         await refreshTokens();
@@ -298,7 +306,11 @@ async function api(path, options = {}) {
     endSession('Your session has ended. Please log in again.');
     throw err;
   }
-  if (!res.ok) throw await readError(res);
+  if (!res.ok) {
+    const err = await readError(res);
+    Object.assign(err, { method, path });
+    throw err;
+  }
   if (res.status === 204) return null;
   const text = await res.text();
   return text ? JSON.parse(text) : null;
@@ -342,7 +354,7 @@ function toast(message, kind = 'info') {
 /** A friendly line for any error. */
 function errorText(err) {
   if (err instanceof ApiError) {
-    if (err.missing) return 'This part of Khaacho is not available on this server yet.';
+    if (err.missing) return 'Not available on this server yet.';
     if (err.status === 403) return `Not allowed: ${err.message}`;
     return err.message;
   }
@@ -357,7 +369,7 @@ function notice(kind, title, text) {
 function errorNotice(err, what = 'this') {
   if (err instanceof ApiError && err.missing) {
     return notice('pending', 'Not available yet',
-      `The server does not offer ${what} yet. It will show here once the backend provides it.`);
+      `This server does not answer ${err.method} ${err.path} yet, so ${what} cannot be shown. It will appear here once the backend provides it.`);
   }
   if (err instanceof ApiError && err.status === 403) {
     return notice('forbidden', 'No access', `Your account may not see ${what}. ${err.message}`);
@@ -395,7 +407,7 @@ function pageHead(view, title, ...actions) {
 
 /* Forms. A field spec: { name, label, type, value, options, required, hint, placeholder, list, wide }.
  * types: text, tel, email, password, textarea, lines (textarea, one item per line), select,
- * checkbox, money (rupees in, paisa out), count (whole number), date. */
+ * checkbox, money (rupees in, paisa out), percent (in, basis points out), count (whole number), date. */
 
 function fieldInput(spec) {
   const id = `f-${spec.name}-${Math.random().toString(36).slice(2, 8)}`;
@@ -410,7 +422,8 @@ function fieldInput(spec) {
     case 'checkbox':
       return h('input', { ...common, type: 'checkbox', checked: !!spec.value });
     case 'money':
-      return h('input', { ...common, type: 'text', inputmode: 'decimal', value: rupeesInput(spec.value), placeholder: spec.placeholder || '0.00' });
+    case 'percent':
+      return h('input', { ...common, type: 'text', inputmode: 'decimal', value: hundredthsInput(spec.value), placeholder: spec.placeholder || '0.00' });
     case 'count':
       return h('input', { ...common, type: 'text', inputmode: 'numeric', value: spec.value ?? '' });
     default:
@@ -437,6 +450,7 @@ function readFields(form, specs) {
     try {
       let v;
       if (spec.type === 'money') v = parseRupees(raw);
+      else if (spec.type === 'percent') v = parsePercentBps(raw);
       else if (spec.type === 'count') v = parseCount(raw);
       else if (spec.type === 'lines') v = [...new Set(raw.split('\n').map((s) => s.trim()).filter(Boolean))];
       else if (spec.type === 'checkbox') v = raw;
@@ -448,6 +462,23 @@ function readFields(form, specs) {
     }
   }
   return out;
+}
+
+/** Shows "= रु 12,500.00" under an amount box while typing, so the operator sees what will be saved. */
+function amountEcho(form, name) {
+  const input = form.elements.namedItem(name);
+  const echo = h('small.hint.echo');
+  input.after(echo);
+  input.addEventListener('input', () => {
+    try {
+      const p = parseRupees(input.value);
+      echo.textContent = p === null ? '' : `= ${fmt.money(p)}`;
+      echo.classList.remove('warn-text');
+    } catch (err) {
+      echo.textContent = err.message;
+      echo.classList.add('warn-text');
+    }
+  });
 }
 
 function showFormError(form, box, err) {
@@ -471,6 +502,7 @@ function makeForm({ fields, submitLabel = 'Save', onSubmit, extra = null, cls = 
   const form = h(`form.form${cls ? `.${cls}` : ''}`, { novalidate: true },
     h('div.fields', fields.map(field)), extra, errBox, h('div.form-actions', button, secondary));
   form.addEventListener('input', (ev) => ev.target.removeAttribute?.('aria-invalid'));
+  for (const spec of fields) if (spec.type === 'money') amountEcho(form, spec.name);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     errBox.hidden = true;
@@ -511,9 +543,6 @@ function formDialog({ title, intro = null, fields = [], submitLabel = 'Save', on
     (form.querySelector('input, select, textarea') || form.querySelector('button[type=submit]')).focus();
   });
 }
-
-const confirmDialog = (title, intro, submitLabel = 'Confirm', danger = false) =>
-  formDialog({ title, intro, submitLabel, danger });
 
 /** Only the keys whose value differs from `before` (arrays compared by content). */
 function changes(before, after) {
@@ -609,13 +638,14 @@ function renderValue(key, value, { money = false } = {}) {
     if (/_paisa$/.test(key) || (money && Number.isInteger(value))) return h('span.money', fmt.money(value));
     if (/(confidence|ratio|rate)$/.test(key) && value <= 1) return fmt.percent(value);
     const target = ID_LINKS[key];
-    if (target && canOpen(`/${target}`)) return link(`#/${target}/${value}`, lookupName(target, value));
+    if (target && canOpen(`/${target}/${value}`)) return link(`#/${target}/${value}`, lookupName(target, value));
     return fmt.number(value);
   }
   if (typeof value === 'string') {
     if (key === 'state' && ORDER_STATES.includes(value)) return stateBadge(value);
     if (TIME_KEY.test(key) && ISO_TIME.test(value)) return h('time', { datetime: value, title: value }, fmt.time(value));
     if (ISO_TIME.test(value)) return h('time', { datetime: value, title: value }, fmt.time(value));
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return fmt.day(value);
     return value;
   }
   if (Array.isArray(value)) {
@@ -625,16 +655,18 @@ function renderValue(key, value, { money = false } = {}) {
   return kvTable(value, { money });
 }
 
-function autoColumns(rows, { money = false } = {}) {
+/** Columns for rows of unknown shape: `order` keys first (times first by default), `skip` left out. */
+function autoColumns(rows, { money = false, order = ['at', 'created_at', 'raised_at', 'time'], skip = [] } = {}) {
   const keys = [];
   for (const row of rows.slice(0, 50)) {
-    for (const k of Object.keys(row || {})) if (!keys.includes(k)) keys.push(k);
+    for (const k of Object.keys(row || {})) if (!keys.includes(k) && !skip.includes(k)) keys.push(k);
   }
-  const first = ['at', 'created_at', 'time'];
-  keys.sort((a, b) => (first.includes(b) ? 1 : 0) - (first.includes(a) ? 1 : 0));
+  const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+  keys.sort((a, b) => rank(a) - rank(b));
+  const prose = /^(message|body|description|reason|note|details|text)$/;
   return keys.map((k) => ({
     label: fmt.label(k),
-    cls: /_paisa$/.test(k) || rows.some((r) => typeof r?.[k] === 'number') ? 'num' : '',
+    cls: /_paisa$/.test(k) || rows.some((r) => typeof r?.[k] === 'number') ? 'num' : prose.test(k) ? 'prose' : '',
     value: (row) => renderValue(k, row?.[k], { money }),
   }));
 }
@@ -659,8 +691,10 @@ const stateBadge = (state) => h(`span.badge.s-${String(state).toLowerCase()}`, S
 
 /** What may be done from each state, by whom. The server decides; this only hides pointless buttons. */
 const TRANSITIONS = {
-  PLACED: [['accept', 'Accept', ['admin', 'operator', 'vendor']], ['reject', 'Reject', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator', 'retailer']]],
-  ACCEPTED: [['pack', 'Start packing', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator']]],
+  PLACED: [['accept', 'Accept', ['admin', 'operator', 'vendor']], ['reject', 'Reject', ['admin', 'operator', 'vendor']],
+    ['reroute', 'Reroute', ['admin', 'operator']], ['cancel', 'Cancel order', ['admin', 'operator', 'retailer']]],
+  ACCEPTED: [['pack', 'Start packing', ['admin', 'operator', 'vendor']], ['reroute', 'Reroute', ['admin', 'operator']],
+    ['cancel', 'Cancel order', ['admin', 'operator']]],
   PACKING: [['dispatch', 'Dispatch', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator']]],
   DISPATCHED: [['deliver', 'Mark delivered', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator']]],
   DELIVERED: [['complete', 'Complete', ['admin', 'operator', 'retailer']]],
@@ -679,9 +713,12 @@ function lookup(kind) {
       return names[kind];
     })
     .catch((err) => {
-      // 403 and endpoints not built yet are expected for some roles: ids are shown instead.
-      if (!(err instanceof ApiError && (err.missing || err.status === 403))) toast(`Could not load ${kind}: ${errorText(err)}`, 'error');
-      delete lookups[kind];
+      // 403 (some roles) and endpoints not built yet are expected: ids show instead, and the
+      // answer is kept for the session. Other failures are reported and retried next time.
+      if (!(err instanceof ApiError && (err.missing || err.status === 403))) {
+        toast(`Could not load ${kind}: ${errorText(err)}`, 'error');
+        delete lookups[kind];
+      }
       return new Map();
     });
   return lookups[kind];
@@ -724,10 +761,11 @@ const ADMIN = ['admin'];
 
 const ROUTES = []; // filled in section 8 once the pages exist: [pattern, page, roles]
 
-function route(pattern, page, roles) {
+/** Registers a page. `title` heads the page when it fails before drawing its own heading. */
+function route(pattern, page, roles, title) {
   const keys = [];
   const re = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, k) => { keys.push(k); return '([^/]+)'; })}$`);
-  ROUTES.push({ pattern, re, keys, page, roles });
+  ROUTES.push({ pattern, re, keys, page, roles, title });
 }
 
 function findRoute(path) {
@@ -771,6 +809,7 @@ function navItems(me) {
       ['/match', 'Match tester', STAFF]]],
     ['Parties', [['/retailers', 'Retailers', STAFF], ['/vendors', 'Vendors', STAFF]]],
     ['Admin', [['/users', 'Users', ADMIN], ['/audit', 'Audit log', ADMIN]]],
+    ['You', [['/account', 'Account', ALL]]],
   ];
   if (role === 'retailer' && me.retailer_id) items[0][1].push([`/retailers/${me.retailer_id}`, 'Credit & statement', ['retailer']]);
   return items
@@ -792,7 +831,7 @@ function buildFrame(me) {
     h('a.brand', { href: '#/' }, h('span.logo', { 'aria-hidden': 'true' }, 'K'), 'Khaacho'),
     h('div.spacer'),
     h('div.who', h('span.who-name', me.name || me.phone), h(`span.role.r-${me.role}`, me.role)),
-    link('#/account', 'Account'),
+    h('a.account-link', { href: '#/account' }, 'Account'),
     h('button.btn.ghost.small', { type: 'button', onclick: logout }, 'Log out'));
   const main = h('main.main', { id: 'main', tabindex: '-1' });
   const scrim = h('div.scrim', { onclick: () => toggleNav(false) });
@@ -854,7 +893,8 @@ async function render() {
   try {
     await r.page({ view, params: r.params, query, me: session.me });
   } catch (err) {
-    view.append(errorNotice(err, 'this page'));
+    if (!view.querySelector('.page-head')) pageHead(view, r.title);
+    view.append(errorNotice(err, r.title.toLowerCase()));
   }
 }
 
@@ -923,7 +963,12 @@ async function accountPage({ view, me }) {
         submitLabel: 'Change password',
         onSubmit: async (v, form) => {
           if (v.new_password !== v.repeat) throw new FieldError('repeat', 'The two new passwords differ.');
-          await api('/api/v1/auth/password', { method: 'POST', body: { current_password: v.current_password, new_password: v.new_password } });
+          try {
+            await api('/api/v1/auth/password', { method: 'POST', body: { current_password: v.current_password, new_password: v.new_password } });
+          } catch (err) {
+            if (err.code === 'invalid_credentials') throw new FieldError('current_password', 'The current password is wrong.');
+            throw err;
+          }
           form.reset();
           toast('Password changed. Your other sessions have ended.', 'ok');
         },
@@ -956,13 +1001,13 @@ function orderColumns({ retailer = true, vendor = true } = {}) {
 
 async function staffDashboard({ view }) {
   const today = nepalToday();
-  const { start, end } = nepalDayBounds(today);
   pageHead(view, 'Dashboard', h('a.btn.secondary', { href: '#/whatsapp' }, 'WhatsApp simulator'), h('a.btn.primary', { href: '#/orders/new' }, 'New order'));
   await lookupAll('retailers', 'vendors');
 
-  const todays = api('/api/v1/orders', { query: { from: start, to: end, limit: 1000 } }).then(rowsOf);
+  // `from`/`to` take Nepal calendar dates; `to` includes its whole day.
+  const todays = api('/api/v1/orders', { query: { from: today, to: today, limit: 1000 } }).then(rowsOf);
   view.append(h('div.grid-2',
-    section(`Orders today · ${fmt.time(start).split(',')[0]}`, async () => {
+    section(`Orders today · ${fmt.day(today)}`, async () => {
       const orders = await todays;
       const counts = Object.fromEntries(ORDER_STATES.map((s) => [s, 0]));
       for (const o of orders) counts[o.state] = (counts[o.state] || 0) + 1;
@@ -978,11 +1023,12 @@ async function staffDashboard({ view }) {
     h('div.stack',
       section('Needs attention', async () => {
         const [placed, alerts] = await Promise.allSettled([
-          api('/api/v1/orders', { query: { state: 'PLACED', limit: 200 } }).then(rowsOf),
-          api('/api/v1/alerts', { query: { limit: 200 } }).then(rowsOf),
+          api('/api/v1/orders', { query: { state: 'PLACED', limit: 200 } }),
+          api('/api/v1/alerts', { query: { limit: 200 } }),
         ]);
+        const count = (page, pick) => `${fmt.qty(pick(rowsOf(page)).length)}${page?.next_cursor ? '+' : ''}`;
         const tile = (res, label, href, pick) => (res.status === 'fulfilled'
-          ? statTile(label, fmt.qty(pick(res.value).length), href)
+          ? statTile(label, count(res.value, pick), href)
           : h('div.stat.unavailable', h('span.stat-value', '—'), h('span.stat-label', `${label}: ${errorText(res.reason)}`)));
         return h('div.stats',
           tile(placed, 'orders waiting for a vendor', '#/orders?state=PLACED', (x) => x),
@@ -1060,8 +1106,8 @@ async function ordersPage({ view, query, me }) {
   const apiQuery = { state: query.state, retailer_id: query.retailer_id, vendor_id: query.vendor_id };
   if (me.role === 'vendor') apiQuery.vendor_id = me.vendor_id;
   if (me.role === 'retailer') apiQuery.retailer_id = me.retailer_id;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(query.from || '')) apiQuery.from = nepalDayBounds(query.from).start;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(query.to || '')) apiQuery.to = nepalDayBounds(query.to).end;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(query.from || '')) apiQuery.from = query.from; // Nepal dates, as the API takes them
+  if (/^\d{4}-\d{2}-\d{2}$/.test(query.to || '')) apiQuery.to = query.to;
   view.append(h('section.card.flush', pagedList({
     path: '/api/v1/orders',
     query: apiQuery,
@@ -1155,7 +1201,9 @@ async function newOrderPage({ view, query }) {
       if (!body.lines.length) throw new Error('Add at least one line.');
       submit.disabled = true;
       const order = await api('/api/v1/orders', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
-      toast(`Order ${order.number || `#${order.id}`} placed.`, 'ok');
+      const all = order.orders?.length ? order.orders : [order];
+      const numbers = all.map((o) => o.number || `#${o.id}`).join(', ');
+      toast(all.length > 1 ? `The cart was split across vendors: orders ${numbers} placed.` : `Order ${numbers} placed.`, 'ok');
       go(`/orders/${order.id}`);
     } catch (err) {
       showFormError(form, errBox, err);
@@ -1181,22 +1229,31 @@ async function orderPage({ view, params, me }) {
       ['Retailer', partyLink('retailers', order.retailer_id)],
       ['Vendor', order.vendor_id ? partyLink('vendors', order.vendor_id) : h('span.muted', 'not routed yet')],
       ['Total', h('strong', fmt.money(order.total_paisa))],
+      order.state === 'PLACED' && order.accept_by && ['Vendor must accept by', fmt.time(order.accept_by)],
+      order.delivered_at && ['Delivered', fmt.time(order.delivered_at)],
+      order.due_date && ['Payment due', fmt.day(order.due_date)],
+      order.cancel_reason && ['Cancelled because', order.cancel_reason],
     ])),
     h('section.card.actions-card', h('div.card-head', h('h2', 'Next step')), transitionControls(order, me))));
 
-  const lineRows = order.lines || [];
-  const t = dataTable([
+  const lineColumns = [
     { label: 'Product', value: (l) => h('div', h('div', l.name || l.sku), h('small.muted', l.sku)) },
     { label: 'Qty', value: (l) => fmt.qty(l.quantity), cls: 'num' },
     { label: 'Unit price', value: (l) => fmt.money(l.unit_price_paisa), cls: 'num opt' },
     { label: 'VAT', value: (l) => fmt.money(l.vat_paisa), cls: 'num opt' },
     { label: 'Total', value: (l) => fmt.money(l.total_paisa), cls: 'num' },
-  ]);
-  t.addRows(lineRows);
+  ];
+  const t = dataTable(lineColumns);
+  t.addRows(order.lines || []);
+  // Totals: the label in the first column, the amount under Total; one cell per column (no
+  // colspan) so that columns hidden on phones stay hidden here too.
+  const last = lineColumns.length - 1;
   t.el.querySelector('table').append(h('tfoot',
     [['Subtotal', order.subtotal_paisa], ['VAT', order.vat_paisa], ['Total', order.total_paisa]].map(([label, v]) =>
-      h('tr', h('th', { colspan: '4', scope: 'row' }, label), h('td.num', fmt.money(v)))),
-  ));
+      h('tr', lineColumns.map((c, i) => {
+        if (i === 0) return h('th', { scope: 'row' }, label);
+        return h('td', { class: c.cls }, i === last ? fmt.money(v) : '');
+      })))));
   view.append(h('section.card.flush', h('div.card-head', h('h2', 'Lines')), t.el));
 
   view.append(h('section.card', h('div.card-head', h('h2', 'History')),
@@ -1210,6 +1267,13 @@ async function orderPage({ view, params, me }) {
   if (staff) view.append(section('Routing', () => routingView(order), { what: 'routing decisions' }));
 }
 
+/** Moves that ask for a reason first, with what they do. */
+const ASKS_REASON = {
+  reject: 'The order goes back to routing for another vendor.',
+  reroute: 'The order leaves this vendor and is routed again; its stock here is released.',
+  cancel: 'Stock and credit held for this order are released.',
+};
+
 function transitionControls(order, me) {
   const moves = (TRANSITIONS[order.state] || []).filter(([, , roles]) => roles.includes(me.role));
   if (!moves.length) {
@@ -1221,10 +1285,10 @@ function transitionControls(order, me) {
   const run = async (action, label, button) => {
     errBox.hidden = true;
     let text = note.value.trim();
-    if (action === 'cancel' || action === 'reject') {
+    if (ASKS_REASON[action]) {
       const answer = await formDialog({
         title: `${label}?`,
-        intro: action === 'reject' ? 'The order goes back to routing for another vendor.' : 'Stock and credit held for this order are released.',
+        intro: ASKS_REASON[action],
         fields: [{ name: 'note', label: 'Reason', type: 'textarea', value: text, required: true, rows: 2 }],
         submitLabel: label,
         danger: true,
@@ -1235,7 +1299,7 @@ function transitionControls(order, me) {
     }
     button.disabled = true;
     try {
-      await api(`/api/v1/orders/${order.id}/transitions`, { method: 'POST', body: { action, note: text || null } });
+      await api(`/api/v1/orders/${order.id}/transitions`, { method: 'POST', body: { action, note: text } });
       toast(`${label}: done.`, 'ok');
       render();
     } catch (err) {
@@ -1245,8 +1309,8 @@ function transitionControls(order, me) {
     }
   };
   const buttons = moves.map(([action, label]) => {
-    const danger = action === 'cancel' || action === 'reject';
-    const b = h(`button.btn.${danger ? 'danger-outline' : 'primary'}`, { type: 'button' }, label);
+    const kind = { cancel: 'danger-outline', reject: 'danger-outline', reroute: 'secondary' }[action] || 'primary';
+    const b = h(`button.btn.${kind}`, { type: 'button' }, label);
     b.addEventListener('click', () => run(action, label, b));
     return b;
   });
@@ -1278,29 +1342,45 @@ function productCell(item) {
 
 const UNIT_OPTIONS = [['', '—'], ['g', 'g'], ['kg', 'kg'], ['ml', 'ml'], ['l', 'l'], ['pcs', 'pcs']];
 
-function productFields(p = {}) {
+/** The product form; the SKU is set once, at creation, and `active` is changed on the product page. */
+function productFields(p = null) {
   return [
-    { name: 'sku', label: 'SKU', required: true, value: p.sku, hint: 'Stored upper-case, e.g. RICE-1KG' },
-    { name: 'name', label: 'Name', required: true, value: p.name },
-    { name: 'brand', label: 'Brand', value: p.brand },
-    { name: 'category', label: 'Category', value: p.category },
-    { name: 'pack_size', label: 'Pack size', value: p.pack_size, inputmode: 'decimal', placeholder: 'e.g. 1 or 0.5' },
-    { name: 'unit', label: 'Unit', type: 'select', options: UNIT_OPTIONS, value: p.unit },
-    { name: 'aliases', label: 'Aliases (one per line, any script)', type: 'lines', value: p.aliases, wide: true, rows: 5, hint: 'What retailers write: chamal, चामल, mansuli…' },
-    { name: 'active', label: 'Active (can be ordered)', type: 'checkbox', value: p.active ?? true },
-  ];
+    !p && { name: 'sku', label: 'SKU', required: true, hint: 'Stored upper-case, e.g. RICE-1KG' },
+    { name: 'name', label: 'Name', required: true, value: p?.name },
+    { name: 'brand', label: 'Brand', value: p?.brand },
+    { name: 'category', label: 'Category', value: p?.category },
+    { name: 'pack_size', label: 'Pack size', value: p?.pack_size, placeholder: 'e.g. 1 or 0.5' },
+    { name: 'unit', label: 'Unit', type: 'select', options: UNIT_OPTIONS, value: p?.unit },
+    {
+      name: 'aliases',
+      label: 'Aliases (one per line, any script)',
+      type: 'lines',
+      value: p?.aliases,
+      wide: true,
+      rows: 5,
+      hint: 'What retailers write: chamal, चामल, mansuli…',
+    },
+    p && { name: 'active', label: 'Active (matched and orderable)', type: 'checkbox', value: p.active },
+  ].filter(Boolean);
 }
 
 /** Form values → API body: empty optional text becomes null; pack size stays a decimal string. */
 function productBody(v) {
   const pack = asciiDigits(v.pack_size || '').trim();
   if (pack && !/^\d*\.?\d+$/.test(pack)) throw new FieldError('pack_size', 'Pack size is a number, like 1 or 0.5');
-  return { ...v, sku: v.sku.toUpperCase(), brand: v.brand || null, category: v.category || null, pack_size: pack || null, unit: v.unit || null };
+  const body = { ...v, brand: v.brand || null, category: v.category || null, pack_size: pack || null, unit: v.unit || null };
+  if (v.sku !== undefined) body.sku = v.sku.toUpperCase();
+  return body;
 }
 
 async function productsPage({ view, query }) {
   pageHead(view, 'Products', h('button.btn.primary', { type: 'button', onclick: newProduct }, 'New product'));
-  const search = h('input.search', { type: 'search', value: query.q || '', placeholder: 'Search: name, SKU, alias — typos are fine (chamal, चिनी, suger)', 'aria-label': 'Search products' });
+  const search = h('input.search', {
+    type: 'search',
+    value: query.q || '',
+    placeholder: 'Search: name, SKU, alias — typos are fine (chamal, चिनी, suger)',
+    'aria-label': 'Search products',
+  });
   const results = h('section.card.flush');
   view.append(h('div.searchbar', search), results);
 
@@ -1310,12 +1390,20 @@ async function productsPage({ view, query }) {
     { label: 'Brand', value: (p) => p.brand || '', cls: 'opt' },
     { label: 'Category', value: (p) => p.category || '', cls: 'opt' },
     { label: 'Pack', value: (p) => (p.pack_size ? `${p.pack_size} ${p.unit || ''}` : '—'), cls: 'num' },
+    { label: 'From', value: (p) => (p.price_from_paisa === undefined ? '' : fmt.money(p.price_from_paisa)), cls: 'num opt' },
     { label: 'Active', value: (p) => (p.active === false ? h('span.badge.off', 'inactive') : 'Yes') },
   ];
   const show = () => {
     const q = search.value.trim();
     replaceQuery({ q });
-    results.replaceChildren(pagedList({ path: '/api/v1/products', query: { q }, columns, rowLink: (p) => `#/products/${p.id}`, empty: q ? `No product matches “${q}”.` : 'No products yet.', what: 'products' }));
+    results.replaceChildren(pagedList({
+      path: '/api/v1/products',
+      query: { q },
+      columns,
+      rowLink: (p) => `#/products/${p.id}`,
+      empty: q ? `No product matches “${q}”.` : 'No products yet.',
+      what: 'products',
+    }));
   };
   let timer = null;
   search.addEventListener('input', () => {
@@ -1342,7 +1430,7 @@ async function newProduct() {
 
 async function productPage({ view, params }) {
   const [product] = await Promise.all([api(`/api/v1/products/${params.id}`), lookupAll('vendors', 'products')]);
-  pageHead(view, product.name, product.active === false && h('span.badge.off', 'inactive'));
+  pageHead(view, product.name, h('code.sku', product.sku), product.active === false && h('span.badge.off', 'inactive'));
   const fields = productFields(product);
   view.append(h('section.card', h('div.card-head', h('h2', 'Details')), makeForm({
     fields,
@@ -1358,7 +1446,7 @@ async function productPage({ view, params }) {
       render();
     },
   })));
-  view.append(listingsSection({ product_id: product.id }, { title: 'Vendors selling it', showVendor: true }));
+  view.append(listingsSection({ product_id: product.id }, { title: 'Vendors selling it', showVendor: true, showProduct: false }));
 }
 
 /** The values a form would read for `obj`, for comparing against what was typed. */
@@ -1368,7 +1456,7 @@ function readFieldsFrom(obj, specs) {
     const v = obj[s.name];
     if (s.type === 'checkbox') out[s.name] = !!v;
     else if (s.type === 'lines') out[s.name] = [...new Set((v || []).map((x) => String(x).trim()).filter(Boolean))];
-    else if (s.type === 'money' || s.type === 'count') out[s.name] = v ?? null;
+    else if (['money', 'percent', 'count'].includes(s.type)) out[s.name] = v ?? null;
     else out[s.name] = v === null || v === undefined ? '' : String(v).trim();
   }
   return out;
@@ -1377,7 +1465,7 @@ function readFieldsFrom(obj, specs) {
 /* Listings: price and stock edit in place (Enter saves and moves down, Esc undoes). */
 
 function inlineEdit({ value, kind, label, column, save }) {
-  const toText = (v) => (kind === 'money' ? rupeesInput(v) : v ?? '');
+  const toText = (v) => (kind === 'money' ? hundredthsInput(v) : v ?? '');
   let saved = value;
   let inflight = null;
   const input = h('input.inline', { value: toText(value), inputmode: kind === 'money' ? 'decimal' : 'numeric', 'aria-label': label, dataset: { col: column } });
@@ -1433,21 +1521,26 @@ function inlineEdit({ value, kind, label, column, save }) {
   return input;
 }
 
-function listingColumns({ role, showVendor }) {
+function listingColumns({ role, showVendor, showProduct = true }) {
   const staff = STAFF.includes(role);
   const patch = (l, body) => api(`/api/v1/listings/${l.id}`, { method: 'PATCH', body }).then((u) => {
     Object.assign(l, u || body);
     return u || body;
   });
   return [
-    { label: 'Product', value: (l) => (staff ? h('a.plain', { href: `#/products/${l.product_id}` }, productCell(l)) : productCell(l)) },
+    showProduct && { label: 'Product', value: (l) => (staff ? h('a.plain', { href: `#/products/${l.product_id}` }, productCell(l)) : productCell(l)) },
     showVendor && { label: 'Vendor', value: (l) => partyLink('vendors', l.vendor_id) },
-    { label: 'Price (रु)', cls: 'num', value: (l) => inlineEdit({ value: l.price_paisa, kind: 'money', label: 'Price', column: 'price_paisa', save: (v) => patch(l, { price_paisa: v }) }) },
+    {
+      label: 'Price (रु)',
+      cls: 'num',
+      value: (l) => inlineEdit({ value: l.price_paisa, kind: 'money', label: 'Price', column: 'price_paisa', save: (v) => patch(l, { price_paisa: v }) }),
+    },
     { label: 'MRP', cls: 'num opt', value: (l) => fmt.money(l.mrp_paisa) },
     { label: 'Stock', cls: 'num', value: (l) => inlineEdit({ value: l.stock, kind: 'count', label: 'Stock', column: 'stock', save: (v) => patch(l, { stock: v }) }) },
     { label: 'Min / pack', cls: 'num opt', value: (l) => `${fmt.qty(l.min_qty)} / ${fmt.qty(l.pack_multiple)}` },
-    { label: 'Active', value: (l) => (l.active === false ? h('span.badge.off', 'off') : 'Yes') },
-    staff && { label: '', value: (l) => h('button.btn.ghost.small', { type: 'button', onclick: (ev) => editListing(l, ev.target.closest('tr')) }, 'Edit') },
+    { label: 'Active', value: (l) => (l.active === false ? h('span.badge.off', 'off') : 'Yes'), cls: 'opt' },
+    { label: 'Updated', value: (l) => (l.updated_at ? h('small.muted', fmt.time(l.updated_at)) : ''), cls: 'opt' },
+    staff && { label: '', value: (l) => h('button.btn.ghost.small', { type: 'button', onclick: (ev) => editListing(l, ev.target.closest('tr'), { role, showVendor, showProduct }) }, 'Edit') },
   ].filter(Boolean);
 }
 
@@ -1457,12 +1550,13 @@ function listingFields(l = {}) {
     { name: 'mrp_paisa', label: 'MRP (रु)', type: 'money', value: l.mrp_paisa, required: true },
     { name: 'stock', label: 'Stock', type: 'count', value: l.stock, required: true },
     { name: 'min_qty', label: 'Minimum quantity', type: 'count', value: l.min_qty ?? 1, required: true },
+    { name: 'max_qty', label: 'Maximum quantity per order', type: 'count', value: l.max_qty, hint: 'Empty: no maximum.' },
     { name: 'pack_multiple', label: 'Sold in multiples of', type: 'count', value: l.pack_multiple ?? 1, required: true },
     { name: 'active', label: 'Active', type: 'checkbox', value: l.active ?? true },
   ];
 }
 
-async function editListing(l, row) {
+async function editListing(l, row, columnOptions) {
   const updated = await formDialog({
     title: `Edit listing · ${lookupName('products', l.product_id)}`,
     intro: `Sold by ${lookupName('vendors', l.vendor_id)}`,
@@ -1476,7 +1570,7 @@ async function editListing(l, row) {
   if (updated && updated !== true) {
     Object.assign(l, updated);
     toast('Listing saved.', 'ok');
-    const fresh = dataTable(listingColumns({ role: session.role, showVendor: row.children.length > 7 }));
+    const fresh = dataTable(listingColumns(columnOptions));
     fresh.addRows([l]);
     row.replaceWith(fresh.tbody.firstChild);
   }
@@ -1499,7 +1593,7 @@ async function newListing(preset = {}) {
     onSubmit: async (v) => {
       const product = bySku.get(v.sku.toUpperCase());
       if (!product) throw new FieldError('sku', `No product has SKU ${v.sku}.`);
-      const { sku, ...rest } = v;
+      const { sku, active, ...rest } = v; // a new listing is active; `active` is for edits
       return api('/api/v1/listings', { method: 'POST', body: { ...rest, vendor_id: Number(v.vendor_id), product_id: product.id } });
     },
   });
@@ -1511,14 +1605,14 @@ async function newListing(preset = {}) {
 }
 
 /** A listings table for one vendor or one product, with a text filter over the loaded rows. */
-function listingsSection(query, { title = 'Listings', showVendor = false } = {}) {
+function listingsSection(query, { title = 'Listings', showVendor = false, showProduct = true } = {}) {
   const role = session.role;
   const filter = h('input.search.small', { type: 'search', placeholder: 'Filter these rows', 'aria-label': 'Filter listings' });
   const list = pagedList({
     path: '/api/v1/listings',
     query,
     limit: 200,
-    columns: listingColumns({ role, showVendor }),
+    columns: listingColumns({ role, showVendor, showProduct }),
     empty: 'No listings.',
     what: 'listings',
     onPage: () => setTimeout(applyFilter),
@@ -1611,8 +1705,9 @@ function vendorFields(v = {}) {
   return [
     { name: 'name', label: 'Name', required: true, value: v.name },
     { name: 'phone', label: 'WhatsApp phone', type: 'tel', required: true, value: v.phone, placeholder: '+9779801000001' },
-    { name: 'district', label: 'District', value: v.district },
-    { name: 'province', label: 'Province', value: v.province },
+    { name: 'district', label: 'District', required: true, value: v.district },
+    { name: 'province', label: 'Province', required: true, value: v.province },
+    { name: 'commission_bps', label: 'Commission (%)', type: 'percent', value: v.commission_bps, placeholder: 'default', hint: 'Empty: the platform default.' },
   ];
 }
 
@@ -1624,7 +1719,7 @@ async function vendorsPage({ view }) {
         title: 'New vendor',
         fields: vendorFields(),
         submitLabel: 'Create vendor',
-        onSubmit: (v) => api('/api/v1/vendors', { method: 'POST', body: v }),
+        onSubmit: (v) => api('/api/v1/vendors', { method: 'POST', body: { ...v, phone: asciiDigits(v.phone) } }),
       });
       if (created) {
         forgetLookups('vendors');
@@ -1640,6 +1735,7 @@ async function vendorsPage({ view }) {
       { label: 'Phone', value: (v) => v.phone },
       { label: 'District', value: (v) => v.district || '', cls: 'opt' },
       { label: 'Province', value: (v) => v.province || '', cls: 'opt' },
+      { label: 'Commission', value: (v) => (v.commission_bps === null || v.commission_bps === undefined ? h('span.muted', 'default') : `${hundredthsInput(v.commission_bps)}%`), cls: 'num opt' },
       { label: 'Active', value: (v) => (v.active === false ? h('span.badge.off', 'inactive') : 'Yes') },
     ],
     rowLink: (v) => `#/vendors/${v.id}`,
@@ -1673,8 +1769,34 @@ async function vendorPage({ view, params }) {
 
 /* Retailers */
 
+const LANGUAGES = [['ne', 'Nepali'], ['en', 'English']];
+
+async function newRetailer() {
+  const r = await formDialog({
+    title: 'New retailer',
+    intro: 'A retailer login with the same phone is linked to the shop.',
+    fields: [
+      { name: 'name', label: 'Shop name', required: true },
+      { name: 'owner_name', label: 'Owner', required: true },
+      { name: 'phone', label: 'WhatsApp phone', type: 'tel', required: true, placeholder: '+9779802000016' },
+      { name: 'district', label: 'District', required: true },
+      { name: 'province', label: 'Province', required: true },
+      { name: 'credit_limit_paisa', label: 'Credit limit (रु)', type: 'money', required: true },
+      { name: 'terms_days', label: 'Terms (days to pay)', type: 'count', hint: 'Empty: the configured default.' },
+      { name: 'language', label: 'Replies in', type: 'select', options: LANGUAGES, value: 'ne' },
+    ],
+    submitLabel: 'Create retailer',
+    onSubmit: (v) => api('/api/v1/retailers', { method: 'POST', body: { ...v, phone: asciiDigits(v.phone) } }),
+  });
+  if (r) {
+    forgetLookups('retailers');
+    toast(`Retailer ${r.name} created.`, 'ok');
+    go(`/retailers/${r.id}`);
+  }
+}
+
 async function retailersPage({ view }) {
-  pageHead(view, 'Retailers');
+  pageHead(view, 'Retailers', h('button.btn.primary', { type: 'button', onclick: newRetailer }, 'New retailer'));
   const filter = h('input.search', { type: 'search', placeholder: 'Filter by name, phone, district', 'aria-label': 'Filter retailers' });
   const list = pagedList({
     path: '/api/v1/retailers',
@@ -1713,7 +1835,7 @@ async function retailerPage({ view, params, me }) {
     staff && retailer && h('a.btn.secondary', { href: `#/whatsapp?phone=${encodeURIComponent(retailer.phone)}` }, 'WhatsApp'));
 
   const credit = section('Credit', () => creditSummary(id), { what: 'credit' });
-  if (!retailer) view.append(h('div.grid-2', credit, section('Next due', async () => dueView(await creditOf(id)), { what: 'due dates' })));
+  if (!retailer) view.append(credit);
   else {
     view.append(h('div.grid-2', credit, h('section.card', h('div.card-head', h('h2', 'Details')),
       staff ? retailerForm(retailer) : kvTable(retailer, { skip: ['id', 'created_at'] }))));
@@ -1724,7 +1846,15 @@ async function retailerPage({ view, params, me }) {
   view.append(section('Statement', () => statementView(id), { what: 'the statement', cls: 'flush' }));
   if (staff) {
     view.append(h('section.card.flush', h('div.card-head', h('h2', 'Recent orders'), link(`#/orders?retailer_id=${id}`, 'All')),
-      pagedList({ path: '/api/v1/orders', query: { retailer_id: id }, limit: 10, columns: orderColumns({ retailer: false }), rowLink: (o) => `#/orders/${o.id}`, empty: 'No orders yet.', what: 'orders' })));
+      pagedList({
+        path: '/api/v1/orders',
+        query: { retailer_id: id },
+        limit: 10,
+        columns: orderColumns({ retailer: false }),
+        rowLink: (o) => `#/orders/${o.id}`,
+        empty: 'No orders yet.',
+        what: 'orders',
+      })));
     view.append(h('section.card.flush', h('div.card-head', h('h2', 'Payments'), link(`#/payments?retailer_id=${id}`, 'All')),
       pagedList({ path: '/api/v1/payments', query: { retailer_id: id }, limit: 10, columns: paymentColumns(false), empty: 'No payments yet.', what: 'payments' })));
   }
@@ -1751,6 +1881,7 @@ async function creditSummary(id) {
     bar.children[1].style.width = `${Math.max(0, Math.min(100 - (Number(c.posted_paisa) / limit) * 100, (Number(c.held_paisa) / limit) * 100))}%`;
   }
   return [
+    c.blocked_reason && notice('error', 'Cannot order on credit now', c.blocked_reason),
     h('div.stats.credit',
       h('div.stat.big', h('span.stat-value', fmt.money(c.available_paisa)), h('span.stat-label', 'available')),
       h('div.stat', h('span.stat-value', fmt.money(c.posted_paisa)), h('span.stat-label', 'owed (posted)')),
@@ -1758,20 +1889,21 @@ async function creditSummary(id) {
       h('div.stat', h('span.stat-value', fmt.money(c.limit_paisa)), h('span.stat-label', 'limit'))),
     limit > 0 && bar,
     limit > 0 && h('p.muted.small-text', `${Math.round((used / limit) * 100)}% of the limit in use`),
-    kvTable(c, { skip: ['limit_paisa', 'posted_paisa', 'held_paisa', 'available_paisa', 'aging', 'score', ...(session.role === 'retailer' ? Object.keys(c).filter((k) => /due/.test(k)) : [])] }),
+    kvTable(c, { skip: ['limit_paisa', 'posted_paisa', 'held_paisa', 'available_paisa', 'aging', 'score', 'blocked_reason'] }),
   ].filter((x) => x && !(x.classList?.contains('empty')));
-}
-
-/** For a retailer's own page: when the next payment is due, if the credit answer says. */
-function dueView(c) {
-  const due = Object.entries(c || {}).filter(([k]) => /due/.test(k));
-  if (!due.length) return h('p.muted', 'Payments fall due the configured number of days after delivery.');
-  return kvTable(Object.fromEntries(due));
 }
 
 function agingView(aging) {
   if (aging === undefined || aging === null) return h('p.empty', 'No aging figures.');
-  if (Array.isArray(aging)) return simpleTable(autoColumns(aging, { money: true }), aging);
+  if (Array.isArray(aging) && aging.every((b) => b && 'label' in b && 'amount_paisa' in b)) {
+    // Buckets: [{label, from_days, to_days, amount_paisa, invoices}]
+    return simpleTable([
+      { label: 'Days past due', value: (b) => b.label },
+      { label: 'Invoices', value: (b) => (b.invoices === undefined ? '' : fmt.qty(b.invoices)), cls: 'num' },
+      { label: 'Amount', value: (b) => h(b.amount_paisa ? 'strong' : 'span.muted', fmt.money(b.amount_paisa)), cls: 'num' },
+    ], aging, { empty: 'Nothing owed.' });
+  }
+  if (Array.isArray(aging)) return simpleTable(autoColumns(aging), aging);
   if (typeof aging !== 'object') return h('p', String(aging));
   const buckets = aging.buckets;
   if (Array.isArray(buckets)) return [simpleTable(autoColumns(buckets, { money: true }), buckets), kvTable(aging, { money: true, skip: ['buckets'] })];
@@ -1781,13 +1913,21 @@ function agingView(aging) {
 function scoreView(score) {
   if (score === undefined || score === null) return h('p.empty', 'No score yet.');
   if (typeof score !== 'object') return h('div.score', h('span.score-value', fmt.number(Number(score))));
-  const value = score.value ?? score.score ?? score.points;
+  const value = score.score ?? score.value ?? score.points;
   const grade = score.grade ?? score.band ?? score.rating;
   const explain = score.explanation ?? score.reasons ?? score.explain;
+  const components = Array.isArray(score.components) ? score.components : null;
   const rest = Object.fromEntries(Object.entries(score).filter(([k]) =>
-    !['value', 'score', 'points', 'grade', 'band', 'rating', 'explanation', 'reasons', 'explain'].includes(k)));
+    !['value', 'score', 'points', 'grade', 'band', 'rating', 'explanation', 'reasons', 'explain', 'components', 'at'].includes(k)));
   return [
-    h('div.score', value !== undefined && h('span.score-value', typeof value === 'number' ? fmt.number(value) : String(value)), grade && h('span.badge.grade', String(grade))),
+    h('div.score', value !== undefined && h('span.score-value', typeof value === 'number' ? fmt.number(value) : String(value)),
+      grade && h('span.badge.grade', String(grade)), score.at && h('small.muted', `as of ${fmt.time(score.at)}`)),
+    // Components: [{name, weight, value 0..1, explanation}]
+    components && simpleTable([
+      { label: 'Factor', value: (c) => h('div', h('div', fmt.label(c.name || '')), c.explanation && h('small.muted', c.explanation)) },
+      { label: 'Weight', value: (c) => (c.weight === undefined ? '' : fmt.number(c.weight)), cls: 'num' },
+      { label: 'How good', value: (c) => confidenceBar(c.value) },
+    ], components),
     explain && (Array.isArray(explain)
       ? (explain.every((x) => typeof x !== 'object') ? h('ul.explain', explain.map((x) => h('li', String(x)))) : simpleTable(autoColumns(explain), explain))
       : typeof explain === 'object' ? kvTable(explain) : h('p', String(explain))),
@@ -1799,14 +1939,17 @@ async function statementView(id) {
   // The statement may be paged ({items, next_cursor}) or one object with rows and totals.
   const first = await api(`/api/v1/retailers/${id}/statement`, { query: { limit: 100 } });
   const rows = rowsOf(first);
-  const summary = Object.fromEntries(Object.entries(first || {}).filter(([k, v]) => k !== 'next_cursor' && !Array.isArray(v)));
+  const summary = Object.fromEntries(Object.entries(first || {}).filter(([k, v]) => !['next_cursor', 'retailer_id'].includes(k) && !Array.isArray(v)));
   const out = [];
   if (Object.keys(summary).length) out.push(h('div.pad', kvTable(summary)));
   if (!rows.length) {
     out.push(h('p.empty.pad', 'No transfers yet.'));
     return out;
   }
-  const t = dataTable(autoColumns(rows));
+  const t = dataTable(autoColumns(rows, {
+    order: ['at', 'description', 'code', 'order_id', 'debit_paisa', 'credit_paisa', 'balance_paisa', 'hold'],
+    skip: ['transfer_id'],
+  }));
   t.addRows(rows);
   out.push(t.el);
   if (first?.next_cursor) {
@@ -1830,15 +1973,19 @@ async function statementView(id) {
   return out;
 }
 
+/** Retailer fields whose change needs a reason (the audit log keeps it). */
+const CREDIT_KEYS = ['credit_limit_paisa', 'terms_days', 'blocked'];
+
 function retailerForm(r) {
   const fields = [
     { name: 'phone', label: 'WhatsApp phone', type: 'tel', value: r.phone, required: true },
     { name: 'district', label: 'District', value: r.district },
     { name: 'credit_limit_paisa', label: 'Credit limit (रु)', type: 'money', value: r.credit_limit_paisa, required: true },
     { name: 'terms_days', label: 'Terms (days to pay)', type: 'count', value: r.terms_days, required: true },
+    { name: 'language', label: 'Replies in', type: 'select', options: LANGUAGES, value: r.language },
     { name: 'blocked', label: 'Blocked (cannot order on credit)', type: 'checkbox', value: r.blocked },
   ];
-  const reasonField = field({ name: 'reason', label: 'Reason for the change of limit or terms', type: 'textarea', rows: 2, required: true, wide: true });
+  const reasonField = field({ name: 'reason', label: 'Reason for this credit change (kept in the audit log)', type: 'textarea', rows: 2, required: true, wide: true });
   reasonField.hidden = true;
   const form = makeForm({
     fields,
@@ -1847,9 +1994,9 @@ function retailerForm(r) {
     onSubmit: async (v) => {
       const patch = changes(readFieldsFrom(r, fields), v);
       if (!Object.keys(patch).length) return toast('Nothing changed.');
-      if ('credit_limit_paisa' in patch || 'terms_days' in patch) {
+      if (CREDIT_KEYS.some((k) => k in patch)) {
         const reason = form.elements.namedItem('reason').value.trim();
-        if (!reason) throw new FieldError('reason', 'Say why the credit limit or terms change: it is kept in the audit log.');
+        if (!reason) throw new FieldError('reason', 'Say why the credit limit, terms or block change: it is kept in the audit log.');
         patch.reason = reason;
       }
       await api(`/api/v1/retailers/${r.id}`, { method: 'PATCH', body: patch });
@@ -1858,8 +2005,8 @@ function retailerForm(r) {
       render();
     },
   });
-  // The reason box appears as soon as the limit or the terms differ from what is saved.
-  form.addEventListener('input', () => {
+  // The reason box appears as soon as the limit, the terms or the block differ from what is saved.
+  const showReason = () => {
     let limitChanged = false;
     try {
       limitChanged = parseRupees(form.elements.namedItem('credit_limit_paisa').value) !== r.credit_limit_paisa;
@@ -1867,8 +2014,11 @@ function retailerForm(r) {
       limitChanged = true;
     }
     const termsChanged = form.elements.namedItem('terms_days').value.trim() !== String(r.terms_days ?? '');
-    reasonField.hidden = !(limitChanged || termsChanged);
-  });
+    const blockChanged = form.elements.namedItem('blocked').checked !== !!r.blocked;
+    reasonField.hidden = !(limitChanged || termsChanged || blockChanged);
+  };
+  form.addEventListener('input', showReason);
+  form.addEventListener('change', showReason);
   return form;
 }
 
@@ -1883,18 +2033,20 @@ function paymentColumns(withRetailer = true) {
     { label: 'Amount', value: (p) => fmt.money(p.amount_paisa), cls: 'num' },
     { label: 'Method', value: (p) => (METHODS.find(([m]) => m === p.method)?.[1] || p.method) },
     { label: 'Reference', value: (p) => p.reference || '', cls: 'opt' },
-    { label: 'Allocated to', value: (p) => allocationsText(p.allocations), cls: 'opt' },
+    { label: 'Paid against', value: (p) => allocationsText(p.allocations), cls: 'opt' },
+    { label: 'Left as credit', value: (p) => (p.unallocated_paisa ? fmt.money(p.unallocated_paisa) : ''), cls: 'num opt' },
   ].filter(Boolean);
 }
 
+/** [{order_id, amount_paisa}] → "Order #5 रु 1,000.00, Order #7 रु 200.00" with links. */
 function allocationsText(allocs) {
-  if (!allocs || (Array.isArray(allocs) && !allocs.length)) return h('span.muted', '—');
-  if (Array.isArray(allocs)) {
-    return allocs.map((a) => (typeof a === 'object'
-      ? [a.order_number || (a.order_id && `#${a.order_id}`) || a.transfer_id || '', a.amount_paisa !== undefined ? fmt.money(a.amount_paisa) : ''].filter(Boolean).join(' ')
-      : String(a))).join(', ');
-  }
-  return renderValue('allocations', allocs);
+  if (!Array.isArray(allocs)) return renderValue('allocations', allocs);
+  if (!allocs.length) return h('span.muted', '—');
+  return h('span', allocs.map((a, i) => [
+    i ? ', ' : '',
+    a.order_id ? link(`#/orders/${a.order_id}`, a.order_number || `Order #${a.order_id}`) : '',
+    a.amount_paisa !== undefined ? ` ${fmt.money(a.amount_paisa)}` : '',
+  ]));
 }
 
 function paymentFields(retailers, retailerId) {
@@ -1902,13 +2054,14 @@ function paymentFields(retailers, retailerId) {
     { name: 'retailer_id', label: 'Retailer', type: 'select', options: partyOptions(retailers, 'Choose a retailer…'), value: retailerId, required: true },
     { name: 'amount_paisa', label: 'Amount (रु)', type: 'money', required: true, placeholder: 'e.g. 12500 or 12,500.50' },
     { name: 'method', label: 'Method', type: 'select', options: METHODS, value: 'cash' },
-    { name: 'reference', label: 'Reference', placeholder: 'Receipt no., transaction id…' },
+    { name: 'reference', label: 'Reference', required: true, placeholder: 'Receipt, cheque or transaction no.', hint: 'Recorded once per reference: a repeat is not counted twice.' },
   ];
 }
 
 function paymentBody(v) {
   if (!v.amount_paisa || v.amount_paisa <= 0) throw new FieldError('amount_paisa', 'The amount must be more than zero.');
-  return { retailer_id: Number(v.retailer_id), amount_paisa: v.amount_paisa, method: v.method, reference: v.reference || null };
+  if (!Number(v.retailer_id)) throw new FieldError('retailer_id', 'Choose the retailer who paid.');
+  return { retailer_id: Number(v.retailer_id), amount_paisa: v.amount_paisa, method: v.method, reference: v.reference };
 }
 
 async function paymentDialog(retailerId) {
@@ -1921,23 +2074,6 @@ async function paymentDialog(retailerId) {
   });
   if (p) toast(`Payment of ${fmt.money(p.amount_paisa)} recorded.`, 'ok');
   return p;
-}
-
-/** Shows "= रु 12,500.00" under an amount box while typing, so the operator sees what will be saved. */
-function amountEcho(form, name) {
-  const input = form.elements.namedItem(name);
-  const echo = h('small.hint.echo');
-  input.after(echo);
-  input.addEventListener('input', () => {
-    try {
-      const p = parseRupees(input.value);
-      echo.textContent = p === null ? '' : `= ${fmt.money(p)}`;
-      echo.classList.remove('warn-text');
-    } catch (err) {
-      echo.textContent = err.message;
-      echo.classList.add('warn-text');
-    }
-  });
 }
 
 async function paymentsPage({ view, query }) {
@@ -1953,26 +2089,44 @@ async function paymentsPage({ view, query }) {
       toast(`Payment of ${fmt.money(p.amount_paisa)} recorded.`, 'ok');
       f.elements.namedItem('amount_paisa').value = '';
       f.elements.namedItem('reference').value = '';
-      f.querySelector('.echo').textContent = '';
+      for (const echo of f.querySelectorAll('.echo')) echo.textContent = '';
       result.replaceChildren(notice('ok', `Recorded ${fmt.money(p.amount_paisa)} from ${lookupName('retailers', p.retailer_id)}.`),
-        p.allocations !== undefined && h('div.alloc', h('h3', 'Allocated to'), renderValue('allocations', p.allocations, { money: false })));
+        h('p', 'Paid against: ', allocationsText(p.allocations),
+          p.unallocated_paisa ? ` · ${fmt.money(p.unallocated_paisa)} left as credit` : ''));
       list.replaceChildren(makeList());
     },
   });
-  amountEcho(form, 'amount_paisa');
   view.append(h('section.card', h('div.card-head', h('h2', 'Record a payment')), form, result));
   view.append(filterBar([{ name: 'retailer_id', label: 'Show payments of', type: 'select', options: partyOptions(retailers, 'All retailers') }], query, (q) => go('/payments', q)));
-  const makeList = () => pagedList({ path: '/api/v1/payments', query: { retailer_id: query.retailer_id }, columns: paymentColumns(!query.retailer_id), empty: 'No payments recorded yet.', what: 'payments' });
+  const makeList = () => pagedList({
+    path: '/api/v1/payments',
+    query: { retailer_id: query.retailer_id },
+    columns: paymentColumns(!query.retailer_id),
+    empty: 'No payments recorded yet.',
+    what: 'payments',
+  });
   const list = h('section.card.flush', makeList());
   view.append(list);
 }
 
 /* Alerts and audit: generic lists */
 
-async function alertsPage({ view }) {
+const ALERT_KINDS = ['credit_utilization', 'overdue', 'score_drop', 'no_vendor', 'lead', 'delivery'];
+
+async function alertsPage({ view, query }) {
   pageHead(view, 'Alerts');
   await lookupAll('retailers', 'vendors');
-  view.append(h('section.card.flush', pagedList({ path: '/api/v1/alerts', columns: 'auto', empty: 'No alerts. All quiet.', what: 'alerts' })));
+  view.append(filterBar([
+    { name: 'open', label: 'Show', type: 'select', options: [['', 'Open alerts'], ['false', 'All, resolved too']] },
+    { name: 'kind', label: 'Kind', type: 'select', options: [['', 'Any kind'], ...ALERT_KINDS.map((k) => [k, fmt.label(k)])] },
+  ], query, (q) => go('/alerts', q)));
+  view.append(h('section.card.flush', pagedList({
+    path: '/api/v1/alerts',
+    query: { open: query.open, kind: query.kind },
+    columns: 'auto',
+    empty: query.open === 'false' ? 'No alerts yet.' : 'No open alerts. All quiet.',
+    what: 'alerts',
+  })));
 }
 
 async function auditPage({ view }) {
@@ -2112,7 +2266,10 @@ async function whatsappPage({ view, query }) {
     }
   });
   if (query.phone) open(query.phone);
-  else chat.append(notice('info', 'Pick a retailer or vendor to see their conversation.', 'The simulator below the chat sends messages as that phone, exactly as if they came from WhatsApp: use it to demo ordering end to end.'));
+  else {
+    chat.append(notice('info', 'Pick a retailer or vendor to see their conversation.',
+      'The simulator below the chat sends messages as that phone, exactly as if they came from WhatsApp: use it to demo ordering end to end.'));
+  }
 }
 
 function conversation(phone, owner, phoneOwner) {
@@ -2193,25 +2350,25 @@ function conversation(phone, owner, phoneOwner) {
 
 /* ───────────────────────── 8. Start-up ───────────────────────── */
 
-route('/', dashboardPage, ALL);
-route('/account', accountPage, ALL);
-route('/orders', ordersPage, ALL);
-route('/orders/new', newOrderPage, STAFF);
-route('/orders/:id', orderPage, ALL);
-route('/products', productsPage, STAFF);
-route('/products/:id', productPage, STAFF);
-route('/listings', listingsPage, [...STAFF, 'vendor']);
-route('/match', matchPage, STAFF);
-route('/vendors', vendorsPage, STAFF);
-route('/vendors/:id', vendorPage, STAFF);
-route('/retailers', retailersPage, STAFF);
-route('/retailers/:id', retailerPage, [...STAFF, 'retailer']);
-route('/payments', paymentsPage, STAFF);
-route('/alerts', alertsPage, STAFF);
-route('/whatsapp', whatsappPage, STAFF);
-route('/users', usersPage, ADMIN);
-route('/users/:id', userPage, ADMIN);
-route('/audit', auditPage, ADMIN);
+route('/', dashboardPage, ALL, 'Dashboard');
+route('/account', accountPage, ALL, 'Your account');
+route('/orders', ordersPage, ALL, 'Orders');
+route('/orders/new', newOrderPage, STAFF, 'New order');
+route('/orders/:id', orderPage, ALL, 'Order');
+route('/products', productsPage, STAFF, 'Products');
+route('/products/:id', productPage, STAFF, 'Product');
+route('/listings', listingsPage, [...STAFF, 'vendor'], 'Listings');
+route('/match', matchPage, STAFF, 'Match tester');
+route('/vendors', vendorsPage, STAFF, 'Vendors');
+route('/vendors/:id', vendorPage, STAFF, 'Vendor');
+route('/retailers', retailersPage, STAFF, 'Retailers');
+route('/retailers/:id', retailerPage, [...STAFF, 'retailer'], 'Retailer');
+route('/payments', paymentsPage, STAFF, 'Payments');
+route('/alerts', alertsPage, STAFF, 'Alerts');
+route('/whatsapp', whatsappPage, STAFF, 'WhatsApp');
+route('/users', usersPage, ADMIN, 'Users');
+route('/users/:id', userPage, ADMIN, 'User');
+route('/audit', auditPage, ADMIN, 'Audit log');
 
 window.addEventListener('hashchange', render);
 window.addEventListener('unhandledrejection', (ev) => toast(errorText(ev.reason), 'error'));

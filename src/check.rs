@@ -38,6 +38,12 @@ fn counts(tx: &ReadTx) -> Result<BTreeMap<String, u64>, StoreError> {
     out.insert("vendors".into(), tx.open(tables::VENDORS)?.len()?);
     out.insert("listings".into(), tx.open(tables::LISTINGS)?.len()?);
     out.insert("retailers".into(), tx.open(tables::RETAILERS)?.len()?);
+    out.insert("orders".into(), tx.open(tables::ORDERS)?.len()?);
+    out.insert("payments".into(), tx.open(tables::PAYMENTS)?.len()?);
+    out.insert(
+        "ledger_transfers".into(),
+        tx.open(tables::LEDGER_TRANSFERS)?.len()?,
+    );
     Ok(out)
 }
 
@@ -47,6 +53,8 @@ pub fn invariants(tx: &ReadTx) -> Result<Vec<String>, StoreError> {
     users(tx, &mut p)?;
     catalog(tx, &mut p)?;
     retailers(tx, &mut p)?;
+    p.extend(crate::ledger::check(tx)?);
+    orders(tx, &mut p)?;
     Ok(p)
 }
 
@@ -161,6 +169,59 @@ fn retailers(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
         if r.credit_limit_paisa < 0 {
             p.push(format!("retailer {id}: negative credit limit"));
         }
+    }
+    Ok(())
+}
+
+fn orders(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
+    use crate::orders::OrderState as S;
+    let open_holds: std::collections::HashMap<u64, u64> =
+        crate::ledger::open_holds(tx)?.into_iter().collect();
+    let numbers = tx.open(tables::ORDER_NUMBERS)?;
+    let mut holds_seen = 0;
+    for entry in tx.open(tables::ORDERS)?.iter()? {
+        let (id, o) = entry?;
+        let name = format!("order {id} ({})", o.number);
+        if o.lines.is_empty() {
+            p.push(format!("{name}: has no lines"));
+        }
+        if crate::orders::store::history(tx, id)?.is_empty() {
+            p.push(format!("{name}: has no status log"));
+        }
+        if numbers.get(o.number.as_str())? != Some(id) {
+            p.push(format!("{name}: number index does not point back to it"));
+        }
+        let subtotal: i64 = o
+            .lines
+            .iter()
+            .map(|l| l.unit_price_paisa * i64::from(l.quantity))
+            .sum();
+        let vat: i64 = o.lines.iter().map(|l| l.vat_paisa).sum();
+        if subtotal != o.subtotal_paisa || vat != o.vat_paisa || o.total_paisa != subtotal + vat {
+            p.push(format!("{name}: totals do not add up from its lines"));
+        }
+        let needs_hold = matches!(
+            o.state,
+            S::Placed | S::Accepted | S::Packing | S::Dispatched
+        );
+        match (needs_hold, o.hold_id) {
+            (true, Some(h)) if open_holds.get(&h) == Some(&id) => holds_seen += 1,
+            (true, _) => p.push(format!(
+                "{name}: is {} but has no open credit hold",
+                o.state.as_str()
+            )),
+            (false, Some(h)) if open_holds.contains_key(&h) => p.push(format!(
+                "{name}: is {} but its hold {h} is still open",
+                o.state.as_str()
+            )),
+            _ => {}
+        }
+    }
+    if holds_seen != open_holds.len() {
+        p.push(format!(
+            "{} open credit holds belong to no open order",
+            open_holds.len() - holds_seen
+        ));
     }
     Ok(())
 }

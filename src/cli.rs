@@ -75,6 +75,36 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// Import a catalog CSV (header row; columns sku,name and optionally brand,category,
+    /// pack_size,unit,aliases with aliases separated by `|`). Every row is checked first;
+    /// nothing is written unless all are good. Existing skus are updated.
+    ImportCatalog {
+        file: PathBuf,
+        /// Do not load the demo data set if this command creates the database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Match a phrase against the catalog and print the decision as JSON.
+    Match {
+        /// e.g. "suger 1kg"
+        phrase: Vec<String>,
+        /// Lift what this retailer ordered before.
+        #[arg(long)]
+        retailer_id: Option<u64>,
+    },
+    /// Measure matching on a catalog CSV and a queries TSV (header, then query<TAB>expected_sku);
+    /// prints one JSON object of counts and latencies. Builds a throwaway index.
+    MatchEval {
+        #[arg(long)]
+        catalog: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        /// Also write each query's outcome as JSON lines here.
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
     /// Read an order message the way the WhatsApp conversation does and print the items as JSON.
     /// The message is the arguments, or stdin when there are none.
     Parse {
@@ -101,8 +131,14 @@ pub fn default_data_dir() -> PathBuf {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Commands that need no data directory run before any configuration is read.
-    if let Some(Command::Parse { message }) = &cli.command {
-        return parse_command(message);
+    match &cli.command {
+        Some(Command::Parse { message }) => return parse_command(message),
+        Some(Command::MatchEval {
+            catalog,
+            queries,
+            log,
+        }) => return match_eval(catalog, queries, log.as_deref()),
+        _ => {}
     }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let mut config =
@@ -182,6 +218,31 @@ async fn run(config: Config, command: Command) -> ExitCode {
         },
         Command::Check { file } => check(&config, file).await,
         Command::Parse { message } => return parse_command(&message),
+        Command::MatchEval {
+            catalog,
+            queries,
+            log,
+        } => return match_eval(&catalog, &queries, log.as_deref()),
+        Command::ImportCatalog { file, no_demo } => match read_catalog(&file) {
+            Ok(csv) => remote_or_local(&config, Request::ImportCatalog { csv }, !no_demo).await,
+            Err(e) => Err(e),
+        },
+        Command::Reindex => remote_or_local(&config, Request::Reindex, true).await,
+        Command::Match {
+            phrase,
+            retailer_id,
+        } => {
+            let phrase = phrase.join(" ");
+            remote_or_local(
+                &config,
+                Request::Match {
+                    phrase,
+                    retailer_id,
+                },
+                true,
+            )
+            .await
+        }
     };
     finish(result)
 }
@@ -219,14 +280,18 @@ async fn serve(config: Config, load_demo: bool) -> ExitCode {
         }
     };
     // Scripts started with `--listen 127.0.0.1:0` read the real address from this line.
-    println!("listening on http://{}", app.local_addr());
+    // Writes to stdout may fail (a closed pipe): the server must keep serving regardless.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on http://{}", app.local_addr());
     if let Some((phone, password)) = &app.bootstrap_admin {
-        println!(
+        let _ = writeln!(
+            out,
             "\n  Created the first admin. Log in at http://{} with\n    phone:    {phone}\n    password: {password}\n  This password is shown only once; change it after logging in.\n",
             app.local_addr()
         );
         tracing::info!(phone = %phone.masked(), "created the first admin (password printed to the console)");
     }
+    let _ = out.flush();
     match app.run(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -311,6 +376,38 @@ fn parse_command(args: &[String]) -> ExitCode {
         Err(e) => {
             eprintln!("khaacho: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_catalog(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes)
+        .map_err(|_| format!("{}: not UTF-8 text; save the CSV as UTF-8", path.display()))
+}
+
+fn match_eval(catalog: &Path, queries: &Path, log: Option<&Path>) -> ExitCode {
+    let report = match log {
+        None => crate::matching::eval::run(catalog, queries),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(mut file) => crate::matching::eval::run_with_log(catalog, queries, Some(&mut file)),
+            Err(e) => {
+                eprintln!("khaacho: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match report
+        .map_err(|e| e.to_string())
+        .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()))
+    {
+        Ok(json) => {
+            let _ = writeln!(std::io::stdout(), "{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("khaacho: match-eval: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -104,6 +104,9 @@ fn command_name(req: &Request) -> &'static str {
         Request::CreateUser { .. } => "create_user",
         Request::Backup { .. } => "backup",
         Request::Check => "check",
+        Request::ImportCatalog { .. } => "import_catalog",
+        Request::Reindex => "reindex",
+        Request::Match { .. } => "match",
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`storage`]   redb: every table, the one codec, the schema version, group-commit writer, backups
 //! - [`auth`]      users, roles, argon2 passwords, JWT access and rotating refresh tokens
 //! - [`catalog`]   products, vendors, listings, CSV import
+//! - [`matching`]  phrase → catalog product (fst exact keys + Levenshtein, tantivy BM25), or a question
 //! - [`parsing`]   WhatsApp order text → items (phrase, quantity, unit), pure, no I/O
 //! - [`retailers`] shops and their credit terms
 //! - [`ledger`]    the double-entry credit ledger: accounts, transfers, holds
@@ -36,6 +37,7 @@ pub mod control;
 pub mod credit;
 pub mod demo;
 pub mod ledger;
+pub mod matching;
 pub mod money;
 pub mod notify;
 pub mod ops;
@@ -47,6 +49,7 @@ pub mod ratelimit;
 pub mod retailers;
 pub mod routing;
 pub mod services;
+mod services_catalog;
 pub mod storage;
 pub mod telemetry;
 pub mod types;

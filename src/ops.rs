@@ -30,6 +30,14 @@ pub enum Request {
         dest: PathBuf,
     },
     Check,
+    ImportCatalog {
+        csv: String,
+    },
+    Reindex,
+    Match {
+        phrase: String,
+        retailer_id: Option<u64>,
+    },
 }
 
 /// Runs a command against open services and returns its printable result.
@@ -45,6 +53,21 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         } => create_user(svc, role, &phone, name, email, password).await,
         Request::Backup { dest } => backup(svc, &dest).await,
         Request::Check => check_live(svc).await,
+        Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
+        Request::Reindex => {
+            let products = svc.reindex().await.map_err(|e| e.to_string())?;
+            Ok(json!({"reindexed_products": products}))
+        }
+        Request::Match {
+            phrase,
+            retailer_id,
+        } => {
+            let decision = svc
+                .match_phrase(&phrase, retailer_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            serde_json::to_value(decision).map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -108,4 +131,19 @@ async fn check_live(svc: &Services) -> Result<Value, String> {
     let mut report = result?.map_err(|e| e.to_string())?;
     report.file = svc.store.path().display().to_string();
     serde_json::to_value(report).map_err(|e| e.to_string())
+}
+
+/// Validates every row; reports all bad rows (line, column, reason) and writes nothing, or
+/// imports them all in one transaction.
+async fn import_catalog(svc: &Services, csv: &str) -> Result<Value, String> {
+    match crate::catalog::import::parse(csv) {
+        Ok(rows) => {
+            let (created, updated) = svc
+                .import_catalog(Actor::Cli, rows)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(json!({"ok": true, "created": created, "updated": updated}))
+        }
+        Err(errors) => Ok(json!({"ok": false, "errors": errors, "written": 0})),
+    }
 }

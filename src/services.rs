@@ -8,6 +8,9 @@ use crate::auth::{AuthService, NewUser, TokenKeys};
 use crate::catalog::CatalogService;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
+use crate::credit::CreditService;
+use crate::matching::MatchEngine;
+use crate::orders::OrderService;
 use crate::storage::{self, Store, StoreError};
 use crate::types::{Msisdn, Role};
 
@@ -17,6 +20,12 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub auth: AuthService,
     pub catalog: CatalogService,
+    pub orders: OrderService,
+    pub credit: CreditService,
+    /// The search index over the catalog; always in step with the database.
+    pub matcher: Arc<MatchEngine>,
+    /// Serializes catalog edits with their index updates.
+    pub catalog_lock: tokio::sync::Mutex<()>,
 }
 
 /// What happened while opening.
@@ -71,12 +80,32 @@ impl Services {
         let keys = TokenKeys::load_or_create(&config.data_dir, Some(&config.auth.jwt_secret))?;
         let auth = AuthService::new(store.clone(), clock.clone(), keys, config.auth.clone())?;
         let catalog = CatalogService::new(store.clone(), clock.clone());
+        let matcher =
+            crate::services_catalog::open_index(&store, Some(config.data_dir.join("search")))
+                .await
+                .map_err(|e| StartError::Io(format!("search index: {e}")))?;
+        let orders = OrderService::new(
+            store.clone(),
+            clock.clone(),
+            config.order_rules(),
+            config.credit_rules(),
+        );
+        let credit = CreditService::new(
+            store.clone(),
+            clock.clone(),
+            config.credit_rules(),
+            config.credit.default_terms_days,
+        );
         let svc = Services {
             config,
             store,
             clock,
             auth,
             catalog,
+            orders,
+            credit,
+            matcher,
+            catalog_lock: tokio::sync::Mutex::new(()),
         };
         Ok((Arc::new(svc), startup))
     }

@@ -127,6 +127,8 @@ fn start_server(dir: &Path) -> (Server, String) {
     while Instant::now() < deadline {
         let line = lines.next().expect("server prints its address").unwrap();
         if let Some(addr) = line.strip_prefix("listening on ") {
+            // Keep reading what the server prints, like a terminal would.
+            std::thread::spawn(move || lines.for_each(drop));
             return (server, addr.to_string());
         }
     }

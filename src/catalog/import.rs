@@ -162,8 +162,10 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
         pack_size.as_ref().map(|_| ()).map_err(Clone::clone),
     );
     check("unit", unit.as_ref().map(|_| ()).map_err(Clone::clone));
+    if let (Ok(size), Ok(unit)) = (&pack_size, &unit) {
+        check("unit", pair_size_and_unit(*size, *unit));
+    }
     let (pack_size, unit) = (pack_size.unwrap_or(None), unit.unwrap_or(None));
-    check("unit", pair_size_and_unit(pack_size, unit));
     let aliases = split_aliases(field("aliases"));
     check(
         "aliases",

@@ -154,3 +154,20 @@ impl CatalogError {
         }
     }
 }
+
+impl Product {
+    /// The product as the matcher indexes it.
+    pub fn match_item(&self) -> crate::matching::CatalogItem {
+        crate::matching::CatalogItem {
+            product_id: self.id,
+            sku: self.sku.clone(),
+            name: self.name.clone(),
+            brand: self.brand.clone(),
+            category: self.category.clone(),
+            pack_size: self.pack_size,
+            unit: self.unit.map(|u| u.as_str().to_string()),
+            aliases: self.aliases.clone(),
+            active: self.active,
+        }
+    }
+}

@@ -8,6 +8,11 @@ pub mod aging;
 pub mod alerts;
 pub mod payments;
 pub mod score;
+mod service;
+
+pub use service::{
+    CreditError, CreditService, CreditView, RetailerInput, RetailerPatch, StatementRow,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

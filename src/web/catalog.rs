@@ -13,7 +13,10 @@ use super::extract::{Caller, Json, Path, Query, Staff};
 use super::json::{decimal_number, opt_decimal, present, present_decimal};
 use crate::app::AppState;
 use crate::catalog::import::{ProductInput, normalize_sku, split_aliases};
-use crate::catalog::{ListingFilter, ListingInput, ListingPatch, PackUnit, Product, ProductFilter, ProductPatch, VendorInput, VendorPatch};
+use crate::catalog::{
+    ListingFilter, ListingInput, ListingPatch, PackUnit, Product, ProductFilter, ProductPatch,
+    VendorInput, VendorPatch,
+};
 use crate::page::{Page, clamp_limit, parse_cursor};
 use crate::types::Msisdn;
 
@@ -25,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_vendor, update_vendor))
         .routes(routes!(list_listings, create_listing))
         .routes(routes!(get_listing, update_listing))
+        .routes(routes!(match_phrase))
 }
 
 fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
@@ -32,7 +36,10 @@ fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 fn phone(raw: &str) -> Result<Msisdn, ApiError> {
-    Msisdn::parse(raw).map_err(|e| ApiError::unprocessable(format!("phone: {e}")).with_details(serde_json::json!({"field": "phone"})))
+    Msisdn::parse(raw).map_err(|e| {
+        ApiError::unprocessable(format!("phone: {e}"))
+            .with_details(serde_json::json!({"field": "phone"}))
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,9 +86,20 @@ pub struct ProductPage {
     next_cursor: Option<String>,
 }
 
-async fn with_prices(state: &AppState, products: Vec<Product>) -> Result<Vec<ProductView>, ApiError> {
-    let prices = state.svc.catalog.best_prices(products.iter().map(|p| p.id).collect()).await?;
-    Ok(products.into_iter().zip(prices).map(|(p, price)| ProductView::new(p, price)).collect())
+async fn with_prices(
+    state: &AppState,
+    products: Vec<Product>,
+) -> Result<Vec<ProductView>, ApiError> {
+    let prices = state
+        .svc
+        .catalog
+        .best_prices(products.iter().map(|p| p.id).collect())
+        .await?;
+    Ok(products
+        .into_iter()
+        .zip(prices)
+        .map(|(p, price)| ProductView::new(p, price))
+        .collect())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -96,7 +114,7 @@ pub struct ProductQuery {
 }
 
 /// Products, newest first, or the best matches for `q`.
-#[utoipa::path(get, path = "", tag = "catalog", security(("bearer" = [])), params(ProductQuery),
+#[utoipa::path(get, path = "/products", tag = "catalog", security(("bearer" = [])), params(ProductQuery),
     responses((status = 200, body = ProductPage), (status = 401)))]
 async fn list_products(
     State(state): State<AppState>,
@@ -108,12 +126,23 @@ async fn list_products(
         let ids = state.svc.search(text, limit).await?;
         let products = state.svc.catalog.products_by_ids(&who, ids).await?;
         let items = with_prices(&state, products).await?;
-        return Ok(axum::Json(ProductPage { items, next_cursor: None }));
+        return Ok(axum::Json(ProductPage {
+            items,
+            next_cursor: None,
+        }));
     }
-    let filter = ProductFilter { category: q.category, active: q.active, cursor: cursor(q.cursor.as_deref())?, limit };
+    let filter = ProductFilter {
+        category: q.category,
+        active: q.active,
+        cursor: cursor(q.cursor.as_deref())?,
+        limit,
+    };
     let page = state.svc.catalog.list_products(&who, filter).await?;
     let items = with_prices(&state, page.items).await?;
-    Ok(axum::Json(ProductPage { items, next_cursor: page.next_cursor }))
+    Ok(axum::Json(ProductPage {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -133,7 +162,7 @@ pub struct CreateProduct {
 }
 
 /// Create a product (staff).
-#[utoipa::path(post, path = "", tag = "catalog", security(("bearer" = [])), request_body = CreateProduct,
+#[utoipa::path(post, path = "/products", tag = "catalog", security(("bearer" = [])), request_body = CreateProduct,
     responses((status = 201, body = ProductView), (status = 403), (status = 409), (status = 422)))]
 async fn create_product(
     State(state): State<AppState>,
@@ -143,8 +172,14 @@ async fn create_product(
     let input = ProductInput {
         sku: normalize_sku(&req.sku),
         name: req.name.trim().to_string(),
-        brand: req.brand.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
-        category: req.category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        brand: req
+            .brand
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty()),
+        category: req
+            .category
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty()),
         pack_size: req.pack_size,
         unit: req.unit,
         aliases: split_aliases(&req.aliases.join("|")),
@@ -154,9 +189,13 @@ async fn create_product(
 }
 
 /// One product.
-#[utoipa::path(get, path = "/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(get, path = "/products/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = u64, Path)),
     responses((status = 200, body = ProductView), (status = 404)))]
-async fn get_product(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<u64>) -> Result<axum::Json<ProductView>, ApiError> {
+async fn get_product(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<ProductView>, ApiError> {
     let p = state.svc.catalog.product(&who, id).await?;
     let mut views = with_prices(&state, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
@@ -187,7 +226,7 @@ pub struct UpdateProduct {
 }
 
 /// Change or deactivate a product (staff).
-#[utoipa::path(patch, path = "/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(patch, path = "/products/{id}", tag = "catalog", security(("bearer" = [])), params(("id" = u64, Path)),
     request_body = UpdateProduct, responses((status = 200, body = ProductView), (status = 403), (status = 404), (status = 422)))]
 async fn update_product(
     State(state): State<AppState>,
@@ -252,12 +291,23 @@ pub struct PageQuery {
 }
 
 /// Vendors (staff: all; a vendor: itself).
-#[utoipa::path(get, path = "", tag = "vendors", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/vendors", tag = "vendors", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = VendorPage), (status = 403)))]
-async fn list_vendors(State(state): State<AppState>, Caller(who): Caller, Query(q): Query<PageQuery>) -> Result<axum::Json<VendorPage>, ApiError> {
-    let page = state.svc.catalog.list_vendors(&who, cursor(q.cursor.as_deref())?, clamp_limit(q.limit)).await?;
+async fn list_vendors(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<PageQuery>,
+) -> Result<axum::Json<VendorPage>, ApiError> {
+    let page = state
+        .svc
+        .catalog
+        .list_vendors(&who, cursor(q.cursor.as_deref())?, clamp_limit(q.limit))
+        .await?;
     let page = page.map(VendorView::from);
-    Ok(axum::Json(VendorPage { items: page.items, next_cursor: page.next_cursor }))
+    Ok(axum::Json(VendorPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -272,9 +322,13 @@ pub struct CreateVendor {
 }
 
 /// Create a vendor (staff). A vendor login with the same phone is linked to it.
-#[utoipa::path(post, path = "", tag = "vendors", security(("bearer" = [])), request_body = CreateVendor,
+#[utoipa::path(post, path = "/vendors", tag = "vendors", security(("bearer" = [])), request_body = CreateVendor,
     responses((status = 201, body = VendorView), (status = 409), (status = 422)))]
-async fn create_vendor(State(state): State<AppState>, Staff(who): Staff, Json(req): Json<CreateVendor>) -> Result<(StatusCode, axum::Json<VendorView>), ApiError> {
+async fn create_vendor(
+    State(state): State<AppState>,
+    Staff(who): Staff,
+    Json(req): Json<CreateVendor>,
+) -> Result<(StatusCode, axum::Json<VendorView>), ApiError> {
     let input = VendorInput {
         name: req.name,
         phone: phone(&req.phone)?,
@@ -287,9 +341,13 @@ async fn create_vendor(State(state): State<AppState>, Staff(who): Staff, Json(re
 }
 
 /// One vendor (staff, or the vendor itself).
-#[utoipa::path(get, path = "/{id}", tag = "vendors", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(get, path = "/vendors/{id}", tag = "vendors", security(("bearer" = [])), params(("id" = u64, Path)),
     responses((status = 200, body = VendorView), (status = 403), (status = 404)))]
-async fn get_vendor(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<u64>) -> Result<axum::Json<VendorView>, ApiError> {
+async fn get_vendor(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<VendorView>, ApiError> {
     Ok(axum::Json(state.svc.catalog.vendor(&who, id).await?.into()))
 }
 
@@ -307,9 +365,14 @@ pub struct UpdateVendor {
 }
 
 /// Change a vendor (staff).
-#[utoipa::path(patch, path = "/{id}", tag = "vendors", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(patch, path = "/vendors/{id}", tag = "vendors", security(("bearer" = [])), params(("id" = u64, Path)),
     request_body = UpdateVendor, responses((status = 200, body = VendorView), (status = 403), (status = 404), (status = 409), (status = 422)))]
-async fn update_vendor(State(state): State<AppState>, Staff(who): Staff, Path(id): Path<u64>, Json(req): Json<UpdateVendor>) -> Result<axum::Json<VendorView>, ApiError> {
+async fn update_vendor(
+    State(state): State<AppState>,
+    Staff(who): Staff,
+    Path(id): Path<u64>,
+    Json(req): Json<UpdateVendor>,
+) -> Result<axum::Json<VendorView>, ApiError> {
     let patch = VendorPatch {
         name: req.name,
         phone: req.phone.as_deref().map(phone).transpose()?,
@@ -318,7 +381,14 @@ async fn update_vendor(State(state): State<AppState>, Staff(who): Staff, Path(id
         commission_bps: req.commission_bps,
         active: req.active,
     };
-    Ok(axum::Json(state.svc.catalog.update_vendor(&who, id, patch).await?.into()))
+    Ok(axum::Json(
+        state
+            .svc
+            .catalog
+            .update_vendor(&who, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -343,8 +413,14 @@ pub struct ListingPage {
     next_cursor: Option<String>,
 }
 
-async fn listing_views(state: &AppState, listings: Vec<crate::catalog::Listing>) -> Result<Vec<ListingView>, ApiError> {
-    let skus = state.svc.skus(listings.iter().map(|l| l.product_id).collect()).await?;
+async fn listing_views(
+    state: &AppState,
+    listings: Vec<crate::catalog::Listing>,
+) -> Result<Vec<ListingView>, ApiError> {
+    let skus = state
+        .svc
+        .skus(listings.iter().map(|l| l.product_id).collect())
+        .await?;
     Ok(listings
         .into_iter()
         .zip(skus)
@@ -375,12 +451,24 @@ pub struct ListingQuery {
 }
 
 /// Listings (staff: all; a vendor: its own).
-#[utoipa::path(get, path = "", tag = "listings", security(("bearer" = [])), params(ListingQuery),
+#[utoipa::path(get, path = "/listings", tag = "listings", security(("bearer" = [])), params(ListingQuery),
     responses((status = 200, body = ListingPage), (status = 403)))]
-async fn list_listings(State(state): State<AppState>, Caller(who): Caller, Query(q): Query<ListingQuery>) -> Result<axum::Json<ListingPage>, ApiError> {
-    let filter = ListingFilter { vendor_id: q.vendor_id, product_id: q.product_id, cursor: cursor(q.cursor.as_deref())?, limit: clamp_limit(q.limit) };
+async fn list_listings(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<ListingQuery>,
+) -> Result<axum::Json<ListingPage>, ApiError> {
+    let filter = ListingFilter {
+        vendor_id: q.vendor_id,
+        product_id: q.product_id,
+        cursor: cursor(q.cursor.as_deref())?,
+        limit: clamp_limit(q.limit),
+    };
     let Page { items, next_cursor } = state.svc.catalog.list_listings(&who, filter).await?;
-    Ok(axum::Json(ListingPage { items: listing_views(&state, items).await?, next_cursor }))
+    Ok(axum::Json(ListingPage {
+        items: listing_views(&state, items).await?,
+        next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -405,13 +493,21 @@ fn one() -> u32 {
 }
 
 /// Create a listing (staff).
-#[utoipa::path(post, path = "", tag = "listings", security(("bearer" = [])), request_body = CreateListing,
+#[utoipa::path(post, path = "/listings", tag = "listings", security(("bearer" = [])), request_body = CreateListing,
     responses((status = 201, body = ListingView), (status = 404), (status = 409), (status = 422)))]
-async fn create_listing(State(state): State<AppState>, Staff(who): Staff, Json(req): Json<CreateListing>) -> Result<(StatusCode, axum::Json<ListingView>), ApiError> {
+async fn create_listing(
+    State(state): State<AppState>,
+    Staff(who): Staff,
+    Json(req): Json<CreateListing>,
+) -> Result<(StatusCode, axum::Json<ListingView>), ApiError> {
     let product_id = match (req.product_id, req.sku.as_deref()) {
         (Some(id), None) => id,
         (None, Some(sku)) => state.svc.product_id_by_sku(sku).await?,
-        _ => return Err(ApiError::unprocessable("give exactly one of product_id and sku")),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "give exactly one of product_id and sku",
+            ));
+        }
     };
     let input = ListingInput {
         vendor_id: req.vendor_id,
@@ -429,9 +525,13 @@ async fn create_listing(State(state): State<AppState>, Staff(who): Staff, Json(r
 }
 
 /// One listing (staff, or its vendor).
-#[utoipa::path(get, path = "/{id}", tag = "listings", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(get, path = "/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = u64, Path)),
     responses((status = 200, body = ListingView), (status = 404)))]
-async fn get_listing(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<u64>) -> Result<axum::Json<ListingView>, ApiError> {
+async fn get_listing(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<ListingView>, ApiError> {
     let l = state.svc.catalog.listing(&who, id).await?;
     let mut views = listing_views(&state, vec![l]).await?;
     Ok(axum::Json(views.remove(0)))
@@ -453,9 +553,14 @@ pub struct UpdateListing {
 }
 
 /// Change a listing (staff; a vendor: price, MRP and stock of its own).
-#[utoipa::path(patch, path = "/{id}", tag = "listings", security(("bearer" = [])), params(("id" = u64, Path)),
+#[utoipa::path(patch, path = "/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = u64, Path)),
     request_body = UpdateListing, responses((status = 200, body = ListingView), (status = 403), (status = 404), (status = 422)))]
-async fn update_listing(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<u64>, Json(req): Json<UpdateListing>) -> Result<axum::Json<ListingView>, ApiError> {
+async fn update_listing(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+    Json(req): Json<UpdateListing>,
+) -> Result<axum::Json<ListingView>, ApiError> {
     let patch = ListingPatch {
         price_paisa: req.price_paisa,
         mrp_paisa: req.mrp_paisa,
@@ -468,4 +573,37 @@ async fn update_listing(State(state): State<AppState>, Caller(who): Caller, Path
     let l = state.svc.catalog.update_listing(&who, id, patch).await?;
     let mut views = listing_views(&state, vec![l]).await?;
     Ok(axum::Json(views.remove(0)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// What the retailer wrote, e.g. "suger 1kg", "chamal", "चिनी".
+    q: String,
+    /// Lifts products this retailer ordered before.
+    retailer_id: Option<u64>,
+}
+
+/// The matcher's decision for a phrase: matched, ambiguous (did you mean ...) or not_found.
+#[utoipa::path(get, path = "/catalog/match", tag = "catalog", security(("bearer" = [])), params(MatchQuery),
+    responses((status = 200, body = Object, description = "{decision, candidates: [{product_id, sku, name, confidence, reason}]}"), (status = 403)))]
+async fn match_phrase(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<MatchQuery>,
+) -> Result<axum::Json<crate::matching::MatchDecision>, ApiError> {
+    let retailer_id = match (who.is_staff(), who.retailer_id()) {
+        (true, _) => q.retailer_id,
+        (false, Some(own)) if q.retailer_id.is_none_or(|r| r == own) => Some(own),
+        (false, None) if q.retailer_id.is_none() => None,
+        _ => {
+            return Err(ApiError::forbidden(
+                "you may only match with your own order history",
+            ));
+        }
+    };
+    if q.q.chars().count() > 500 {
+        return Err(ApiError::unprocessable("q must be at most 500 characters"));
+    }
+    Ok(axum::Json(state.svc.match_phrase(&q.q, retailer_id).await?))
 }

@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 
 use crate::auth::AuthError;
 use crate::catalog::CatalogError;
+use crate::credit::CreditError;
+use crate::credit::payments::PaymentError;
+use crate::orders::OrderError;
+use crate::orders::state::TransitionError;
 use crate::storage::StoreError;
 
 #[derive(Debug)]
@@ -165,6 +169,52 @@ impl From<CatalogError> for ApiError {
             }
             CatalogError::Forbidden(_) => Self::forbidden(msg),
             CatalogError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        let msg = e.to_string();
+        match e {
+            OrderError::NotFound(_) => Self::not_found(msg),
+            OrderError::UnknownRetailer(_) | OrderError::Invalid(_) => Self::unprocessable(msg),
+            OrderError::Forbidden(_) | OrderError::Transition(TransitionError::NotAllowed(_)) => Self::forbidden(msg),
+            OrderError::Blocked { .. } => Self::conflict("retailer_blocked", msg),
+            OrderError::CreditLimitExceeded { limit, posted, held, available, needed } => Self::conflict("credit_limit_exceeded", msg).with_details(json!({
+                "limit_paisa": limit, "posted_paisa": posted, "held_paisa": held, "available_paisa": available, "needed_paisa": needed
+            })),
+            OrderError::NoVendor(_) => Self::conflict("no_vendor", msg),
+            OrderError::IdempotencyConflict => Self::conflict("idempotency_key_reused", msg),
+            OrderError::Transition(TransitionError::Illegal { state, action }) => {
+                Self::conflict("illegal_transition", msg).with_details(json!({"state": state.as_str(), "action": action.as_str()}))
+            }
+            OrderError::Catalog(e) => e.into(),
+            OrderError::Ledger(e) => Self::internal(&e),
+            OrderError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreditError> for ApiError {
+    fn from(e: CreditError) -> Self {
+        let msg = e.to_string();
+        match e {
+            CreditError::NotFound(_) | CreditError::Payment(PaymentError::UnknownRetailer(_)) => {
+                Self::not_found(msg)
+            }
+            CreditError::Forbidden(_) => Self::forbidden(msg),
+            CreditError::Invalid { field, .. } => {
+                Self::unprocessable(msg).with_details(json!({"field": field}))
+            }
+            CreditError::Payment(PaymentError::Invalid(_)) => Self::unprocessable(msg),
+            CreditError::Conflict(_) => Self::conflict("conflict", msg),
+            CreditError::Payment(PaymentError::ReferenceReused { existing, .. }) => {
+                Self::conflict("payment_reference_reused", msg)
+                    .with_details(json!({"payment_id": existing}))
+            }
+            CreditError::Payment(PaymentError::Ledger(e)) => Self::internal(&e),
+            CreditError::Payment(PaymentError::Store(e)) | CreditError::Store(e) => e.into(),
         }
     }
 }

@@ -35,16 +35,22 @@ fn parse_decimal<E: serde::de::Error>(raw: NumberOrString) -> Result<Decimal, E>
 
 /// Reads an optional decimal given as a JSON number or string.
 pub fn opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    Option::<NumberOrString>::deserialize(d)?.map(parse_decimal).transpose()
+    Option::<NumberOrString>::deserialize(d)?
+        .map(parse_decimal)
+        .transpose()
 }
 
 /// For PATCH: absent → None, null → Some(None), a value → Some(Some(v)).
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
 /// For PATCH of a decimal: absent → None, null → Some(None), a number → Some(Some(d)).
-pub fn present_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Decimal>>, D::Error> {
+pub fn present_decimal<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Decimal>>, D::Error> {
     Option::<NumberOrString>::deserialize(d)?
         .map(parse_decimal)
         .transpose()

@@ -3,10 +3,14 @@
 
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod json;
 pub mod middleware;
+pub mod orders;
+pub mod retailers;
 pub mod users;
 
 use std::sync::Arc;
@@ -34,7 +38,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Khaacho API", description = "B2B wholesale ordering for Nepal. Money is integer paisa in fields ending `_paisa`; times are RFC 3339 UTC; lists answer `{items, next_cursor}` newest first."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "system"))
+    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -56,6 +60,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(health::health))
         .nest("/api/v1/auth", auth::router())
         .nest("/api/v1/users", users::router())
+        .nest("/api/v1", catalog::router())
+        .nest("/api/v1/orders", orders::router())
+        .nest("/api/v1/retailers", retailers::router())
+        .nest("/api/v1/payments", retailers::payments_router())
+        .nest("/api/v1/alerts", retailers::alerts_router())
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -1,0 +1,362 @@
+//! Scores candidate products against a phrase, the way a person reading both would.
+//!
+//! For each text of a product (name or alias) phrase words are paired one-to-one with product
+//! words (exact, spelling variant, or typo within budget, best pairs first). *Query coverage*
+//! is the IDF-weighted share of the phrase so explained; *product coverage* the share of the
+//! product the phrase names. The score is mostly query coverage, so a short shop-style phrase
+//! finds the product holding all its words, and product coverage prefers the product with the
+//! fewest unnamed extras, so a full name finds exactly that name.
+//!
+//! The best candidates are then looked at closer: words left unpaired on both sides that
+//! still look alike ("cron"/"corn", below the typo budget) earn partial credit, and words in
+//! the same order earn a little. That credit orders candidates but never counts as
+//! *explained*; `decision` lets it settle only a phrase mostly explained otherwise. Sizes and
+//! the retailer's history adjust the score; ties go to the lower product id, so results are
+//! deterministic.
+
+use super::align::{Alignment, VARIANT_SPELLING, pair_words};
+use super::product::VariantKind;
+use super::query::Query;
+use super::rank_detail::{Detail, order_agreement, residual_pairs};
+use super::size::Size;
+use super::snapshot::{ProductRec, Snapshot, VariantRec};
+use super::types::{MatchContext, Reason};
+
+/// Share of query coverage in the score; product coverage has the rest.
+const QUERY_SHARE: f32 = 0.7;
+/// A size in the phrase that the product has.
+const SIZE_MATCH: f32 = 0.2;
+/// A size in the phrase when the product has another size of the same kind.
+const SIZE_MISMATCH: f32 = -0.25;
+/// A size in the phrase when the product declares none comparable.
+const SIZE_UNKNOWN: f32 = -0.06;
+/// The most that past orders can lift a product.
+const HISTORY_LIFT: f32 = 0.12;
+/// Past orders lift only products that already cover this much of the phrase.
+const HISTORY_MIN_COVERAGE: f32 = 0.5;
+/// A phrase that is exactly a product code.
+const CODE_EXACT: f32 = 1.0;
+/// A phrase that is a product code with a slip.
+const CODE_FUZZY: f32 = 0.3;
+/// Weight of word-order agreement (a tie-breaker between texts with the same words).
+const ORDER_WEIGHT: f32 = 0.02;
+/// How many first-pass candidates get the closer look.
+const DETAILED: usize = 40;
+/// ... and how far below the first they may be.
+const DETAIL_WINDOW: f32 = 0.4;
+
+/// How a phrase's size fits a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SizeFit {
+    NotAsked,
+    Match,
+    Mismatch,
+    Unknown,
+}
+
+/// A scored candidate.
+#[derive(Debug, Clone)]
+pub(crate) struct Scored {
+    pub product: u32,
+    pub product_id: u64,
+    pub score: f32,
+    /// Share of the phrase explained by this product within the typo budget (0..1).
+    pub query_cov: f32,
+    /// The score without look-alike credit: what the typo budget alone supports.
+    pub sure: f32,
+    pub reason: Reason,
+}
+
+/// How one text of a product fits the phrase.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fit {
+    /// Share of phrase weight explained within the typo budget.
+    pub explained: f32,
+    /// Share of phrase weight credited for ranking (explained + look-alike credit).
+    pub query_rank: f32,
+    /// Share of product weight the phrase names (with look-alike credit when detailed).
+    pub product_rank: f32,
+    /// The part of the words score that is look-alike credit.
+    pub look_alike: f32,
+    pub order: f32,
+    pub fuzzy: bool,
+    pub kind: Option<VariantKind>,
+}
+
+impl Fit {
+    fn words_score(&self) -> f32 {
+        QUERY_SHARE * self.query_rank
+            + (1.0 - QUERY_SHARE) * self.product_rank
+            + ORDER_WEIGHT * self.order
+    }
+}
+
+/// Scores `candidates` (product indices) and returns them best first.
+pub(crate) fn rank(
+    snap: &Snapshot,
+    q: &Query,
+    candidates: &[u32],
+    ctx: &MatchContext<'_>,
+) -> Vec<Scored> {
+    let align = Alignment::new(q);
+    let mut first: Vec<(f32, u32, Fit)> = candidates
+        .iter()
+        .filter_map(|&p| {
+            let product = snap.product(p)?;
+            let fit = best_fit(q, &align, product, None);
+            Some((total(q, p, product, &fit, ctx).0, p, fit))
+        })
+        .collect();
+    first.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let floor = first.first().map_or(0.0, |f| f.0 - DETAIL_WINDOW);
+    let mut detail = Detail::new(snap);
+    let mut scored: Vec<Scored> = first
+        .into_iter()
+        .enumerate()
+        .filter_map(|(n, (s, p, fit))| {
+            let product = snap.product(p)?;
+            let fit = if n < DETAILED && s >= floor {
+                best_fit(q, &align, product, Some(&mut detail))
+            } else {
+                fit
+            };
+            Some(scored(q, p, product, &fit, ctx))
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.product_id.cmp(&b.product_id))
+    });
+    scored
+}
+
+fn scored(q: &Query, p: u32, product: &ProductRec, fit: &Fit, ctx: &MatchContext<'_>) -> Scored {
+    let (score, code, lift) = total(q, p, product, fit, ctx);
+    Scored {
+        product: p,
+        product_id: product.text.item.product_id,
+        score,
+        query_cov: fit.explained,
+        sure: score - fit.look_alike,
+        reason: reason(q, p, code, fit, lift),
+    }
+}
+
+/// The full score: words, size, code, history. Also returns the parts the reason needs.
+fn total(
+    q: &Query,
+    p: u32,
+    product: &ProductRec,
+    fit: &Fit,
+    ctx: &MatchContext<'_>,
+) -> (f32, Option<u8>, f32) {
+    let size = size_fit(&q.sizes, &product.text.sizes);
+    let code = q.codes.iter().find(|c| c.0 == p).map(|c| c.1);
+    let lift = history_lift(ctx, product.text.item.product_id, fit.explained);
+    let score = fit.words_score()
+        + match size {
+            SizeFit::NotAsked => 0.0,
+            SizeFit::Match => SIZE_MATCH,
+            SizeFit::Mismatch => SIZE_MISMATCH,
+            SizeFit::Unknown => SIZE_UNKNOWN,
+        }
+        + match code {
+            Some(0) => CODE_EXACT,
+            Some(_) => CODE_FUZZY,
+            None => 0.0,
+        }
+        + lift;
+    (score, code, lift)
+}
+
+/// The best-fitting text of a product. With a snapshot, the closer look is taken too.
+fn best_fit(
+    q: &Query,
+    align: &Alignment,
+    product: &ProductRec,
+    mut detail: Option<&mut Detail<'_>>,
+) -> Fit {
+    if let Some(fit) = exact_key_fit(q, product) {
+        return fit;
+    }
+    let mut best: Option<Fit> = None;
+    for v in &product.variants {
+        let fit = fit_variant(q, align, v, detail.as_deref_mut());
+        if best
+            .as_ref()
+            .is_none_or(|b| fit.words_score() > b.words_score())
+        {
+            best = Some(fit);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+/// A phrase that is exactly a name or an alias of the product (brand optional) names it
+/// completely, whatever brand words it leaves out: products sharing that name or alias tie,
+/// and only a size or the retailer's history may part them.
+fn exact_key_fit(q: &Query, product: &ProductRec) -> Option<Fit> {
+    let index = product.index;
+    let kind = if q.names.contains(&index) {
+        VariantKind::Name
+    } else if q.aliases.contains(&index) {
+        VariantKind::Alias
+    } else {
+        return None;
+    };
+    Some(Fit {
+        explained: 1.0,
+        query_rank: 1.0,
+        product_rank: 1.0,
+        look_alike: 0.0,
+        order: 1.0,
+        fuzzy: false,
+        kind: Some(kind),
+    })
+}
+
+fn fit_variant(
+    q: &Query,
+    align: &Alignment,
+    v: &VariantRec,
+    detail: Option<&mut Detail<'_>>,
+) -> Fit {
+    let pairs = pair_words(q, align, v);
+    let total_q: f32 = q
+        .toks
+        .iter()
+        .map(|t| t.weight)
+        .sum::<f32>()
+        .max(f32::EPSILON);
+    let total_p = v.weight_sum.max(f32::EPSILON);
+    let explained_w: f32 = pairs.iter().map(|&(i, _, c)| weight_q(q, i) * c).sum();
+    let named_w: f32 = pairs.iter().map(|&(_, j, c)| weight_p(v, j) * c).sum();
+    let (mut query_w, mut product_w) = (explained_w, named_w);
+    let mut order = 0.0;
+    if let Some(detail) = detail {
+        for (i, j, credit) in residual_pairs(detail, q, v, &pairs) {
+            query_w += weight_q(q, i) * credit;
+            product_w += weight_p(v, j) * credit;
+        }
+        order = order_agreement(q.toks.len(), &pairs);
+    }
+    Fit {
+        explained: explained_w / total_q,
+        query_rank: query_w / total_q,
+        product_rank: product_w / total_p,
+        look_alike: QUERY_SHARE * (query_w - explained_w) / total_q
+            + (1.0 - QUERY_SHARE) * (product_w - named_w) / total_p,
+        order,
+        fuzzy: pairs.iter().any(|p| p.2 < VARIANT_SPELLING),
+        kind: Some(v.kind),
+    }
+}
+
+fn weight_q(q: &Query, i: usize) -> f32 {
+    q.toks.get(i).map_or(0.0, |t| t.weight)
+}
+
+fn weight_p(v: &VariantRec, j: usize) -> f32 {
+    v.toks.get(j).map_or(0.0, |t| t.weight)
+}
+
+/// Whether the phrase's sizes fit the product's.
+fn size_fit(asked: &[Size], has: &[Size]) -> SizeFit {
+    if asked.is_empty() {
+        return SizeFit::NotAsked;
+    }
+    if asked.iter().any(|a| has.contains(a)) {
+        return SizeFit::Match;
+    }
+    if asked.iter().any(|a| has.iter().any(|h| h.dim == a.dim)) {
+        return SizeFit::Mismatch;
+    }
+    SizeFit::Unknown
+}
+
+/// The lift from this retailer's past orders: more orders, more lift, up to [`HISTORY_LIFT`].
+fn history_lift(ctx: &MatchContext<'_>, id: u64, explained: f32) -> f32 {
+    let Some(count) = ctx.history.and_then(|h| h.get(&id)).copied() else {
+        return 0.0;
+    };
+    if count == 0 || explained < HISTORY_MIN_COVERAGE {
+        return 0.0;
+    }
+    let strength = (1.0 + count as f32).log2() / 4.0;
+    HISTORY_LIFT * (0.5 + 0.5 * strength.min(1.0))
+}
+
+fn reason(q: &Query, index: u32, code: Option<u8>, fit: &Fit, lift: f32) -> Reason {
+    match code {
+        Some(0) => return Reason::ExactCode,
+        Some(_) => return Reason::FuzzyCode,
+        None => {}
+    }
+    if lift > 0.0 {
+        return Reason::History;
+    }
+    if q.names.contains(&index) {
+        return Reason::ExactName;
+    }
+    if q.aliases.contains(&index) {
+        return Reason::Alias;
+    }
+    let all_words = fit.explained >= 0.999;
+    let alias = fit.kind == Some(VariantKind::Alias);
+    match (alias, all_words, fit.fuzzy) {
+        (false, true, true) => Reason::FuzzyName,
+        (true, true, true) => Reason::FuzzyAlias,
+        (false, true, false) if fit.product_rank >= 0.999 => Reason::ExactName,
+        (true, true, false) if fit.product_rank >= 0.999 => Reason::Alias,
+        _ => Reason::Words,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::size::Size;
+    use rust_decimal::Decimal;
+    use std::collections::HashMap;
+
+    fn size(n: i64, unit: &str) -> Size {
+        Size::new(Decimal::from(n), unit).unwrap()
+    }
+
+    #[test]
+    fn the_size_asked_for_fits_only_that_size() {
+        let kg = [size(1, "kg")];
+        assert_eq!(size_fit(&[size(1000, "g")], &kg), SizeFit::Match);
+        assert_eq!(size_fit(&[size(5, "kg")], &kg), SizeFit::Mismatch);
+        assert_eq!(size_fit(&[size(1, "l")], &kg), SizeFit::Unknown);
+        assert_eq!(size_fit(&[], &kg), SizeFit::NotAsked);
+    }
+
+    #[test]
+    fn history_lifts_more_with_more_orders_up_to_a_cap() {
+        let history = HashMap::from([(1u64, 1u32), (2, 4), (3, 500)]);
+        let ctx = MatchContext {
+            history: Some(&history),
+            size_hint: None,
+        };
+        let (once, few, many) = (
+            history_lift(&ctx, 1, 1.0),
+            history_lift(&ctx, 2, 1.0),
+            history_lift(&ctx, 3, 1.0),
+        );
+        assert!(0.0 < once && once < few && few < many);
+        assert!((many - HISTORY_LIFT).abs() < 1e-6);
+        assert_eq!(history_lift(&ctx, 4, 1.0), 0.0);
+    }
+
+    #[test]
+    fn history_does_not_lift_a_product_the_phrase_hardly_names() {
+        let history = HashMap::from([(1u64, 50u32)]);
+        let ctx = MatchContext {
+            history: Some(&history),
+            size_hint: None,
+        };
+        assert_eq!(history_lift(&ctx, 1, 0.3), 0.0);
+    }
+}

@@ -1,0 +1,187 @@
+//! Catalog changes that must reach the search index before the request returns, and the
+//! searches and matches that read it. Catalog writes and index updates are serialized so the
+//! index never applies two edits of a product out of order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::audit::Actor;
+use crate::auth::Principal;
+use crate::catalog::import::ProductInput;
+use crate::catalog::{CatalogError, Product, ProductPatch, store as catalog};
+use crate::matching::{MatchContext, MatchDecision, MatchEngine, MatchError};
+use crate::services::Services;
+use crate::storage::{Store, StoreError, TableRead, Tx, tables};
+
+impl From<MatchError> for CatalogError {
+    fn from(e: MatchError) -> Self {
+        CatalogError::Store(StoreError::Io(format!("search index: {e}")))
+    }
+}
+
+/// Opens the search index for the catalog in `store`, rebuilding it when missing or stale.
+pub async fn open_index(
+    store: &Store,
+    dir: Option<std::path::PathBuf>,
+) -> Result<Arc<MatchEngine>, CatalogError> {
+    let (items, version) = store
+        .read(|tx| {
+            let items = catalog::all_products(tx)?
+                .iter()
+                .map(Product::match_item)
+                .collect::<Vec<_>>();
+            Ok::<_, StoreError>((items, catalog::catalog_version(tx)?))
+        })
+        .await?;
+    let engine =
+        tokio::task::spawn_blocking(move || MatchEngine::open(dir.as_deref(), items, version))
+            .await
+            .map_err(StoreError::from)??;
+    Ok(Arc::new(engine))
+}
+
+/// How many of a retailer's latest orders shape what "tea" means for it.
+const HISTORY_ORDERS: usize = 50;
+
+impl Services {
+    async fn index_product(&self, p: &Product) -> Result<(), CatalogError> {
+        let version = self.store.read(catalog::catalog_version).await?;
+        let (engine, item) = (self.matcher.clone(), p.match_item());
+        tokio::task::spawn_blocking(move || engine.upsert(item, version))
+            .await
+            .map_err(StoreError::from)??;
+        Ok(())
+    }
+
+    pub async fn create_product(
+        &self,
+        who: &Principal,
+        input: ProductInput,
+    ) -> Result<Product, CatalogError> {
+        let _serial = self.catalog_lock.lock().await;
+        let p = self.catalog.create_product(who, input).await?;
+        self.index_product(&p).await?;
+        Ok(p)
+    }
+
+    pub async fn update_product(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: ProductPatch,
+    ) -> Result<Product, CatalogError> {
+        let _serial = self.catalog_lock.lock().await;
+        let p = self.catalog.update_product(who, id, patch).await?;
+        self.index_product(&p).await?;
+        Ok(p)
+    }
+
+    /// Imports validated catalog rows in one transaction and rebuilds the index.
+    pub async fn import_catalog(
+        &self,
+        actor: Actor,
+        rows: Vec<ProductInput>,
+    ) -> Result<(usize, usize), CatalogError> {
+        let _serial = self.catalog_lock.lock().await;
+        let counts = self.catalog.import(actor, rows).await?;
+        self.reindex_locked().await?;
+        Ok(counts)
+    }
+
+    /// Rebuilds the search index from the database (`khaacho reindex`). Returns the product count.
+    pub async fn reindex(&self) -> Result<usize, CatalogError> {
+        let _serial = self.catalog_lock.lock().await;
+        self.reindex_locked().await
+    }
+
+    async fn reindex_locked(&self) -> Result<usize, CatalogError> {
+        let (items, version) = self
+            .store
+            .read(|tx| {
+                let items = catalog::all_products(tx)?
+                    .iter()
+                    .map(Product::match_item)
+                    .collect::<Vec<_>>();
+                Ok::<_, StoreError>((items, catalog::catalog_version(tx)?))
+            })
+            .await?;
+        let (engine, n) = (self.matcher.clone(), items.len());
+        tokio::task::spawn_blocking(move || engine.rebuild(items, version))
+            .await
+            .map_err(StoreError::from)??;
+        Ok(n)
+    }
+
+    /// Product ids best first for a search box.
+    pub async fn search(&self, q: &str, limit: usize) -> Result<Vec<u64>, CatalogError> {
+        Ok(self.matcher.search(q, limit))
+    }
+
+    /// The matcher's decision for a phrase, lifted by what this retailer ordered before.
+    pub async fn match_phrase(
+        &self,
+        phrase: &str,
+        retailer_id: Option<u64>,
+    ) -> Result<MatchDecision, CatalogError> {
+        let history = match retailer_id {
+            Some(r) => self.store.read(move |tx| order_history(tx, r)).await?,
+            None => HashMap::new(),
+        };
+        let ctx = MatchContext {
+            history: Some(&history),
+            size_hint: None,
+        };
+        Ok(self.matcher.match_phrase(phrase, &ctx))
+    }
+
+    /// The sku of each product id (empty for a missing one).
+    pub async fn skus(&self, ids: Vec<u64>) -> Result<Vec<String>, CatalogError> {
+        Ok(self
+            .store
+            .read(move |tx| {
+                let products = tx.open(tables::PRODUCTS)?;
+                ids.iter()
+                    .map(|id| {
+                        Ok(products
+                            .get(*id)?
+                            .map(|p: Product| p.sku)
+                            .unwrap_or_default())
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .await?)
+    }
+
+    pub async fn product_id_by_sku(&self, sku: &str) -> Result<u64, CatalogError> {
+        let sku = sku.trim().to_uppercase();
+        let found = {
+            let sku = sku.clone();
+            self.store
+                .read(move |tx| catalog::product_by_sku(tx, &sku))
+                .await?
+        };
+        found.map(|p| p.id).ok_or(CatalogError::UnknownSku(sku))
+    }
+}
+
+/// product id → how many of the retailer's recent orders contained it.
+pub fn order_history(tx: &impl Tx, retailer_id: u64) -> Result<HashMap<u64, u32>, StoreError> {
+    let orders = tx.open(tables::ORDERS)?;
+    let mut counts = HashMap::new();
+    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
+    for entry in index
+        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
+        .rev()
+        .take(HISTORY_ORDERS)
+    {
+        let (_, id) = entry?;
+        let o = orders.need(id, "order of retailer")?;
+        if o.state == crate::orders::OrderState::Cancelled {
+            continue;
+        }
+        for l in &o.lines {
+            *counts.entry(l.product_id).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}

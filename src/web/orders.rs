@@ -1,0 +1,350 @@
+//! `/api/v1/orders`: placing orders (idempotent), reading them with their history, and moving
+//! them through the state machine.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::error::ApiError;
+use super::extract::{Caller, Json, Path, Query};
+use crate::app::AppState;
+use crate::orders::{
+    Acting, Action, LineRequest, NewOrder, Order, OrderEvent, OrderFilter, OrderSource, OrderState,
+    ProductRef,
+};
+use crate::page::{clamp_limit, parse_cursor};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_orders, create_order))
+        .routes(routes!(get_order))
+        .routes(routes!(transition))
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineView {
+    product_id: u64,
+    sku: String,
+    name: String,
+    quantity: u32,
+    unit_price_paisa: i64,
+    vat_paisa: i64,
+    total_paisa: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    at: DateTime<Utc>,
+    from: Option<OrderState>,
+    to: OrderState,
+    actor: String,
+    note: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderView {
+    id: u64,
+    number: String,
+    state: OrderState,
+    retailer_id: u64,
+    vendor_id: u64,
+    lines: Vec<LineView>,
+    subtotal_paisa: i64,
+    vat_paisa: i64,
+    total_paisa: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// The vendor must accept before this.
+    accept_by: Option<DateTime<Utc>>,
+    delivered_at: Option<DateTime<Utc>>,
+    /// Nepal date by which the retailer pays.
+    due_date: Option<NaiveDate>,
+    cancel_reason: Option<String>,
+    /// Orders split from one cart share this id.
+    group_id: u64,
+    history: Vec<EventView>,
+}
+
+impl OrderView {
+    pub fn new(o: Order, history: Vec<OrderEvent>) -> Self {
+        Self {
+            id: o.id,
+            number: o.number,
+            state: o.state,
+            retailer_id: o.retailer_id,
+            vendor_id: o.vendor_id,
+            lines: o
+                .lines
+                .into_iter()
+                .map(|l| LineView {
+                    product_id: l.product_id,
+                    sku: l.sku,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price_paisa: l.unit_price_paisa,
+                    vat_paisa: l.vat_paisa,
+                    total_paisa: l.total_paisa,
+                })
+                .collect(),
+            subtotal_paisa: o.subtotal_paisa,
+            vat_paisa: o.vat_paisa,
+            total_paisa: o.total_paisa,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            accept_by: o.accept_by,
+            delivered_at: o.delivered_at,
+            due_date: o.due_date,
+            cancel_reason: o.cancel_reason,
+            group_id: o.group_id,
+            history: history
+                .into_iter()
+                .map(|e| EventView {
+                    at: e.at,
+                    from: e.from,
+                    to: e.to,
+                    actor: e.actor,
+                    note: e.note,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    items: Vec<OrderView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    retailer_id: Option<u64>,
+    vendor_id: Option<u64>,
+    /// One of PLACED, ACCEPTED, PACKING, DISPATCHED, DELIVERED, COMPLETED, CANCELLED.
+    state: Option<String>,
+    /// Created at or after: RFC 3339, or a Nepal date YYYY-MM-DD.
+    from: Option<String>,
+    /// Created before: RFC 3339, or a Nepal date YYYY-MM-DD (the whole day is included).
+    to: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// Reads a bound: an RFC 3339 time, or a Nepal calendar date (its start; `end` → the next day's start).
+fn time_bound(
+    raw: Option<&str>,
+    field: &str,
+    end: bool,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{field}: '{raw}' is neither RFC 3339 nor YYYY-MM-DD"),
+        )
+    })?;
+    let day = if end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_local_timezone(crate::clock::nepal_offset())
+        .single();
+    Ok(start.map(|t| t.with_timezone(&Utc)))
+}
+
+/// Orders, newest first (staff: all; vendors and retailers: their own).
+#[utoipa::path(get, path = "", tag = "orders", security(("bearer" = [])), params(OrderQuery),
+    responses((status = 200, body = OrderPage), (status = 400), (status = 403)))]
+async fn list_orders(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<OrderQuery>,
+) -> Result<axum::Json<OrderPage>, ApiError> {
+    let st = q
+        .state
+        .as_deref()
+        .map(str::parse::<OrderState>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let filter = OrderFilter {
+        retailer_id: q.retailer_id,
+        vendor_id: q.vendor_id,
+        state: st,
+        from: time_bound(q.from.as_deref(), "from", false)?,
+        to: time_bound(q.to.as_deref(), "to", true)?,
+        cursor: parse_cursor(q.cursor.as_deref())
+            .map_err(|e| ApiError::bad_request("invalid_cursor", e))?,
+        limit: clamp_limit(q.limit),
+    };
+    let page = state.svc.orders.list(&who, filter).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|o| OrderView::new(o, Vec::new()))
+        .collect();
+    Ok(axum::Json(OrderPage {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    /// The product by sku (e.g. RICE-1KG) ...
+    sku: Option<String>,
+    /// ... or by id.
+    product_id: Option<u64>,
+    /// Packs.
+    quantity: u32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrder {
+    /// Required when staff order on a retailer's behalf; a retailer orders for itself.
+    retailer_id: Option<u64>,
+    lines: Vec<LineInput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    #[serde(flatten)]
+    order: OrderView,
+    /// Every order the cart became (one unless it was split across vendors).
+    orders: Vec<OrderView>,
+}
+
+/// Place an order. Send an `Idempotency-Key` header: the same key with the same body returns
+/// the same order (200); with another body it is a 409.
+#[utoipa::path(post, path = "", tag = "orders", security(("bearer" = [])), request_body = CreateOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses((status = 201, body = Created), (status = 200, body = Created, description = "a repeated request"),
+              (status = 409, description = "credit, stock, blocked, no vendor, key reused"), (status = 422)))]
+async fn create_order(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Json(req): Json<CreateOrder>,
+) -> Result<Response, ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    ApiError::bad_request("invalid_header", "Idempotency-Key must be plain text")
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let mut lines = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.into_iter().enumerate() {
+        let product = match (l.sku, l.product_id) {
+            (Some(sku), None) => ProductRef::Sku(sku.trim().to_uppercase()),
+            (None, Some(id)) => ProductRef::Id(id),
+            _ => {
+                return Err(ApiError::unprocessable(format!(
+                    "lines[{i}]: give exactly one of sku and product_id"
+                )));
+            }
+        };
+        lines.push(LineRequest {
+            product,
+            quantity: l.quantity,
+        });
+    }
+    let new = NewOrder {
+        retailer_id: req.retailer_id.unwrap_or(0),
+        lines,
+        idempotency_key: key,
+        source: OrderSource::Api,
+    };
+    let placed = state.svc.orders.place(&who, new).await?;
+    let all: Vec<OrderView> = placed
+        .orders
+        .into_iter()
+        .map(|o| OrderView::new(o, Vec::new()))
+        .collect();
+    let first = all[0].clone();
+    let status = if placed.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut res = (
+        status,
+        axum::Json(Created {
+            order: first,
+            orders: all,
+        }),
+    )
+        .into_response();
+    if placed.replayed {
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
+}
+
+/// One order with its history.
+#[utoipa::path(get, path = "/{id}", tag = "orders", security(("bearer" = [])), params(("id" = u64, Path)),
+    responses((status = 200, body = OrderView), (status = 404)))]
+async fn get_order(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<OrderView>, ApiError> {
+    let (o, history) = state.svc.orders.get(&who, id).await?;
+    Ok(axum::Json(OrderView::new(o, history)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// accept, reject, pack, dispatch, deliver, complete, cancel (staff also: reroute).
+    action: Action,
+    #[serde(default)]
+    note: String,
+}
+
+/// Move an order through the state machine; an illegal move is a 409 naming the current state.
+#[utoipa::path(post, path = "/{id}/transitions", tag = "orders", security(("bearer" = [])), params(("id" = u64, Path)),
+    request_body = TransitionRequest, responses((status = 200, body = OrderView), (status = 403), (status = 404), (status = 409)))]
+async fn transition(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+    Json(req): Json<TransitionRequest>,
+) -> Result<axum::Json<OrderView>, ApiError> {
+    if req.note.chars().count() > 500 {
+        return Err(ApiError::unprocessable(
+            "note must be at most 500 characters",
+        ));
+    }
+    state
+        .svc
+        .orders
+        .act(
+            Acting::User(who.clone()),
+            id,
+            req.action,
+            req.note.trim().to_string(),
+        )
+        .await?;
+    let (o, history) = state.svc.orders.get(&who, id).await?;
+    Ok(axum::Json(OrderView::new(o, history)))
+}

@@ -1,0 +1,478 @@
+//! Orders, stock and credit over the real HTTP server.
+
+mod common;
+
+use chrono::Duration;
+use common::{TestApp, error_code, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn order(
+    app: &TestApp,
+    token: &str,
+    key: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut req = app
+        .http
+        .post(app.url("/api/v1/orders"))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let res = req.send().await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, res.json().await.unwrap_or(Value::Null), headers)
+}
+
+async fn act(app: &TestApp, token: &str, id: u64, action: &str) -> (StatusCode, Value) {
+    app.post(
+        &format!("/api/v1/orders/{id}/transitions"),
+        token,
+        json!({"action": action, "note": ""}),
+    )
+    .await
+}
+
+async fn check(app: &TestApp) {
+    let resp = khaacho::control::call(app.dir.path(), &khaacho::ops::Request::Check)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(resp.ok, "{:?}", resp.error);
+    assert_eq!(resp.result["ok"], true, "{}", resp.result);
+}
+
+/// A product only one new vendor sells, with the given stock, and a retailer with the given
+/// limit: a controlled corner of the demo data.
+async fn setup(app: &TestApp, admin: &str, stock: i64, limit_paisa: i64) -> (u64, u64, u64) {
+    let (s, p) = app.post("/api/v1/products", admin, json!({"sku": "TEST-WIDGET", "name": "Test Widget 1 pcs", "pack_size": 1, "unit": "pcs"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, v) = app.post("/api/v1/vendors", admin, json!({"name": "Only Vendor", "phone": "+9779801999999", "district": "Kathmandu", "province": "Bagmati"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let listing = json!({"vendor_id": v["id"], "sku": "TEST-WIDGET", "price_paisa": 10000, "mrp_paisa": 12000, "stock": stock});
+    let (s, l) = app.post("/api/v1/listings", admin, listing).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let (s, r) = app
+        .post("/api/v1/retailers", admin, json!({"name": "Test Pasal", "owner_name": "Ram", "phone": "+9779802999999", "district": "Kathmandu", "province": "Bagmati", "credit_limit_paisa": limit_paisa}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    (
+        r["id"].as_u64().unwrap(),
+        v["id"].as_u64().unwrap(),
+        l["id"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_order_runs_its_whole_life_and_the_money_is_right() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, vendor, listing) = setup(&app, &admin, 50, 10_000_000).await;
+    let (s, o, _) = order(
+        &app,
+        &admin,
+        Some("life-1"),
+        json!({"retailer_id": retailer, "lines": [{"sku": "TEST-WIDGET", "quantity": 10}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert!(
+        o["number"].as_str().unwrap().starts_with("ORD261126"),
+        "{o}"
+    );
+    assert_eq!(
+        (o["vendor_id"].as_u64(), o["state"].as_str()),
+        (Some(vendor), Some("PLACED"))
+    );
+    assert_eq!(
+        (
+            o["subtotal_paisa"].as_i64(),
+            o["vat_paisa"].as_i64(),
+            o["total_paisa"].as_i64()
+        ),
+        (Some(100_000), Some(13_000), Some(113_000))
+    );
+    let id = o["id"].as_u64().unwrap();
+    let (_, l) = app
+        .get(&format!("/api/v1/listings/{listing}"), &admin)
+        .await;
+    assert_eq!(l["stock"], 40, "stock is reserved at once");
+    let (_, c) = app
+        .get(&format!("/api/v1/retailers/{retailer}/credit"), &admin)
+        .await;
+    assert_eq!(
+        (c["held_paisa"].as_i64(), c["available_paisa"].as_i64()),
+        (Some(113_000), Some(10_000_000 - 113_000))
+    );
+
+    for a in ["accept", "pack", "dispatch", "deliver"] {
+        let (s, body) = act(&app, &admin, id, a).await;
+        assert_eq!(s, StatusCode::OK, "{a}: {body}");
+    }
+    let (_, c) = app
+        .get(&format!("/api/v1/retailers/{retailer}/credit"), &admin)
+        .await;
+    assert_eq!(
+        (c["posted_paisa"].as_i64(), c["held_paisa"].as_i64()),
+        (Some(113_000), Some(0))
+    );
+    let (_, detail) = app.get(&format!("/api/v1/orders/{id}"), &admin).await;
+    assert_eq!(
+        detail["due_date"], "2026-12-26",
+        "delivery starts the 30-day terms"
+    );
+    let states: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["PLACED", "ACCEPTED", "PACKING", "DISPATCHED", "DELIVERED"]
+    );
+
+    let (s, e) = act(&app, &admin, id, "accept").await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "illegal_transition")
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DELIVERED")
+    );
+
+    let pay = json!({"retailer_id": retailer, "amount_paisa": 150_000, "method": "esewa", "reference": "ESW-1"});
+    let (s, p) = app.post("/api/v1/payments", &admin, pay.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(
+        (
+            p["allocations"][0]["amount_paisa"].as_i64(),
+            p["unallocated_paisa"].as_i64()
+        ),
+        (Some(113_000), Some(37_000))
+    );
+    let (s, again) = app.post("/api/v1/payments", &admin, pay).await;
+    assert_eq!(
+        (s, again["id"].clone()),
+        (StatusCode::OK, p["id"].clone()),
+        "a repeated reference is one payment"
+    );
+    let (_, st) = app
+        .get(&format!("/api/v1/retailers/{retailer}/statement"), &admin)
+        .await;
+    assert_eq!(
+        st["balance_paisa"], -37_000,
+        "overpayment is a credit balance: {st}"
+    );
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn cancelling_releases_stock_and_the_hold_and_retailers_only_cancel_before_acceptance() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, _, listing) = setup(&app, &admin, 20, 10_000_000).await;
+    let shop = app.user_token("retailer", "+9779802999999").await;
+    let (s, o, _) = order(
+        &app,
+        &shop,
+        None,
+        json!({"lines": [{"sku": "TEST-WIDGET", "quantity": 5}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "a retailer orders for itself: {o}");
+    assert_eq!(o["retailer_id"].as_u64(), Some(retailer));
+    let (s, _) = act(&app, &shop, o["id"].as_u64().unwrap(), "cancel").await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, l) = app
+        .get(&format!("/api/v1/listings/{listing}"), &admin)
+        .await;
+    assert_eq!(l["stock"], 20);
+    let (_, c) = app
+        .get(&format!("/api/v1/retailers/{retailer}/credit"), &admin)
+        .await;
+    assert_eq!(c["held_paisa"], 0);
+
+    let (_, o, _) = order(
+        &app,
+        &shop,
+        None,
+        json!({"lines": [{"sku": "TEST-WIDGET", "quantity": 5}]}),
+    )
+    .await;
+    let id = o["id"].as_u64().unwrap();
+    assert_eq!(act(&app, &admin, id, "accept").await.0, StatusCode::OK);
+    let (s, e) = act(&app, &shop, id, "cancel").await;
+    assert_eq!((s, error_code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (s, e) = act(&app, &shop, id, "pack").await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "only the vendor or staff pack: {e}"
+    );
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn an_order_over_the_limit_or_the_stock_is_refused_with_the_figures_and_leaves_no_trace() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, _, listing) = setup(&app, &admin, 5, 50_000).await;
+    let (s, e, _) = order(
+        &app,
+        &admin,
+        None,
+        json!({"retailer_id": retailer, "lines": [{"sku": "TEST-WIDGET", "quantity": 5}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "credit_limit_exceeded"),
+        "{e}"
+    );
+    assert_eq!(e["error"]["details"]["available_paisa"], 50_000);
+    assert_eq!(e["error"]["details"]["needed_paisa"], 56_500);
+    let (s, e, _) = order(
+        &app,
+        &admin,
+        None,
+        json!({"retailer_id": 1, "lines": [{"sku": "TEST-WIDGET", "quantity": 6}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "no_vendor"),
+        "{e}"
+    );
+    let (s, e, _) = order(
+        &app,
+        &admin,
+        None,
+        json!({"retailer_id": 1, "lines": [{"sku": "NOPE-1", "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    let (s, _, _) = order(
+        &app,
+        &admin,
+        None,
+        json!({"retailer_id": 1, "lines": [{"sku": "TEST-WIDGET", "quantity": 0}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, l) = app
+        .get(&format!("/api/v1/listings/{listing}"), &admin)
+        .await;
+    assert_eq!(l["stock"], 5);
+    let (_, list) = app.get("/api/v1/orders", &admin).await;
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "no partial orders: {list}"
+    );
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_returns_the_same_order_and_another_body_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 3}]});
+    let (s1, o1, _) = order(&app, &admin, Some("retry-me"), body.clone()).await;
+    let (s2, o2, h2) = order(&app, &admin, Some("retry-me"), body).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(
+        (o1["id"].clone(), o1["number"].clone()),
+        (o2["id"].clone(), o2["number"].clone())
+    );
+    assert_eq!(h2["idempotent-replayed"], "true");
+    let (s, e, _) = order(
+        &app,
+        &admin,
+        Some("retry-me"),
+        json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 4}]}),
+    )
+    .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "idempotency_key_reused")
+    );
+    let (_, list) = app.get("/api/v1/orders?retailer_id=2", &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+/// Fires `n` orders of one widget at once; retailer `pick(i)` places the i-th. Returns the
+/// successes and every refusal's code.
+async fn burst(
+    app: &TestApp,
+    token: &str,
+    n: usize,
+    tag: &str,
+    pick: impl Fn(usize) -> u64,
+) -> (usize, Vec<String>) {
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (http, url, token) = (
+            app.http.clone(),
+            app.url("/api/v1/orders"),
+            token.to_string(),
+        );
+        let body =
+            json!({"retailer_id": pick(i), "lines": [{"sku": "TEST-WIDGET", "quantity": 1}]});
+        let key = format!("{tag}{i}");
+        tasks.push(tokio::spawn(async move {
+            let res = http
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }));
+    }
+    let (mut ok, mut refusals) = (0, Vec::new());
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => ok += 1,
+            StatusCode::CONFLICT => refusals.push(error_code(&body).to_string()),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    (ok, refusals)
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_orders_never_overdraw_credit_or_oversell_stock() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // One widget = 11 300 paisa with VAT; the credit fits 60, the stock 100.
+    let limit = 60 * 11_300 + 5_000;
+    let (limited, _, listing) = setup(&app, &admin, 100, limit).await;
+    let (ok, refusals) = burst(&app, &admin, 200, "a", |_| limited).await;
+    assert_eq!(ok, 60, "exactly what the credit limit allows");
+    assert!(
+        refusals.iter().all(|c| c == "credit_limit_exceeded"),
+        "{refusals:?}"
+    );
+    let (_, c) = app
+        .get(&format!("/api/v1/retailers/{limited}/credit"), &admin)
+        .await;
+    assert_eq!(c["held_paisa"], 60 * 11_300);
+    assert!(c["available_paisa"].as_i64().unwrap() >= 0, "{c}");
+
+    // The 40 widgets left, wanted by 200 orders from the demo shops at once.
+    let (ok, refusals) = burst(&app, &admin, 200, "b", |i| 1 + (i % 15) as u64).await;
+    assert_eq!(ok, 40, "exactly what the stock allows");
+    assert!(refusals.iter().all(|c| c == "no_vendor"), "{refusals:?}");
+    let (_, l) = app
+        .get(&format!("/api/v1/listings/{listing}"), &admin)
+        .await;
+    assert_eq!(l["stock"], 0, "never below zero");
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn a_retailer_overdue_past_the_limit_is_blocked_until_it_pays() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, _, _) = setup(&app, &admin, 100, 10_000_000).await;
+    let body = json!({"retailer_id": retailer, "lines": [{"sku": "TEST-WIDGET", "quantity": 1}]});
+    let (_, o, _) = order(&app, &admin, None, body.clone()).await;
+    let id = o["id"].as_u64().unwrap();
+    for a in ["accept", "dispatch", "deliver"] {
+        assert_eq!(act(&app, &admin, id, a).await.0, StatusCode::OK);
+    }
+    // Terms 30 days, blocked when more than 30 days overdue: 61 days on.
+    app.clock.advance(Duration::days(61));
+    app.state.svc.credit.refresh_all().await.unwrap();
+    let admin = app.admin_token().await;
+    let (s, e, _) = order(&app, &admin, None, body.clone()).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "retailer_blocked"),
+        "{e}"
+    );
+    let (_, alerts) = app.get("/api/v1/alerts?kind=overdue", &admin).await;
+    assert_eq!(alerts["items"].as_array().unwrap().len(), 1, "{alerts}");
+    let (_, c) = app
+        .get(&format!("/api/v1/retailers/{retailer}/credit"), &admin)
+        .await;
+    assert_eq!(
+        c["aging"][2]["amount_paisa"], 11_300,
+        "31-60 days bucket: {c}"
+    );
+    let pay = json!({"retailer_id": retailer, "amount_paisa": 11_300, "method": "cash", "reference": "R-1"});
+    assert_eq!(
+        app.post("/api/v1/payments", &admin, pay).await.0,
+        StatusCode::CREATED
+    );
+    let (s, _, _) = order(&app, &admin, None, body).await;
+    assert_eq!(s, StatusCode::CREATED, "paying unblocks");
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn credit_limits_change_only_with_a_reason_and_vendors_see_only_their_orders() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (s, e) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/retailers/1",
+            Some(&admin),
+            Some(json!({"credit_limit_paisa": 1})),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+    );
+    let (s, r) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/retailers/1",
+            Some(&admin),
+            Some(json!({"credit_limit_paisa": 5_000_000, "reason": "reviewed"})),
+        )
+        .await;
+    assert_eq!(
+        (s, r["credit_limit_paisa"].as_i64()),
+        (StatusCode::OK, Some(5_000_000))
+    );
+    let (_, o, _) = order(
+        &app,
+        &admin,
+        None,
+        json!({"retailer_id": 1, "lines": [{"sku": "RICE-1KG", "quantity": 1}]}),
+    )
+    .await;
+    let vendor_id = o["vendor_id"].as_u64().unwrap();
+    let other = if vendor_id == 1 {
+        "+9779801000002"
+    } else {
+        "+9779801000001"
+    };
+    let outsider = app.user_token("vendor", other).await;
+    let (s, _) = app
+        .get(&format!("/api/v1/orders/{}", o["id"]), &outsider)
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another vendor's order is not even acknowledged"
+    );
+    let (_, mine) = app.get("/api/v1/orders", &outsider).await;
+    assert!(mine["items"].as_array().unwrap().is_empty());
+    let (s, _) = app.get("/api/v1/retailers/1/credit", &outsider).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
