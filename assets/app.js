@@ -735,16 +735,17 @@ function forgetLookups(kind) {
 
 const SINGULAR = { vendors: 'Vendor', retailers: 'Retailer', products: 'Product', orders: 'Order', users: 'User', listings: 'Listing' };
 
-function lookupName(kind, id) {
+/** The display name of a record by id; `given` (a name the API sent along) wins when the look-up lacks it. */
+function lookupName(kind, id, given = null) {
   const item = names[kind]?.get(id);
-  if (!item) return `${SINGULAR[kind] || ''} #${id}`;
+  if (!item) return given || `${SINGULAR[kind] || ''} #${id}`;
   return kind === 'products' ? `${item.name} (${item.sku})` : item.name || item.number || `#${id}`;
 }
 
 /** A name that links to its page when this role may open it. */
-function partyLink(kind, id) {
+function partyLink(kind, id, given = null) {
   if (id === null || id === undefined) return h('span.muted', '—');
-  const label = lookupName(kind, id);
+  const label = lookupName(kind, id, given);
   return canOpen(`/${kind}/${id}`) ? link(`#/${kind}/${id}`, label) : label;
 }
 
@@ -992,8 +993,8 @@ function orderColumns({ retailer = true, vendor = true } = {}) {
   return [
     { label: 'Order', value: (o) => link(`#/orders/${o.id}`, o.number || `#${o.id}`) },
     { label: 'Placed', value: (o) => fmt.time(o.created_at), cls: 'opt' },
-    retailer && { label: 'Retailer', value: (o) => partyLink('retailers', o.retailer_id) },
-    vendor && { label: 'Vendor', value: (o) => partyLink('vendors', o.vendor_id), cls: 'opt' },
+    retailer && { label: 'Retailer', value: (o) => partyLink('retailers', o.retailer_id, o.retailer_name) },
+    vendor && { label: 'Vendor', value: (o) => partyLink('vendors', o.vendor_id, o.vendor_name), cls: 'opt' },
     { label: 'State', value: (o) => stateBadge(o.state) },
     { label: 'Total', value: (o) => fmt.money(o.total_paisa), cls: 'num' },
   ].filter(Boolean);
@@ -1011,7 +1012,7 @@ async function staffDashboard({ view }) {
       const orders = await todays;
       const counts = Object.fromEntries(ORDER_STATES.map((s) => [s, 0]));
       for (const o of orders) counts[o.state] = (counts[o.state] || 0) + 1;
-      const total = orders.reduce((sum, o) => sum + (Number(o.total_paisa) || 0), 0);
+      const total = orders.filter((o) => o.state !== 'CANCELLED').reduce((sum, o) => sum + (Number(o.total_paisa) || 0), 0);
       return [
         h('div.stats',
           statTile('orders', fmt.qty(orders.length), `#/orders?from=${today}&to=${today}`),
@@ -1226,8 +1227,8 @@ async function orderPage({ view, params, me }) {
   view.append(h('div.grid-2',
     h('section.card', factsTable([
       ['Placed', fmt.time(order.created_at)],
-      ['Retailer', partyLink('retailers', order.retailer_id)],
-      ['Vendor', order.vendor_id ? partyLink('vendors', order.vendor_id) : h('span.muted', 'not routed yet')],
+      ['Retailer', partyLink('retailers', order.retailer_id, order.retailer_name)],
+      ['Vendor', order.vendor_id ? partyLink('vendors', order.vendor_id, order.vendor_name) : h('span.muted', 'not routed yet')],
       ['Total', h('strong', fmt.money(order.total_paisa))],
       order.state === 'PLACED' && order.accept_by && ['Vendor must accept by', fmt.time(order.accept_by)],
       order.delivered_at && ['Delivered', fmt.time(order.delivered_at)],
@@ -1337,7 +1338,8 @@ async function routingView(order) {
 
 function productCell(item) {
   const p = names.products?.get(item.product_id);
-  return h('div.product-cell', h('div', p?.name || item.name || item.sku || `Product #${item.product_id}`), h('small.muted', item.sku || p?.sku || ''));
+  const name = p?.name || item.product_name || item.name || item.sku || `Product #${item.product_id}`;
+  return h('div.product-cell', h('div', name), h('small.muted', item.sku || p?.sku || ''));
 }
 
 const UNIT_OPTIONS = [['', '—'], ['g', 'g'], ['kg', 'kg'], ['ml', 'ml'], ['l', 'l'], ['pcs', 'pcs']];
@@ -1860,14 +1862,13 @@ async function retailerPage({ view, params, me }) {
   }
 }
 
-const creditCache = new Map(); // one GET /credit per retailer page, shared by its sections
+const creditCache = new Map(); // one GET /credit per page render, shared by the page's sections
 
 function creditOf(id) {
   const entry = creditCache.get(id);
-  if (entry && Date.now() - entry.at < 2000) return entry.promise;
+  if (entry && entry.seq === renderSeq) return entry.promise;
   const promise = api(`/api/v1/retailers/${id}/credit`);
-  creditCache.set(id, { at: Date.now(), promise });
-  promise.catch(() => creditCache.delete(id));
+  creditCache.set(id, { seq: renderSeq, promise });
   return promise;
 }
 
@@ -2292,10 +2293,10 @@ function conversation(phone, owner, phoneOwner) {
     try {
       const items = rowsOf(await api('/api/v1/messages', { query: { phone, limit: 100 } }));
       log.replaceChildren(...[...items].reverse().map(bubble));
-      status.replaceChildren(items.length ? '' : h('p.muted', 'No messages with this phone yet.'));
+      status.replaceChildren(items.length ? '' : h('p.muted.chat-empty', 'No messages with this phone yet.'));
     } catch (err) {
       status.replaceChildren(err instanceof ApiError && err.missing
-        ? h('p.muted', 'Message history is not available on this server yet; the simulator still works and shows its replies here.')
+        ? h('p.muted', 'Message history (GET /api/v1/messages) is not available on this server yet; simulator replies still show here as they come.')
         : errorNotice(err, 'messages'));
     }
     scrollDown();
@@ -2309,7 +2310,7 @@ function conversation(phone, owner, phoneOwner) {
     send.disabled = true;
     const pending = bubble({ direction: 'in', body: text, created_at: new Date().toISOString() });
     log.append(pending);
-    if (status.querySelector('.muted')) status.replaceChildren();
+    status.querySelector('.chat-empty')?.remove();
     scrollDown();
     try {
       const res = await api('/api/v1/simulator/messages', { method: 'POST', body: { from: phone, body: text } });

@@ -33,6 +33,7 @@ impl Actor {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: u64,
+    #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
     pub actor: Actor,
     /// A stable verb such as `user.create`, `retailer.credit_limit`.

@@ -246,6 +246,7 @@ const ENV: &[(&str, &str, Kind)] = &[
         "auth.bootstrap_admin_phone",
         Kind::Str,
     ),
+    ("KHAACHO_ASSETS_DIR", "http.assets_dir", Kind::Str),
     ("KHAACHO_VAT_BPS", "orders.vat_bps", Kind::Int),
     (
         "KHAACHO_DEFAULT_COMMISSION_BPS",

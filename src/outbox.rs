@@ -31,12 +31,15 @@ pub struct OutboxMessage {
     pub order_id: Option<u64>,
     pub status: OutboxStatus,
     pub attempts: u32,
+    #[serde(with = "crate::storage::ts")]
     pub next_attempt_at: DateTime<Utc>,
     pub provider: Option<String>,
     /// The provider's id for the sent message (for delivery callbacks).
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
 }
 

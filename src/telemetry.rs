@@ -7,8 +7,10 @@ use std::path::Path;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -112,6 +114,11 @@ pub struct Metrics {
     http_requests: Family<HttpLabels, Counter>,
     http_duration: HistogramFamily<RouteLabels>,
     logins: Family<OutcomeLabels, Counter>,
+    store_jobs: Gauge,
+    store_commits: Gauge,
+    store_largest_batch: Gauge,
+    store_exec_seconds: Gauge<f64, AtomicU64>,
+    store_commit_seconds: Gauge<f64, AtomicU64>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -142,11 +149,47 @@ impl Metrics {
             http_duration.clone(),
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
+        let (store_jobs, store_commits, store_largest_batch) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
+        let (store_exec_seconds, store_commit_seconds) = (
+            Gauge::<f64, AtomicU64>::default(),
+            Gauge::<f64, AtomicU64>::default(),
+        );
+        registry.register(
+            "store_jobs",
+            "Write jobs run since start",
+            store_jobs.clone(),
+        );
+        registry.register(
+            "store_commits",
+            "Durable commits (group commits) since start",
+            store_commits.clone(),
+        );
+        registry.register(
+            "store_largest_batch",
+            "Most jobs one commit has carried",
+            store_largest_batch.clone(),
+        );
+        registry.register(
+            "store_exec_seconds",
+            "Time the writer spent running jobs",
+            store_exec_seconds.clone(),
+        );
+        registry.register(
+            "store_commit_seconds",
+            "Time the writer spent committing",
+            store_commit_seconds.clone(),
+        );
         Self {
             registry,
             http_requests,
             http_duration,
             logins,
+            store_jobs,
+            store_commits,
+            store_largest_batch,
+            store_exec_seconds,
+            store_commit_seconds,
         }
     }
 
@@ -170,6 +213,19 @@ impl Metrics {
                 outcome: outcome.to_string(),
             })
             .inc();
+    }
+
+    /// Copies the writer's figures into the registry (read at scrape time).
+    pub fn observe_store(&self, s: &crate::storage::writer::WriterStats) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.store_jobs.set(s.jobs.load(Relaxed) as i64);
+        self.store_commits.set(s.commits.load(Relaxed) as i64);
+        self.store_largest_batch
+            .set(s.largest_batch.load(Relaxed) as i64);
+        self.store_exec_seconds
+            .set(s.exec_nanos.load(Relaxed) as f64 / 1e9);
+        self.store_commit_seconds
+            .set(s.commit_nanos.load(Relaxed) as f64 / 1e9);
     }
 
     /// The Prometheus text exposition of every metric.

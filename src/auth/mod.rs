@@ -49,7 +49,9 @@ pub struct User {
     pub party: Option<Party>,
     pub active: bool,
     pub password_hash: PasswordHash,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -58,7 +60,9 @@ pub struct User {
 pub struct Session {
     pub id: u64,
     pub user_id: u64,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts::opt")]
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_because: Option<String>,
 }
@@ -67,9 +71,12 @@ pub struct Session {
 pub struct RefreshToken {
     pub session_id: u64,
     pub user_id: u64,
+    #[serde(with = "crate::storage::ts")]
     pub issued_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub expires_at: DateTime<Utc>,
     /// Set when the token was exchanged; presenting it again ends the session (theft).
+    #[serde(with = "crate::storage::ts::opt")]
     pub used_at: Option<DateTime<Utc>>,
 }
 

@@ -71,7 +71,9 @@ pub struct Product {
     pub aliases: Vec<String>,
     pub barcode: Option<String>,
     pub active: bool,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -85,6 +87,7 @@ pub struct Vendor {
     pub active: bool,
     /// Platform commission in basis points (250 = 2.5 %); None = the configured default.
     pub commission_bps: Option<u32>,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -101,6 +104,7 @@ pub struct Listing {
     pub max_qty: Option<u32>,
     pub pack_multiple: u32,
     pub active: bool,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -119,6 +123,7 @@ pub enum StockReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockMove {
+    #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
     pub delta: i64,
     pub reason: StockReason,

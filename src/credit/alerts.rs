@@ -37,8 +37,11 @@ pub struct Alert {
     /// What it is about, e.g. `retailer:4`, `order:17`.
     pub subject: String,
     pub message: String,
+    #[serde(with = "crate::storage::ts")]
     pub raised_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts::opt")]
     pub resolved_at: Option<DateTime<Utc>>,
 }
 

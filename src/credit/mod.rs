@@ -53,9 +53,12 @@ pub struct Invoice {
     pub retailer_id: u64,
     pub amount_paisa: i64,
     pub paid_paisa: i64,
+    #[serde(with = "crate::storage::ts")]
     pub issued_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts::date")]
     pub due_date: NaiveDate,
     /// When the last paisa was paid (or the invoice was reversed).
+    #[serde(with = "crate::storage::ts::opt")]
     pub closed_at: Option<DateTime<Utc>>,
 }
 

@@ -57,6 +57,7 @@ pub struct Payment {
     pub unallocated_paisa: i64,
     pub transfer_id: u64,
     pub recorded_by: String,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
 }
 

@@ -58,6 +58,7 @@ pub struct Account {
     pub credits_posted: i64,
     pub debits_pending: i64,
     pub credits_pending: i64,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -107,6 +108,7 @@ pub struct Transfer {
     pub code: TransferCode,
     pub order_id: Option<u64>,
     pub payment_id: Option<u64>,
+    #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
 }
 

@@ -17,7 +17,7 @@ use crate::ledger::{self, AccountKind, TransferCode};
 use crate::money::percent_of;
 use crate::retailers::Retailer;
 use crate::routing::{self, Want};
-use crate::storage::{StoreError, TableRead, WriteTx, next_id, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,13 +54,67 @@ pub struct Placed {
 pub struct IdempotencyRecord {
     pub request_hash: String,
     pub order_ids: Vec<u64>,
+    #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
 }
 
 /// Places an order in the caller's transaction.
+/// What a read snapshot says the order would be: the products and the vendor's listings.
+/// Working this out before the write keeps the single writer's share of an order small.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    wants: Vec<(Product, Want)>,
+    choice: routing::Choice,
+}
+
+/// The read-only half of placing an order, run on a snapshot off the writer.
+pub enum Preflight {
+    /// The same request was placed before under this Idempotency-Key.
+    Replay(Placed),
+    Ready(Prepared),
+}
+
+/// Checks the request and chooses the vendor on a snapshot; refusals found here (unknown
+/// product, no vendor, a reused key) are final for that snapshot.
+pub fn preflight(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Preflight, OrderError> {
+    if let Some(scope) = idempotency_scope(req)?
+        && let Some(orders) = replay(tx, &scope, req)?
+    {
+        return Ok(Preflight::Replay(Placed {
+            orders,
+            replayed: true,
+        }));
+    }
+    Ok(Preflight::Ready(prepare(tx, req, rules)?))
+}
+
+fn prepare(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prepared, OrderError> {
+    let wants = resolve_lines(tx, req, rules)?;
+    let lines: Vec<Want> = wants.iter().map(|(_, w)| *w).collect();
+    match routing::cheapest(tx, &lines, &[])? {
+        Ok(choice) => Ok(Prepared { wants, choice }),
+        Err(reason) => Err(OrderError::NoVendor(reason)),
+    }
+}
+
+/// Whether the listings chosen on the snapshot still serve the order at the same prices.
+fn still_holds(tx: &WriteTx, p: &Prepared) -> Result<bool, StoreError> {
+    let listings = tx.open(tables::LISTINGS)?;
+    for (planned, (_, want)) in p.choice.listings.iter().zip(&p.wants) {
+        match listings.get(planned.id)? {
+            Some(now)
+                if now.price_paisa == planned.price_paisa
+                    && routing::unfit(&now, want.quantity).is_none() => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
 pub fn place(
     tx: &WriteTx,
     req: &NewOrder,
+    prepared: Option<&Prepared>,
     actor: &Actor,
     rules: &Rules,
     now: DateTime<Utc>,
@@ -78,13 +132,15 @@ pub fn place(
         });
     }
     let retailer = checked_retailer(tx, req.retailer_id, rules, now)?;
-    let wants = resolve_lines(tx, req, rules)?;
-    let choice =
-        match routing::cheapest(tx, &wants.iter().map(|(_, w)| *w).collect::<Vec<_>>(), &[])? {
-            Ok(c) => c,
-            Err(reason) => return Err(OrderError::NoVendor(reason)),
-        };
-    let lines = price_lines(&wants, &choice.listings, rules);
+    let fresh;
+    let Prepared { wants, choice } = match prepared {
+        Some(p) if still_holds(tx, p)? => p,
+        _ => {
+            fresh = prepare(tx, req, rules)?;
+            &fresh
+        }
+    };
+    let lines = price_lines(wants, &choice.listings, rules);
     let total: i64 = lines.iter().map(|l| l.total_paisa).sum();
     check_credit(tx, &retailer, total)?;
     // ---- from here on only writes, which cannot be refused ----
@@ -131,7 +187,7 @@ fn idempotency_scope(req: &NewOrder) -> Result<Option<String>, OrderError> {
 
 /// The orders created earlier under this key, when the request is the same; a different
 /// request under a used key is refused.
-fn replay(tx: &WriteTx, scope: &str, req: &NewOrder) -> Result<Option<Vec<Order>>, OrderError> {
+fn replay(tx: &impl Tx, scope: &str, req: &NewOrder) -> Result<Option<Vec<Order>>, OrderError> {
     let Some(record) = tx.open(tables::IDEMPOTENCY)?.get(scope)? else {
         return Ok(None);
     };
@@ -169,7 +225,7 @@ fn checked_retailer(
 
 /// Resolves each line to an active product; repeated products are added together.
 fn resolve_lines(
-    tx: &WriteTx,
+    tx: &impl Tx,
     req: &NewOrder,
     rules: &Rules,
 ) -> Result<Vec<(Product, Want)>, OrderError> {

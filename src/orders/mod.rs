@@ -62,16 +62,21 @@ pub struct Order {
     /// The pending ledger transfer holding the retailer's credit while the order is open.
     pub hold_id: Option<u64>,
     pub source: OrderSource,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
     /// The chosen vendor must accept before this.
+    #[serde(with = "crate::storage::ts::opt")]
     pub accept_by: Option<DateTime<Utc>>,
     /// Vendors that rejected it, missed their deadline, or were overridden.
     pub tried_vendors: Vec<u64>,
     /// Orders split from one cart share the id of the first.
     pub group_id: u64,
+    #[serde(with = "crate::storage::ts::opt")]
     pub delivered_at: Option<DateTime<Utc>>,
     /// Nepal date by which the retailer must pay (delivery + terms).
+    #[serde(with = "crate::storage::ts::date_opt")]
     pub due_date: Option<NaiveDate>,
     pub cancel_reason: Option<String>,
     /// The retailer reported a problem with the delivery.
@@ -80,6 +85,7 @@ pub struct Order {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderEvent {
+    #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
     pub from: Option<OrderState>,
     pub to: OrderState,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::create::{Preflight, preflight};
 use super::moves::{Context, Who};
 use super::state::{Action, Mover, OrderState};
 use super::{
@@ -121,9 +122,19 @@ impl OrderService {
 
     /// Places an order for an already-authorised caller (the WhatsApp conversation).
     pub async fn place_as(&self, actor: Actor, req: NewOrder) -> Result<Placed, OrderError> {
-        let (rules, now) = (self.rules.clone(), self.clock.now());
+        let rules = self.rules.clone();
+        let (check_req, check_rules) = (req.clone(), rules.clone());
+        let prepared = match self
+            .store
+            .read(move |tx| preflight(tx, &check_req, &check_rules))
+            .await?
+        {
+            Preflight::Replay(placed) => return Ok(placed),
+            Preflight::Ready(p) => p,
+        };
+        let now = self.clock.now();
         self.store
-            .write(move |tx| place(tx, &req, &actor, &rules, now))
+            .write(move |tx| place(tx, &req, Some(&prepared), &actor, &rules, now))
             .await
     }
 

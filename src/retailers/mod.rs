@@ -41,5 +41,6 @@ pub struct Retailer {
     /// Set by operators, or by the overdue rule; a blocked shop cannot place orders.
     pub blocked: bool,
     pub language: Language,
+    #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
 }

@@ -7,8 +7,9 @@
 pub mod codec;
 pub mod snapshot;
 pub mod tables;
+pub mod ts;
 pub mod typed;
-mod writer;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,6 +93,7 @@ struct Inner {
     db: Arc<Database>,
     jobs: Option<Sender<Box<dyn writer::Job>>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    stats: Arc<writer::WriterStats>,
     path: PathBuf,
 }
 
@@ -134,18 +136,26 @@ impl Store {
         let db = Arc::new(db);
         let (tx, rx) = std::sync::mpsc::channel();
         let for_writer = db.clone();
+        let stats = Arc::new(writer::WriterStats::default());
+        let writer_stats = stats.clone();
         let handle = std::thread::Builder::new()
             .name("khaacho-writer".into())
-            .spawn(move || writer::run(for_writer, rx))?;
+            .spawn(move || writer::run(for_writer, rx, writer_stats))?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,
                 jobs: Some(tx),
                 writer: Some(handle),
+                stats,
                 path: path.to_path_buf(),
             }),
         };
         Ok(Opened { store, created })
+    }
+
+    /// What the writer has done since the store was opened.
+    pub fn stats(&self) -> &writer::WriterStats {
+        &self.inner.stats
     }
 
     pub fn path(&self) -> &Path {
@@ -242,10 +252,7 @@ fn init_tables(db: &Database) -> Result<(), StoreError> {
 
 /// Allocates the next id of a kind (1, 2, 3, ...) inside the caller's transaction.
 pub fn next_id(tx: &WriteTx, kind: &str) -> Result<u64, StoreError> {
-    let mut counters = tx.open(tables::COUNTERS)?;
-    let next = counters.get(kind)?.unwrap_or(0) + 1;
-    counters.put(kind, &next)?;
-    Ok(next)
+    tx.next_counter(kind, tables::COUNTERS)
 }
 
 /// Reads a `meta` value.

@@ -5,7 +5,8 @@
 //! job left changes behind (and must not share its transaction with others).
 
 use std::borrow::Borrow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 
@@ -96,6 +97,9 @@ impl ReadTx {
 pub struct WriteTx {
     inner: redb::WriteTransaction,
     writes: Cell<u64>,
+    /// Id counters handed out in this transaction, written back once at commit: a busy
+    /// transaction allocates many ids, and each would otherwise read and write the table.
+    counters: RefCell<HashMap<String, u64>>,
 }
 
 impl WriteTx {
@@ -103,7 +107,36 @@ impl WriteTx {
         Self {
             inner,
             writes: Cell::new(0),
+            counters: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The next value of a counter (1, 2, 3, ...), kept in this transaction until commit.
+    pub(crate) fn next_counter(
+        &self,
+        kind: &str,
+        table: Table<&'static str, u64>,
+    ) -> Result<u64, StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        if let Some(v) = self.counters.borrow_mut().get_mut(kind) {
+            *v += 1;
+            return Ok(*v);
+        }
+        let next = self.open(table)?.get(kind)?.unwrap_or(0) + 1;
+        self.counters.borrow_mut().insert(kind.to_string(), next);
+        Ok(next)
+    }
+
+    /// Writes the counters back and commits.
+    pub(crate) fn commit(self, table: Table<&'static str, u64>) -> Result<(), StoreError> {
+        {
+            let mut t = self.open(table)?;
+            for (kind, value) in self.counters.borrow().iter() {
+                t.put(kind.as_str(), value)?;
+            }
+        }
+        self.inner.commit()?;
+        Ok(())
     }
 
     pub(crate) fn writes(&self) -> u64 {

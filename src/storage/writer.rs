@@ -9,7 +9,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::Instant;
 
 use redb::{Database, Durability};
 use tokio::sync::oneshot;
@@ -92,8 +94,19 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// What the writer has done, for metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub jobs: AtomicU64,
+    pub commits: AtomicU64,
+    pub largest_batch: AtomicU64,
+    /// Time spent running jobs, and committing (writing and syncing), in nanoseconds.
+    pub exec_nanos: AtomicU64,
+    pub commit_nanos: AtomicU64,
+}
+
 /// Runs until every sender is gone, then finishes what is queued and returns.
-pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>) {
+pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>, stats: Arc<WriterStats>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -102,7 +115,11 @@ pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>) {
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        run_batch(&db, batch);
+        stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats
+            .largest_batch
+            .fetch_max(batch.len() as u64, Ordering::Relaxed);
+        run_batch(&db, batch, &stats);
     }
 }
 
@@ -119,7 +136,7 @@ fn fail_all(jobs: Vec<Box<dyn Job>>, error: &StoreError) {
     }
 }
 
-fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>) {
+fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     if jobs.is_empty() {
         return;
     }
@@ -127,18 +144,27 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>) {
         Ok(tx) => tx,
         Err(e) => return fail_all(jobs, &e),
     };
+    let started = Instant::now();
     for i in 0..jobs.len() {
         if let Ran::Poisoned = jobs[i].run(&tx) {
             abort(tx);
             let rest = jobs.split_off(i + 1);
             let offender = jobs.pop().expect("index i is in the batch");
-            run_batch(db, jobs);
+            run_batch(db, jobs, stats);
             run_alone(db, offender);
-            run_batch(db, rest);
+            run_batch(db, rest, stats);
             return;
         }
     }
-    let committed = tx.into_inner().commit().map_err(StoreError::from);
+    let executed = Instant::now();
+    let committed = tx.commit(super::tables::COUNTERS);
+    stats
+        .exec_nanos
+        .fetch_add((executed - started).as_nanos() as u64, Ordering::Relaxed);
+    stats
+        .commit_nanos
+        .fetch_add(executed.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    stats.commits.fetch_add(1, Ordering::Relaxed);
     if let Err(e) = &committed {
         tracing::error!(error = %e, "group commit failed");
     }
@@ -154,7 +180,7 @@ fn run_alone(db: &Database, mut job: Box<dyn Job>) {
     };
     match job.run(&tx) {
         Ran::Ok => {
-            let committed = tx.into_inner().commit().map_err(StoreError::from);
+            let committed = tx.commit(super::tables::COUNTERS);
             job.finish(committed);
         }
         Ran::Failed | Ran::Poisoned => {
