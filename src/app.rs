@@ -90,6 +90,9 @@ impl App {
             ..
         } = self;
         let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
+        let mut jobs = crate::jobs::start(state.svc.clone())
+            .await
+            .map_err(|e| StartError::Io(format!("cannot start the scheduled jobs: {e:?}")))?;
         let data_dir = state.svc.config.data_dir.clone();
         let router = crate::web::router(state);
         tracing::info!(addr = %listener.local_addr()?, "serving");
@@ -100,6 +103,9 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         control_task.abort();
+        if let Err(e) = jobs.shutdown().await {
+            tracing::warn!(error = ?e, "stopping the scheduled jobs");
+        }
         // Wait until the task is gone, so its handle on the services (and the file) is released.
         let _ = control_task.await;
         let _ = std::fs::remove_file(control::socket_path(&data_dir));

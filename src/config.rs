@@ -25,6 +25,26 @@ pub struct Config {
     pub auth: AuthConfig,
     pub orders: OrdersConfig,
     pub credit: CreditConfig,
+    pub jobs: JobsConfig,
+}
+
+/// Schedules, as cron expressions with seconds, in Nepal time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Recompute every credit score and risk alert (02:00 every night).
+    pub credit_refresh: String,
+    /// Move orders whose vendor missed the acceptance deadline (every 30 seconds).
+    pub deadlines: String,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            credit_refresh: "0 0 2 * * *".into(),
+            deadlines: "*/30 * * * * *".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +159,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             orders: OrdersConfig::default(),
             credit: CreditConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -365,6 +386,14 @@ impl Config {
         let b = &c.aging_buckets;
         if b.is_empty() || b[0] < 1 || b.windows(2).any(|w| w[0] >= w[1]) {
             p.push("`credit.aging_buckets`: must be increasing day counts from 1; example: aging_buckets = [30, 60, 90]".into());
+        }
+        for (key, expr) in [
+            ("jobs.credit_refresh", &self.jobs.credit_refresh),
+            ("jobs.deadlines", &self.jobs.deadlines),
+        ] {
+            if let Err(e) = crate::jobs::parse(expr) {
+                p.push(format!("`{key}`: {e}"));
+            }
         }
         let w = &c.score_weights;
         if w.timeliness + w.utilization + w.tenure + w.regularity + w.cancellations == 0 {

@@ -19,6 +19,7 @@
 //! - [`audit`]     the append-only record of who changed what
 //! - [`check`]     `khaacho check`: integrity and domain invariants
 //! - [`demo`]      the demo data set shipped in `data/`
+//! - [`jobs`]      cron schedules (Nepal time) wired to domain functions: nightly credit, deadlines
 //! - [`web`]       the only axum code: routers per URL area, extractors, the error table, UI assets
 //! - [`telemetry`] tracing setup and the Prometheus metrics registry
 //! - [`clock`], [`types`], [`page`], [`ratelimit`]: the injectable clock, validated value types,
@@ -36,6 +37,7 @@ pub mod config;
 pub mod control;
 pub mod credit;
 pub mod demo;
+pub mod jobs;
 pub mod ledger;
 pub mod matching;
 pub mod money;

@@ -49,6 +49,7 @@ pub fn apply_action(
     let mut order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
     let mv = plan(order.state, action, who.mover)?;
     let from = order.state;
+    let before = store::Before::of(&order);
     let previous_vendor = order.vendor_id;
     let mut rerouted_to = None;
     match mv.effect {
@@ -74,7 +75,7 @@ pub fn apply_action(
         ));
     }
     order.updated_at = now;
-    store::save(tx, &order, previous_vendor)?;
+    store::save(tx, &order, &before)?;
     let logged = match rerouted_to {
         Some(v) => format!(
             "{} — moved from vendor {previous_vendor} to vendor {v}",

@@ -156,6 +156,34 @@ impl OrderService {
             .await
     }
 
+    /// Sends every order whose vendor missed its acceptance deadline to the next vendor (the
+    /// deadline job). Returns how many were moved on.
+    pub async fn expire_overdue(&self) -> Result<usize, OrderError> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .read(move |tx| store::past_deadline(tx, now, 500))
+            .await?;
+        let mut moved = 0;
+        for id in due {
+            match self
+                .act(
+                    Acting::System,
+                    id,
+                    Action::Expire,
+                    "no answer before the deadline".into(),
+                )
+                .await
+            {
+                Ok(_) => moved += 1,
+                // Accepted or cancelled meanwhile: nothing to do.
+                Err(OrderError::Transition(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(moved)
+    }
+
     pub async fn get(
         &self,
         who: &Principal,

@@ -37,6 +37,9 @@ pub fn insert(tx: &WriteTx, order: &Order, actor: &str, note: &str) -> Result<()
         .put((order.retailer_id, order.id), &order.id)?;
     tx.open(tables::ORDERS_BY_VENDOR)?
         .put((order.vendor_id, order.id), &order.id)?;
+    if let Some(k) = deadline_key(order.state, order.accept_by, order.id) {
+        tx.open(tables::ORDER_DEADLINES)?.put(k, &order.id)?;
+    }
     log(
         tx,
         order.id,
@@ -49,7 +52,61 @@ pub fn insert(tx: &WriteTx, order: &Order, actor: &str, note: &str) -> Result<()
 }
 
 /// Saves a changed order; moves its vendor index entry when the vendor changed.
-pub fn save(tx: &WriteTx, order: &Order, previous_vendor: u64) -> Result<(), StoreError> {
+/// The order as it was before a change, for keeping the indexes right.
+pub struct Before {
+    pub vendor_id: u64,
+    pub state: OrderState,
+    pub accept_by: Option<DateTime<Utc>>,
+}
+
+impl Before {
+    pub fn of(order: &Order) -> Self {
+        Self {
+            vendor_id: order.vendor_id,
+            state: order.state,
+            accept_by: order.accept_by,
+        }
+    }
+}
+
+/// The key under which a waiting order's acceptance deadline is indexed, if it has one.
+fn deadline_key(
+    state: OrderState,
+    accept_by: Option<DateTime<Utc>>,
+    id: u64,
+) -> Option<(i64, u64)> {
+    match (state, accept_by) {
+        (OrderState::Placed, Some(at)) => Some((at.timestamp_millis(), id)),
+        _ => None,
+    }
+}
+
+/// Orders still waiting for their vendor whose deadline is at or before `now`, oldest first.
+pub fn past_deadline(
+    tx: &impl Tx,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<u64>, StoreError> {
+    tx.open(tables::ORDER_DEADLINES)?
+        .range(..=(now.timestamp_millis(), u64::MAX))?
+        .take(limit)
+        .map(|e| e.map(|(_, id)| id))
+        .collect()
+}
+
+pub fn save(tx: &WriteTx, order: &Order, before: &Before) -> Result<(), StoreError> {
+    let old = deadline_key(before.state, before.accept_by, order.id);
+    let new = deadline_key(order.state, order.accept_by, order.id);
+    if old != new {
+        let mut deadlines = tx.open(tables::ORDER_DEADLINES)?;
+        if let Some(k) = old {
+            deadlines.remove(k)?;
+        }
+        if let Some(k) = new {
+            deadlines.put(k, &order.id)?;
+        }
+    }
+    let previous_vendor = before.vendor_id;
     if previous_vendor != order.vendor_id {
         let mut by_vendor = tx.open(tables::ORDERS_BY_VENDOR)?;
         by_vendor.remove((previous_vendor, order.id))?;

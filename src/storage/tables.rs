@@ -129,6 +129,8 @@ tables! {
     ORDERS_BY_VENDOR: (u64, u64) => u64 = "orders_by_vendor";
     /// (order id, event id) → a state change with actor, time and note.
     ORDER_EVENTS: (u64, u64) => OrderEvent = "order_events";
+    /// (deadline in ms, order id) → order id, for orders waiting for their vendor to accept.
+    ORDER_DEADLINES: (i64, u64) => u64 = "order_deadlines";
     /// "order:<retailer>:<Idempotency-Key>" → what that request created.
     IDEMPOTENCY: &'static str => IdempotencyRecord = "idempotency";
 

@@ -1,0 +1,70 @@
+//! Schedules: wires the configured cron expressions (Nepal time) to plain async functions of
+//! the domain services, which tests call directly. Every expression is parsed at start-up.
+
+use std::sync::Arc;
+
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+
+use crate::clock::nepal_offset;
+use crate::services::Services;
+
+/// Checks a cron expression (six fields, seconds first) the way the scheduler reads it.
+pub fn parse(expr: &str) -> Result<(), String> {
+    Job::new_async_tz(expr, nepal_offset(), |_, _| Box::pin(async {}))
+        .map(|_| ())
+        .map_err(|e| {
+            format!("'{expr}' is not a cron expression with seconds, e.g. \"0 0 2 * * *\" ({e:?})")
+        })
+}
+
+fn job<F, Fut>(expr: &str, svc: &Arc<Services>, run: F) -> Result<Job, JobSchedulerError>
+where
+    F: Fn(Arc<Services>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let svc = svc.clone();
+    let run = Arc::new(run);
+    Job::new_async_tz(expr, nepal_offset(), move |_, _| {
+        let (svc, run) = (svc.clone(), run.clone());
+        Box::pin(async move { run(svc).await })
+    })
+}
+
+/// Starts every scheduled job; shut the returned scheduler down on exit.
+pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError> {
+    let sched = JobScheduler::new().await?;
+    let cfg = svc.config.jobs.clone();
+    sched
+        .add(job(&cfg.credit_refresh, &svc, |svc| async move {
+            match svc.credit.refresh_all().await {
+                Ok(n) => tracing::info!(retailers = n, "nightly credit refresh done"),
+                Err(e) => tracing::error!(error = %e, "nightly credit refresh failed"),
+            }
+        })?)
+        .await?;
+    sched
+        .add(job(&cfg.deadlines, &svc, |svc| async move {
+            match svc.orders.expire_overdue().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(orders = n, "orders moved on after a missed deadline"),
+                Err(e) => tracing::error!(error = %e, "deadline check failed"),
+            }
+        })?)
+        .await?;
+    sched.start().await?;
+    Ok(sched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schedules_parse_and_nonsense_does_not() {
+        let cfg = crate::config::JobsConfig::default();
+        parse(&cfg.credit_refresh).unwrap();
+        parse(&cfg.deadlines).unwrap();
+        assert!(parse("every night").is_err());
+        assert!(parse("0 2 * * *").is_err(), "five fields lack the seconds");
+    }
+}
