@@ -26,6 +26,8 @@ pub struct Config {
     pub orders: OrdersConfig,
     pub credit: CreditConfig,
     pub jobs: JobsConfig,
+    /// How vendors are scored and chosen; see `routing::Config` for every weight and threshold.
+    pub routing: crate::routing::Config,
 }
 
 /// Schedules, as cron expressions with seconds, in Nepal time.
@@ -160,6 +162,7 @@ impl Default for Config {
             orders: OrdersConfig::default(),
             credit: CreditConfig::default(),
             jobs: JobsConfig::default(),
+            routing: crate::routing::Config::default(),
         }
     }
 }
@@ -307,6 +310,7 @@ impl Config {
             block_overdue_after_days: self.credit.block_overdue_after_days,
             max_lines: o.max_lines,
             max_quantity: o.max_quantity,
+            routing: self.routing.sanitized(),
         }
     }
 
@@ -394,6 +398,9 @@ impl Config {
             if let Err(e) = crate::jobs::parse(expr) {
                 p.push(format!("`{key}`: {e}"));
             }
+        }
+        if let Err(e) = self.routing.validate() {
+            p.push(format!("`routing`: {e}"));
         }
         let w = &c.score_weights;
         if w.timeliness + w.utilization + w.tenure + w.regularity + w.cancellations == 0 {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::route::{self, lines_of};
 use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
 use crate::audit::Actor;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
@@ -16,7 +17,7 @@ use crate::credit;
 use crate::ledger::{self, AccountKind, TransferCode};
 use crate::money::percent_of;
 use crate::retailers::Retailer;
-use crate::routing::{self, Want};
+use crate::routing::{self, Decision, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,13 +59,22 @@ pub struct IdempotencyRecord {
     pub at: DateTime<Utc>,
 }
 
-/// Places an order in the caller's transaction.
-/// What a read snapshot says the order would be: the products and the vendor's listings.
+/// One vendor's share of an order, as routed: which lines, from which listings, and why.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub vendor_id: u64,
+    /// Indexes into the order's lines.
+    pub lines: Vec<usize>,
+    pub listings: Vec<Listing>,
+    pub decision: Decision,
+}
+
+/// What a read snapshot says the order would be: the products and, per vendor, the listings.
 /// Working this out before the write keeps the single writer's share of an order small.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    wants: Vec<(Product, Want)>,
-    choice: routing::Choice,
+    wants: Vec<(Product, u32)>,
+    parts: Vec<Part>,
 }
 
 /// The read-only half of placing an order, run on a snapshot off the writer.
@@ -90,22 +100,74 @@ pub fn preflight(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prefligh
 
 fn prepare(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prepared, OrderError> {
     let wants = resolve_lines(tx, req, rules)?;
-    let lines: Vec<Want> = wants.iter().map(|(_, w)| *w).collect();
-    match routing::cheapest(tx, &lines, &[])? {
-        Ok(choice) => Ok(Prepared { wants, choice }),
-        Err(reason) => Err(OrderError::NoVendor(reason)),
+    let retailer = crate::retailers::store::get(tx, req.retailer_id)?
+        .ok_or(OrderError::UnknownRetailer(req.retailer_id))?;
+    let parts = plan_parts(tx, &wants, &route::place_of(&retailer), &[], rules)?;
+    Ok(Prepared { wants, parts })
+}
+
+/// Routes the whole cart to the best vendor, or splits it across as few vendors as possible.
+pub(super) fn plan_parts(
+    tx: &impl Tx,
+    wants: &[(Product, u32)],
+    place: &Place,
+    exclude: &[u64],
+    rules: &Rules,
+) -> Result<Vec<Part>, OrderError> {
+    let lines = lines_of(wants);
+    let vendors = route::vendors_for(tx, &lines)?;
+    let decision = routing::decide(&lines, &vendors, place, exclude, &rules.routing);
+    let vendor = |id| vendors.iter().find(|v| v.vendor_id == id);
+    if let Some(v) = decision.chosen_vendor_id.and_then(vendor)
+        && let Some(listings) = route::listings_for(tx, v, &lines)?
+    {
+        let all = (0..lines.len()).collect();
+        return Ok(vec![Part {
+            vendor_id: v.vendor_id,
+            lines: all,
+            listings,
+            decision,
+        }]);
     }
+    let split = routing::split(&lines, &vendors, place, exclude, &rules.routing).map_err(|u| {
+        let why: Vec<String> = u.lines.iter().map(|l| l.reason.clone()).collect();
+        OrderError::NoVendor(if why.is_empty() {
+            u.reason
+        } else {
+            format!("{}: {}", u.reason, why.join("; "))
+        })
+    })?;
+    let mut parts = Vec::with_capacity(split.parts.len());
+    for p in split.parts {
+        let sub: Vec<_> = p.lines.iter().map(|&i| lines[i].clone()).collect();
+        let listings = vendor(p.vendor_id)
+            .map(|v| route::listings_for(tx, v, &sub))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| OrderError::NoVendor("the split could not be filled".into()))?;
+        parts.push(Part {
+            vendor_id: p.vendor_id,
+            lines: p.lines,
+            listings,
+            decision: p.decision,
+        });
+    }
+    Ok(parts)
 }
 
 /// Whether the listings chosen on the snapshot still serve the order at the same prices.
 fn still_holds(tx: &WriteTx, p: &Prepared) -> Result<bool, StoreError> {
     let listings = tx.open(tables::LISTINGS)?;
-    for (planned, (_, want)) in p.choice.listings.iter().zip(&p.wants) {
-        match listings.get(planned.id)? {
-            Some(now)
-                if now.price_paisa == planned.price_paisa
-                    && routing::unfit(&now, want.quantity).is_none() => {}
-            _ => return Ok(false),
+    for part in &p.parts {
+        for (planned, &i) in part.listings.iter().zip(&part.lines) {
+            let qty = p.wants[i].1;
+            match listings.get(planned.id)? {
+                Some(now)
+                    if now.price_paisa == planned.price_paisa
+                        && now.stock >= i64::from(qty)
+                        && route::orderable(&now, qty) => {}
+                _ => return Ok(false),
+            }
         }
     }
     Ok(true)
@@ -133,37 +195,45 @@ pub fn place(
     }
     let retailer = checked_retailer(tx, req.retailer_id, rules, now)?;
     let fresh;
-    let Prepared { wants, choice } = match prepared {
+    let Prepared { wants, parts } = match prepared {
         Some(p) if still_holds(tx, p)? => p,
         _ => {
             fresh = prepare(tx, req, rules)?;
             &fresh
         }
     };
-    let lines = price_lines(wants, &choice.listings, rules);
-    let total: i64 = lines.iter().map(|l| l.total_paisa).sum();
+    let priced: Vec<Vec<OrderLine>> = parts
+        .iter()
+        .map(|part| {
+            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
+            price_lines(&sub, &part.listings, rules)
+        })
+        .collect();
+    let total: i64 = priced.iter().flatten().map(|l| l.total_paisa).sum();
     check_credit(tx, &retailer, total)?;
     // ---- from here on only writes, which cannot be refused ----
-    let order = write_order(
-        tx,
-        &retailer,
-        choice.vendor_id,
-        lines,
-        req.source,
-        actor,
-        rules,
-        now,
-    )?;
+    let mut orders: Vec<Order> = Vec::with_capacity(parts.len());
+    for (part, lines) in parts.iter().zip(priced) {
+        let group = orders.first().map(|o| o.id);
+        let ctx = Writing {
+            retailer: &retailer,
+            source: req.source,
+            actor,
+            rules,
+            now,
+        };
+        orders.push(write_order(tx, &ctx, part, lines, group)?);
+    }
     if let Some(key) = scope {
         let record = IdempotencyRecord {
             request_hash: request_hash(req),
-            order_ids: vec![order.id],
+            order_ids: orders.iter().map(|o| o.id).collect(),
             at: now,
         };
         tx.open(tables::IDEMPOTENCY)?.put(key.as_str(), &record)?;
     }
     Ok(Placed {
-        orders: vec![order],
+        orders,
         replayed: false,
     })
 }
@@ -228,7 +298,7 @@ fn resolve_lines(
     tx: &impl Tx,
     req: &NewOrder,
     rules: &Rules,
-) -> Result<Vec<(Product, Want)>, OrderError> {
+) -> Result<Vec<(Product, u32)>, OrderError> {
     if req.lines.is_empty() {
         return Err(OrderError::Invalid(
             "an order needs at least one line".into(),
@@ -240,7 +310,7 @@ fn resolve_lines(
             rules.max_lines
         )));
     }
-    let mut out: Vec<(Product, Want)> = Vec::new();
+    let mut out: Vec<(Product, u32)> = Vec::new();
     let mut at: HashMap<u64, usize> = HashMap::new();
     for line in &req.lines {
         if line.quantity == 0 || line.quantity > rules.max_quantity {
@@ -263,24 +333,18 @@ fn resolve_lines(
         }
         match at.get(&p.id) {
             Some(&i) => {
-                let q = out[i].1.quantity + line.quantity;
+                let q = out[i].1 + line.quantity;
                 if q > rules.max_quantity {
                     return Err(OrderError::Invalid(format!(
                         "quantity must be between 1 and {} packs",
                         rules.max_quantity
                     )));
                 }
-                out[i].1.quantity = q;
+                out[i].1 = q;
             }
             None => {
                 at.insert(p.id, out.len());
-                out.push((
-                    p.clone(),
-                    Want {
-                        product_id: p.id,
-                        quantity: line.quantity,
-                    },
-                ));
+                out.push((p.clone(), line.quantity));
             }
         }
     }
@@ -289,15 +353,15 @@ fn resolve_lines(
 
 /// Prices each line at the vendor's listing; VAT per line on the line subtotal, rounded half up.
 pub(super) fn price_lines(
-    wants: &[(Product, Want)],
+    wants: &[(Product, u32)],
     listings: &[Listing],
     rules: &Rules,
 ) -> Vec<OrderLine> {
     wants
         .iter()
         .zip(listings)
-        .map(|((p, w), l)| {
-            let subtotal = l.price_paisa * i64::from(w.quantity);
+        .map(|((p, quantity), l)| {
+            let subtotal = l.price_paisa * i64::from(*quantity);
             let exempt = p.category.as_ref().is_some_and(|c| {
                 rules
                     .vat_exempt_categories
@@ -314,7 +378,7 @@ pub(super) fn price_lines(
                 listing_id: l.id,
                 sku: p.sku.clone(),
                 name: p.name.clone(),
-                quantity: w.quantity,
+                quantity: *quantity,
                 unit_price_paisa: l.price_paisa,
                 vat_paisa: vat,
                 total_paisa: subtotal + vat,
@@ -337,17 +401,25 @@ fn check_credit(tx: &WriteTx, r: &Retailer, needed: i64) -> Result<(), OrderErro
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Who an order is written for, and under which rules.
+struct Writing<'a> {
+    retailer: &'a Retailer,
+    source: OrderSource,
+    actor: &'a Actor,
+    rules: &'a Rules,
+    now: DateTime<Utc>,
+}
+
+/// Writes one order (one part of a cart): stock reserved, credit held, the routing decision
+/// kept, the vendor's figures updated, the vendor told.
 fn write_order(
     tx: &WriteTx,
-    retailer: &Retailer,
-    vendor_id: u64,
+    w: &Writing<'_>,
+    part: &Part,
     lines: Vec<OrderLine>,
-    source: OrderSource,
-    actor: &Actor,
-    rules: &Rules,
-    now: DateTime<Utc>,
+    group: Option<u64>,
 ) -> Result<Order, OrderError> {
+    let (retailer, now) = (w.retailer, w.now);
     let id = next_id(tx, "order")?;
     for l in &lines {
         catalog::move_stock(
@@ -380,25 +452,32 @@ fn write_order(
         id,
         number: store::next_number(tx, now)?,
         retailer_id: retailer.id,
-        vendor_id,
+        vendor_id: part.vendor_id,
         state: OrderState::Placed,
         lines,
         subtotal_paisa: subtotal,
         vat_paisa: vat,
         total_paisa: subtotal + vat,
         hold_id: Some(hold.id),
-        source,
+        source: w.source,
         created_at: now,
         updated_at: now,
-        accept_by: Some(now + rules.accept_within),
+        accept_by: Some(now + w.rules.accept_within),
+        offered_at: now,
+        accepted_at: None,
         tried_vendors: Vec::new(),
-        group_id: id,
+        group_id: group.unwrap_or(id),
         delivered_at: None,
         due_date: None,
         cancel_reason: None,
         disputed: false,
     };
-    store::insert(tx, &order, &actor.label(), "placed")?;
+    store::insert(tx, &order, &w.actor.label(), "placed")?;
+    route::record_decision(tx, id, &part.decision, now)?;
+    route::update_vendor(tx, part.vendor_id, |r| {
+        r.stats.offered += 1;
+        r.open_orders += 1;
+    })?;
     crate::notify::order_placed(tx, &order, retailer, now)?;
     Ok(order)
 }

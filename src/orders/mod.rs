@@ -6,6 +6,7 @@
 
 mod create;
 mod moves;
+pub mod route;
 mod service;
 pub mod state;
 pub mod store;
@@ -19,7 +20,7 @@ pub use create::{LineRequest, NewOrder, Placed, ProductRef, place};
 pub mod create_types {
     pub use super::create::IdempotencyRecord;
 }
-pub use moves::{Context, MoveOutcome, Who, apply_action};
+pub use moves::{Context, MoveOutcome, MoveRequest, Who, apply_action};
 pub use service::{Acting, OrderFilter, OrderService};
 pub use state::{Action, Mover, OrderState};
 
@@ -69,6 +70,12 @@ pub struct Order {
     /// The chosen vendor must accept before this.
     #[serde(with = "crate::storage::ts::opt")]
     pub accept_by: Option<DateTime<Utc>>,
+    /// When the current vendor was offered the order (for its time to accept).
+    #[serde(with = "crate::storage::ts")]
+    pub offered_at: DateTime<Utc>,
+    /// When the vendor accepted (for its fulfilment time).
+    #[serde(with = "crate::storage::ts::opt")]
+    pub accepted_at: Option<DateTime<Utc>>,
     /// Vendors that rejected it, missed their deadline, or were overridden.
     pub tried_vendors: Vec<u64>,
     /// Orders split from one cart share the id of the first.
@@ -103,6 +110,7 @@ pub struct Rules {
     pub block_overdue_after_days: i64,
     pub max_lines: usize,
     pub max_quantity: u32,
+    pub routing: crate::routing::Config,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::create::price_lines;
+use super::route;
 use super::state::{Action, Effect, Mover, OrderState, plan};
 use super::{Order, OrderError, Rules, store};
 use crate::catalog::{StockReason, store as catalog};
@@ -11,7 +12,7 @@ use crate::clock::nepal_date;
 use crate::credit::{self, Invoice};
 use crate::ledger::{self, AccountKind, TransferCode};
 use crate::money::percent_of;
-use crate::routing::{self, Want};
+use crate::routing;
 use crate::storage::{StoreError, TableRead, WriteTx, tables};
 
 /// What a move did.
@@ -36,26 +37,49 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Applies `action` to order `id`. Every check runs before the first write.
+/// What is asked of the order.
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    pub action: Action,
+    pub note: String,
+    /// For a manual re-route: the vendor to move the order to (else the next best).
+    pub vendor_id: Option<u64>,
+}
+
+impl MoveRequest {
+    pub fn new(action: Action, note: impl Into<String>) -> Self {
+        Self {
+            action,
+            note: note.into(),
+            vendor_id: None,
+        }
+    }
+}
+
+/// Applies a move to order `id`. Every check runs before the first write.
 pub fn apply_action(
     tx: &WriteTx,
     id: u64,
-    action: Action,
+    req: &MoveRequest,
     who: Who<'_>,
-    note: &str,
     ctx: &Context<'_>,
 ) -> Result<MoveOutcome, OrderError> {
-    let (rules, credit_rules, now) = (ctx.rules, ctx.credit_rules, ctx.now);
+    let (action, note, now) = (req.action, req.note.as_str(), ctx.now);
     let mut order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
     let mv = plan(order.state, action, who.mover)?;
+    if action == Action::Reroute && note.trim().is_empty() {
+        return Err(OrderError::Invalid(
+            "a manual re-route needs a reason in the note".into(),
+        ));
+    }
     let from = order.state;
     let before = store::Before::of(&order);
     let previous_vendor = order.vendor_id;
     let mut rerouted_to = None;
     match mv.effect {
         Effect::None => {}
-        Effect::Reroute => rerouted_to = reroute(tx, &mut order, rules, now)?,
-        Effect::PostCredit => deliver(tx, &mut order, rules, now)?,
+        Effect::Reroute => rerouted_to = reroute(tx, &mut order, req.vendor_id, ctx.rules, now)?,
+        Effect::PostCredit => deliver(tx, &mut order, ctx.rules, now)?,
         Effect::Release => release(tx, &mut order, now)?,
         Effect::Reverse => reverse(tx, &mut order, now)?,
     }
@@ -74,6 +98,7 @@ pub fn apply_action(
             }
         ));
     }
+    record_vendor_figures(tx, &mut order, &before, action, mv.effect, now)?;
     order.updated_at = now;
     store::save(tx, &order, &before)?;
     let logged = match rerouted_to {
@@ -84,8 +109,22 @@ pub fn apply_action(
         None => describe(action, note),
     };
     store::log(tx, id, now, Some(from), order.state, who.label, &logged)?;
+    if action == Action::Reroute {
+        let details = format!(
+            "{previous_vendor} → {}: {note}",
+            rerouted_to.map_or("none".into(), |v| v.to_string())
+        );
+        crate::audit::record(
+            tx,
+            now,
+            &crate::audit::Actor::System,
+            "order.reroute",
+            format!("order:{id} by {}", who.label),
+            details,
+        )?;
+    }
     if matches!(mv.effect, Effect::PostCredit | Effect::Reverse) {
-        credit::refresh(tx, order.retailer_id, credit_rules, now)?;
+        credit::refresh(tx, order.retailer_id, ctx.credit_rules, now)?;
     }
     crate::notify::order_moved(tx, &order, from, action, rerouted_to, note, now)?;
     Ok(MoveOutcome {
@@ -93,6 +132,64 @@ pub fn apply_action(
         from,
         rerouted_to,
     })
+}
+
+/// Keeps the vendors' histories and workloads (which routing scores) in step with the move.
+fn record_vendor_figures(
+    tx: &WriteTx,
+    order: &mut Order,
+    before: &store::Before,
+    action: Action,
+    effect: Effect,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let secs = |from: DateTime<Utc>| (now - from).num_seconds().max(0) as u64;
+    let was_open = matches!(
+        before.state,
+        OrderState::Placed | OrderState::Accepted | OrderState::Packing | OrderState::Dispatched
+    );
+    match (action, effect) {
+        (Action::Accept, _) => {
+            let waited = secs(order.offered_at);
+            order.accepted_at = Some(now);
+            route::update_vendor(tx, order.vendor_id, |r| {
+                r.stats.accepted += 1;
+                r.stats.total_accept_secs += waited;
+            })
+        }
+        (Action::Deliver, _) => {
+            let took = order.accepted_at.map_or(0, secs);
+            route::update_vendor(tx, order.vendor_id, |r| {
+                r.stats.delivered += 1;
+                r.stats.total_fulfil_secs += took;
+                r.open_orders = r.open_orders.saturating_sub(1);
+            })
+        }
+        (_, Effect::Reroute) => {
+            // The vendor left behind: its answer (or silence) counts, and it has one order less.
+            route::update_vendor(tx, before.vendor_id, |r| {
+                match action {
+                    Action::Reject => r.stats.rejected += 1,
+                    Action::Expire => r.stats.expired += 1,
+                    _ => {}
+                }
+                r.open_orders = r.open_orders.saturating_sub(1);
+            })?;
+            if order.state == OrderState::Placed {
+                order.offered_at = now;
+                order.accepted_at = None;
+                route::update_vendor(tx, order.vendor_id, |r| {
+                    r.stats.offered += 1;
+                    r.open_orders += 1;
+                })?;
+            }
+            Ok(())
+        }
+        (_, Effect::Release) if was_open => route::update_vendor(tx, order.vendor_id, |r| {
+            r.open_orders = r.open_orders.saturating_sub(1)
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn describe(action: Action, note: &str) -> String {
@@ -125,52 +222,74 @@ fn release(tx: &WriteTx, order: &mut Order, now: DateTime<Utc>) -> Result<(), Or
     Ok(())
 }
 
-/// Moves the order to the next eligible vendor (re-priced there, with the hold re-sized), or
-/// cancels it when none is left. Returns the new vendor.
+/// Moves the order to the next eligible vendor (or the one an operator named), re-priced
+/// there with the hold re-sized, or cancels it when none is left. Returns the new vendor.
 fn reroute(
     tx: &WriteTx,
     order: &mut Order,
+    target: Option<u64>,
     rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<Option<u64>, OrderError> {
-    order.tried_vendors.push(order.vendor_id);
-    let wants: Vec<Want> = order
-        .lines
-        .iter()
-        .map(|l| Want {
-            product_id: l.product_id,
-            quantity: l.quantity,
-        })
-        .collect();
-    // Stock held for this order at the old vendor is not stock the new one has.
-    let choice = routing::cheapest(tx, &wants, &order.tried_vendors)?;
     let retailer = crate::retailers::store::get(tx, order.retailer_id)?
         .ok_or(OrderError::UnknownRetailer(order.retailer_id))?;
-    let choice = match choice {
-        Ok(c) => {
-            let products = order
-                .lines
+    let wants = order
+        .lines
+        .iter()
+        .map(|l| {
+            Ok((
+                catalog::product(tx, l.product_id)?
+                    .ok_or_else(|| StoreError::Missing(format!("product {}", l.product_id)))?,
+                l.quantity,
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let lines = route::lines_of(&wants);
+    let vendors = route::vendors_for(tx, &lines)?;
+    let mut exclude = order.tried_vendors.clone();
+    exclude.push(order.vendor_id);
+    let mut decision = routing::decide(
+        &lines,
+        &vendors,
+        &route::place_of(&retailer),
+        &exclude,
+        &rules.routing,
+    );
+    if let Some(t) = target {
+        let ok = decision
+            .candidates
+            .iter()
+            .any(|c| c.vendor_id == t && c.eligible);
+        if !ok {
+            let why = decision
+                .candidates
                 .iter()
-                .map(|l| {
-                    catalog::product(tx, l.product_id)?
-                        .ok_or_else(|| StoreError::Missing(format!("product {}", l.product_id)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let priced = price_lines(
-                &products
-                    .into_iter()
-                    .zip(wants.iter().copied())
-                    .collect::<Vec<_>>(),
-                &c.listings,
-                rules,
-            );
-            let total: i64 = priced.iter().map(|l| l.total_paisa).sum();
-            let pos = credit::position(tx, &retailer)?;
-            (total <= pos.available_paisa + order.total_paisa).then_some((c, priced, total))
+                .find(|c| c.vendor_id == t)
+                .map_or("it does not list these products".into(), |c| {
+                    c.reason.clone()
+                });
+            return Err(OrderError::Invalid(format!(
+                "vendor {t} cannot take this order: {why}"
+            )));
         }
-        Err(_) => None,
+        decision.reason = format!("chosen by an operator: vendor {t}");
+        decision.chosen_vendor_id = Some(t);
+    }
+    let chosen = decision
+        .chosen_vendor_id
+        .and_then(|id| vendors.iter().find(|v| v.vendor_id == id));
+    let listings = match chosen {
+        Some(v) => route::listings_for(tx, v, &lines)?,
+        None => None,
     };
-    let Some((choice, lines, total)) = choice else {
+    let priced = listings.map(|l| price_lines(&wants, &l, rules));
+    let total = priced
+        .as_ref()
+        .map_or(0, |p| p.iter().map(|l| l.total_paisa).sum::<i64>());
+    let fits = credit::position(tx, &retailer)?.available_paisa + order.total_paisa >= total;
+    route::record_decision(tx, order.id, &decision, now)?;
+    order.tried_vendors = exclude;
+    let (Some(lines), Some(vendor_id), true) = (priced, decision.chosen_vendor_id, fits) else {
         release(tx, order, now)?;
         order.cancel_reason = Some("no other vendor can fill this order".into());
         let msg = format!(
@@ -214,7 +333,7 @@ fn reroute(
         now,
     )?;
     order.hold_id = Some(hold.id);
-    order.vendor_id = choice.vendor_id;
+    order.vendor_id = vendor_id;
     order.subtotal_paisa = lines
         .iter()
         .map(|l| l.unit_price_paisa * i64::from(l.quantity))
@@ -223,7 +342,7 @@ fn reroute(
     order.total_paisa = total;
     order.lines = lines;
     order.accept_by = Some(now + rules.accept_within);
-    Ok(Some(choice.vendor_id))
+    Ok(Some(vendor_id))
 }
 
 /// Posts the hold and splits the amount into the vendor's payable, the platform's commission

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::create::{Preflight, preflight};
-use super::moves::{Context, Who};
+use super::moves::{Context, MoveRequest, Who};
 use super::state::{Action, Mover, OrderState};
 use super::{
     MoveOutcome, NewOrder, Order, OrderError, OrderEvent, Placed, Rules, apply_action, place, store,
@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::clock::Clock;
 use crate::credit;
 use crate::page::{self, Page};
-use crate::storage::{Store, TableRead, Tx, WriteTx, tables};
+use crate::storage::{Store, TableRead, Tx, tables};
 use crate::types::Role;
 
 pub struct OrderService {
@@ -146,13 +146,83 @@ impl OrderService {
         action: Action,
         note: String,
     ) -> Result<MoveOutcome, OrderError> {
+        self.act_on(acting, id, MoveRequest::new(action, note))
+            .await
+    }
+
+    /// Applies a move, with everything it may carry (a manual re-route's target vendor).
+    pub async fn act_on(
+        &self,
+        acting: Acting,
+        id: u64,
+        req: MoveRequest,
+    ) -> Result<MoveOutcome, OrderError> {
         let (rules, credit_rules, now) = (
             self.rules.clone(),
             self.credit_rules.clone(),
             self.clock.now(),
         );
         self.store
-            .write(move |tx| act_tx(tx, &acting, id, action, &note, &rules, &credit_rules, now))
+            .write(move |tx| {
+                let order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
+                let mover = mover_for(&acting, &order)?;
+                let label = acting.label();
+                let ctx = Context {
+                    rules: &rules,
+                    credit_rules: &credit_rules,
+                    now,
+                };
+                apply_action(
+                    tx,
+                    id,
+                    &req,
+                    Who {
+                        mover,
+                        label: &label,
+                    },
+                    &ctx,
+                )
+            })
+            .await
+    }
+
+    /// A vendor's figures as routing sees them (staff, or the vendor itself).
+    pub async fn vendor_performance(
+        &self,
+        who: &Principal,
+        vendor_id: u64,
+    ) -> Result<super::route::VendorRecord, OrderError> {
+        if !who.may_act_for_vendor(vendor_id) {
+            return Err(OrderError::Forbidden(
+                "you may only see your own figures".into(),
+            ));
+        }
+        self.store
+            .read(move |tx| {
+                crate::catalog::store::vendor(tx, vendor_id)?.ok_or(OrderError::Invalid(
+                    format!("no vendor with id {vendor_id}"),
+                ))?;
+                Ok(super::route::vendor_record(tx, vendor_id)?)
+            })
+            .await
+    }
+
+    /// The routing decisions made for an order, oldest first (staff only).
+    pub async fn routing(
+        &self,
+        who: &Principal,
+        id: u64,
+    ) -> Result<Vec<super::route::StoredDecision>, OrderError> {
+        if !who.is_staff() {
+            return Err(OrderError::Forbidden(
+                "only operators and admins see routing decisions".into(),
+            ));
+        }
+        self.store
+            .read(move |tx| {
+                store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
+                Ok(super::route::decisions(tx, id)?)
+            })
             .await
     }
 
@@ -225,38 +295,6 @@ impl OrderService {
         }
         Ok(self.store.read(move |tx| list_tx(tx, &f)).await?)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn act_tx(
-    tx: &WriteTx,
-    acting: &Acting,
-    id: u64,
-    action: Action,
-    note: &str,
-    rules: &Rules,
-    credit_rules: &credit::Rules,
-    now: DateTime<Utc>,
-) -> Result<MoveOutcome, OrderError> {
-    let order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
-    let mover = mover_for(acting, &order)?;
-    let label = acting.label();
-    let ctx = Context {
-        rules,
-        credit_rules,
-        now,
-    };
-    apply_action(
-        tx,
-        id,
-        action,
-        Who {
-            mover,
-            label: &label,
-        },
-        note,
-        &ctx,
-    )
 }
 
 fn list_tx(tx: &impl Tx, f: &OrderFilter) -> Result<Page<Order>, crate::storage::StoreError> {

@@ -1,123 +1,124 @@
-//! Choosing the vendor for an order.
-//!
-//! For now the rule is the simple one: the cheapest vendor that holds every line in stock
-//! (within its minimum, maximum and pack-multiple rules); an order no single vendor can fill
-//! is refused with the reason for each line.
+//! Vendor routing: score every vendor holding an order's products, choose, rank the rest for
+//! re-routing, explain each in one line, and split a cart across the fewest vendors.
+//! Entry points: [`decide`], [`split`], and [`fill`] (listings and prices at the chosen vendor).
+//! Pure: never reads storage, the clock or the network, never panics on any input, and never
+//! does money in floating point (totals are integer paisa; floats are only 0..1 scores).
 
-use crate::catalog::{Listing, store as catalog};
-use crate::storage::{StoreError, Tx};
+mod config;
+mod cover;
+mod decide;
+mod demand;
+mod reason;
+mod score;
+mod split;
+mod view;
 
-/// One product and quantity (in packs) the retailer wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Want {
+use serde::{Deserialize, Serialize};
+
+pub use config::{Config, ConfigError, Weights};
+pub use decide::decide;
+pub use demand::{LineIssue, Pick, fill};
+pub use split::{Part, Split, SplitMethod, Unsplittable, split};
+
+/// One line of the order: a product and how many packs of it.
+///
+/// `name` is the product's display name, used only in reasons ("no stock of Sugar 1 kg").
+/// Lines naming the same product are routed as one demand (their quantities add up), so a
+/// vendor is never asked for more than it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
     pub product_id: u64,
     pub quantity: u32,
+    pub name: String,
 }
 
-/// The vendor chosen and its listing for each wanted line, in order.
-#[derive(Debug, Clone)]
-pub struct Choice {
+/// One listing of a vendor: its price and stock for a product.
+///
+/// `orderable` is decided by the caller from the catalog rules this module does not know:
+/// the listing is active and the line's quantity fits its minimum, maximum and pack multiple.
+/// An offer with a negative price is treated as broken and never filled from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub product_id: u64,
+    pub listing_id: u64,
+    pub price_paisa: i64,
+    pub stock: i64,
+    pub orderable: bool,
+}
+
+/// A vendor's order history since it joined, kept up to date from order events.
+///
+/// `offered` counts every order routed to the vendor; `accepted`, `rejected` and `expired`
+/// (deadline missed) count the offers that were answered, so offers still waiting are
+/// `offered − accepted − rejected − expired`. `cancelled_after_accept` counts accepted orders
+/// the vendor later cancelled. `total_accept_secs` sums offer → accept times over `accepted`;
+/// `total_fulfil_secs` sums accept → delivered times over `delivered`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorStats {
+    pub offered: u32,
+    pub accepted: u32,
+    pub rejected: u32,
+    pub expired: u32,
+    pub cancelled_after_accept: u32,
+    pub delivered: u32,
+    pub total_accept_secs: u64,
+    pub total_fulfil_secs: u64,
+}
+
+/// A vendor as routing sees it: where it is, how busy, how reliable, and what it offers.
+///
+/// `open_orders` counts orders accepted or waiting for its answer and not yet delivered or
+/// cancelled. A vendor id appearing twice in one call is routed once (the first one wins).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vendor {
     pub vendor_id: u64,
-    pub listings: Vec<Listing>,
+    pub name: String,
+    pub district: String,
+    pub province: String,
+    pub active: bool,
+    pub open_orders: u32,
+    pub stats: VendorStats,
+    pub offers: Vec<Offer>,
 }
 
-/// Why a listing cannot serve a quantity, if it cannot.
-pub fn unfit(l: &Listing, quantity: u32) -> Option<String> {
-    if !l.active {
-        return Some("not offered now".into());
-    }
-    if l.stock < i64::from(quantity) {
-        return Some(format!("only {} in stock", l.stock));
-    }
-    if quantity < l.min_qty {
-        return Some(format!("minimum order is {}", l.min_qty));
-    }
-    if l.max_qty.is_some_and(|m| quantity > m) {
-        return Some(format!("maximum order is {}", l.max_qty.unwrap_or(0)));
-    }
-    if !quantity.is_multiple_of(l.pack_multiple) {
-        return Some(format!("sold in multiples of {}", l.pack_multiple));
-    }
-    None
+/// Where the retailer is. Districts and provinces compare trimmed and ASCII case-insensitive;
+/// an empty name never matches.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub district: String,
+    pub province: String,
 }
 
-/// The cheapest active vendor (not in `exclude`) that can fill every line.
-pub fn cheapest(
-    tx: &impl Tx,
-    wants: &[Want],
-    exclude: &[u64],
-) -> Result<Result<Choice, String>, StoreError> {
-    let Some(first) = wants.first() else {
-        return Ok(Err("the order has no lines".into()));
-    };
-    let mut best: Option<(i64, Choice)> = None;
-    for candidate in catalog::listings_of_product(tx, first.product_id)? {
-        let vendor_id = candidate.vendor_id;
-        if exclude.contains(&vendor_id)
-            || !catalog::vendor(tx, vendor_id)?.is_some_and(|v| v.active)
-        {
-            continue;
-        }
-        let Some(listings) = vendor_fills(tx, vendor_id, wants)? else {
-            continue;
-        };
-        let total: i64 = listings
-            .iter()
-            .zip(wants)
-            .map(|(l, w)| l.price_paisa * i64::from(w.quantity))
-            .sum();
-        if best
-            .as_ref()
-            .is_none_or(|(t, c)| total < *t || (total == *t && vendor_id < c.vendor_id))
-        {
-            best = Some((
-                total,
-                Choice {
-                    vendor_id,
-                    listings,
-                },
-            ));
-        }
-    }
-    match best {
-        Some((_, choice)) => Ok(Ok(choice)),
-        None => Ok(Err(explain(tx, wants, exclude)?)),
-    }
+/// A candidate's per-factor scores, each in 0..=1 (rounded to three decimals).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Factors {
+    pub availability: f64,
+    pub price: f64,
+    pub proximity: f64,
+    pub workload: f64,
+    pub reliability: f64,
 }
 
-/// The vendor's listing for each line, when it can fill all of them.
-fn vendor_fills(
-    tx: &impl Tx,
-    vendor_id: u64,
-    wants: &[Want],
-) -> Result<Option<Vec<Listing>>, StoreError> {
-    let mut out = Vec::with_capacity(wants.len());
-    for w in wants {
-        match catalog::listing_for(tx, vendor_id, w.product_id)? {
-            Some(l) if unfit(&l, w.quantity).is_none() => out.push(l),
-            _ => return Ok(None),
-        }
-    }
-    Ok(Some(out))
+/// One vendor's place in a decision: its weighted score (0..=100, two decimals), its factors,
+/// whether it may take the order, and one line saying why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    pub vendor_id: u64,
+    pub score: f64,
+    pub factors: Factors,
+    pub eligible: bool,
+    pub reason: String,
 }
 
-/// Says, line by line, why no single vendor can take the order.
-fn explain(tx: &impl Tx, wants: &[Want], exclude: &[u64]) -> Result<String, StoreError> {
-    let mut short = Vec::new();
-    for w in wants {
-        let p = catalog::product(tx, w.product_id)?;
-        let name = p.map_or_else(|| format!("product {}", w.product_id), |p| p.name);
-        let able = catalog::listings_of_product(tx, w.product_id)?
-            .iter()
-            .filter(|l| !exclude.contains(&l.vendor_id) && unfit(l, w.quantity).is_none())
-            .count();
-        if able == 0 {
-            short.push(format!("no vendor can supply {} × {name} now", w.quantity));
-        }
-    }
-    if short.is_empty() {
-        Ok("no single vendor holds every line of this order in stock; split it into smaller orders".into())
-    } else {
-        Ok(short.join("; "))
-    }
+/// The routing decision for one order, as stored and shown by the API (the caller adds `at`).
+///
+/// `candidates` holds every vendor that offers at least one of the order's products, eligible
+/// ones first, then by score, ties to the lower vendor id. `chosen_vendor_id` is the first
+/// eligible candidate; re-routing after a reject or a missed deadline calls [`decide`] again
+/// with the vendors already tried in `exclude`, so each level gets the next best vendor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub chosen_vendor_id: Option<u64>,
+    pub reason: String,
+    pub candidates: Vec<CandidateScore>,
 }

@@ -15,6 +15,7 @@ use crate::credit::payments::Payment;
 use crate::credit::score::Score;
 use crate::ledger::{Account, Transfer};
 use crate::orders::create_types::IdempotencyRecord;
+use crate::orders::route::{StoredDecision, VendorRecord};
 use crate::orders::{Order, OrderEvent};
 use crate::outbox::OutboxMessage;
 use crate::retailers::Retailer;
@@ -129,6 +130,10 @@ tables! {
     ORDERS_BY_VENDOR: (u64, u64) => u64 = "orders_by_vendor";
     /// (order id, event id) → a state change with actor, time and note.
     ORDER_EVENTS: (u64, u64) => OrderEvent = "order_events";
+    /// (order id, sequence) → a routing decision with every candidate's scores, newest last.
+    ROUTING_DECISIONS: (u64, u64) => StoredDecision = "routing_decisions";
+    /// Vendor id → its order history and open orders, kept from order events for routing.
+    VENDOR_STATS: u64 => VendorRecord = "vendor_stats";
     /// (deadline in ms, order id) → order id, for orders waiting for their vendor to accept.
     ORDER_DEADLINES: (i64, u64) => u64 = "order_deadlines";
     /// "order:<retailer>:<Idempotency-Key>" → what that request created.

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_listings, create_listing))
         .routes(routes!(get_listing, update_listing))
         .routes(routes!(match_phrase))
+        .routes(routes!(vendor_performance))
 }
 
 fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
@@ -606,4 +607,52 @@ async fn match_phrase(
         return Err(ApiError::unprocessable("q must be at most 500 characters"));
     }
     Ok(axum::Json(state.svc.match_phrase(&q.q, retailer_id).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Performance {
+    vendor_id: u64,
+    /// Orders routed to the vendor (each re-route counts).
+    offered: u32,
+    accepted: u32,
+    rejected: u32,
+    /// Offers left unanswered past the deadline.
+    expired: u32,
+    delivered: u32,
+    cancelled_after_accept: u32,
+    /// Orders routed to it and not yet delivered or cancelled.
+    open_orders: u32,
+    /// accepted ÷ (accepted + rejected + expired), when it has answered any.
+    acceptance_rate: Option<f64>,
+    avg_accept_minutes: Option<f64>,
+    avg_fulfil_hours: Option<f64>,
+}
+
+/// A vendor's figures from order events, as routing scores them (staff, or the vendor itself).
+#[utoipa::path(get, path = "/vendors/{id}/performance", tag = "vendors", security(("bearer" = [])), params(("id" = u64, Path)),
+    responses((status = 200, body = Performance), (status = 403)))]
+async fn vendor_performance(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<Performance>, ApiError> {
+    let r = state.svc.orders.vendor_performance(&who, id).await?;
+    let s = r.stats;
+    let answered = s.accepted + s.rejected + s.expired;
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    Ok(axum::Json(Performance {
+        vendor_id: id,
+        offered: s.offered,
+        accepted: s.accepted,
+        rejected: s.rejected,
+        expired: s.expired,
+        delivered: s.delivered,
+        cancelled_after_accept: s.cancelled_after_accept,
+        open_orders: r.open_orders,
+        acceptance_rate: (answered > 0).then(|| round(f64::from(s.accepted) / f64::from(answered))),
+        avg_accept_minutes: (s.accepted > 0)
+            .then(|| round(s.total_accept_secs as f64 / f64::from(s.accepted) / 60.0)),
+        avg_fulfil_hours: (s.delivered > 0)
+            .then(|| round(s.total_fulfil_secs as f64 / f64::from(s.delivered) / 3600.0)),
+    }))
 }

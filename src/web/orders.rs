@@ -13,8 +13,8 @@ use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query};
 use crate::app::AppState;
 use crate::orders::{
-    Acting, Action, LineRequest, NewOrder, Order, OrderEvent, OrderFilter, OrderSource, OrderState,
-    ProductRef,
+    Acting, Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter,
+    OrderSource, OrderState, ProductRef,
 };
 use crate::page::{clamp_limit, parse_cursor};
 
@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_orders, create_order))
         .routes(routes!(get_order))
         .routes(routes!(transition))
+        .routes(routes!(routing))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -317,8 +318,11 @@ async fn get_order(
 pub struct TransitionRequest {
     /// accept, reject, pack, dispatch, deliver, complete, cancel (staff also: reroute).
     action: Action,
+    /// Why (kept in the history); required for a manual re-route.
     #[serde(default)]
-    note: String,
+    note: Option<String>,
+    /// For `reroute`: the vendor to move the order to; the next best when absent.
+    vendor_id: Option<u64>,
 }
 
 /// Move an order through the state machine; an illegal move is a 409 naming the current state.
@@ -330,21 +334,61 @@ async fn transition(
     Path(id): Path<u64>,
     Json(req): Json<TransitionRequest>,
 ) -> Result<axum::Json<OrderView>, ApiError> {
-    if req.note.chars().count() > 500 {
+    let note = req.note.unwrap_or_default();
+    if note.chars().count() > 500 {
         return Err(ApiError::unprocessable(
             "note must be at most 500 characters",
         ));
     }
+    let mv = MoveRequest {
+        action: req.action,
+        note: note.trim().to_string(),
+        vendor_id: req.vendor_id,
+    };
     state
         .svc
         .orders
-        .act(
-            Acting::User(who.clone()),
-            id,
-            req.action,
-            req.note.trim().to_string(),
-        )
+        .act_on(Acting::User(who.clone()), id, mv)
         .await?;
     let (o, history) = state.svc.orders.get(&who, id).await?;
     Ok(axum::Json(OrderView::new(o, history)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    at: DateTime<Utc>,
+    chosen_vendor_id: Option<u64>,
+    reason: String,
+    #[schema(value_type = Vec<Object>)]
+    candidates: Vec<crate::routing::CandidateScore>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingView {
+    /// Oldest first: the first placement, then every re-route.
+    decisions: Vec<DecisionView>,
+}
+
+/// Every routing decision for an order with each candidate's per-factor scores (staff).
+#[utoipa::path(get, path = "/{id}/routing", tag = "orders", security(("bearer" = [])), params(("id" = u64, Path)),
+    responses((status = 200, body = RoutingView), (status = 403), (status = 404)))]
+async fn routing(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+) -> Result<axum::Json<RoutingView>, ApiError> {
+    let decisions = state
+        .svc
+        .orders
+        .routing(&who, id)
+        .await?
+        .into_iter()
+        .map(|d| DecisionView {
+            at: d.at,
+            chosen_vendor_id: d.decision.chosen_vendor_id,
+            reason: d.decision.reason,
+            candidates: d.decision.candidates,
+        })
+        .collect();
+    Ok(axum::Json(RoutingView { decisions }))
 }
