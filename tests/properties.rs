@@ -38,16 +38,13 @@ proptest! {
     ) {
         let mut state = OrderState::Placed;
         for (a, m) in steps {
-            match plan(state, ACTIONS[a], MOVERS[m]) {
-                Ok(mv) => {
-                    prop_assert!(!state.is_final(), "a move out of {state:?}");
-                    prop_assert_eq!(mv.from, state);
-                    if mv.to == OrderState::Cancelled {
-                        prop_assert!(matches!(state, OrderState::Placed | OrderState::Accepted | OrderState::Packing | OrderState::Dispatched | OrderState::Delivered));
-                    }
-                    state = mv.to;
+            if let Ok(mv) = plan(state, ACTIONS[a], MOVERS[m]) {
+                prop_assert!(!state.is_final(), "a move out of {state:?}");
+                prop_assert_eq!(mv.from, state);
+                if mv.to == OrderState::Cancelled {
+                    prop_assert!(matches!(state, OrderState::Placed | OrderState::Accepted | OrderState::Packing | OrderState::Dispatched | OrderState::Delivered));
                 }
-                Err(_) => {}
+                state = mv.to;
             }
         }
         prop_assert!(ALL_STATES.contains(&state));
