@@ -90,6 +90,7 @@ impl App {
             ..
         } = self;
         let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
+        let sender_task = tokio::spawn(state.svc.sender.clone().run());
         let mut jobs = crate::jobs::start(state.svc.clone())
             .await
             .map_err(|e| StartError::Io(format!("cannot start the scheduled jobs: {e:?}")))?;
@@ -103,6 +104,8 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         control_task.abort();
+        sender_task.abort();
+        let _ = sender_task.await;
         if let Err(e) = jobs.shutdown().await {
             tracing::warn!(error = ?e, "stopping the scheduled jobs");
         }

@@ -20,6 +20,8 @@
 //! - [`check`]     `khaacho check`: integrity and domain invariants
 //! - [`demo`]      the demo data set shipped in `data/`
 //! - [`jobs`]      cron schedules (Nepal time) wired to domain functions: nightly credit, deadlines
+//! - [`whatsapp`]  the retailer and vendor conversations, Twilio/Meta adapters, the outbox sender
+//! - [`outbox`]    the message log and durable outbox
 //! - [`web`]       the only axum code: routers per URL area, extractors, the error table, UI assets
 //! - [`telemetry`] tracing setup and the Prometheus metrics registry
 //! - [`clock`], [`types`], [`page`], [`ratelimit`]: the injectable clock, validated value types,
@@ -56,3 +58,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod types;
 pub mod web;
+pub mod whatsapp;

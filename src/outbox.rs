@@ -1,40 +1,88 @@
-//! The durable outbox: messages to send, written in the same transaction as the change that
-//! caused them, so a crash loses none. A sender task (see `whatsapp::sender`) delivers them
-//! with retries and moves them to `dead` after too many failures.
+//! The message log and the durable outbox. Every WhatsApp message in or out is one row;
+//! an outgoing row is written in the same transaction as the change that caused it and stays
+//! `pending` in the outbox until the sender (`whatsapp::sender`) delivers it, with retries,
+//! or gives up (`dead`, shown to operators). A crash loses none.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::page::Page;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::types::Msisdn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// The way a message travels: a WhatsApp provider, or the built-in simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Twilio,
+    Meta,
+    Simulator,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Twilio => "twilio",
+            Channel::Meta => "meta",
+            Channel::Simulator => "simulator",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// An inbound message we handled.
+    Received,
+    /// An inbound message not handled because its sender was over the rate limit.
+    Throttled,
+    /// Waiting in the outbox.
     Pending,
     Sent,
     Delivered,
     Read,
+    /// The provider refused it for good.
     Failed,
-    /// Gave up after the configured number of attempts; shown to operators.
+    /// Gave up after the configured number of attempts.
     Dead,
 }
 
+impl Status {
+    /// Delivery reports arrive out of order; a status only ever moves up this rank.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Received | Status::Throttled | Status::Pending => 0,
+            Status::Sent => 1,
+            Status::Delivered => 2,
+            Status::Read => 3,
+            Status::Failed | Status::Dead => 4,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxMessage {
+pub struct Message {
     pub id: u64,
-    pub to: Msisdn,
-    /// What the message is for (e.g. `order_new_vendor`), which picks the template outside
-    /// WhatsApp's 24-hour window.
+    pub direction: Direction,
+    pub phone: Msisdn,
+    /// Chosen by the sender for outgoing messages nobody asked for.
+    pub channel: Option<Channel>,
+    /// What an outgoing message is for (e.g. `order_new_vendor`), which picks its template.
     pub kind: String,
     pub body: String,
     pub order_id: Option<u64>,
-    pub status: OutboxStatus,
+    pub status: Status,
     pub attempts: u32,
     #[serde(with = "crate::storage::ts")]
     pub next_attempt_at: DateTime<Utc>,
-    pub provider: Option<String>,
-    /// The provider's id for the sent message (for delivery callbacks).
+    /// The provider's id for the message (inbound id, or the sent message's id).
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
     #[serde(with = "crate::storage::ts")]
@@ -43,7 +91,48 @@ pub struct OutboxMessage {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Queues a message for sending, in the caller's transaction.
+fn insert(tx: &WriteTx, m: &Message) -> Result<(), StoreError> {
+    tx.open(tables::MESSAGES)?.put(m.id, m)?;
+    tx.open(tables::MESSAGES_BY_PHONE)?
+        .put((m.phone.as_str(), m.id), &m.id)?;
+    if m.status == Status::Pending {
+        tx.open(tables::OUTBOX_DUE)?
+            .put((m.next_attempt_at.timestamp_millis(), m.id), &m.id)?;
+    }
+    if let (Some(c), Some(pid)) = (m.channel, &m.provider_id) {
+        tx.open(tables::PROVIDER_MESSAGE_IDS)?
+            .put(format!("{}:{pid}", c.as_str()).as_str(), &m.id)?;
+    }
+    Ok(())
+}
+
+/// A new message with the next id; callers set what differs from an outgoing pending one.
+fn new(
+    tx: &WriteTx,
+    direction: Direction,
+    phone: &Msisdn,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: next_id(tx, "message")?,
+        direction,
+        phone: phone.clone(),
+        channel: None,
+        kind: String::new(),
+        body,
+        order_id: None,
+        status: Status::Pending,
+        attempts: 0,
+        next_attempt_at: now,
+        provider_id: None,
+        last_error: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Queues a message for the sender, in the caller's transaction.
 pub fn enqueue(
     tx: &WriteTx,
     to: &Msisdn,
@@ -52,28 +141,141 @@ pub fn enqueue(
     order_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let id = next_id(tx, "outbox")?;
-    let m = OutboxMessage {
-        id,
-        to: to.clone(),
-        kind: kind.to_string(),
-        body,
-        order_id,
-        status: OutboxStatus::Pending,
-        attempts: 0,
-        next_attempt_at: now,
-        provider: None,
-        provider_id: None,
-        last_error: None,
-        created_at: now,
-        updated_at: now,
-    };
-    tx.open(tables::OUTBOX)?.put(id, &m)?;
-    tx.open(tables::OUTBOX_DUE)?
-        .put((now.timestamp_millis(), id), &id)?;
-    Ok(id)
+    enqueue_on(tx, to, None, kind, body, order_id, now)
 }
 
-pub fn get(tx: &impl Tx, id: u64) -> Result<Option<OutboxMessage>, StoreError> {
-    tx.open(tables::OUTBOX)?.get(id)
+/// Queues a message on a given channel (a reply goes back the way its conversation came).
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_on(
+    tx: &WriteTx,
+    to: &Msisdn,
+    channel: Option<Channel>,
+    kind: &str,
+    body: String,
+    order_id: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut m = new(tx, Direction::Out, to, body, now)?;
+    m.channel = channel;
+    m.kind = kind.to_string();
+    m.order_id = order_id;
+    insert(tx, &m)?;
+    Ok(m.id)
+}
+
+/// Logs an inbound message.
+pub fn record_in(
+    tx: &WriteTx,
+    from: &Msisdn,
+    channel: Channel,
+    body: String,
+    provider_id: &str,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut m = new(tx, Direction::In, from, body, now)?;
+    (m.channel, m.kind, m.status) = (Some(channel), "inbound".into(), status);
+    m.provider_id = Some(provider_id.to_string());
+    insert(tx, &m)?;
+    Ok(m.id)
+}
+
+/// Logs a reply that went back at once (in Twilio's webhook answer, or the simulator's).
+pub fn record_sent(
+    tx: &WriteTx,
+    to: &Msisdn,
+    channel: Channel,
+    kind: &str,
+    body: String,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let mut m = new(tx, Direction::Out, to, body, now)?;
+    (m.channel, m.kind, m.status) = (Some(channel), kind.to_string(), Status::Sent);
+    insert(tx, &m)?;
+    Ok(m.id)
+}
+
+pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Message>, StoreError> {
+    tx.open(tables::MESSAGES)?.get(id)
+}
+
+/// Outgoing messages due for an attempt at `now`, oldest first.
+pub fn due(tx: &impl Tx, now: DateTime<Utc>, limit: usize) -> Result<Vec<Message>, StoreError> {
+    let messages = tx.open(tables::MESSAGES)?;
+    let mut out = Vec::new();
+    for entry in tx
+        .open(tables::OUTBOX_DUE)?
+        .range(..=(now.timestamp_millis(), u64::MAX))?
+        .take(limit)
+    {
+        let (_, id) = entry?;
+        out.push(messages.need(id, "due message")?);
+    }
+    Ok(out)
+}
+
+/// Saves a changed outgoing message, moving it in or out of the outbox as its status says.
+pub fn save(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), StoreError> {
+    let mut due = tx.open(tables::OUTBOX_DUE)?;
+    if before.status == Status::Pending {
+        due.remove((before.next_attempt_at.timestamp_millis(), before.id))?;
+    }
+    if after.status == Status::Pending {
+        due.put(
+            (after.next_attempt_at.timestamp_millis(), after.id),
+            &after.id,
+        )?;
+    }
+    drop(due);
+    if after.provider_id != before.provider_id
+        && let (Some(c), Some(pid)) = (after.channel, &after.provider_id)
+    {
+        tx.open(tables::PROVIDER_MESSAGE_IDS)?
+            .put(format!("{}:{pid}", c.as_str()).as_str(), &after.id)?;
+    }
+    tx.open(tables::MESSAGES)?.put(after.id, after)
+}
+
+/// The message a provider knows by this id.
+pub fn by_provider_id(
+    tx: &impl Tx,
+    channel: Channel,
+    provider_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    match tx
+        .open(tables::PROVIDER_MESSAGE_IDS)?
+        .get(format!("{}:{provider_id}", channel.as_str()).as_str())?
+    {
+        Some(id) => get(tx, id),
+        None => Ok(None),
+    }
+}
+
+/// Messages newest first, of one phone or everyone.
+pub fn list(
+    tx: &impl Tx,
+    phone: Option<&Msisdn>,
+    cursor: Option<u64>,
+    limit: usize,
+) -> Result<Page<Message>, StoreError> {
+    let messages = tx.open(tables::MESSAGES)?;
+    let Some(phone) = phone else {
+        return crate::page::newest_first(&messages, cursor, limit, |_| true);
+    };
+    let below = cursor.unwrap_or(u64::MAX);
+    let index = tx.open(tables::MESSAGES_BY_PHONE)?;
+    let mut items = Vec::new();
+    let mut next_cursor = None;
+    for entry in index
+        .range((phone.as_str(), 0)..(phone.as_str(), below))?
+        .rev()
+    {
+        let (_, id) = entry?;
+        if items.len() == limit {
+            next_cursor = items.last().map(|m: &Message| m.id.to_string());
+            break;
+        }
+        items.push(messages.need(id, "message of phone")?);
+    }
+    Ok(Page { items, next_cursor })
 }

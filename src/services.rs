@@ -13,6 +13,8 @@ use crate::matching::MatchEngine;
 use crate::orders::OrderService;
 use crate::storage::{self, Store, StoreError};
 use crate::types::{Msisdn, Role};
+use crate::whatsapp::WhatsApp;
+use crate::whatsapp::sender::Sender;
 
 pub struct Services {
     pub config: Config,
@@ -26,6 +28,8 @@ pub struct Services {
     pub matcher: Arc<MatchEngine>,
     /// Serializes catalog edits with their index updates.
     pub catalog_lock: tokio::sync::Mutex<()>,
+    pub whatsapp: WhatsApp,
+    pub sender: Arc<Sender>,
 }
 
 /// What happened while opening.
@@ -96,6 +100,26 @@ impl Services {
             config.credit_rules(),
             config.credit.default_terms_days,
         );
+        let whatsapp = WhatsApp::new(
+            store.clone(),
+            clock.clone(),
+            matcher.clone(),
+            config.order_rules(),
+            config.credit_rules(),
+            config.whatsapp.clone(),
+        );
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
+        let sender = Arc::new(Sender::new(
+            store.clone(),
+            clock.clone(),
+            http,
+            config.whatsapp.clone(),
+            whatsapp.outbox_ready.clone(),
+        ));
         let svc = Services {
             config,
             store,
@@ -106,6 +130,8 @@ impl Services {
             credit,
             matcher,
             catalog_lock: tokio::sync::Mutex::new(()),
+            whatsapp,
+            sender,
         };
         Ok((Arc::new(svc), startup))
     }

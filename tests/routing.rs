@@ -126,12 +126,12 @@ async fn each_rejection_moves_the_order_to_the_next_vendor_until_none_is_left() 
         .read(move |tx| {
             use khaacho::storage::{TableRead, Tx};
             let all: Vec<_> = tx
-                .open(khaacho::storage::tables::OUTBOX)?
+                .open(khaacho::storage::tables::MESSAGES)?
                 .iter()?
                 .collect::<Result<_, _>>()?;
             Ok::<_, khaacho::storage::StoreError>(
                 all.into_iter()
-                    .filter(|(_, m): &(u64, khaacho::outbox::OutboxMessage)| {
+                    .filter(|(_, m): &(u64, khaacho::outbox::Message)| {
                         m.order_id == Some(id) && m.kind == "order_cancelled"
                     })
                     .count(),

@@ -106,6 +106,24 @@ fn prepare(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prepared, Orde
     Ok(Prepared { wants, parts })
 }
 
+/// What the order would cost now: the lines priced at the vendors routing would choose, per
+/// vendor. Used for previews; the order itself is routed again when it is placed.
+pub fn quote(
+    tx: &impl Tx,
+    wants: &[(Product, u32)],
+    place: &Place,
+    rules: &Rules,
+) -> Result<Vec<(u64, Vec<OrderLine>)>, OrderError> {
+    let parts = plan_parts(tx, wants, place, &[], rules)?;
+    Ok(parts
+        .into_iter()
+        .map(|part| {
+            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
+            (part.vendor_id, price_lines(&sub, &part.listings, rules))
+        })
+        .collect())
+}
+
 /// Routes the whole cart to the best vendor, or splits it across as few vendors as possible.
 pub(super) fn plan_parts(
     tx: &impl Tx,

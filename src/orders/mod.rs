@@ -14,7 +14,9 @@ pub mod store;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use create::{LineRequest, NewOrder, Placed, ProductRef, place};
+pub use create::{
+    LineRequest, NewOrder, Placed, Preflight, Prepared, ProductRef, place, preflight, quote,
+};
 
 /// Types the storage layer names.
 pub mod create_types {

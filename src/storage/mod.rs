@@ -255,6 +255,11 @@ pub fn next_id(tx: &WriteTx, kind: &str) -> Result<u64, StoreError> {
     tx.next_counter(kind, tables::COUNTERS)
 }
 
+/// The last id handed out of a kind (0 when none was), in the caller's transaction.
+pub fn last_id(tx: &WriteTx, kind: &str) -> Result<u64, StoreError> {
+    tx.peek_counter(kind, tables::COUNTERS)
+}
+
 /// Reads a `meta` value.
 pub fn meta_get(tx: &impl Tx, key: &str) -> Result<Option<u64>, StoreError> {
     tx.open(tables::META)?.get(key)

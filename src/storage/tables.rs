@@ -17,8 +17,9 @@ use crate::ledger::{Account, Transfer};
 use crate::orders::create_types::IdempotencyRecord;
 use crate::orders::route::{StoredDecision, VendorRecord};
 use crate::orders::{Order, OrderEvent};
-use crate::outbox::OutboxMessage;
+use crate::outbox::Message;
 use crate::retailers::Retailer;
+use crate::whatsapp::{Conversation, InboundRecord};
 
 macro_rules! tables {
     ($( $(#[$doc:meta])* $name:ident : $k:ty => $v:ty = $label:literal; )*) => {
@@ -155,9 +156,19 @@ tables! {
     /// "kind|subject" → the open alert about it.
     OPEN_ALERTS: &'static str => u64 = "open_alerts";
 
-    OUTBOX: u64 => OutboxMessage = "outbox";
-    /// (due time in ms, message id) → message id, for messages still to send.
+    /// Every WhatsApp message in and out.
+    MESSAGES: u64 => Message = "messages";
+    /// (phone, message id) → message id.
+    MESSAGES_BY_PHONE: (&'static str, u64) => u64 = "messages_by_phone";
+    /// (due time in ms, message id) → message id: the outbox, messages still to send.
     OUTBOX_DUE: (i64, u64) => u64 = "outbox_due";
+    /// "channel:provider message id" → message id, for delivery reports.
+    PROVIDER_MESSAGE_IDS: &'static str => u64 = "provider_message_ids";
+    /// "channel:provider message id" of every inbound message handled, with the reply it got:
+    /// a redelivery changes nothing and gets the same answer.
+    INBOUND_SEEN: &'static str => InboundRecord = "inbound_seen";
+    /// Phone → the WhatsApp conversation's state (pending preview, language, last channel).
+    CONVERSATIONS: &'static str => Conversation = "conversations";
 
     RETAILERS: u64 => Retailer = "retailers";
     RETAILERS_BY_PHONE: &'static str => u64 = "retailers_by_phone";

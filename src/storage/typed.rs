@@ -75,6 +75,13 @@ impl OwnedKey for &'static str {
     }
 }
 
+impl OwnedKey for (&'static str, u64) {
+    type Owned = (String, u64);
+    fn owned(value: (&str, u64)) -> (String, u64) {
+        (value.0.to_owned(), value.1)
+    }
+}
+
 impl OwnedKey for &'static [u8] {
     type Owned = Vec<u8>;
     fn owned(value: &[u8]) -> Vec<u8> {
@@ -125,6 +132,18 @@ impl WriteTx {
         let next = self.open(table)?.get(kind)?.unwrap_or(0) + 1;
         self.counters.borrow_mut().insert(kind.to_string(), next);
         Ok(next)
+    }
+
+    /// The last value handed out for a counter (0 when none was).
+    pub fn peek_counter(
+        &self,
+        kind: &str,
+        table: Table<&'static str, u64>,
+    ) -> Result<u64, StoreError> {
+        if let Some(v) = self.counters.borrow().get(kind) {
+            return Ok(*v);
+        }
+        Ok(self.open(table)?.get(kind)?.unwrap_or(0))
     }
 
     /// Writes the counters back and commits.

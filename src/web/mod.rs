@@ -12,6 +12,7 @@ pub mod middleware;
 pub mod orders;
 pub mod retailers;
 pub mod users;
+pub mod whatsapp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Khaacho API", description = "B2B wholesale ordering for Nepal. Money is integer paisa in fields ending `_paisa`; times are RFC 3339 UTC; lists answer `{items, next_cursor}` newest first."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "system"))
+    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "whatsapp"), (name = "webhooks"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -65,6 +66,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .nest("/api/v1/retailers", retailers::router())
         .nest("/api/v1/payments", retailers::payments_router())
         .nest("/api/v1/alerts", retailers::alerts_router())
+        .nest("/api/v1", whatsapp::api())
+        .merge(whatsapp::webhooks())
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -1,0 +1,360 @@
+//! The outbox sender: delivers queued messages through the provider the conversation uses,
+//! with retries and exponential backoff, templates outside WhatsApp's 24-hour window, and a
+//! dead letter after too many attempts (an alert for operators). One sender runs, so nothing
+//! is sent twice by us; a crash after the provider took a message but before we recorded it
+//! sends it again on restart (at least once).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::Notify;
+
+use super::Conversation;
+use super::providers::{self, MetaConfig, SendError, TwilioConfig, meta, twilio};
+use crate::clock::Clock;
+use crate::config::WhatsAppConfig;
+use crate::credit::alerts::{self, AlertKind};
+use crate::outbox::{self, Channel, Message, Status};
+use crate::storage::{Store, StoreError, TableRead, Tx, tables};
+
+/// Messages one pass takes at most.
+const BATCH: usize = 100;
+/// The longest wait between attempts.
+const MAX_BACKOFF_SECS: i64 = 3600;
+/// WhatsApp lets a business answer freely for this long after the person last wrote.
+const WINDOW_HOURS: i64 = 24;
+
+pub struct Sender {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    cfg: WhatsAppConfig,
+    twilio: Option<TwilioConfig>,
+    meta: Option<MetaConfig>,
+    ready: Arc<Notify>,
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Sent {
+        channel: Channel,
+        provider_id: Option<String>,
+    },
+    Retry {
+        channel: Channel,
+        error: String,
+    },
+    Failed {
+        channel: Option<Channel>,
+        error: String,
+    },
+}
+
+impl Sender {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        http: reqwest::Client,
+        cfg: WhatsAppConfig,
+        ready: Arc<Notify>,
+    ) -> Self {
+        let twilio = cfg.twilio_enabled().then(|| TwilioConfig {
+            account_sid: cfg.twilio.account_sid.clone(),
+            auth_token: cfg.twilio.auth_token.expose().to_string(),
+            from: cfg.twilio.from.clone(),
+            api_base: cfg.twilio.api_base.clone(),
+            public_url: cfg.public_url.clone(),
+            status_callback: Some(format!("{}/webhooks/twilio", cfg.public_url)),
+        });
+        let meta = cfg.meta_enabled().then(|| MetaConfig {
+            phone_number_id: cfg.meta.phone_number_id.clone(),
+            access_token: cfg.meta.access_token.expose().to_string(),
+            app_secret: cfg.meta.app_secret.expose().to_string(),
+            verify_token: cfg.meta.verify_token.expose().to_string(),
+            api_base: cfg.meta.api_base.clone(),
+            api_version: cfg.meta.api_version.clone(),
+        });
+        Self {
+            store,
+            clock,
+            http,
+            cfg,
+            twilio,
+            meta,
+            ready,
+        }
+    }
+
+    pub fn twilio(&self) -> Option<&TwilioConfig> {
+        self.twilio.as_ref()
+    }
+
+    pub fn meta(&self) -> Option<&MetaConfig> {
+        self.meta.as_ref()
+    }
+
+    /// Runs until the task is dropped: a pass whenever something is queued, and every second
+    /// for retries that come due.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            match self.deliver_due().await {
+                Ok(n) if n == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox pass failed"),
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.ready.notified())
+                .await;
+        }
+    }
+
+    /// One pass over the messages due now; returns how many were attempted.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .read(move |tx| outbox::due(tx, now, BATCH))
+            .await?;
+        let n = due.len();
+        for m in due {
+            let conv: Conversation = {
+                let phone = m.phone.clone();
+                self.store
+                    .read(move |tx| {
+                        Ok::<_, StoreError>(
+                            tx.open(tables::CONVERSATIONS)?
+                                .get(phone.as_str())?
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .await?
+            };
+            let outcome = self.attempt(&m, &conv, now).await;
+            self.record(m, outcome, now).await?;
+        }
+        Ok(n)
+    }
+
+    /// The channel a message goes by: its own, else the one the person last wrote through,
+    /// else the first configured of Twilio, Meta, the simulator.
+    fn channel(&self, m: &Message, conv: &Conversation) -> Channel {
+        let usable = |c: Channel| match c {
+            Channel::Twilio => self.twilio.is_some(),
+            Channel::Meta => self.meta.is_some(),
+            Channel::Simulator => true,
+        };
+        m.channel
+            .filter(|c| usable(*c))
+            .or(conv.last_channel.filter(|c| usable(*c)))
+            .unwrap_or(if self.twilio.is_some() {
+                Channel::Twilio
+            } else if self.meta.is_some() {
+                Channel::Meta
+            } else {
+                Channel::Simulator
+            })
+    }
+
+    async fn attempt(&self, m: &Message, conv: &Conversation, now: DateTime<Utc>) -> Outcome {
+        let channel = self.channel(m, conv);
+        let in_window = conv
+            .last_inbound_at
+            .is_some_and(|t| now - t < Duration::hours(WINDOW_HOURS));
+        let to = m.phone.as_str();
+        let result = match channel {
+            Channel::Simulator => {
+                return Outcome::Sent {
+                    channel,
+                    provider_id: None,
+                };
+            }
+            Channel::Twilio => {
+                let cfg = self
+                    .twilio
+                    .as_ref()
+                    .expect("the channel is only chosen when configured");
+                match (in_window, self.cfg.twilio.templates.get(&m.kind)) {
+                    (true, _) => {
+                        let mut sent = Ok(String::new());
+                        for part in providers::split_text(&m.body, providers::TWILIO_MAX_CHARS) {
+                            sent = twilio::send(&self.http, cfg, to, &part).await;
+                            if sent.is_err() {
+                                break;
+                            }
+                        }
+                        sent
+                    }
+                    (false, Some(sid)) => {
+                        twilio::send_template(
+                            &self.http,
+                            cfg,
+                            to,
+                            sid,
+                            std::slice::from_ref(&m.body),
+                        )
+                        .await
+                    }
+                    (false, None) => return outside_window(channel, &m.kind),
+                }
+            }
+            Channel::Meta => {
+                let cfg = self
+                    .meta
+                    .as_ref()
+                    .expect("the channel is only chosen when configured");
+                let lang = &self.cfg.meta.template_language;
+                match (in_window, self.cfg.meta.templates.get(&m.kind)) {
+                    (true, _) => {
+                        let mut sent = Ok(String::new());
+                        for part in providers::split_text(&m.body, providers::META_MAX_CHARS) {
+                            sent = meta::send(&self.http, cfg, to, &part).await;
+                            if sent.is_err() {
+                                break;
+                            }
+                        }
+                        sent
+                    }
+                    (false, Some(name)) => {
+                        meta::send_template(
+                            &self.http,
+                            cfg,
+                            to,
+                            name,
+                            lang,
+                            std::slice::from_ref(&m.body),
+                        )
+                        .await
+                    }
+                    (false, None) => return outside_window(channel, &m.kind),
+                }
+            }
+        };
+        match result {
+            Ok(id) => Outcome::Sent {
+                channel,
+                provider_id: Some(id),
+            },
+            Err(SendError {
+                retryable: true,
+                message,
+                ..
+            }) => Outcome::Retry {
+                channel,
+                error: message,
+            },
+            Err(e) => Outcome::Failed {
+                channel: Some(channel),
+                error: e.message,
+            },
+        }
+    }
+
+    async fn record(
+        &self,
+        before: Message,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut after = before.clone();
+        after.attempts += 1;
+        after.updated_at = now;
+        match outcome {
+            Outcome::Sent {
+                channel,
+                provider_id,
+            } => {
+                after.status = Status::Sent;
+                after.channel = Some(channel);
+                after.provider_id = provider_id;
+            }
+            Outcome::Retry { channel, error } if after.attempts < self.cfg.send_attempts => {
+                let wait = (self.cfg.retry_base_secs as i64) << (after.attempts - 1).min(20);
+                after.channel = Some(channel);
+                after.last_error = Some(error);
+                after.next_attempt_at = now + Duration::seconds(wait.min(MAX_BACKOFF_SECS));
+            }
+            Outcome::Retry { channel, error } => {
+                after.status = Status::Dead;
+                after.channel = Some(channel);
+                after.last_error = Some(error);
+            }
+            Outcome::Failed { channel, error } => {
+                after.status = Status::Dead;
+                after.channel = channel.or(after.channel);
+                after.last_error = Some(error);
+            }
+        }
+        if after.status == Status::Dead {
+            tracing::warn!(message_id = after.id, to = %after.phone.masked(), "outgoing message given up");
+        }
+        self.store
+            .write(move |tx| {
+                outbox::save(tx, &before, &after)?;
+                if after.status == Status::Dead {
+                    let msg = format!(
+                        "message {} to {} could not be sent: {}",
+                        after.id,
+                        after.phone,
+                        after.last_error.clone().unwrap_or_default()
+                    );
+                    alerts::raise(
+                        tx,
+                        AlertKind::Delivery,
+                        &format!("message:{}", after.id),
+                        msg,
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Applies a provider's delivery report; a status only ever moves forward.
+    pub async fn status_update(
+        &self,
+        channel: Channel,
+        provider_id: String,
+        status: Status,
+        error: Option<String>,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                let Some(before) = outbox::by_provider_id(tx, channel, &provider_id)? else {
+                    return Ok(());
+                };
+                if status.rank() <= before.status.rank() {
+                    return Ok(());
+                }
+                let mut after = before.clone();
+                after.status = status;
+                after.updated_at = now;
+                if error.is_some() {
+                    after.last_error = error.clone();
+                }
+                outbox::save(tx, &before, &after)
+            })
+            .await
+    }
+}
+
+fn outside_window(channel: Channel, kind: &str) -> Outcome {
+    Outcome::Failed {
+        channel: Some(channel),
+        error: format!(
+            "outside WhatsApp's 24-hour window and no template is configured for '{kind}'"
+        ),
+    }
+}
+
+/// Messages, newest first, for operators (`phone` narrows to one conversation).
+pub async fn list(
+    store: &Store,
+    phone: Option<crate::types::Msisdn>,
+    cursor: Option<u64>,
+    limit: usize,
+) -> Result<crate::page::Page<Message>, StoreError> {
+    store
+        .read(move |tx| outbox::list(tx, phone.as_ref(), cursor, limit))
+        .await
+}
