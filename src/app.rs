@@ -25,6 +25,8 @@ pub struct AppOptions {
     pub clock: Arc<dyn Clock>,
     /// Load the demo data set when this start creates the database.
     pub load_demo: bool,
+    /// Run the scheduled jobs and the outbox sender. Tests that drive them by hand turn this off.
+    pub background: bool,
 }
 
 impl Default for AppOptions {
@@ -32,6 +34,7 @@ impl Default for AppOptions {
         Self {
             clock: Arc::new(SystemClock),
             load_demo: true,
+            background: true,
         }
     }
 }
@@ -40,6 +43,7 @@ pub struct App {
     state: AppState,
     listener: TcpListener,
     control: tokio::net::UnixListener,
+    background: bool,
     pub startup: Startup,
     /// The admin created on this start, with its one-time password.
     pub bootstrap_admin: Option<(Msisdn, String)>,
@@ -63,6 +67,7 @@ impl App {
             state,
             listener,
             control,
+            background: opts.background,
             startup,
             bootstrap_admin,
         })
@@ -87,13 +92,18 @@ impl App {
             state,
             listener,
             control,
+            background,
             ..
         } = self;
         let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
-        let sender_task = tokio::spawn(state.svc.sender.clone().run());
-        let mut jobs = crate::jobs::start(state.svc.clone())
-            .await
-            .map_err(|e| StartError::Io(format!("cannot start the scheduled jobs: {e:?}")))?;
+        let sender_task = background.then(|| tokio::spawn(state.svc.sender.clone().run()));
+        let mut jobs =
+            match background {
+                true => Some(crate::jobs::start(state.svc.clone()).await.map_err(|e| {
+                    StartError::Io(format!("cannot start the scheduled jobs: {e:?}"))
+                })?),
+                false => None,
+            };
         let data_dir = state.svc.config.data_dir.clone();
         let router = crate::web::router(state);
         tracing::info!(addr = %listener.local_addr()?, "serving");
@@ -104,9 +114,13 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         control_task.abort();
-        sender_task.abort();
-        let _ = sender_task.await;
-        if let Err(e) = jobs.shutdown().await {
+        if let Some(task) = sender_task {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(jobs) = jobs.as_mut()
+            && let Err(e) = jobs.shutdown().await
+        {
             tracing::warn!(error = ?e, "stopping the scheduled jobs");
         }
         // Wait until the task is gone, so its handle on the services (and the file) is released.

@@ -270,6 +270,7 @@ async fn serve(config: Config, load_demo: bool) -> ExitCode {
     let opts = AppOptions {
         clock: Arc::new(SystemClock),
         load_demo,
+        background: true,
     };
     let app = match App::build(config, opts).await {
         Ok(app) => app,

@@ -101,7 +101,7 @@ async fn malformed_json_missing_fields_wrong_types_and_content_type_are_told_apa
 #[tokio::test]
 async fn an_oversized_body_is_413_with_a_json_error() {
     let app = spawn_with(Options {
-        tweak: |c| c.http.body_limit_bytes = 4096,
+        tweak: Box::new(|c| c.http.body_limit_bytes = 4096),
         ..Options::default()
     })
     .await;

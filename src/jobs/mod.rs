@@ -17,16 +17,21 @@ pub fn parse(expr: &str) -> Result<(), String> {
         })
 }
 
+/// A job holds the services weakly: a stopped server must be able to let go of its database.
 fn job<F, Fut>(expr: &str, svc: &Arc<Services>, run: F) -> Result<Job, JobSchedulerError>
 where
     F: Fn(Arc<Services>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let svc = svc.clone();
+    let svc = Arc::downgrade(svc);
     let run = Arc::new(run);
     Job::new_async_tz(expr, nepal_offset(), move |_, _| {
-        let (svc, run) = (svc.clone(), run.clone());
-        Box::pin(async move { run(svc).await })
+        let (svc, run) = (svc.upgrade(), run.clone());
+        Box::pin(async move {
+            if let Some(svc) = svc {
+                run(svc).await;
+            }
+        })
     })
 }
 

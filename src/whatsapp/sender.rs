@@ -32,6 +32,8 @@ pub struct Sender {
     twilio: Option<TwilioConfig>,
     meta: Option<MetaConfig>,
     ready: Arc<Notify>,
+    /// One pass at a time, whoever starts it (the loop, the simulator), so nothing goes twice.
+    pass: tokio::sync::Mutex<()>,
 }
 
 /// How one attempt ended.
@@ -82,6 +84,7 @@ impl Sender {
             twilio,
             meta,
             ready,
+            pass: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -109,6 +112,7 @@ impl Sender {
 
     /// One pass over the messages due now; returns how many were attempted.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let _one_pass = self.pass.lock().await;
         let now = self.clock.now();
         let due = self
             .store

@@ -29,7 +29,9 @@ pub struct Options {
     pub demo: bool,
     pub dir: Option<Arc<TempDir>>,
     pub clock: Option<ManualClock>,
-    pub tweak: fn(&mut Config),
+    pub tweak: Box<dyn FnOnce(&mut Config) + Send>,
+    /// Run the scheduled jobs and the outbox sender in the background (tests drive them by hand).
+    pub background: bool,
 }
 
 impl Default for Options {
@@ -38,7 +40,8 @@ impl Default for Options {
             demo: true,
             dir: None,
             clock: None,
-            tweak: |_| {},
+            tweak: Box::new(|_| {}),
+            background: false,
         }
     }
 }
@@ -71,6 +74,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         AppOptions {
             clock: Arc::new(clock.clone()),
             load_demo: opts.demo,
+            background: opts.background,
         },
     )
     .await
