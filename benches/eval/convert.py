@@ -19,7 +19,7 @@ import os
 import random
 import re
 
-DATA = os.environ.get("KHAACHO_DATA", "/work/shared/data")
+DATA = os.environ.get("KHAACHO_DATA", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data"))
 
 UNIT_MAP = {
     "gm": "g", "g": "g", "gms": "g", "kg": "kg", "ml": "ml", "l": "l", "litre": "l",

@@ -18,7 +18,7 @@ import re
 import sys
 from collections import defaultdict
 
-DATA = os.environ.get("KHAACHO_DATA", "/work/shared/data")
+DATA = os.environ.get("KHAACHO_DATA", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data"))
 HERE = os.path.dirname(os.path.abspath(__file__))
 STOP = {"and", "of", "with", "for", "the", "in", "to", "a", "an", "on", "by", "no", "from"}
 KEYS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]

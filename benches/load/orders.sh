@@ -35,7 +35,7 @@ if [ -n "${PROFILE:-}" ]; then
   perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
 fi
 echo "== wrk: $conns connections, $secs s, 3-line orders"
-TOKEN=$token RETAILERS=15 ${WRK_PIN:-taskset -c 1} wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders.lua "http://127.0.0.1:$port"
+TOKEN=$token RETAILERS=15 ${WRK_PIN:-taskset -c 1} wrk -t"${WRK_THREADS:-1}" -c"$conns" -d"${secs}s" --latency -s benches/load/orders.lua "http://127.0.0.1:$port"
 orders=$(curl -sf "$api/orders?limit=1" "${auth[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 echo "orders in the database: $orders"
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py

@@ -2,7 +2,7 @@
 //! listings for the order's products, history and workload), the decision kept with the
 //! order, and the vendor figures kept up to date from order events.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,34 +63,34 @@ pub fn vendor_record(tx: &impl Tx, vendor_id: u64) -> Result<VendorRecord, Store
 
 /// Every vendor listing at least one of the lines' products, as the router sees it.
 pub fn vendors_for(tx: &impl Tx, lines: &[Line]) -> Result<Vec<routing::Vendor>, StoreError> {
+    // Every listing of every line's product, read once: (vendor, line) → listing.
+    let mut held: BTreeMap<(u64, usize), Listing> = BTreeMap::new();
     let mut ids = BTreeSet::new();
-    for l in lines {
+    for (i, l) in lines.iter().enumerate() {
         for listing in catalog::listings_of_product(tx, l.product_id)? {
             ids.insert(listing.vendor_id);
+            held.insert((listing.vendor_id, i), listing);
         }
     }
-    let listings = tx.open(tables::LISTINGS)?;
-    let by_vendor = tx.open(tables::LISTINGS_BY_VENDOR)?;
+    let vendors = tx.open(tables::VENDORS)?;
+    let stats = tx.open(tables::VENDOR_STATS)?;
     let mut out = Vec::with_capacity(ids.len());
     for vid in ids {
-        let Some(v) = catalog::vendor(tx, vid)? else {
-            continue;
-        };
-        let record = vendor_record(tx, vid)?;
-        let mut offers = Vec::with_capacity(lines.len());
-        for line in lines {
-            let Some(lid) = by_vendor.get((vid, line.product_id))? else {
-                continue;
-            };
-            let l: Listing = listings.need(lid, "listing of vendor")?;
-            offers.push(Offer {
-                product_id: line.product_id,
-                listing_id: l.id,
-                price_paisa: l.price_paisa,
-                stock: l.stock,
-                orderable: orderable(&l, line.quantity),
-            });
-        }
+        let Some(v) = vendors.get(vid)? else { continue };
+        let record: VendorRecord = stats.get(vid)?.unwrap_or_default();
+        let offers = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                held.get(&(vid, i)).map(|l| Offer {
+                    product_id: line.product_id,
+                    listing_id: l.id,
+                    price_paisa: l.price_paisa,
+                    stock: l.stock,
+                    orderable: orderable(l, line.quantity),
+                })
+            })
+            .collect();
         out.push(routing::Vendor {
             vendor_id: vid,
             name: v.name,

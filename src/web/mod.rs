@@ -61,6 +61,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(health::health))
         .nest("/api/v1/auth", auth::router())
         .nest("/api/v1/users", users::router())
+        .nest("/api/v1/audit", users::audit_router())
         .nest("/api/v1", catalog::router())
         .nest("/api/v1/orders", orders::router())
         .nest("/api/v1/retailers", retailers::router())

@@ -204,3 +204,69 @@ async fn deactivate_user(
     state.svc.auth.update_user(&admin, id, patch).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    id: u64,
+    at: DateTime<Utc>,
+    /// `role:user id`, `cli` or `system`.
+    actor: String,
+    action: String,
+    target: String,
+    details: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AuditView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// The audit log, newest first (admins).
+#[utoipa::path(get, path = "", tag = "users", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    AdminUser(_): AdminUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<axum::Json<AuditPage>, ApiError> {
+    let cursor = parse_cursor(q.cursor.as_deref())
+        .map_err(|e| ApiError::bad_request("invalid_cursor", e))?;
+    let limit = clamp_limit(q.limit);
+    let page = state
+        .svc
+        .store
+        .read(move |tx| {
+            use crate::storage::Tx;
+            crate::page::newest_first(
+                &tx.open(crate::storage::tables::AUDIT_LOG)?,
+                cursor,
+                limit,
+                |_| true,
+            )
+        })
+        .await?;
+    let page = page.map(|e: crate::audit::AuditEntry| AuditView {
+        id: e.id,
+        at: e.at,
+        actor: e.actor.label(),
+        action: e.action,
+        target: e.target,
+        details: e.details,
+    });
+    Ok(axum::Json(AuditPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+pub fn audit_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
+}

@@ -1,0 +1,125 @@
+//! Webhook in → preview reply, end to end over loopback: signed Twilio webhooks carrying
+//! order texts (parse, match, price, preview) at a fixed rate, latency measured per request.
+//!
+//!   cargo bench --bench webhook -- [RATE_PER_SEC] [SECONDS]     (defaults: 200 msg/s, 20 s)
+//!
+//! The server is the real app (release build) on 127.0.0.1:0 with a fresh data directory and
+//! the demo data; the per-number limit is lifted so 15 shops can send 200 messages a second.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use khaacho::app::{App, AppOptions};
+use khaacho::config::Config;
+
+const PUBLIC: &str = "https://bench.khaacho.test";
+const TOKEN: &str = "bench-twilio-token";
+
+const TEXTS: &[&str] = &[
+    "chamal 25 kg, chini 5 kg ra tel 2 botal",
+    "RICE-1KG x 10\nSUGAR-1KG x 5\nDAL-MASOOR-1KG x 2",
+    "Namaste sahuji, 3 kg dal pathaunus hai",
+    "चिनी ५ किलो र चामल १० किलो",
+    "wai wai 2 carton, biskut 10 packet, suger 2",
+];
+
+fn sign(url: &str, params: &[(&str, String)]) -> String {
+    let mut sorted: Vec<&(&str, String)> = params.iter().collect();
+    sorted.sort_by_key(|(k, _)| *k);
+    let mut data = url.to_string();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(TOKEN.as_bytes()).expect("any key length");
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let rate: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(200);
+    let secs: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cfg = Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    cfg.log.file = false;
+    cfg.log.level = "warn".into();
+    let w = &mut cfg.whatsapp;
+    w.public_url = PUBLIC.into();
+    w.twilio.account_sid = "ACbench".into();
+    w.twilio.auth_token = khaacho::types::Secret::new(TOKEN);
+    w.twilio.from = "+14155238886".into();
+    w.messages_per_minute = 1_000_000;
+    let app = App::build(cfg, AppOptions::default())
+        .await
+        .expect("app builds");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run(std::future::pending()));
+    let http = reqwest::Client::new();
+    let url = format!("{PUBLIC}/webhooks/twilio");
+    let total = rate * secs;
+    let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
+    let mut tasks = Vec::with_capacity(total as usize);
+    let started = Instant::now();
+    for i in 0..total {
+        tick.tick().await;
+        let from = format!("whatsapp:+97798020000{:02}", 1 + i % 15);
+        let params = vec![
+            ("MessageSid", format!("SMbench{i:08}")),
+            ("From", from),
+            ("To", "whatsapp:+14155238886".into()),
+            ("Body", TEXTS[i as usize % TEXTS.len()].to_string()),
+        ];
+        let signature = sign(&url, &params);
+        let (http, target) = (http.clone(), format!("{base}/webhooks/twilio"));
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let res = http
+                .post(target)
+                .header("x-twilio-signature", signature)
+                .form(&params)
+                .send()
+                .await
+                .expect("sent");
+            let ok = res.status().is_success()
+                && res.text().await.unwrap_or_default().contains("<Message>");
+            (t.elapsed(), ok)
+        }));
+    }
+    let mut lat = Vec::with_capacity(tasks.len());
+    let mut failed = 0;
+    for t in tasks {
+        let (d, ok) = t.await.expect("task");
+        if !ok {
+            failed += 1;
+        }
+        lat.push(d);
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "webhook → preview: {} messages at {rate}/s over {:.1} s ({:.0}/s achieved), {failed} failed; \
+         p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        wall.as_secs_f64(),
+        lat.len() as f64 / wall.as_secs_f64(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.9)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().expect("some requests")),
+    );
+}
