@@ -219,7 +219,11 @@ async fn changing_the_password_ends_other_sessions_and_needs_the_current_one() {
     let second = app.admin_token().await;
     let body = json!({"current_password": "wrong", "new_password": "a brand new password"});
     let (status, _) = app.post("/api/v1/auth/password", &first, body).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a wrong current password does not end the session"
+    );
     let body = json!({"current_password": app.admin_password, "new_password": "short"});
     let (status, _) = app.post("/api/v1/auth/password", &first, body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

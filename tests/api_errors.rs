@@ -179,7 +179,7 @@ async fn unknown_ids_routes_and_malformed_paths_get_json_errors() {
         (StatusCode::BAD_REQUEST, "invalid_path")
     );
     let (s, b) = app.get("/api/v1/nothing-here", &admin).await;
-    assert_eq!((s, error_code(&b)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!((s, error_code(&b)), (StatusCode::NOT_FOUND, "no_route"));
     let (s, b) = app
         .call(Method::PUT, "/api/v1/users", Some(&admin), None)
         .await;

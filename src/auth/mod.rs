@@ -132,6 +132,8 @@ impl Principal {
 pub enum AuthError {
     #[error("phone number or password is wrong")]
     InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("this request needs a bearer token (Authorization: Bearer <access_token>)")]
     MissingToken,
     #[error("the token is not valid: {0}")]

@@ -246,7 +246,7 @@ impl AuthService {
         .await
         .map_err(StoreError::from)?;
         if !ok {
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::WrongPassword);
         }
         let hash = hash?;
         let (now, keep, actor) = (self.now(), who.session_id, who.actor());

@@ -192,6 +192,20 @@ fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::I
     })
 }
 
+/// The score as it would be computed now (for a retailer not yet scored by the nightly job).
+pub fn score_now(
+    tx: &impl Tx,
+    r: &Retailer,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<score::Score, StoreError> {
+    Ok(score::compute(
+        &score_inputs(tx, r, crate::clock::nepal_date(now))?,
+        &rules.weights,
+        now,
+    ))
+}
+
 /// The latest recorded score of a retailer.
 pub fn latest_score(tx: &impl Tx, retailer_id: u64) -> Result<Option<score::Score>, StoreError> {
     match tx

@@ -272,7 +272,8 @@ impl CreditService {
 
     pub async fn credit_view(&self, who: &Principal, id: u64) -> Result<CreditView, CreditError> {
         may_see(who, id)?;
-        let (rules, today) = (self.rules.clone(), nepal_date(self.clock.now()));
+        let now = self.clock.now();
+        let (rules, today) = (self.rules.clone(), nepal_date(now));
         self.store
             .read(move |tx| {
                 let r = retailers::get(tx, id)?.ok_or(CreditError::NotFound(id))?;
@@ -282,7 +283,10 @@ impl CreditService {
                     days_overdue: days_overdue(tx, id, today)?,
                     blocked_reason: block_reason(tx, &r, today, rules.block_overdue_after_days)?,
                     aging: aging::buckets(&open_invoices(tx, id)?, today, &rules.aging_buckets),
-                    score: latest_score(tx, id)?,
+                    score: match latest_score(tx, id)? {
+                        Some(s) => Some(s),
+                        None => Some(super::score_now(tx, &r, &rules, now)?),
+                    },
                 })
             })
             .await

@@ -131,6 +131,9 @@ impl From<AuthError> for ApiError {
                 Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials", msg)
             }
             AuthError::MissingToken => Self::new(StatusCode::UNAUTHORIZED, "missing_token", msg),
+            AuthError::WrongPassword => {
+                Self::unprocessable(msg).with_details(json!({"field": "current_password"}))
+            }
             AuthError::InvalidToken(_) => Self::new(StatusCode::UNAUTHORIZED, "invalid_token", msg),
             AuthError::TokenExpired => Self::new(StatusCode::UNAUTHORIZED, "token_expired", msg),
             AuthError::SessionEnded => Self::new(StatusCode::UNAUTHORIZED, "session_ended", msg),

@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/metrics", get(health::metrics))
         .merge(assets::router())
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such route") })
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             middleware::track_metrics,

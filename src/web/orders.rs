@@ -67,6 +67,8 @@ pub struct OrderView {
     cancel_reason: Option<String>,
     /// Orders split from one cart share this id.
     group_id: u64,
+    retailer_name: Option<String>,
+    vendor_name: Option<String>,
     history: Vec<EventView>,
 }
 
@@ -101,6 +103,8 @@ impl OrderView {
             due_date: o.due_date,
             cancel_reason: o.cancel_reason,
             group_id: o.group_id,
+            retailer_name: None,
+            vendor_name: None,
             history: history
                 .into_iter()
                 .map(|e| EventView {
@@ -192,11 +196,14 @@ async fn list_orders(
         limit: clamp_limit(q.limit),
     };
     let page = state.svc.orders.list(&who, filter).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|o| OrderView::new(o, Vec::new()))
-        .collect();
+    let items = named(
+        &state,
+        page.items
+            .into_iter()
+            .map(|o| OrderView::new(o, Vec::new()))
+            .collect(),
+    )
+    .await?;
     Ok(axum::Json(OrderPage {
         items,
         next_cursor: page.next_cursor,
@@ -275,11 +282,15 @@ async fn create_order(
         source: OrderSource::Api,
     };
     let placed = state.svc.orders.place(&who, new).await?;
-    let all: Vec<OrderView> = placed
-        .orders
-        .into_iter()
-        .map(|o| OrderView::new(o, Vec::new()))
-        .collect();
+    let all = named(
+        &state,
+        placed
+            .orders
+            .into_iter()
+            .map(|o| OrderView::new(o, Vec::new()))
+            .collect(),
+    )
+    .await?;
     let first = all[0].clone();
     let status = if placed.replayed {
         StatusCode::OK
@@ -310,7 +321,8 @@ async fn get_order(
     Path(id): Path<u64>,
 ) -> Result<axum::Json<OrderView>, ApiError> {
     let (o, history) = state.svc.orders.get(&who, id).await?;
-    Ok(axum::Json(OrderView::new(o, history)))
+    let mut views = named(&state, vec![OrderView::new(o, history)]).await?;
+    Ok(axum::Json(views.remove(0)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -351,7 +363,8 @@ async fn transition(
         .act_on(Acting::User(who.clone()), id, mv)
         .await?;
     let (o, history) = state.svc.orders.get(&who, id).await?;
-    Ok(axum::Json(OrderView::new(o, history)))
+    let mut views = named(&state, vec![OrderView::new(o, history)]).await?;
+    Ok(axum::Json(views.remove(0)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -391,4 +404,27 @@ async fn routing(
         })
         .collect();
     Ok(axum::Json(RoutingView { decisions }))
+}
+
+/// Fills in the shop's and the vendor's names.
+async fn named(state: &AppState, mut views: Vec<OrderView>) -> Result<Vec<OrderView>, ApiError> {
+    let ids: Vec<(u64, u64)> = views.iter().map(|v| (v.retailer_id, v.vendor_id)).collect();
+    let names = state
+        .svc
+        .store
+        .read(move |tx| {
+            ids.iter()
+                .map(|(r, v)| {
+                    let shop = crate::retailers::store::get(tx, *r)?.map(|r| r.name);
+                    let vendor = crate::catalog::store::vendor(tx, *v)?.map(|v| v.name);
+                    Ok((shop, vendor))
+                })
+                .collect::<Result<Vec<_>, crate::storage::StoreError>>()
+        })
+        .await?;
+    for (v, (shop, vendor)) in views.iter_mut().zip(names) {
+        v.retailer_name = shop;
+        v.vendor_name = vendor;
+    }
+    Ok(views)
 }
