@@ -11,13 +11,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query, Staff};
 use super::json::{decimal_number, opt_decimal, present, present_decimal};
+use super::paging::{PageQuery, cursor};
 use crate::app::AppState;
 use crate::catalog::import::{ProductInput, normalize_sku, split_aliases};
 use crate::catalog::{
     ListingFilter, ListingInput, ListingPatch, PackUnit, Product, ProductFilter, ProductPatch,
     VendorInput, VendorPatch,
 };
-use crate::page::{Page, clamp_limit, parse_cursor};
+use crate::page::{Page, clamp_limit};
 use crate::types::Msisdn;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,10 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_listing, update_listing))
         .routes(routes!(match_phrase))
         .routes(routes!(vendor_performance))
-}
-
-fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    parse_cursor(raw).map_err(|e| ApiError::bad_request("invalid_cursor", e))
 }
 
 fn phone(raw: &str) -> Result<Msisdn, ApiError> {
@@ -282,13 +279,6 @@ impl From<crate::catalog::Vendor> for VendorView {
 pub struct VendorPage {
     items: Vec<VendorView>,
     next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    limit: Option<usize>,
-    cursor: Option<String>,
 }
 
 /// Vendors (staff: all; a vendor: itself).

@@ -10,6 +10,7 @@ pub mod health;
 pub mod json;
 pub mod middleware;
 pub mod orders;
+pub mod paging;
 pub mod retailers;
 pub mod users;
 pub mod whatsapp;

@@ -16,7 +16,7 @@ use crate::orders::{
     Acting, Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter,
     OrderSource, OrderState, ProductRef,
 };
-use crate::page::{clamp_limit, parse_cursor};
+use crate::page::clamp_limit;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -191,8 +191,7 @@ async fn list_orders(
         state: st,
         from: time_bound(q.from.as_deref(), "from", false)?,
         to: time_bound(q.to.as_deref(), "to", true)?,
-        cursor: parse_cursor(q.cursor.as_deref())
-            .map_err(|e| ApiError::bad_request("invalid_cursor", e))?,
+        cursor: super::paging::cursor(q.cursor.as_deref())?,
         limit: clamp_limit(q.limit),
     };
     let page = state.svc.orders.list(&who, filter).await?;

@@ -11,11 +11,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query, Staff};
+use super::paging::{PageQuery, cursor};
 use crate::app::AppState;
 use crate::credit::alerts::{Alert, AlertKind};
 use crate::credit::payments::{Allocation, Method, Payment, PaymentInput};
 use crate::credit::{CreditView, RetailerInput, RetailerPatch, StatementRow};
-use crate::page::{clamp_limit, parse_cursor};
+use crate::page::clamp_limit;
 use crate::retailers::{Language, Retailer};
 use crate::types::Msisdn;
 
@@ -33,10 +34,6 @@ pub fn payments_router() -> OpenApiRouter<AppState> {
 
 pub fn alerts_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_alerts))
-}
-
-fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    parse_cursor(raw).map_err(|e| ApiError::bad_request("invalid_cursor", e))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,13 +73,6 @@ impl From<Retailer> for RetailerView {
 pub struct RetailerPage {
     items: Vec<RetailerView>,
     next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    limit: Option<usize>,
-    cursor: Option<String>,
 }
 
 /// Retailers, newest first (staff).

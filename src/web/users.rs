@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::extract::{AdminUser, Caller, Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::{NewUser, Party, User, UserPatch};
-use crate::page::{Page, clamp_limit, parse_cursor};
+use crate::page::{Page, clamp_limit};
 use crate::types::{Msisdn, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -89,8 +89,7 @@ async fn list_users(
     AdminUser(_): AdminUser,
     Query(f): Query<UserFilter>,
 ) -> Result<axum::Json<UserPage>, ApiError> {
-    let cursor = parse_cursor(f.cursor.as_deref())
-        .map_err(|e| ApiError::bad_request("invalid_cursor", e))?;
+    let cursor = super::paging::cursor(f.cursor.as_deref())?;
     let (limit, role) = (clamp_limit(f.limit), f.role);
     let page = state
         .svc
@@ -237,8 +236,7 @@ async fn list_audit(
     AdminUser(_): AdminUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<axum::Json<AuditPage>, ApiError> {
-    let cursor = parse_cursor(q.cursor.as_deref())
-        .map_err(|e| ApiError::bad_request("invalid_cursor", e))?;
+    let cursor = super::paging::cursor(q.cursor.as_deref())?;
     let limit = clamp_limit(q.limit);
     let page = state
         .svc

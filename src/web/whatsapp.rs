@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::extract::{Json, Query, Staff};
 use crate::app::AppState;
 use crate::outbox::{Channel, Direction, Message, Status};
-use crate::page::{clamp_limit, parse_cursor};
+use crate::page::clamp_limit;
 use crate::types::Msisdn;
 use crate::whatsapp::providers::{self, DeliveryStatus, ProviderError, meta, twilio};
 use crate::whatsapp::{Handled, Incoming};
@@ -384,8 +384,7 @@ async fn list_messages(
         .map(Msisdn::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_query", format!("phone: {e}")))?;
-    let cursor = parse_cursor(q.cursor.as_deref())
-        .map_err(|e| ApiError::bad_request("invalid_cursor", e))?;
+    let cursor = super::paging::cursor(q.cursor.as_deref())?;
     let page = crate::whatsapp::sender::list(&state.svc.store, phone, cursor, clamp_limit(q.limit))
         .await?;
     let page = page.map(MessageView::from);
