@@ -257,3 +257,28 @@ async fn a_phone_can_hold_only_one_user() {
         (StatusCode::CONFLICT, "phone_taken")
     );
 }
+
+#[tokio::test]
+async fn login_attempts_from_one_address_are_limited_whatever_the_phone() {
+    let app = common::spawn_with(common::Options {
+        tweak: Box::new(|c| c.auth.login_attempts_per_ip = 5),
+        ..common::Options::default()
+    })
+    .await;
+    for i in 0..5 {
+        let (status, _) = app
+            .login(&format!("+97798110002{i:02}"), "not the password")
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = app.login(&app.admin_phone, &app.admin_password).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+    );
+    app.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        app.login(&app.admin_phone, &app.admin_password).await.0,
+        StatusCode::OK
+    );
+}
