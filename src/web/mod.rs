@@ -3,16 +3,18 @@
 
 pub mod assets;
 pub mod auth;
-pub mod catalog;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod json;
+pub mod listings;
 pub mod middleware;
 pub mod orders;
 pub mod paging;
+pub mod products;
 pub mod retailers;
 pub mod users;
+pub mod vendors;
 pub mod whatsapp;
 
 use std::sync::Arc;
@@ -63,7 +65,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .nest("/api/v1/auth", auth::router())
         .nest("/api/v1/users", users::router())
         .nest("/api/v1/audit", users::audit_router())
-        .nest("/api/v1", catalog::router())
+        .nest("/api/v1", products::router())
+        .nest("/api/v1", vendors::router())
+        .nest("/api/v1", listings::router())
         .nest("/api/v1/orders", orders::router())
         .nest("/api/v1/retailers", retailers::router())
         .nest("/api/v1/payments", retailers::payments_router())
