@@ -5,13 +5,14 @@
 //! that `khaacho check` reconciles.
 
 pub mod import;
+mod listings;
 mod service;
 pub mod store;
+mod vendors;
 
-pub use service::{
-    CatalogService, ListingFilter, ListingInput, ListingPatch, ProductFilter, ProductPatch,
-    VendorInput, VendorPatch,
-};
+pub use listings::{ListingFilter, ListingInput, ListingPatch};
+pub use service::{CatalogService, ProductFilter, ProductPatch};
+pub use vendors::{VendorInput, VendorPatch};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

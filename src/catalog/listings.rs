@@ -1,0 +1,287 @@
+//! Listings: a vendor's price, stock and order limits for a product. Staff write them; a
+//! vendor changes only its own price and stock and sees only its own.
+
+use chrono::{DateTime, Utc};
+
+use super::service::{forbid, staff_only};
+use super::{CatalogError, CatalogService, Listing, StockReason, store};
+use crate::audit;
+use crate::auth::Principal;
+use crate::page::{self, Page};
+use crate::storage::{TableRead, Tx, WriteTx, tables};
+use crate::types::Role;
+
+#[derive(Debug, Clone)]
+pub struct ListingInput {
+    pub vendor_id: u64,
+    pub product_id: u64,
+    pub price_paisa: i64,
+    pub mrp_paisa: i64,
+    pub stock: i64,
+    pub min_qty: u32,
+    pub max_qty: Option<u32>,
+    pub pack_multiple: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListingPatch {
+    pub price_paisa: Option<i64>,
+    pub mrp_paisa: Option<i64>,
+    pub stock: Option<i64>,
+    pub min_qty: Option<u32>,
+    pub max_qty: Option<Option<u32>>,
+    pub pack_multiple: Option<u32>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListingFilter {
+    pub vendor_id: Option<u64>,
+    pub product_id: Option<u64>,
+    pub cursor: Option<u64>,
+    pub limit: usize,
+}
+
+impl CatalogService {
+    pub async fn create_listing(
+        &self,
+        who: &Principal,
+        input: ListingInput,
+    ) -> Result<Listing, CatalogError> {
+        staff_only(who)?;
+        check_listing_numbers(
+            input.price_paisa,
+            input.mrp_paisa,
+            input.min_qty,
+            input.max_qty,
+            input.pack_multiple,
+        )?;
+        if input.stock < 0 {
+            return Err(CatalogError::invalid("stock", "must not be negative"));
+        }
+        let (now, actor) = (self.now(), who.actor());
+        self.store
+            .write(move |tx| {
+                let l = Listing {
+                    id: 0,
+                    vendor_id: input.vendor_id,
+                    product_id: input.product_id,
+                    price_paisa: input.price_paisa,
+                    mrp_paisa: input.mrp_paisa,
+                    stock: input.stock,
+                    min_qty: input.min_qty,
+                    max_qty: input.max_qty,
+                    pack_multiple: input.pack_multiple,
+                    active: true,
+                    updated_at: now,
+                };
+                let l = store::insert_listing(tx, l)?;
+                audit::record(
+                    tx,
+                    now,
+                    &actor,
+                    "listing.create",
+                    format!("listing:{}", l.id),
+                    String::new(),
+                )?;
+                Ok(l)
+            })
+            .await
+    }
+
+    /// Changes a listing. A vendor may change only the price, MRP and stock of its own.
+    pub async fn update_listing(
+        &self,
+        who: &Principal,
+        id: u64,
+        patch: ListingPatch,
+    ) -> Result<Listing, CatalogError> {
+        if !who.is_staff() {
+            if who.role != Role::Vendor {
+                return Err(forbid(
+                    "only operators, admins and the listing's vendor may change it",
+                ));
+            }
+            if patch.min_qty.is_some()
+                || patch.max_qty.is_some()
+                || patch.pack_multiple.is_some()
+                || patch.active.is_some()
+            {
+                return Err(forbid(
+                    "a vendor may change only price_paisa, mrp_paisa and stock",
+                ));
+            }
+        }
+        let (now, who) = (self.now(), who.clone());
+        self.store
+            .write(move |tx| update_listing_tx(tx, &who, id, &patch, now))
+            .await
+    }
+
+    pub async fn listing(&self, who: &Principal, id: u64) -> Result<Listing, CatalogError> {
+        let l = self
+            .store
+            .read(move |tx| store::listing(tx, id))
+            .await?
+            .ok_or(CatalogError::NotFound {
+                kind: "listing",
+                id,
+            })?;
+        if !who.may_act_for_vendor(l.vendor_id) {
+            // Another vendor's listing is not even acknowledged.
+            return Err(CatalogError::NotFound {
+                kind: "listing",
+                id,
+            });
+        }
+        Ok(l)
+    }
+
+    pub async fn list_listings(
+        &self,
+        who: &Principal,
+        mut f: ListingFilter,
+    ) -> Result<Page<Listing>, CatalogError> {
+        match (who.role, who.vendor_id()) {
+            (Role::Admin | Role::Operator, _) => {}
+            (Role::Vendor, Some(own)) => {
+                if f.vendor_id.is_some_and(|v| v != own) {
+                    return Err(forbid("you may only see your own listings"));
+                }
+                f.vendor_id = Some(own);
+            }
+            _ => {
+                return Err(forbid(
+                    "only operators, admins and vendors may list listings",
+                ));
+            }
+        }
+        self.store.read(move |tx| list_listings_tx(tx, &f)).await
+    }
+}
+
+fn check_listing_numbers(
+    price: i64,
+    mrp: i64,
+    min_qty: u32,
+    max_qty: Option<u32>,
+    multiple: u32,
+) -> Result<(), CatalogError> {
+    if price <= 0 {
+        return Err(CatalogError::invalid(
+            "price_paisa",
+            "must be more than zero",
+        ));
+    }
+    if mrp < price {
+        return Err(CatalogError::invalid(
+            "mrp_paisa",
+            format!("must not be below the price ({price} paisa)"),
+        ));
+    }
+    if min_qty == 0 || multiple == 0 {
+        return Err(CatalogError::invalid(
+            "min_qty",
+            "min_qty and pack_multiple must be at least 1",
+        ));
+    }
+    if max_qty.is_some_and(|m| m < min_qty) {
+        return Err(CatalogError::invalid(
+            "max_qty",
+            "must not be below min_qty",
+        ));
+    }
+    Ok(())
+}
+
+fn update_listing_tx(
+    tx: &WriteTx,
+    who: &Principal,
+    id: u64,
+    patch: &ListingPatch,
+    now: DateTime<Utc>,
+) -> Result<Listing, CatalogError> {
+    let mut l = store::listing(tx, id)?.ok_or(CatalogError::NotFound {
+        kind: "listing",
+        id,
+    })?;
+    if !who.may_act_for_vendor(l.vendor_id) {
+        return Err(CatalogError::NotFound {
+            kind: "listing",
+            id,
+        });
+    }
+    let price = patch.price_paisa.unwrap_or(l.price_paisa);
+    let mrp = patch.mrp_paisa.unwrap_or(l.mrp_paisa);
+    let min_qty = patch.min_qty.unwrap_or(l.min_qty);
+    let max_qty = patch.max_qty.unwrap_or(l.max_qty);
+    let multiple = patch.pack_multiple.unwrap_or(l.pack_multiple);
+    check_listing_numbers(price, mrp, min_qty, max_qty, multiple)?;
+    if patch.stock.is_some_and(|s| s < 0) {
+        return Err(CatalogError::invalid("stock", "must not be negative"));
+    }
+    (
+        l.price_paisa,
+        l.mrp_paisa,
+        l.min_qty,
+        l.max_qty,
+        l.pack_multiple,
+    ) = (price, mrp, min_qty, max_qty, multiple);
+    if let Some(a) = patch.active {
+        l.active = a;
+    }
+    l.updated_at = now;
+    store::save_listing(tx, &l)?;
+    if let Some(stock) = patch.stock {
+        let reason = StockReason::Adjustment {
+            user_id: Some(who.user_id),
+        };
+        l = store::move_stock(tx, id, stock - l.stock, reason, now)?;
+    }
+    audit::record(
+        tx,
+        now,
+        &who.actor(),
+        "listing.update",
+        format!("listing:{id}"),
+        String::new(),
+    )?;
+    Ok(l)
+}
+
+fn list_listings_tx(tx: &impl Tx, f: &ListingFilter) -> Result<Page<Listing>, CatalogError> {
+    let view = tx.open(tables::LISTINGS)?;
+    let ids: Option<Vec<u64>> = match (f.vendor_id, f.product_id) {
+        (Some(v), Some(p)) => Some(
+            store::listing_for(tx, v, p)?
+                .map(|l| l.id)
+                .into_iter()
+                .collect(),
+        ),
+        (Some(v), None) => Some(index_ids(
+            tx.open(tables::LISTINGS_BY_VENDOR)?
+                .range((v, 0)..=(v, u64::MAX))?,
+        )?),
+        (None, Some(p)) => Some(index_ids(
+            tx.open(tables::LISTINGS_BY_PRODUCT)?
+                .range((p, 0)..=(p, u64::MAX))?,
+        )?),
+        (None, None) => None,
+    };
+    let Some(mut ids) = ids else {
+        return Ok(page::newest_first(&view, f.cursor, f.limit, |_| true)?);
+    };
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let (page_ids, next_cursor) = page::ids_page(&ids, f.cursor, f.limit);
+    let items = page_ids
+        .into_iter()
+        .map(|id| view.need(id, &format!("listing {id}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, next_cursor })
+}
+
+fn index_ids(
+    it: crate::storage::Iter<'_, (u64, u64), u64>,
+) -> Result<Vec<u64>, crate::storage::StoreError> {
+    it.map(|e| e.map(|(_, id)| id)).collect()
+}
