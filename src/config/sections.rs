@@ -1,0 +1,165 @@
+//! The configuration sections other than WhatsApp, each with its documented defaults.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::Secret;
+
+/// Schedules, as cron expressions with seconds, in Nepal time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Recompute every credit score and risk alert (02:00 every night).
+    pub credit_refresh: String,
+    /// Move orders whose vendor missed the acceptance deadline (every 30 seconds).
+    pub deadlines: String,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            credit_refresh: "0 0 2 * * *".into(),
+            deadlines: "*/30 * * * * *".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrdersConfig {
+    /// VAT in basis points (1300 = 13 %), applied per line on the line subtotal.
+    pub vat_bps: u32,
+    /// Product categories sold without VAT (e.g. "Rice" where basic food is exempt).
+    pub vat_exempt_categories: Vec<String>,
+    /// Platform commission on a delivered order's subtotal, in basis points, for vendors
+    /// without their own rate.
+    pub default_commission_bps: u32,
+    /// How long the chosen vendor has to accept, in minutes.
+    pub accept_within_mins: u64,
+    pub max_lines: usize,
+    /// Most packs one line may ask for.
+    pub max_quantity: u32,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        Self {
+            vat_bps: 1300,
+            vat_exempt_categories: Vec::new(),
+            default_commission_bps: 200,
+            accept_within_mins: 30,
+            max_lines: 100,
+            max_quantity: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CreditConfig {
+    /// Payment terms of a retailer created without its own.
+    pub default_terms_days: u32,
+    /// A retailer with a payment overdue by more than this many days cannot place orders.
+    pub block_overdue_after_days: i64,
+    /// Upper bounds (days past due) of the aging buckets; one more bucket takes the rest.
+    pub aging_buckets: Vec<i64>,
+    /// Raise an alert when more than this share of the limit is used.
+    pub utilization_alert_percent: u32,
+    /// Raise an alert when the score falls by at least this much at once.
+    pub score_drop_alert: u32,
+    pub score_weights: crate::credit::score::Weights,
+}
+
+impl Default for CreditConfig {
+    fn default() -> Self {
+        Self {
+            default_terms_days: 30,
+            block_overdue_after_days: 30,
+            aging_buckets: vec![30, 60, 90],
+            utilization_alert_percent: 80,
+            score_drop_alert: 50,
+            score_weights: crate::credit::score::Weights::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `khaacho=debug,tower_http=info`.
+    pub level: String,
+    /// JSON lines on stdout instead of human-readable lines.
+    pub json: bool,
+    /// Also write JSON logs to `DATA_DIR/logs/khaacho.log.YYYY-MM-DD` (daily rotation).
+    pub file: bool,
+    /// How many daily log files to keep.
+    pub keep_days: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests running longer than this are answered 503.
+    pub request_timeout_secs: u64,
+    /// Browser origins allowed to call the API (CORS). Empty: none (same-origin only).
+    pub cors_allowed_origins: Vec<String>,
+    /// Serve the web UI from this directory instead of the embedded copy (UI development).
+    pub assets_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u64,
+    /// Failed logins allowed per phone within `login_failure_window_secs`.
+    pub login_failures_per_phone: u32,
+    pub login_failure_window_secs: u64,
+    /// Login attempts allowed per client IP within `login_ip_window_secs`.
+    pub login_attempts_per_ip: u32,
+    pub login_ip_window_secs: u64,
+    /// JWT signing secret; empty means the key file generated in the data directory.
+    pub jwt_secret: Secret,
+    /// Phone of the admin created on first start when none exists.
+    pub bootstrap_admin_phone: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            json: false,
+            file: true,
+            keep_days: 14,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            cors_allowed_origins: Vec::new(),
+            assets_dir: None,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            access_token_ttl_secs: 3600,
+            refresh_token_ttl_days: 30,
+            login_failures_per_phone: 10,
+            login_failure_window_secs: 15 * 60,
+            login_attempts_per_ip: 60,
+            login_ip_window_secs: 60,
+            jwt_secret: Secret::default(),
+            bootstrap_admin_phone: "+9779800000000".into(),
+        }
+    }
+}
