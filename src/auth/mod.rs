@@ -9,6 +9,7 @@ mod password;
 mod service;
 pub mod store;
 mod tokens;
+mod users;
 
 use std::fmt;
 

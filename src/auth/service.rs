@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::{AuthError, PasswordHash, Principal, RefreshToken, User, password, store, tokens};
-use crate::audit::{self, Actor};
+use crate::audit::{self};
 use crate::clock::Clock;
 use crate::config::AuthConfig;
 use crate::ratelimit::SlidingWindow;
@@ -45,7 +45,7 @@ pub struct UserPatch {
 }
 
 pub struct AuthService {
-    store: Store,
+    pub(super) store: Store,
     clock: Arc<dyn Clock>,
     keys: tokens::TokenKeys,
     cfg: AuthConfig,
@@ -270,62 +270,6 @@ impl AuthService {
             .await
     }
 
-    /// Creates a user (admin API, `create-user`, first start).
-    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User, AuthError> {
-        let new = validate_new(new)?;
-        let pw = new.password.clone();
-        let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-            .await
-            .map_err(StoreError::from)??;
-        let (now, actor) = (self.now(), actor.clone());
-        self.store
-            .write(move |tx| {
-                let user = store::insert_user(tx, user_record(&new, hash.clone(), now))?;
-                let details = format!("role {}", user.role);
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    "user.create",
-                    format!("user:{}", user.id),
-                    details,
-                )?;
-                Ok(user)
-            })
-            .await
-    }
-
-    pub async fn update_user(
-        &self,
-        who: &Principal,
-        id: u64,
-        patch: UserPatch,
-    ) -> Result<User, AuthError> {
-        check_self_edit(who, id, &patch)?;
-        let hash = match patch.password.clone() {
-            Some(pw) => {
-                password::check_policy(&pw)?;
-                Some(
-                    tokio::task::spawn_blocking(move || password::hash(&pw))
-                        .await
-                        .map_err(StoreError::from)??,
-                )
-            }
-            None => None,
-        };
-        let (now, actor) = (self.now(), who.actor());
-        self.store
-            .write(move |tx| apply_patch(tx, id, &patch, hash.clone(), now, &actor))
-            .await
-    }
-
-    pub async fn get_user(&self, id: u64) -> Result<User, AuthError> {
-        self.store
-            .read(move |tx| store::user(tx, id))
-            .await?
-            .ok_or(AuthError::UserNotFound(id))
-    }
-
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -378,124 +322,4 @@ fn rotate_refresh(
         user,
         session_id: session.id,
     })
-}
-
-fn validate_new(mut new: NewUser) -> Result<NewUser, AuthError> {
-    new.name = checked_name(&new.name)?;
-    new.email = match new.email.take() {
-        Some(e) => Some(checked_email(&e)?),
-        None => None,
-    };
-    password::check_policy(&new.password)?;
-    Ok(new)
-}
-
-fn checked_name(name: &str) -> Result<String, AuthError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AuthError::invalid("name", "must be 1 to 100 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AuthError::invalid(
-            "name",
-            "must not contain control characters",
-        ));
-    }
-    Ok(name.to_string())
-}
-
-fn checked_email(email: &str) -> Result<String, AuthError> {
-    let email = email.trim();
-    let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-        && !email.chars().any(char::is_whitespace);
-    if !valid {
-        return Err(AuthError::invalid(
-            "email",
-            "is not an email address (e.g. ram@example.com)",
-        ));
-    }
-    Ok(email.to_string())
-}
-
-fn user_record(new: &NewUser, hash: PasswordHash, now: DateTime<Utc>) -> User {
-    User {
-        id: 0,
-        phone: new.phone.clone(),
-        email: new.email.clone(),
-        name: new.name.clone(),
-        role: new.role,
-        party: None,
-        active: true,
-        password_hash: hash,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// Nobody changes their own role or deactivates themselves (no self-made admins, no lockouts).
-fn check_self_edit(who: &Principal, id: u64, patch: &UserPatch) -> Result<(), AuthError> {
-    if who.user_id != id {
-        return Ok(());
-    }
-    if patch.role.is_some_and(|r| r != who.role) {
-        return Err(AuthError::Forbidden(
-            "you cannot change your own role".into(),
-        ));
-    }
-    if patch.active == Some(false) {
-        return Err(AuthError::Forbidden(
-            "you cannot deactivate yourself".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn apply_patch(
-    tx: &crate::storage::WriteTx,
-    id: u64,
-    patch: &UserPatch,
-    hash: Option<PasswordHash>,
-    now: DateTime<Utc>,
-    actor: &Actor,
-) -> Result<User, AuthError> {
-    let mut u = store::user(tx, id)?.ok_or(AuthError::UserNotFound(id))?;
-    let mut changed = Vec::new();
-    if let Some(name) = &patch.name {
-        u.name = checked_name(name)?;
-        changed.push("name");
-    }
-    if let Some(email) = &patch.email {
-        u.email = email.as_deref().map(checked_email).transpose()?;
-        changed.push("email");
-    }
-    if let Some(role) = patch.role.filter(|r| *r != u.role) {
-        u.role = role;
-        u.party = store::party_for(tx, role, &u.phone)?;
-        changed.push("role");
-    }
-    if let Some(active) = patch.active {
-        u.active = active;
-        changed.push(if active { "activated" } else { "deactivated" });
-    }
-    if let Some(h) = hash {
-        u.password_hash = h;
-        changed.push("password");
-    }
-    u.updated_at = now;
-    store::save_user(tx, &u)?;
-    if patch.role.is_some() || patch.active == Some(false) || patch.password.is_some() {
-        store::revoke_user_sessions(tx, id, None, now, "account changed by an admin")?;
-    }
-    audit::record(
-        tx,
-        now,
-        actor,
-        "user.update",
-        format!("user:{id}"),
-        changed.join(", "),
-    )?;
-    Ok(u)
 }

@@ -9,10 +9,10 @@ pub mod alerts;
 pub mod payments;
 pub mod score;
 mod service;
+mod terms;
 
-pub use service::{
-    CreditError, CreditService, CreditView, RetailerInput, RetailerPatch, StatementRow,
-};
+pub use service::{CreditError, CreditService, CreditView, StatementRow};
+pub use terms::{RetailerInput, RetailerPatch};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

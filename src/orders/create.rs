@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use super::idempotency::{IdempotencyRecord, idempotency_scope, replay, request_hash};
 use super::route::{self, lines_of};
 use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
 use crate::audit::Actor;
@@ -49,14 +49,6 @@ pub struct NewOrder {
 pub struct Placed {
     pub orders: Vec<Order>,
     pub replayed: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-pub struct IdempotencyRecord {
-    pub request_hash: String,
-    pub order_ids: Vec<u64>,
-    #[serde(with = "crate::storage::ts")]
-    pub at: DateTime<Utc>,
 }
 
 /// One vendor's share of an order, as routed: which lines, from which listings, and why.
@@ -254,46 +246,6 @@ pub fn place(
         orders,
         replayed: false,
     })
-}
-
-fn idempotency_scope(req: &NewOrder) -> Result<Option<String>, OrderError> {
-    let Some(key) = req
-        .idempotency_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    else {
-        return Ok(None);
-    };
-    if key.len() > 200 || key.chars().any(char::is_control) {
-        return Err(OrderError::Invalid(
-            "Idempotency-Key must be 1 to 200 printable characters".into(),
-        ));
-    }
-    Ok(Some(format!("order:{}:{key}", req.retailer_id)))
-}
-
-/// The orders created earlier under this key, when the request is the same; a different
-/// request under a used key is refused.
-fn replay(tx: &impl Tx, scope: &str, req: &NewOrder) -> Result<Option<Vec<Order>>, OrderError> {
-    let Some(record) = tx.open(tables::IDEMPOTENCY)?.get(scope)? else {
-        return Ok(None);
-    };
-    if record.request_hash != request_hash(req) {
-        return Err(OrderError::IdempotencyConflict);
-    }
-    let orders = tx.open(tables::ORDERS)?;
-    let found = record
-        .order_ids
-        .iter()
-        .map(|id| orders.need(*id, &format!("order {id}")))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Some(found))
-}
-
-fn request_hash(req: &NewOrder) -> String {
-    let canonical = serde_json::to_vec(req).unwrap_or_default();
-    hex::encode(Sha256::digest(&canonical))
 }
 
 fn checked_retailer(

@@ -5,6 +5,7 @@
 //! so a refusal leaves no trace. Prices, VAT and names are snapshotted on the lines.
 
 mod create;
+mod idempotency;
 mod moves;
 pub mod route;
 mod service;
@@ -20,7 +21,7 @@ pub use create::{
 
 /// Types the storage layer names.
 pub mod create_types {
-    pub use super::create::IdempotencyRecord;
+    pub use super::idempotency::IdempotencyRecord;
 }
 pub use moves::{Context, MoveOutcome, MoveRequest, Who, apply_action};
 pub use service::{Acting, OrderFilter, OrderService};

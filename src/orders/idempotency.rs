@@ -1,0 +1,61 @@
+//! Idempotency for order placement: the same `Idempotency-Key` with the same request returns
+//! the orders it created; with another request it is refused.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::create::NewOrder;
+use super::{Order, OrderError};
+use crate::storage::{StoreError, TableRead, Tx, tables};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub order_ids: Vec<u64>,
+    #[serde(with = "crate::storage::ts")]
+    pub at: DateTime<Utc>,
+}
+
+pub(super) fn idempotency_scope(req: &NewOrder) -> Result<Option<String>, OrderError> {
+    let Some(key) = req
+        .idempotency_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
+        return Ok(None);
+    };
+    if key.len() > 200 || key.chars().any(char::is_control) {
+        return Err(OrderError::Invalid(
+            "Idempotency-Key must be 1 to 200 printable characters".into(),
+        ));
+    }
+    Ok(Some(format!("order:{}:{key}", req.retailer_id)))
+}
+
+/// The orders created earlier under this key, when the request is the same; a different
+/// request under a used key is refused.
+pub(super) fn replay(
+    tx: &impl Tx,
+    scope: &str,
+    req: &NewOrder,
+) -> Result<Option<Vec<Order>>, OrderError> {
+    let Some(record) = tx.open(tables::IDEMPOTENCY)?.get(scope)? else {
+        return Ok(None);
+    };
+    if record.request_hash != request_hash(req) {
+        return Err(OrderError::IdempotencyConflict);
+    }
+    let orders = tx.open(tables::ORDERS)?;
+    let found = record
+        .order_ids
+        .iter()
+        .map(|id| orders.need(*id, &format!("order {id}")))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Some(found))
+}
+
+pub(super) fn request_hash(req: &NewOrder) -> String {
+    let canonical = serde_json::to_vec(req).unwrap_or_default();
+    hex::encode(Sha256::digest(&canonical))
+}
