@@ -105,6 +105,16 @@ pub enum Command {
         #[arg(long)]
         log: Option<PathBuf>,
     },
+    /// The priced preview a shop would get on WhatsApp for an order message, as JSON (the same
+    /// as `POST /api/v1/orders/preview`); writes nothing. The message is the arguments, or
+    /// stdin when there are none.
+    Preview {
+        /// The message, e.g. "2 bora chamal, wai wai 2 carton"
+        message: Vec<String>,
+        /// The shop it is for (its prices, credit and language); the first shop when omitted.
+        #[arg(long)]
+        retailer_id: Option<u64>,
+    },
     /// Read an order message the way the WhatsApp conversation does and print the items as JSON.
     /// The message is the arguments, or stdin when there are none.
     Parse {
@@ -228,6 +238,15 @@ async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Reindex => remote_or_local(&config, Request::Reindex, true).await,
+        Command::Preview {
+            message,
+            retailer_id,
+        } => match message_text(&message) {
+            Ok(text) => {
+                remote_or_local(&config, Request::Preview { text, retailer_id }, true).await
+            }
+            Err(e) => Err(e),
+        },
         Command::Match {
             phrase,
             retailer_id,
@@ -357,16 +376,24 @@ pub fn resolve_data_dir(explicit: Option<&Path>) -> PathBuf {
     explicit.map_or_else(default_data_dir, Path::to_path_buf)
 }
 
+/// A message given as arguments, or read from stdin when there are none.
+fn message_text(args: &[String]) -> Result<String, String> {
+    if !args.is_empty() {
+        return Ok(args.join(" "));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| format!("reading stdin: {e}"))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn parse_command(args: &[String]) -> ExitCode {
-    let text = if args.is_empty() {
-        let mut bytes = Vec::new();
-        if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes) {
-            eprintln!("khaacho: reading stdin: {e}");
+    let text = match message_text(args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("khaacho: {e}");
             return ExitCode::FAILURE;
         }
-        String::from_utf8_lossy(&bytes).into_owned()
-    } else {
-        args.join(" ")
     };
     let parsed = crate::parsing::parse_message(&text);
     match serde_json::to_string(&parsed) {

@@ -107,6 +107,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::ImportCatalog { .. } => "import_catalog",
         Request::Reindex => "reindex",
         Request::Match { .. } => "match",
+        Request::Preview { .. } => "preview",
     }
 }
 

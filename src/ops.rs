@@ -38,6 +38,10 @@ pub enum Request {
         phrase: String,
         retailer_id: Option<u64>,
     },
+    Preview {
+        text: String,
+        retailer_id: Option<u64>,
+    },
 }
 
 /// Runs a command against open services and returns its printable result.
@@ -68,7 +72,27 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
                 .map_err(|e| e.to_string())?;
             serde_json::to_value(decision).map_err(|e| e.to_string())
         }
+        Request::Preview { text, retailer_id } => preview(svc, text, retailer_id).await,
     }
+}
+
+/// The owner's preview: for the given shop, or the first one.
+async fn preview(svc: &Services, text: String, retailer_id: Option<u64>) -> Result<Value, String> {
+    let id = match retailer_id {
+        Some(id) => id,
+        None => svc
+            .store
+            .read(|tx| crate::retailers::store::first_id(tx))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("there is no retailer yet: create one first")?,
+    };
+    let owner = crate::auth::Principal::owner();
+    let p = svc
+        .preview(&owner, id, text)
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::to_value(p).map_err(|e| e.to_string())
 }
 
 async fn create_user(

@@ -91,6 +91,17 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The box's owner at the command line (the control socket admits only the owner): acts
+    /// with an admin's rights, as no user in particular.
+    pub fn owner() -> Principal {
+        Principal {
+            user_id: 0,
+            role: Role::Admin,
+            party: None,
+            session_id: 0,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::User {
             id: self.user_id,

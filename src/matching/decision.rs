@@ -7,7 +7,9 @@
 
 use super::rank::Scored;
 use super::snapshot::Snapshot;
-use super::types::{Candidate, Decision, MatchDecision, Reason};
+use super::types::{Candidate, Decision, GroupedDecision, MatchDecision, Ranked, Reason};
+use std::collections::HashMap;
+use std::hash::Hash;
 
 /// Below this score nothing is offered as a match or an option, only as a suggestion.
 const NOT_FOUND_BELOW: f32 = 0.45;
@@ -67,6 +69,82 @@ pub(crate) fn decide(snap: &Snapshot, ranked: &[Scored]) -> MatchDecision {
     }
 }
 
+/// Groups offered when ambiguous (one option per group).
+const GROUPS_OFFERED: usize = 6;
+
+/// Decides among groups of products (a product in its several packs) with the same rules as
+/// [`decide`]: the best group must be confident and clearly ahead of the best candidate of any
+/// other group. Products of one group never compete with each other here; the caller picks
+/// among them from what the message says (size, pack).
+pub fn decide_grouped<K: Eq + Hash>(
+    ranked: &[Ranked],
+    key: impl Fn(&Ranked) -> K,
+) -> GroupedDecision {
+    let mut order: Vec<K> = Vec::new();
+    let mut members: HashMap<K, Vec<usize>> = HashMap::new();
+    for (i, r) in ranked.iter().enumerate() {
+        let k = key(r);
+        if !members.contains_key(&k) {
+            order.push(key(r));
+        }
+        members.entry(k).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = order
+        .into_iter()
+        .filter_map(|k| members.remove(&k))
+        .collect();
+    let Some(top) = ranked.first() else {
+        return GroupedDecision {
+            decision: Decision::NotFound,
+            exact_code: false,
+            groups,
+        };
+    };
+    if top.candidate.reason == Reason::ExactCode
+        && ranked
+            .get(1)
+            .is_none_or(|s| s.candidate.reason != Reason::ExactCode)
+    {
+        return GroupedDecision {
+            decision: Decision::Matched,
+            exact_code: true,
+            groups: vec![vec![0]],
+        };
+    }
+    let others = groups.iter().skip(1).flatten().map(|&i| &ranked[i]);
+    let next = others.clone().map(|r| r.score).fold(0.0, f32::max);
+    let next_sure = others.map(|r| r.sure).fold(0.0, f32::max);
+    let scored = Scored {
+        product: 0,
+        product_id: top.candidate.product_id,
+        score: top.score,
+        query_cov: top.explained,
+        sure: top.sure,
+        explained_any: top.explained_any,
+        reason: top.candidate.reason,
+    };
+    let decision = if top.score < NOT_FOUND_BELOW {
+        Decision::NotFound
+    } else if is_clear(&scored, next, next_sure) {
+        Decision::Matched
+    } else {
+        Decision::Ambiguous
+    };
+    match decision {
+        Decision::Matched => groups.truncate(1),
+        Decision::Ambiguous => {
+            groups.retain(|g| ranked[g[0]].score >= top.score - OPTION_WINDOW);
+            groups.truncate(GROUPS_OFFERED);
+        }
+        Decision::NotFound => groups.truncate(OFFERED),
+    }
+    GroupedDecision {
+        decision,
+        exact_code: false,
+        groups,
+    }
+}
+
 /// Confident and clearly ahead of the next. When the typo budget explains only part of the
 /// phrase, the lead must also hold without look-alike credit: a word below the budget may
 /// settle a long phrase ("Organic Tattva Flour - cron"), never a short one on its own
@@ -102,6 +180,7 @@ mod tests {
             score,
             query_cov: explained,
             sure,
+            explained_any: explained,
             reason: Reason::Words,
         }
     }

@@ -11,7 +11,7 @@ use super::product::ItemText;
 use super::query::{Query, prepare};
 use super::rank::rank;
 use super::snapshot::Snapshot;
-use super::types::{CatalogItem, Decision, MatchContext, MatchDecision, MatchError};
+use super::types::{CatalogItem, Decision, MatchContext, MatchDecision, MatchError, Ranked};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -113,6 +113,42 @@ impl MatchEngine {
         }
         let candidates = candidates(&snap, &query, ctx, RETRIEVE);
         decide(&snap, &rank(&snap, &query, &candidates, ctx))
+    }
+
+    /// Every candidate worth ranking for a phrase, best first, with the figures the decision
+    /// reads; decide over groups of them with [`super::decide_grouped`].
+    pub fn rank_phrase(&self, phrase: &str, ctx: &MatchContext<'_>) -> Vec<Ranked> {
+        let snap = self.snapshot();
+        let query = prepare(&snap, &self.lev, phrase, ctx.size_hint.as_ref());
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let candidates = candidates(&snap, &query, ctx, RETRIEVE);
+        rank(&snap, &query, &candidates, ctx)
+            .into_iter()
+            .filter_map(|s| {
+                let item = &snap.product(s.product)?.text.item;
+                Some(Ranked {
+                    candidate: super::types::Candidate {
+                        product_id: item.product_id,
+                        sku: item.sku.clone(),
+                        name: item.name.clone(),
+                        confidence: s.score.clamp(0.0, 1.0),
+                        reason: s.reason,
+                    },
+                    score: s.score,
+                    explained: s.query_cov,
+                    sure: s.sure,
+                    explained_any: s.explained_any,
+                })
+            })
+            .collect()
+    }
+
+    /// The parser's vocabulary with this catalog's names kept whole ("aayo nun", "clinic
+    /// plus"), for reading order messages against this catalog.
+    pub fn lexicon(&self) -> Arc<crate::parsing::Lexicon> {
+        Arc::clone(&self.snapshot().lexicon)
     }
 
     /// Product ids best first for a catalog search box (inactive products are never listed).

@@ -25,6 +25,7 @@ pub mod eval;
 mod index;
 mod keys;
 mod normalize;
+mod other_words;
 mod product;
 mod query;
 mod rank;
@@ -35,7 +36,9 @@ mod spelling;
 mod types;
 
 pub use catalog_csv::{parse_catalog, read_catalog_csv};
+pub use decision::decide_grouped;
 pub use engine::MatchEngine;
 pub use types::{
-    Candidate, CatalogItem, Decision, MatchContext, MatchDecision, MatchError, Reason,
+    Candidate, CatalogItem, Decision, GroupedDecision, MatchContext, MatchDecision, MatchError,
+    Ranked, Reason,
 };

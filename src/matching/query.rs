@@ -7,6 +7,7 @@
 use super::index::WordClause;
 use super::keys::{KeyMap, KeySet, LevBuilders, spelling_hash, typo_budget};
 use super::normalize::{Kind, Token, analyze};
+use super::other_words::is_other_good;
 use super::product::VariantKind;
 use super::size::Size;
 use super::snapshot::Snapshot;
@@ -53,6 +54,8 @@ pub(crate) struct Query {
     pub names: Vec<u32>,
     /// Products one of whose aliases the phrase is.
     pub aliases: Vec<u32>,
+    /// Every word names goods the catalog does not sell ("aalu", "masu"): nothing matches.
+    pub only_other_goods: bool,
 }
 
 /// Resolves `phrase` (plus a size the parser saw next to it) against `snap`.
@@ -73,6 +76,7 @@ pub(crate) fn prepare(
     for t in words {
         let tok = resolve(snap, lev, &t);
         if tok.expansions.is_empty()
+            && !other_good(snap, &t)
             && let Some((a, b)) = split(snap, &t)
         {
             toks.extend([resolve(snap, lev, &a), resolve(snap, lev, &b)]);
@@ -85,12 +89,22 @@ pub(crate) fn prepare(
     let words = resolved;
     let joined: Vec<&str> = words.iter().map(|t| t.key.as_str()).collect();
     let joined = joined.join(" ");
+    let names = carrying(snap, &snap.names, VariantKind::Name, &joined);
+    let aliases = carrying(snap, &snap.aliases, VariantKind::Alias, &joined);
+    // "aalu", "masu": every word names other goods and no product is called exactly that.
+    let only_other_goods = !words.is_empty()
+        && names.is_empty()
+        && aliases.is_empty()
+        && words
+            .iter()
+            .all(|t| t.kind == Kind::Word && is_other_good(&t.key));
     Query {
         codes: code_hits(snap, lev, phrase, &analyzed.code_keys),
-        names: carrying(snap, &snap.names, VariantKind::Name, &joined),
-        aliases: carrying(snap, &snap.aliases, VariantKind::Alias, &joined),
+        names,
+        aliases,
         toks,
         sizes,
+        only_other_goods,
     }
 }
 
@@ -110,10 +124,16 @@ fn carrying(snap: &Snapshot, map: &KeyMap, kind: VariantKind, key: &str) -> Vec<
         .collect()
 }
 
+/// A word for other goods that the catalog does not use ("bhuja", "kera"): read exactly.
+pub(crate) fn other_good(snap: &Snapshot, t: &Token) -> bool {
+    t.kind == Kind::Word && is_other_good(&t.key) && snap.vocab.get(&t.key).is_none()
+}
+
 /// A phrase word with its vocabulary neighbours and weight.
 fn resolve(snap: &Snapshot, lev: &LevBuilders, t: &Token) -> QTok {
     let budget = match t.kind {
         Kind::Number => 0,
+        Kind::Word if other_good(snap, t) => 0,
         Kind::Word => typo_budget(t.len_chars()),
     };
     let expansions: Vec<Expansion> = neighbours(snap, lev, t, budget)
@@ -286,7 +306,7 @@ impl Query {
 
     /// True when the phrase has nothing to match on.
     pub(crate) fn is_empty(&self) -> bool {
-        self.toks.is_empty() && self.codes.is_empty()
+        (self.toks.is_empty() || self.only_other_goods) && self.codes.is_empty()
     }
 }
 

@@ -64,6 +64,9 @@ pub(crate) struct Scored {
     pub query_cov: f32,
     /// The score without look-alike credit: what the typo budget alone supports.
     pub sure: f32,
+    /// Share of the phrase explained by any of the product's texts together ("soyabean" from
+    /// one alias, "tel" from another).
+    pub explained_any: f32,
     pub reason: Reason,
 }
 
@@ -120,7 +123,7 @@ pub(crate) fn rank(
             } else {
                 fit
             };
-            Some(scored(q, p, product, &fit, ctx))
+            Some(scored(q, &align, p, product, &fit, ctx))
         })
         .collect();
     scored.sort_by(|a, b| {
@@ -131,7 +134,14 @@ pub(crate) fn rank(
     scored
 }
 
-fn scored(q: &Query, p: u32, product: &ProductRec, fit: &Fit, ctx: &MatchContext<'_>) -> Scored {
+fn scored(
+    q: &Query,
+    align: &Alignment,
+    p: u32,
+    product: &ProductRec,
+    fit: &Fit,
+    ctx: &MatchContext<'_>,
+) -> Scored {
     let (score, code, lift) = total(q, p, product, fit, ctx);
     Scored {
         product: p,
@@ -139,8 +149,32 @@ fn scored(q: &Query, p: u32, product: &ProductRec, fit: &Fit, ctx: &MatchContext
         score,
         query_cov: fit.explained,
         sure: score - fit.look_alike,
+        explained_any: fit.explained.max(explained_by_any(q, align, product)),
         reason: reason(q, p, code, fit, lift),
     }
+}
+
+/// The share of the phrase that some text of the product explains, word by word.
+fn explained_by_any(q: &Query, align: &Alignment, product: &ProductRec) -> f32 {
+    let mut best = vec![0.0f32; q.toks.len()];
+    for v in &product.variants {
+        for (i, _, c) in pair_words(q, align, v) {
+            if let Some(b) = best.get_mut(i) {
+                *b = b.max(c);
+            }
+        }
+    }
+    let total: f32 = q
+        .toks
+        .iter()
+        .map(|t| t.weight)
+        .sum::<f32>()
+        .max(f32::EPSILON);
+    best.iter()
+        .enumerate()
+        .map(|(i, c)| weight_q(q, i) * c)
+        .sum::<f32>()
+        / total
 }
 
 /// The full score: words, size, code, history. Also returns the parts the reason needs.

@@ -68,6 +68,8 @@ pub(crate) struct Snapshot {
     pub aliases: KeyMap,
     pub searcher: Searcher,
     pub fields: Fields,
+    /// The order-message vocabulary with this catalog's names kept whole.
+    pub lexicon: Arc<crate::parsing::Lexicon>,
 }
 
 impl Snapshot {
@@ -100,6 +102,7 @@ impl Snapshot {
             .map(|(t, i)| (t.item.product_id, i))
             .collect();
         let (codes, names, aliases) = exact_maps(&items)?;
+        let lexicon = Arc::new(catalog_lexicon(&items));
         Ok(Snapshot {
             products,
             by_id,
@@ -114,6 +117,7 @@ impl Snapshot {
             aliases,
             searcher,
             fields,
+            lexicon,
         })
     }
 
@@ -131,6 +135,23 @@ impl Snapshot {
 }
 
 /// Every token of every text of the items.
+/// The parser's lexicon, with every name, brand + name, brand and alias kept whole.
+fn catalog_lexicon(items: &[Arc<ItemText>]) -> crate::parsing::Lexicon {
+    let mut lexicon = crate::parsing::Lexicon::default();
+    let mut texts: Vec<String> = Vec::new();
+    for t in items {
+        let item = &t.item;
+        texts.push(item.name.clone());
+        if let Some(brand) = &item.brand {
+            texts.push(brand.clone());
+            texts.push(format!("{brand} {}", item.name));
+        }
+        texts.extend(item.aliases.iter().cloned());
+    }
+    lexicon.protect_phrases(texts.iter().map(String::as_str));
+    lexicon
+}
+
 fn tokens(items: &[Arc<ItemText>]) -> impl Iterator<Item = &Token> {
     items
         .iter()

@@ -44,6 +44,33 @@ pub struct MatchDecision {
     pub candidates: Vec<Candidate>,
 }
 
+/// A ranked candidate with the figures a decision reads, for callers that decide among groups
+/// of products (one product in several packs) with [`crate::matching::decide_grouped`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    pub candidate: Candidate,
+    /// The full score (may exceed 1 with a size or code bonus).
+    pub score: f32,
+    /// Share of the phrase explained within the typo budget (0..1).
+    pub explained: f32,
+    /// The score without look-alike credit.
+    pub sure: f32,
+    /// Share of the phrase explained by the product's texts together.
+    pub explained_any: f32,
+}
+
+/// The decision over groups of candidates: which group the phrase names, or which groups it
+/// may name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupedDecision {
+    pub decision: Decision,
+    /// The phrase is a product code: the first group holds exactly that product.
+    pub exact_code: bool,
+    /// Indices into the ranked list, one list per group, best group first: the named group
+    /// for `matched`, the groups to ask about for `ambiguous`, suggestions for `not_found`.
+    pub groups: Vec<Vec<usize>>,
+}
+
 /// Whether the phrase named one product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,7 @@ use super::lexicon::{WordInfo, role};
 use super::numbers::NumLit;
 use super::passes;
 use super::tokens::{TokKind, Token};
-use super::units::Unit;
+use super::units::{Pack, Unit};
 
 // A child module in a sibling file: it extends `Reader`, whose fields stay private here.
 #[path = "number_words.rs"]
@@ -23,6 +23,8 @@ mod number_words;
 pub(crate) struct Amount {
     pub value: Decimal,
     pub unit: Option<Unit>,
+    /// The kind of pack its unit word names ("2 bora" → sack), when it names one.
+    pub pack: Option<Pack>,
     /// Pointed at by `x`, `×`, `:`, `-` or `qty`: the writer's own quantity mark.
     pub marked: bool,
 }
@@ -48,7 +50,7 @@ pub(crate) enum ElemKind {
         strong: bool,
     },
     /// A packaging word right after a pack size ("25kg bag x 2"): the unit of the count.
-    PackWord(Unit),
+    PackWord(Unit, Option<Pack>),
     /// Punctuation, emoji, bullets.
     Noise,
     /// A number that cannot be read exactly ("1/3").
@@ -130,7 +132,7 @@ impl Reader<'_> {
             return found;
         }
         if let Some(unit) = self.pack_word_after_size(i) {
-            return (ElemKind::PackWord(unit), i + 1);
+            return (ElemKind::PackWord(unit, self.pack_at(i)), i + 1);
         }
         (self.classify(i), i + 1)
     }
@@ -209,9 +211,10 @@ impl Reader<'_> {
             let end = self.unit_at(end).map_or(end, |(_, after)| after);
             return Some((ElemKind::Unreadable, end));
         }
-        let (unit, next) = match self.unit_at(j) {
-            Some((unit, next)) => (Some(unit), next),
-            None => (number.pieces.then_some(Unit::Pcs), j),
+        let (unit, pack, next) = match self.unit_at(j) {
+            Some((unit, next)) => (Some(unit), self.pack_at(j), next),
+            None if number.pieces => (Some(Unit::Pcs), Some(Pack::Piece), j),
+            None => (None, None, j),
         };
         let (value, next) = match unit {
             Some(big @ (Unit::Kg | Unit::L)) => self.with_small_part(number.value, big, next),
@@ -220,9 +223,14 @@ impl Reader<'_> {
         let amount = Amount {
             value,
             unit,
+            pack,
             marked: false,
         };
         Some((ElemKind::Amount(amount), next))
+    }
+
+    fn pack_at(&self, i: usize) -> Option<Pack> {
+        self.info(i).and_then(|info| info.pack)
     }
 
     /// The end of a range after its first number: "2-3" (glued) or "5 to 6", "5 dekhi 6".
@@ -290,6 +298,7 @@ impl Reader<'_> {
         let amount = Amount {
             value: number.value,
             unit: Some(unit),
+            pack: info.pack,
             marked: j > i + 1,
         };
         Some((ElemKind::Amount(amount), next))

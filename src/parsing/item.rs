@@ -270,13 +270,13 @@ fn build_item(src: &Source<'_>, elems: &[Elem], choice: &Choice) -> ParsedItem {
     let phrase = phrase::phrase(src, elems, choice.size);
     let quantity_amount = choice.quantity.and_then(|k| amount(elems, k));
     let pack_word = elems.iter().find_map(|e| match e.kind {
-        ElemKind::PackWord(u) => Some(u),
+        ElemKind::PackWord(u, p) => Some((u, p)),
         _ => None,
     });
     let unit = quantity_amount.and_then(|a| a.unit);
-    let unit = match (unit, choice.size) {
-        (None, Some(_)) => pack_word,
-        _ => unit,
+    let (unit, pack) = match (unit, choice.size) {
+        (None, Some(_)) => (pack_word.map(|w| w.0), pack_word.and_then(|w| w.1)),
+        _ => (unit, quantity_amount.and_then(|a| a.pack)),
     };
     let size = choice.size.and_then(|k| amount(elems, k)).and_then(|a| {
         a.unit.map(|unit| Size {
@@ -293,6 +293,7 @@ fn build_item(src: &Source<'_>, elems: &[Elem], choice: &Choice) -> ParsedItem {
         phrase,
         quantity: quantity_amount.map(|a| a.value.normalize()),
         unit,
+        pack,
         span,
         size: size.or_else(|| phrase::code_size(src, elems)),
         price: price(elems),

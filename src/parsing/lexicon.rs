@@ -11,7 +11,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use unicode_normalization::UnicodeNormalization;
 
-use super::units::Unit;
+use super::units::{Pack, Unit};
 
 /// Roles a word can play; one word may have several ("rs" before or after a price).
 pub(crate) mod role {
@@ -74,6 +74,8 @@ pub(crate) struct NumberWord {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct WordInfo {
     pub unit: Option<Unit>,
+    /// Which kind of pack a packaging word names ("bora" → sack, "lari" → strip).
+    pub pack: Option<Pack>,
     pub number: Option<NumberWord>,
     pub roles: u16,
 }
@@ -93,7 +95,19 @@ pub struct Lexicon {
     words: HashMap<String, WordInfo>,
     stems: Vec<String>,
     counting: Vec<String>,
+    /// Catalog names whose words the lists would otherwise drop or split on ("aayo nun",
+    /// "clinic plus"), by first word key: inside them every word is a product word.
+    protected: HashMap<String, Vec<Vec<String>>>,
 }
+
+/// Roles that take a word out of a phrase or cut the phrase there.
+const DROPS_OR_SPLITS: u16 = role::FILLER
+    | role::SOCIAL
+    | role::HONORIFIC
+    | role::SPLIT
+    | role::SPLIT_SOFT
+    | role::QUESTION
+    | role::QUESTION_STRONG;
 
 /// A line of a word list that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +147,7 @@ impl Lexicon {
             words: HashMap::with_capacity(1200),
             stems: Vec::new(),
             counting: Vec::new(),
+            protected: HashMap::new(),
         };
         let errors = lexicon.add_text(text);
         (lexicon, errors)
@@ -167,6 +182,16 @@ impl Lexicon {
             ("unit", [name]) => {
                 let unit = unit_named(name).ok_or_else(|| format!("unknown unit '{name}'"))?;
                 words.iter().for_each(|w| self.entry(w).unit = Some(unit));
+            }
+            ("pack", [name]) => {
+                let pack = pack_named(name).ok_or_else(|| format!("unknown pack '{name}'"))?;
+                for w in &words {
+                    let entry = self.entry(w);
+                    if entry.unit.is_none() {
+                        return Err(format!("pack word '{w}' has no unit"));
+                    }
+                    entry.pack = Some(pack);
+                }
             }
             ("number", [v]) => self.set_numbers(&words, v, NumberKind::Value)?,
             ("scale", [v]) => self.set_numbers(&words, v, NumberKind::Scale)?,
@@ -204,6 +229,44 @@ impl Lexicon {
         Ok(())
     }
 
+    /// Keeps catalog names whole: in a phrase of two or more words (a product name, brand or
+    /// alias) that holds a word the lists would drop or split on ("Aayo Nun", "Clinic Plus"),
+    /// the words are product words wherever they are written together. Units and number
+    /// words keep their meaning ("half litre fanta" is still half a litre).
+    pub fn protect_phrases<'a>(&mut self, phrases: impl IntoIterator<Item = &'a str>) {
+        for phrase in phrases {
+            let words: Vec<String> = phrase
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '/'))
+                .filter(|w| !w.is_empty())
+                .map(normalize)
+                .collect();
+            if words.len() < 2 || !words.iter().any(|w| self.is_droppable(w)) {
+                continue;
+            }
+            let list = self.protected.entry(words[0].clone()).or_default();
+            if !list.contains(&words) {
+                list.push(words);
+            }
+        }
+    }
+
+    /// A word the lists drop or split on, that is neither a unit nor a number.
+    fn is_droppable(&self, key: &str) -> bool {
+        self.words
+            .get(key)
+            .is_some_and(|i| i.has(DROPS_OR_SPLITS) && i.unit.is_none() && i.number.is_none())
+    }
+
+    /// The protected catalog names starting with this word key.
+    pub(crate) fn protected_from(&self, key: &str) -> &[Vec<String>] {
+        self.protected.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether this word, inside a protected name, loses its roles there.
+    pub(crate) fn released_in_names(&self, key: &str) -> bool {
+        self.is_droppable(key)
+    }
+
     /// True when `word` is read as a number on its own ("das", "दस", "ten", "aadha").
     /// Ambiguous words ("tin", "a") count too: they can be numbers before a unit.
     pub fn is_number_word(&self, word: &str) -> bool {
@@ -213,6 +276,11 @@ impl Lexicon {
     /// The canonical unit a word stands for, if any ("bora" → bag, "किलो" → kg).
     pub fn unit_of(&self, word: &str) -> Option<Unit> {
         self.info(word).and_then(|info| info.unit)
+    }
+
+    /// The kind of pack a packaging word names, if any ("bora" → sack, "peti" → carton).
+    pub fn pack_of(&self, word: &str) -> Option<Pack> {
+        self.info(word).and_then(|info| info.pack)
     }
 
     /// Everything known about a written word, after normalisation and light repairs
@@ -252,6 +320,7 @@ impl Lexicon {
         })?;
         (number.kind == NumberKind::Value).then_some(WordInfo {
             unit: Some(Unit::Pcs),
+            pack: Some(Pack::Piece),
             number: Some(NumberWord {
                 ambiguous: false,
                 ..number
@@ -274,6 +343,10 @@ impl Lexicon {
 }
 
 fn unit_named(name: &str) -> Option<Unit> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
+fn pack_named(name: &str) -> Option<Pack> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
 }
 

@@ -21,14 +21,14 @@ mod units;
 use std::sync::OnceLock;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use convert::{
     Conversion, ConversionError, MAX_PACKS, Measure, PackSpec, TraditionalUnits, choose_pack,
     to_packs,
 };
 pub use lexicon::Lexicon;
-pub use units::{Dimension, Unit};
+pub use units::{Dimension, Pack, Unit};
 
 use elements::{Elem, ElemKind};
 use item::{Outcome, Source};
@@ -62,6 +62,9 @@ pub struct ParsedItem {
     pub quantity: Option<Decimal>,
     /// The canonical unit of the quantity; `None` means packs of the product.
     pub unit: Option<Unit>,
+    /// The kind of pack the quantity's packaging word names ("2 bora" → sack, "5 strip" →
+    /// strip); `None` when it names none (a plain number, "kg", "dozen").
+    pub pack: Option<Pack>,
     /// Byte offsets `[start, end)` of the item in the original text.
     pub span: [usize; 2],
     /// A pack size written in the phrase ("25 kg" in "chamal 25 kg 2 bora"), for the matcher.
@@ -81,7 +84,33 @@ pub struct Size {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub text: String,
+    /// The reason in English (for `khaacho parse`); conversations word `kind` in the
+    /// retailer's language.
     pub reason: String,
+    pub kind: ProblemKind,
+}
+
+/// What was wrong, for wording it in any language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A quantity with no product ("10 kg" alone).
+    NoProduct {
+        written: String,
+    },
+    /// A number that has no one exact value ("1/3", "2-3 kg").
+    Unreadable {
+        written: String,
+    },
+    /// Two amounts that could each be the quantity.
+    SeveralQuantities {
+        written: Vec<String>,
+    },
+    NoQuantity,
+    Zero,
+    TooLarge {
+        written: String,
+    },
 }
 
 /// Parses a message with the built-in lexicon.

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::super::convert::MAX_PACKS;
 use super::super::elements::{Elem, ElemKind};
-use super::super::{ParsedItem, Problem};
+use super::super::{ParsedItem, Problem, ProblemKind};
 use super::{Choice, Outcome, Source, trimmed};
 
 /// "10 kg" with no product, or an unreadable number: report it, order nothing.
@@ -19,6 +19,9 @@ pub(super) fn without_product(src: &Source<'_>, elems: &[Elem], amounts: &[usize
         return Outcome::Orphan(Problem {
             reason: format!("'{shown}' has no product: which product is it for?"),
             text,
+            kind: ProblemKind::NoProduct {
+                written: shown.to_string(),
+            },
         });
     }
     match elems.iter().find(|e| e.kind == ElemKind::Unreadable) {
@@ -31,6 +34,9 @@ fn unreadable(src: &Source<'_>, elem: &Elem) -> Problem {
     let text = src.elem_text(elem).to_string();
     Problem {
         reason: format!("could not read '{text}' as one exact quantity: how many exactly?"),
+        kind: ProblemKind::Unreadable {
+            written: text.clone(),
+        },
         text,
     }
 }
@@ -55,6 +61,9 @@ pub(super) fn problem_for(
                 "more than one quantity for '{phrase}' ({}): which one is it?",
                 written.join(", ")
             ),
+            kind: ProblemKind::SeveralQuantities {
+                written: written.iter().map(|w| w.to_string()).collect(),
+            },
         });
     }
     if let Some(e) = elems.iter().find(|e| e.kind == ElemKind::Unreadable)
@@ -66,12 +75,14 @@ pub(super) fn problem_for(
         return Some(Problem {
             text: text(),
             reason: format!("quantity missing for '{phrase}'"),
+            kind: ProblemKind::NoQuantity,
         });
     };
     if quantity <= Decimal::ZERO {
         return Some(Problem {
             text: text(),
             reason: format!("quantity 0 for '{phrase}': how many do you need?"),
+            kind: ProblemKind::Zero,
         });
     }
     (quantity > Decimal::from(MAX_PACKS)).then(|| Problem {
@@ -79,5 +90,8 @@ pub(super) fn problem_for(
         reason: format!(
             "quantity {quantity} for '{phrase}' looks too large: please check the number"
         ),
+        kind: ProblemKind::TooLarge {
+            written: quantity.to_string(),
+        },
     })
 }

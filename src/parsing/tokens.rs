@@ -39,7 +39,39 @@ pub(crate) fn tokenize(text: &str, lexicon: &Lexicon) -> Vec<Token> {
     for token in tokens.iter_mut().filter(|t| t.kind == TokKind::Word) {
         token.info = lexicon.info(&text[token.start..token.end]);
     }
+    keep_catalog_names(text, &mut tokens, lexicon);
     tokens
+}
+
+/// "aayo nun", "clinic plus shampoo": where the words of a protected catalog name are written
+/// one after another, the ones the lists would drop or split on become product words.
+fn keep_catalog_names(text: &str, tokens: &mut [Token], lexicon: &Lexicon) {
+    let key = |t: &Token| super::lexicon::normalize(&text[t.start..t.end]);
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].kind != TokKind::Word {
+            i += 1;
+            continue;
+        }
+        let first = key(&tokens[i]);
+        let found = lexicon.protected_from(&first).iter().find(|name| {
+            name.iter().enumerate().all(|(k, w)| {
+                tokens
+                    .get(i + k)
+                    .is_some_and(|t| t.kind == TokKind::Word && key(t) == *w)
+            })
+        });
+        let Some(name) = found else {
+            i += 1;
+            continue;
+        };
+        for t in &mut tokens[i..i + name.len()] {
+            if lexicon.released_in_names(&key(t)) {
+                t.info = None;
+            }
+        }
+        i += name.len();
+    }
 }
 
 /// Unit abbreviations that may be glued to the product after a number: "10kgrice".

@@ -91,6 +91,57 @@ impl Unit {
     }
 }
 
+/// The kind of pack a packaging word names: "bora" a sack, "peti" a carton, "lari" a strip.
+/// The unit says how to count; the pack says which of a product's packs is meant, so "2 bora
+/// chamal" is two of the rice sold by the sack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pack {
+    Sack,
+    Carton,
+    /// A crate: a carton of bottles, or a tray of eggs.
+    Crate,
+    Tray,
+    Strip,
+    Bundle,
+    Pouch,
+    /// Any packet: the product's ordinary pack, never a sack or a carton.
+    Packet,
+    Bottle,
+    Jar,
+    Tin,
+    Can,
+    /// One piece: "wota", "pcs", "गोटा".
+    Piece,
+}
+
+impl Pack {
+    /// The canonical lower-case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pack::Sack => "sack",
+            Pack::Carton => "carton",
+            Pack::Crate => "crate",
+            Pack::Tray => "tray",
+            Pack::Strip => "strip",
+            Pack::Bundle => "bundle",
+            Pack::Pouch => "pouch",
+            Pack::Packet => "packet",
+            Pack::Bottle => "bottle",
+            Pack::Jar => "jar",
+            Pack::Tin => "tin",
+            Pack::Can => "can",
+            Pack::Piece => "piece",
+        }
+    }
+}
+
+impl fmt::Display for Pack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Unit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

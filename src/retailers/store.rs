@@ -10,6 +10,13 @@ pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Retailer>, StoreError> {
     tx.open(tables::RETAILERS)?.get(id)
 }
 
+/// The lowest retailer id, if any retailer exists.
+pub fn first_id(tx: &impl Tx) -> Result<Option<u64>, StoreError> {
+    let table = tx.open(tables::RETAILERS)?;
+    let first = table.iter()?.next().transpose()?;
+    Ok(first.map(|(id, _)| id))
+}
+
 pub fn by_phone(tx: &impl Tx, phone: &Msisdn) -> Result<Option<Retailer>, StoreError> {
     match tx.open(tables::RETAILERS_BY_PHONE)?.get(phone.as_str())? {
         Some(id) => get(tx, id),

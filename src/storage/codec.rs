@@ -45,6 +45,20 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     }
 }
 
+/// Decodes the leading part of bytes written by [`encode`], ignoring what follows: for
+/// migrations that read the first fields of an older layout.
+pub(crate) fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&FORMAT_V1, body)) => bincode::serde::decode_from_slice(body, config())
+            .map(|(value, _)| value)
+            .map_err(|e| StoreError::Codec(format!("decode: {e}"))),
+        Some((other, _)) => Err(StoreError::Codec(format!(
+            "unknown value format byte {other}"
+        ))),
+        None => Err(StoreError::Codec("empty value".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

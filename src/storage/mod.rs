@@ -5,6 +5,7 @@
 //! and never commit; they must touch nothing but the transaction, because a job may be re-run.
 
 pub mod codec;
+mod schema;
 pub mod snapshot;
 pub mod tables;
 pub mod ts;
@@ -21,7 +22,7 @@ use tokio::sync::oneshot;
 pub use typed::{Iter, ReadTx, Table, TableRead, Tx, WriteTx};
 
 /// The layout version this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 1;
+pub use schema::SCHEMA_VERSION;
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "khaacho.redb";
 const SCHEMA_KEY: &str = "schema_version";
@@ -237,12 +238,21 @@ fn check_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Creates missing tables and brings an older file up to this binary's schema (the caller
+/// has refused newer ones).
 fn init_tables(db: &Database) -> Result<(), StoreError> {
     let tx = db.begin_write()?;
     tables::create_all(&tx)?;
     {
         let mut meta = tx.open_table(tables::META.def())?;
-        if meta.get(SCHEMA_KEY)?.is_none() {
+        let found: Option<u64> = match meta.get(SCHEMA_KEY)? {
+            Some(bytes) => Some(codec::decode(bytes.value())?),
+            None => None,
+        };
+        if let Some(found) = found.filter(|&f| f < SCHEMA_VERSION) {
+            schema::migrate(&tx, found)?;
+        }
+        if found != Some(SCHEMA_VERSION) {
             meta.insert(SCHEMA_KEY, codec::encode(&SCHEMA_VERSION)?.as_slice())?;
         }
     }
@@ -292,6 +302,8 @@ pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
         }
         Err(e) => problems.push(format!("redb integrity check failed: {e}")),
     }
+    // An older file is brought up to date first, as the server would on open.
+    init_tables(&db)?;
     let tx = ReadTx::new(db.begin_read()?);
     problems.extend(tables::decode_all(&tx)?);
     Ok((db, problems))

@@ -6,17 +6,18 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use super::preview::Reading;
 use super::respond::{self, Env, Plan, Who};
-use super::{Conversation, InboundRecord, texts};
+use super::{Conversation, InboundRecord};
 use crate::clock::Clock;
 use crate::config::WhatsAppConfig;
 use crate::credit;
 use crate::matching::MatchEngine;
 use crate::orders;
 use crate::outbox::{self, Channel, Status};
+use crate::preview::Reader as Reading;
 use crate::ratelimit::SlidingWindow;
 use crate::storage::{Store, StoreError, TableRead, Tx, WriteTx, tables};
+use crate::texts;
 use crate::types::Msisdn;
 
 /// One message someone sent us.

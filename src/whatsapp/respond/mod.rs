@@ -7,8 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 mod retailer;
 mod vendor;
 
-use super::preview::Reading;
-use super::{Conversation, Pending, texts};
+use super::{Conversation, Pending};
 use crate::audit::Actor;
 use crate::catalog::{ListingPatch, Vendor, store as catalog};
 use crate::credit::{self, alerts};
@@ -16,8 +15,10 @@ use crate::orders::{
     self, Action, Context, LineRequest, MoveRequest, Mover, NewOrder, OrderError, OrderSource,
     ProductRef,
 };
+use crate::preview::Reader as Reading;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx, WriteTx, tables};
+use crate::texts;
 use crate::types::Msisdn;
 
 /// Who is writing.

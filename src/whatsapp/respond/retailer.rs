@@ -3,13 +3,15 @@
 
 use super::super::intent::{self, Intent};
 use super::super::preview;
-use super::super::{Conversation, LineState, Pending, PendingLine, texts};
+use super::super::{Conversation, LineState, Pending, PendingLine};
 use super::{Env, Step, expired};
 use crate::catalog::store as catalog;
 use crate::credit;
 use crate::orders::{self, Action, Mover, OrderState};
+use crate::preview as reading;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
+use crate::texts;
 
 fn live_pending<'c>(conv: &'c Conversation, env: &Env<'_>) -> Option<&'c Pending> {
     conv.pending.as_ref().filter(|p| !expired(p, env))
@@ -56,7 +58,7 @@ pub(super) fn retailer_step(
         Intent::Remove(what) => match live_pending(conv, env) {
             Some(p) => {
                 let mut p = p.clone();
-                if !preview::remove(&mut p, &what, env.reading.matcher) {
+                if !reading::remove(&mut p, &what, env.reading.matcher) {
                     return reply(texts::not_in_preview(lang, &what));
                 }
                 let shown = preview::render(tx, &p, r, lang, env.rules, env.ttl_mins)?;
@@ -82,16 +84,15 @@ fn order_text(
     lang: Language,
     env: &Env<'_>,
 ) -> Result<Step, StoreError> {
-    let parsed = crate::parsing::parse_message(text);
-    if parsed.kind == crate::parsing::MessageKind::NoOrder || parsed.items.is_empty() {
+    let lines = reading::read_lines(tx, text, &env.reading)?;
+    if lines.is_empty() {
         return Ok(Step::Reply(vec![texts::question(lang)]));
     }
-    let lines = preview::lines(tx, &parsed, &env.reading)?;
     let mut pending = live_pending(conv, env).cloned().unwrap_or(Pending {
         lines: Vec::new(),
         created_at: env.now,
     });
-    preview::merge(&mut pending, lines);
+    reading::merge(&mut pending, lines);
     pending.created_at = env.now;
     let shown = preview::render(tx, &pending, r, lang, env.rules, env.ttl_mins)?;
     Ok(Step::SetPending(Some(pending), vec![shown]))
@@ -111,31 +112,19 @@ fn choose(
     let Some(i) = p.first_question() else {
         return Ok(Step::Reply(vec![texts::question(lang)]));
     };
-    let LineState::Ask {
-        options,
-        quantity,
-        unit,
-    } = p.lines[i].state.clone()
-    else {
-        return Ok(Step::Reply(vec![texts::question(lang)]));
-    };
-    let Some(choice) = options.get(n - 1) else {
-        let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
-        return Ok(Step::Reply(vec![texts::did_you_mean(
-            lang,
-            &p.lines[i].phrase,
-            &names,
-        )]));
-    };
-    let quantity = quantity.and_then(|q| q.parse().ok());
-    p.lines[i].state = match catalog::product(tx, choice.product_id)? {
-        Some(prod) => {
-            preview::convert(&prod, quantity, unit, env.reading.units, &p.lines[i].phrase)
+    match reading::answer(tx, &p.lines[i], n, &env.reading)? {
+        Some(state) => p.lines[i].state = state,
+        None => {
+            // Not one of the options: ask the same question again.
+            let again = reading::price(tx, &p.lines[i..=i], r, env.rules, lang)?;
+            let text = again
+                .questions
+                .first()
+                .map(|q| q.text.clone())
+                .unwrap_or_else(|| texts::question(lang));
+            return Ok(Step::Reply(vec![text]));
         }
-        None => LineState::Problem {
-            reason: texts::not_found(&choice.name),
-        },
-    };
+    }
     let shown = preview::render(tx, &p, r, lang, env.rules, env.ttl_mins)?;
     Ok(Step::SetPending(Some(p), vec![shown]))
 }
@@ -159,7 +148,7 @@ fn reorder(tx: &impl Tx, r: &Retailer, lang: Language, env: &Env<'_>) -> Result<
                 sku: l.sku.clone(),
                 name: l.name.clone(),
                 packs: l.quantity,
-                note: None,
+                conversion: None,
             },
         })
         .collect();

@@ -1,11 +1,11 @@
 //! What a vendor's message asks for: a move of one of its orders, or a stock or price change.
 
 use super::super::intent::{self, Intent};
-use super::super::texts;
 use super::Step;
 use crate::catalog::{ListingPatch, Vendor, store as catalog};
 use crate::orders::{self, Action, Mover, OrderState};
 use crate::storage::{StoreError, Tx};
+use crate::texts;
 
 pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, StoreError> {
     let reply = |s: String| Ok(Step::Reply(vec![s]));

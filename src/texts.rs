@@ -266,3 +266,206 @@ pub fn answer_first(lang: Language) -> String {
 pub fn throttled() -> String {
     "You are sending messages very fast; please wait a minute. / कृपया एक मिनेट पर्खनुहोस्।".into()
 }
+
+// ---- the order preview: conversions, questions, and why a line was not added ----
+
+use crate::parsing::{Pack, ProblemKind};
+use crate::preview::{AskWhy, Conversion, LineProblem, SoldBy, Written};
+
+/// A unit or pack word as the shop reads it.
+fn unit_word(lang: Language, word: &str) -> String {
+    if lang == En {
+        return word.to_string();
+    }
+    match word {
+        "dozen" => "दर्जन",
+        "pau" => "पाउ",
+        "dharni" => "धार्नी",
+        "mana" => "माना",
+        "pathi" => "पाथी",
+        "packet" | "packs" | "pack" => "प्याकेट",
+        "bottle" => "बोतल",
+        "bag" => "बोरा",
+        "carton" => "कार्टुन",
+        "pcs" => "वटा",
+        other => other,
+    }
+    .to_string()
+}
+
+fn localized(lang: Language, text: &str) -> String {
+    text.split(' ')
+        .map(|w| unit_word(lang, w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "2 kg = 4 × 500 g", "1 dozen = 12 packs".
+pub fn conversion(lang: Language, c: &Conversion) -> String {
+    let written = localized(lang, &c.written);
+    match (c.dozen, lang) {
+        (true, En) => format!("{written} = {} packs", c.packs),
+        (true, Ne) => format!("{written} = {} प्याकेट", c.packs),
+        (false, _) => format!("{written} = {} × {}", c.packs, localized(lang, &c.pack)),
+    }
+}
+
+fn pack_name(lang: Language, pack: Pack) -> &'static str {
+    match (lang, pack) {
+        (En, p) => p.as_str(),
+        (Ne, Pack::Sack) => "बोरा",
+        (Ne, Pack::Carton) => "कार्टुन",
+        (Ne, Pack::Crate) => "क्रेट",
+        (Ne, Pack::Tray) => "ट्रे",
+        (Ne, Pack::Strip) => "लरी",
+        (Ne, Pack::Bundle) => "मुठा",
+        (Ne, Pack::Pouch) => "पोका",
+        (Ne, Pack::Packet) => "प्याकेट",
+        (Ne, Pack::Bottle) => "बोतल",
+        (Ne, Pack::Jar) => "जार",
+        (Ne, Pack::Tin) => "टिन",
+        (Ne, Pack::Can) => "क्यान",
+        (Ne, Pack::Piece) => "गोटा",
+    }
+}
+
+fn numbered(options: &[String]) -> String {
+    options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| format!("{}) {o}", i + 1))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// The question a preview line asks, with its numbered options.
+pub fn preview_question(
+    lang: Language,
+    phrase: &str,
+    why: &AskWhy,
+    _written: &Written,
+    options: &[String],
+) -> String {
+    let list = numbered(options);
+    match (lang, why) {
+        (_, AskWhy::Which | AskWhy::Unsure) => did_you_mean(lang, phrase, options),
+        (En, AskWhy::Size) => format!("\"{phrase}\": which size? {list}. Reply with the number."),
+        (Ne, AskWhy::Size) => format!("\"{phrase}\": कुन साइज? {list}। नम्बर लेख्नुहोस्।"),
+        (En, AskWhy::NoSuchSize { size }) => {
+            format!("\"{phrase}\": we have no {size} pack. We have {list}. Reply with the number.")
+        }
+        (Ne, AskWhy::NoSuchSize { size }) => {
+            format!("\"{phrase}\": {size} को प्याक छैन। यी छन्: {list}। नम्बर लेख्नुहोस्।")
+        }
+        (En, AskWhy::NoSuchPack { pack }) => format!(
+            "\"{phrase}\": we do not have it by the {}. We have {list}. Reply with the number.",
+            pack_name(lang, *pack)
+        ),
+        (Ne, AskWhy::NoSuchPack { pack }) => format!(
+            "\"{phrase}\": {} मा पाइँदैन। यी छन्: {list}। नम्बर लेख्नुहोस्।",
+            pack_name(lang, *pack)
+        ),
+    }
+}
+
+/// No vendor can supply a ready line now.
+pub fn no_vendor_for(lang: Language, name: &str, packs: u32) -> String {
+    match lang {
+        En => format!("no vendor can supply {packs} × {name} right now"),
+        Ne => format!("अहिले कुनै थोक विक्रेतासँग {name} × {packs} छैन"),
+    }
+}
+
+/// Why a line was not added, without the phrase (the caller shows it).
+pub fn line_problem(lang: Language, _phrase: &str, problem: &LineProblem) -> String {
+    match problem {
+        LineProblem::NotFound { suggestions } => not_in_catalog(lang, suggestions),
+        LineProblem::Parse(kind) => parse_problem(lang, kind),
+        LineProblem::NotWhole {
+            written,
+            lower,
+            upper,
+            lower_total,
+            upper_total,
+        } => {
+            let written = localized(lang, written);
+            match (lang, *lower == 0) {
+                (En, true) => {
+                    format!("{written} is less than one pack: {upper} ({upper_total})?")
+                }
+                (Ne, true) => format!("{written} एक प्याकेटभन्दा कम: {upper} ({upper_total})?"),
+                (En, false) => format!(
+                    "{written} does not divide into whole packs: {lower} ({lower_total}) or {upper} ({upper_total})?"
+                ),
+                (Ne, false) => format!(
+                    "{written} पूरा प्याकेटमा मिल्दैन: {lower} ({lower_total}) कि {upper} ({upper_total})?"
+                ),
+            }
+        }
+        LineProblem::UnitMismatch { product, sold_by } => match (lang, sold_by) {
+            (En, SoldBy::Weight) => format!("{product} is sold by weight: how many kg?"),
+            (En, SoldBy::Volume) => format!("{product} is sold by volume: how many litres?"),
+            (En, SoldBy::Piece) => format!("{product} is sold by the piece: how many?"),
+            (Ne, SoldBy::Weight) => format!("{product} तौलमा बिक्छ: कति केजी?"),
+            (Ne, SoldBy::Volume) => format!("{product} लिटरमा बिक्छ: कति लिटर?"),
+            (Ne, SoldBy::Piece) => format!("{product} गन्तीमा बिक्छ: कति वटा?"),
+        },
+        LineProblem::UnknownCarton { product } => match lang {
+            En => format!(
+                "how many packs are in one carton of {product}? Please write the quantity in packs"
+            ),
+            Ne => format!("{product} को एक कार्टुनमा कति प्याकेट हुन्छ? कृपया प्याकेटमा लेख्नुहोस्"),
+        },
+        LineProblem::TooLarge { written } => too_large(lang, written),
+        LineProblem::BadPack { product } => match lang {
+            En => format!("{product} is not set up correctly; please ask the operator"),
+            Ne => format!("{product} ठीकसँग राखिएको छैन; अपरेटरलाई सोध्नुहोस्"),
+        },
+    }
+}
+
+fn not_in_catalog(lang: Language, suggestions: &[String]) -> String {
+    let nearest = suggestions.join(", ");
+    match (lang, suggestions.is_empty()) {
+        (En, true) => "not in our catalog; try another name or the product code".into(),
+        (En, false) => format!("not in our catalog (nearest: {nearest}); try another name"),
+        (Ne, true) => "हाम्रो सूचीमा छैन; अर्को नाम वा सामानको कोड लेख्नुहोस्".into(),
+        (Ne, false) => format!("हाम्रो सूचीमा छैन (नजिकको: {nearest}); अर्को नाम लेख्नुहोस्"),
+    }
+}
+
+fn too_large(lang: Language, written: &str) -> String {
+    match lang {
+        En => format!("{written} looks too large: please check the number"),
+        Ne => format!("{written} धेरै ठूलो देखियो: नम्बर जाँच्नुहोस्"),
+    }
+}
+
+fn parse_problem(lang: Language, kind: &ProblemKind) -> String {
+    match (lang, kind) {
+        (En, ProblemKind::NoProduct { written }) => {
+            format!("\"{written}\" has no product: which product is it for?")
+        }
+        (Ne, ProblemKind::NoProduct { written }) => {
+            format!("\"{written}\" कुन सामानको हो? सामानको नाम लेख्नुहोस्")
+        }
+        (En, ProblemKind::Unreadable { written }) => {
+            format!("could not read \"{written}\" as one exact quantity: how many exactly?")
+        }
+        (Ne, ProblemKind::Unreadable { written }) => {
+            format!("\"{written}\" को ठ्याक्कै मात्रा बुझिएन: कति चाहियो?")
+        }
+        (En, ProblemKind::SeveralQuantities { written }) => format!(
+            "more than one quantity ({}): which one is it?",
+            written.join(", ")
+        ),
+        (Ne, ProblemKind::SeveralQuantities { written }) => {
+            format!("एकभन्दा बढी मात्रा ({}): कुन हो?", written.join(", "))
+        }
+        (En, ProblemKind::NoQuantity) => "how many?".into(),
+        (Ne, ProblemKind::NoQuantity) => "कति चाहियो?".into(),
+        (En, ProblemKind::Zero) => "0 is not a quantity we can send: how many do you need?".into(),
+        (Ne, ProblemKind::Zero) => "० पठाउन मिल्दैन: कति चाहियो?".into(),
+        (_, ProblemKind::TooLarge { written }) => too_large(lang, written),
+    }
+}

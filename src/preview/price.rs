@@ -1,0 +1,250 @@
+//! The preview a retailer reads: ready lines priced at the vendors routing would choose now,
+//! the questions, what was not added and why, in the shop's language.
+//!
+//! A line no vendor can supply is reported as not added instead of leaving the whole preview
+//! unpriced. The order itself is routed and priced again when it is placed.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::{Choice, LineState, PendingLine};
+use crate::catalog::{Product, store as catalog};
+use crate::orders::{OrderError, Rules, quote, route};
+use crate::retailers::{Language, Retailer};
+use crate::storage::{StoreError, Tx};
+use crate::texts;
+
+/// The priced preview, as `POST /api/v1/orders/preview` answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Preview {
+    pub retailer_id: u64,
+    /// The language the texts below are in: the shop's setting.
+    pub language: Language,
+    pub lines: Vec<PreviewLine>,
+    pub questions: Vec<Question>,
+    pub not_added: Vec<NotAdded>,
+    pub subtotal_paisa: i64,
+    pub vat_paisa: i64,
+    pub total_paisa: i64,
+    /// The shop's available credit once this order is placed (negative: it would not fit).
+    pub available_after_paisa: i64,
+    /// The entries in the order they were written, for the WhatsApp text.
+    #[serde(skip)]
+    pub order: Vec<Entry>,
+}
+
+/// One entry of a preview, in the order written: an index into `lines`, `questions` or
+/// `not_added`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Line(usize),
+    Question(usize),
+    NotAdded(usize),
+}
+
+/// A line that would be ordered.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PreviewLine {
+    pub phrase: String,
+    pub product_id: u64,
+    pub sku: String,
+    pub name: String,
+    /// Packs of the product.
+    pub quantity: u32,
+    /// How the written amount became packs ("2 kg = 4 × 500 g"), or null.
+    pub conversion: Option<String>,
+    pub unit_price_paisa: i64,
+    pub vat_paisa: i64,
+    pub total_paisa: i64,
+    /// The vendor routing would choose now.
+    pub vendor_id: u64,
+}
+
+/// A line waiting for the shop's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Question {
+    pub phrase: String,
+    /// The question as the shop reads it.
+    pub text: String,
+    pub options: Vec<Choice>,
+}
+
+/// A line that cannot be ordered as written.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct NotAdded {
+    pub phrase: String,
+    pub reason: String,
+    /// The nearest catalog names, when the phrase named nothing in the catalog.
+    pub suggestions: Vec<String>,
+}
+
+/// Prices preview lines for a retailer, writing nothing.
+pub fn price(
+    tx: &impl Tx,
+    lines: &[PendingLine],
+    retailer: &Retailer,
+    rules: &Rules,
+    lang: Language,
+) -> Result<Preview, StoreError> {
+    let mut wants: Vec<(usize, Product, u32)> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let LineState::Ready {
+            product_id, packs, ..
+        } = &l.state
+            && let Some(p) = catalog::product(tx, *product_id)?
+        {
+            wants.push((i, p, *packs));
+        }
+    }
+    let (prices, unsupplied) = priced(tx, &wants, retailer, rules)?;
+    let mut p = Preview {
+        retailer_id: retailer.id,
+        language: lang,
+        lines: Vec::new(),
+        questions: Vec::new(),
+        not_added: Vec::new(),
+        subtotal_paisa: 0,
+        vat_paisa: 0,
+        total_paisa: 0,
+        available_after_paisa: 0,
+        order: Vec::with_capacity(lines.len()),
+    };
+    for l in lines {
+        entry(&mut p, l, &prices, &unsupplied, lang);
+    }
+    p.vat_paisa = p.lines.iter().map(|l| l.vat_paisa).sum();
+    p.total_paisa = p.lines.iter().map(|l| l.total_paisa).sum();
+    p.subtotal_paisa = p.total_paisa - p.vat_paisa;
+    let pos = crate::credit::position(tx, retailer)?;
+    p.available_after_paisa = pos.available_paisa - p.total_paisa;
+    Ok(p)
+}
+
+/// Unit price, VAT, total and vendor of one line.
+type Price = (i64, i64, i64, u64);
+
+fn entry(
+    p: &mut Preview,
+    l: &PendingLine,
+    prices: &HashMap<u64, Price>,
+    unsupplied: &HashMap<u64, u32>,
+    lang: Language,
+) {
+    match &l.state {
+        LineState::Ready {
+            product_id,
+            sku,
+            name,
+            packs,
+            conversion,
+        } => match prices.get(product_id) {
+            Some(&(unit, vat, total, vendor)) => {
+                p.order.push(Entry::Line(p.lines.len()));
+                p.lines.push(PreviewLine {
+                    phrase: l.phrase.clone(),
+                    product_id: *product_id,
+                    sku: sku.clone(),
+                    name: name.clone(),
+                    quantity: *packs,
+                    conversion: conversion.as_ref().map(|c| texts::conversion(lang, c)),
+                    unit_price_paisa: unit,
+                    vat_paisa: vat,
+                    total_paisa: total,
+                    vendor_id: vendor,
+                });
+            }
+            None => {
+                let packs = unsupplied.get(product_id).copied().unwrap_or(*packs);
+                p.order.push(Entry::NotAdded(p.not_added.len()));
+                p.not_added.push(NotAdded {
+                    phrase: l.phrase.clone(),
+                    reason: texts::no_vendor_for(lang, name, packs),
+                    suggestions: Vec::new(),
+                });
+            }
+        },
+        LineState::Ask {
+            options,
+            why,
+            written,
+        } => {
+            let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
+            p.order.push(Entry::Question(p.questions.len()));
+            p.questions.push(Question {
+                phrase: l.phrase.clone(),
+                text: texts::preview_question(lang, &l.phrase, why, written, &names),
+                options: options.clone(),
+            });
+        }
+        LineState::Unavailable { problem } => {
+            let suggestions = match problem {
+                super::LineProblem::NotFound { suggestions } => suggestions.clone(),
+                _ => Vec::new(),
+            };
+            p.order.push(Entry::NotAdded(p.not_added.len()));
+            p.not_added.push(NotAdded {
+                phrase: l.phrase.clone(),
+                reason: texts::line_problem(lang, &l.phrase, problem),
+                suggestions,
+            });
+        }
+    }
+}
+
+/// Prices per product at the vendors routing would choose for the whole cart; when no vendor
+/// set can take it all, the lines no vendor can supply on their own are left out and the rest
+/// priced together.
+fn priced(
+    tx: &impl Tx,
+    wants: &[(usize, Product, u32)],
+    retailer: &Retailer,
+    rules: &Rules,
+) -> Result<(HashMap<u64, Price>, HashMap<u64, u32>), StoreError> {
+    let place = route::place_of(retailer);
+    let mut cart: Vec<(Product, u32)> = wants.iter().map(|(_, p, n)| (p.clone(), *n)).collect();
+    let mut unsupplied = HashMap::new();
+    if cart.is_empty() {
+        return Ok((HashMap::new(), unsupplied));
+    }
+    let parts = match quote(tx, &cart, &place, rules) {
+        Ok(parts) => parts,
+        Err(OrderError::Store(e)) => return Err(e),
+        Err(_) => {
+            let mut kept = Vec::with_capacity(cart.len());
+            for (p, n) in cart.drain(..) {
+                match quote(tx, &[(p.clone(), n)], &place, rules) {
+                    Ok(_) => kept.push((p, n)),
+                    Err(OrderError::Store(e)) => return Err(e),
+                    Err(_) => {
+                        unsupplied.insert(p.id, n);
+                    }
+                }
+            }
+            cart = kept;
+            if cart.is_empty() {
+                return Ok((HashMap::new(), unsupplied));
+            }
+            match quote(tx, &cart, &place, rules) {
+                Ok(parts) => parts,
+                Err(OrderError::Store(e)) => return Err(e),
+                Err(_) => {
+                    unsupplied.extend(cart.iter().map(|(p, n)| (p.id, *n)));
+                    return Ok((HashMap::new(), unsupplied));
+                }
+            }
+        }
+    };
+    let prices = parts
+        .into_iter()
+        .flat_map(|(vendor, ls)| {
+            ls.into_iter().map(move |l| {
+                (
+                    l.product_id,
+                    (l.unit_price_paisa, l.vat_paisa, l.total_paisa, vendor),
+                )
+            })
+        })
+        .collect();
+    Ok((prices, unsupplied))
+}

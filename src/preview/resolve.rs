@@ -1,0 +1,433 @@
+//! One written item → a priced-to-be line, a question, or why it cannot be ordered.
+//!
+//! The matcher names the product family (pack words are left out of the phrase it sees, so
+//! every pack of a product competes as one); then the message's own words choose the pack:
+//! the pack word ("bora", "peti", "lari"), the size ("1kg"), the amount ("5 kg"). A size is
+//! priced only as written or as the same amount in another pack of the same product, shown as a
+//! conversion. What stays open is asked, offering only what fits everything written.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::packs::{self, fits, grams_or_ml, is_multipack, names_own_pack};
+use super::{AskWhy, Choice, Conversion, LineProblem, LineState, Reader, SoldBy, Written};
+use crate::catalog::{PackUnit, Product, store as catalog};
+use crate::matching::{Decision, MatchContext, Ranked, decide_grouped};
+use crate::parsing::{
+    ConversionError, Lexicon, MAX_PACKS, Pack, PackSpec, ParsedItem, TraditionalUnits, Unit,
+    to_packs,
+};
+use crate::storage::{StoreError, Tx};
+
+/// Below this share of the phrase explained, a match is only a suggestion: a word the catalog
+/// does not have ("bhuja" beside "haldiram") must not be priced as the product it resembles.
+const PRICE_MIN_EXPLAINED: f32 = 0.6;
+/// At most this many options in one question.
+const MAX_OPTIONS: usize = 6;
+
+/// What one family of products makes of the written amount.
+enum Pick {
+    Ready(LineState),
+    Ask(Vec<Product>, AskWhy),
+    Problem(LineProblem),
+    /// No pack of this family fits the pack word or size written.
+    Misfit(AskWhy),
+}
+
+/// Resolves one parsed item.
+pub(super) fn item(
+    tx: &impl Tx,
+    item: &ParsedItem,
+    reader: &Reader<'_>,
+    lexicon: &Lexicon,
+) -> Result<LineState, StoreError> {
+    let (phrase, phrase_pack) = without_pack_words(&item.phrase, lexicon);
+    let written = Written {
+        quantity: item.quantity.map(|q| q.normalize().to_string()),
+        unit: item.unit,
+        pack: item.pack.or(phrase_pack),
+        size: item
+            .size
+            .map(|s| (s.amount.normalize().to_string(), s.unit)),
+    };
+    if item.quantity.is_none() {
+        return Ok(unavailable(LineProblem::Parse(
+            crate::parsing::ProblemKind::NoQuantity,
+        )));
+    }
+    let ctx = MatchContext {
+        history: reader.history,
+        size_hint: item.size.map(|s| (s.amount, s.unit.as_str().to_string())),
+    };
+    let ranked = reader.matcher.rank_phrase(&phrase, &ctx);
+    let grouped = decide_grouped(&ranked, |r| packs::family(&r.candidate.name));
+    let groups: Vec<Vec<Product>> = grouped
+        .groups
+        .iter()
+        .map(|g| products(tx, &ranked, g))
+        .collect::<Result<_, _>>()?;
+    let complete = ranked
+        .first()
+        .is_some_and(|r| r.explained_any >= PRICE_MIN_EXPLAINED);
+    Ok(match grouped.decision {
+        Decision::NotFound => not_found(&groups),
+        _ if grouped.exact_code => match groups.first().and_then(|g| g.first()) {
+            Some(p) => chosen(p, &written, reader.units),
+            None => not_found(&groups),
+        },
+        Decision::Matched if complete => {
+            let family = groups.first().map(Vec::as_slice).unwrap_or_default();
+            settle(pick(family, &written, reader.units), family, &written)
+        }
+        _ => among(&groups, &written, reader.units, complete),
+    })
+}
+
+/// The phrase without pack words ("soyabean tel pouch" → "soyabean tel"), and the first pack
+/// word it had. A phrase that is only pack words is kept as written.
+fn without_pack_words(phrase: &str, lexicon: &Lexicon) -> (String, Option<Pack>) {
+    let mut pack = None;
+    let kept: Vec<&str> = phrase
+        .split_whitespace()
+        .filter(|w| match lexicon.pack_of(w) {
+            Some(p) if !matches!(p, Pack::Piece) => {
+                pack = pack.or(Some(p));
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        return (phrase.to_string(), None);
+    }
+    (kept.join(" "), pack)
+}
+
+fn products(tx: &impl Tx, ranked: &[Ranked], group: &[usize]) -> Result<Vec<Product>, StoreError> {
+    let mut out = Vec::with_capacity(group.len());
+    for &i in group {
+        if let Some(p) = catalog::product(tx, ranked[i].candidate.product_id)? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn unavailable(problem: LineProblem) -> LineState {
+    LineState::Unavailable { problem }
+}
+
+fn not_found(groups: &[Vec<Product>]) -> LineState {
+    unavailable(LineProblem::NotFound {
+        suggestions: groups
+            .iter()
+            .filter_map(|g| g.first())
+            .take(3)
+            .map(|p| p.name.clone())
+            .collect(),
+    })
+}
+
+fn ask(options: &[Product], why: AskWhy, written: &Written) -> LineState {
+    LineState::Ask {
+        options: options
+            .iter()
+            .take(MAX_OPTIONS)
+            .map(|p| Choice {
+                product_id: p.id,
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+            })
+            .collect(),
+        why,
+        written: written.clone(),
+    }
+}
+
+/// A family's pick as a line: a misfit is asked, offering every pack the family has.
+fn settle(pick: Pick, family: &[Product], written: &Written) -> LineState {
+    match pick {
+        Pick::Ready(s) => s,
+        Pick::Problem(p) => unavailable(p),
+        Pick::Ask(options, why) => ask(&options, why, written),
+        Pick::Misfit(why) => ask(family, why, written),
+    }
+}
+
+/// Several families may be meant. Those that cannot take what was written drop out; one left,
+/// fully named, is the answer; otherwise the question lists what fits.
+fn among(
+    groups: &[Vec<Product>],
+    written: &Written,
+    units: &TraditionalUnits,
+    complete: bool,
+) -> LineState {
+    let picks: Vec<(usize, Pick)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, pick(g, written, units)))
+        .filter(|(_, p)| !matches!(p, Pick::Misfit(_)))
+        .collect();
+    if picks.is_empty() {
+        // Nothing comes in that pack or size: say so, offering what exists.
+        let first = groups.first().map(Vec::as_slice).unwrap_or_default();
+        let why = match pick(first, written, units) {
+            Pick::Misfit(why) => why,
+            _ => AskWhy::Which,
+        };
+        let firsts: Vec<Product> = groups.iter().filter_map(|g| g.first().cloned()).collect();
+        return ask(&firsts, why, written);
+    }
+    if let [(i, only)] = picks.as_slice()
+        && complete
+    {
+        let family = &groups[*i];
+        return match only {
+            Pick::Ready(s) => s.clone(),
+            Pick::Problem(p) => unavailable(p.clone()),
+            Pick::Ask(options, why) => ask(options, why.clone(), written),
+            Pick::Misfit(why) => ask(family, why.clone(), written),
+        };
+    }
+    let mut options: Vec<Product> = Vec::new();
+    for (i, p) in &picks {
+        match p {
+            Pick::Ready(LineState::Ready { product_id, .. }) => {
+                options.extend(groups[*i].iter().filter(|g| g.id == *product_id).cloned());
+            }
+            Pick::Ask(opts, _) => options.extend(opts.iter().cloned()),
+            _ => options.extend(groups[*i].first().cloned()),
+        }
+    }
+    let why = if complete {
+        AskWhy::Which
+    } else {
+        AskWhy::Unsure
+    };
+    ask(&options, why, written)
+}
+
+/// Which pack of one family the message means.
+fn pick(family: &[Product], w: &Written, units: &TraditionalUnits) -> Pick {
+    let fitting: Vec<&Product> = match w.pack {
+        Some(pack) => family.iter().filter(|p| fits(pack, p)).collect(),
+        // A dozen or pieces mean the ordinary pack, never a carton of them.
+        None if matches!(w.unit, Some(Unit::Dozen | Unit::Pcs)) => {
+            let single: Vec<&Product> = family.iter().filter(|p| !is_multipack(p)).collect();
+            if single.is_empty() {
+                family.iter().collect()
+            } else {
+                single
+            }
+        }
+        None => family.iter().collect(),
+    };
+    if fitting.is_empty() {
+        return Pick::Misfit(match w.pack {
+            Some(pack) => AskWhy::NoSuchPack { pack },
+            None => AskWhy::Which,
+        });
+    }
+    if let Some((amount, unit)) = w.size() {
+        return by_size(&fitting, amount, unit, w, units);
+    }
+    if w.unit.is_some_and(Unit::is_measure) {
+        return by_amount(&fitting, w, units);
+    }
+    match fitting.as_slice() {
+        [only] => Pick::Ready(chosen(only, w, units)),
+        _ => Pick::Ask(fitting.into_iter().cloned().collect(), AskWhy::Size),
+    }
+}
+
+/// A size was written: that size, or the same amount in another pack of the family.
+fn by_size(
+    fitting: &[&Product],
+    amount: Decimal,
+    unit: Unit,
+    w: &Written,
+    units: &TraditionalUnits,
+) -> Pick {
+    let want = base_amount(amount, unit);
+    let same: Vec<&Product> = fitting
+        .iter()
+        .copied()
+        .filter(|p| want.is_some() && grams_or_ml(p) == want && same_dimension(p, unit))
+        .collect();
+    let count_only = Written {
+        size: None,
+        ..w.clone()
+    };
+    match same.as_slice() {
+        [only] => return Pick::Ready(chosen(only, &count_only, units)),
+        [_, _, ..] => return Pick::Ask(same.into_iter().cloned().collect(), AskWhy::Which),
+        [] => {}
+    }
+    let shown = format!("{} {}", amount.normalize(), unit);
+    let packs_written = match (w.quantity(), w.unit) {
+        (Some(q), None | Some(Unit::Packet | Unit::Bottle | Unit::Bag | Unit::Pcs)) => Some(q),
+        (Some(q), Some(Unit::Dozen)) => q.checked_mul(Decimal::from(12)),
+        _ => None,
+    };
+    let total = packs_written.zip(want).and_then(|(n, a)| n.checked_mul(a));
+    let converted = total.and_then(|t| {
+        fitting
+            .iter()
+            .filter(|p| same_dimension(p, unit))
+            .filter_map(|p| {
+                let per = grams_or_ml(p)?;
+                let n = t.checked_div(per)?;
+                (n.fract().is_zero() && n >= Decimal::ONE && n <= Decimal::from(MAX_PACKS))
+                    .then(|| (n.to_u32(), *p))
+            })
+            .filter_map(|(n, p)| Some((n?, p)))
+            .min_by_key(|(n, p)| (*n, p.id))
+    });
+    match (converted, packs_written) {
+        (Some((packs, p)), Some(n)) => Pick::Ready(LineState::Ready {
+            product_id: p.id,
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            packs,
+            conversion: Some(Conversion {
+                written: match w.unit {
+                    Some(Unit::Dozen) => format!("{} dozen × {shown}", n / Decimal::from(12)),
+                    _ => format!("{} × {shown}", n.normalize()),
+                },
+                packs,
+                pack: pack_text(p),
+                dozen: false,
+            }),
+        }),
+        _ => Pick::Misfit(AskWhy::NoSuchSize { size: shown }),
+    }
+}
+
+/// "chini 5 kg": the pack that takes the amount exactly in the fewest packs.
+fn by_amount(fitting: &[&Product], w: &Written, units: &TraditionalUnits) -> Pick {
+    let results: Vec<(&Product, LineState)> =
+        fitting.iter().map(|p| (*p, chosen(p, w, units))).collect();
+    let best = results
+        .iter()
+        .filter_map(|(p, s)| match s {
+            LineState::Ready { packs, .. } => Some((*packs, p.id, s)),
+            _ => None,
+        })
+        .min_by_key(|(n, id, _)| (*n, *id));
+    if let Some((_, _, s)) = best {
+        return Pick::Ready(s.clone());
+    }
+    // None divides: the smallest pack's answer says what is possible.
+    let smallest = results
+        .iter()
+        .min_by_key(|(p, _)| grams_or_ml(p).unwrap_or(Decimal::MAX));
+    match smallest {
+        Some((_, LineState::Unavailable { problem })) => Pick::Problem(problem.clone()),
+        _ => Pick::Misfit(AskWhy::Which),
+    }
+}
+
+fn same_dimension(p: &Product, unit: Unit) -> bool {
+    matches!(
+        (p.unit, unit),
+        (Some(PackUnit::G | PackUnit::Kg), Unit::G | Unit::Kg)
+            | (Some(PackUnit::Ml | PackUnit::L), Unit::Ml | Unit::L)
+            | (Some(PackUnit::Pcs), Unit::Pcs)
+    )
+}
+
+fn base_amount(amount: Decimal, unit: Unit) -> Option<Decimal> {
+    let factor = match unit {
+        Unit::Kg | Unit::L => Decimal::ONE_THOUSAND,
+        Unit::G | Unit::Ml | Unit::Pcs => Decimal::ONE,
+        _ => return None,
+    };
+    amount.checked_mul(factor).map(|d| d.normalize())
+}
+
+fn spec(p: &Product) -> PackSpec {
+    let unit = match p.unit {
+        Some(PackUnit::G) => Unit::G,
+        Some(PackUnit::Kg) => Unit::Kg,
+        Some(PackUnit::Ml) => Unit::Ml,
+        Some(PackUnit::L) => Unit::L,
+        Some(PackUnit::Pcs) | None => Unit::Pcs,
+    };
+    PackSpec {
+        size: p.pack_size.unwrap_or(Decimal::ONE),
+        unit,
+        carton_packs: None,
+    }
+}
+
+fn pack_text(p: &Product) -> String {
+    let s = spec(p);
+    format!("{} {}", s.size.normalize(), s.unit)
+}
+
+/// The written amount as packs of one product (its size already settled).
+pub(super) fn chosen(p: &Product, w: &Written, units: &TraditionalUnits) -> LineState {
+    let Some(q) = w.quantity() else {
+        return unavailable(LineProblem::Parse(crate::parsing::ProblemKind::NoQuantity));
+    };
+    // "2 carton" of a carton product, "2 bora" of a sack: the count is of its own packs.
+    let unit = match (w.pack, w.unit) {
+        (Some(pack), Some(u)) if !u.is_measure() && names_own_pack(pack, p) => None,
+        (_, u) => u,
+    };
+    match to_packs(q, unit, &spec(p), units) {
+        Ok(c) => LineState::Ready {
+            product_id: p.id,
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            packs: c.packs,
+            conversion: c.note.map(|_| Conversion {
+                written: match unit {
+                    Some(u) => format!("{} {u}", q.normalize()),
+                    None => format!("{}", q.normalize()),
+                },
+                packs: c.packs,
+                pack: pack_text(p),
+                dozen: unit == Some(Unit::Dozen),
+            }),
+        },
+        Err(e) => unavailable(problem_of(e, p)),
+    }
+}
+
+fn problem_of(e: ConversionError, p: &Product) -> LineProblem {
+    match e {
+        ConversionError::NotPositive { .. } => {
+            LineProblem::Parse(crate::parsing::ProblemKind::Zero)
+        }
+        ConversionError::NotWhole {
+            written,
+            lower,
+            upper,
+            lower_total,
+            upper_total,
+            ..
+        } => LineProblem::NotWhole {
+            written,
+            lower,
+            upper,
+            lower_total,
+            upper_total,
+        },
+        ConversionError::UnitMismatch { sold, .. } => LineProblem::UnitMismatch {
+            product: p.name.clone(),
+            sold_by: match sold {
+                "by weight" => SoldBy::Weight,
+                "by volume" => SoldBy::Volume,
+                _ => SoldBy::Piece,
+            },
+        },
+        ConversionError::UnknownCartonSize { .. } => LineProblem::UnknownCarton {
+            product: p.name.clone(),
+        },
+        ConversionError::TooLarge { written } => LineProblem::TooLarge { written },
+        ConversionError::InvalidPack { .. } => LineProblem::BadPack {
+            product: p.name.clone(),
+        },
+    }
+}
