@@ -82,7 +82,7 @@ async fn preview(svc: &Services, text: String, retailer_id: Option<u64>) -> Resu
         Some(id) => id,
         None => svc
             .store
-            .read(|tx| crate::retailers::store::first_id(tx))
+            .read(crate::retailers::store::first_id)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("there is no retailer yet: create one first")?,

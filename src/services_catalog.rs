@@ -215,8 +215,7 @@ impl Services {
             self.orders.rules().clone(),
             self.config.whatsapp.traditional_units,
         );
-        Ok(self
-            .store
+        self.store
             .read(move |tx| {
                 let retailer = crate::retailers::store::get(tx, retailer_id)?.ok_or(
                     CatalogError::NotFound {
@@ -239,6 +238,6 @@ impl Services {
                     retailer.language,
                 )?)
             })
-            .await?)
+            .await
     }
 }

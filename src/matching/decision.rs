@@ -71,6 +71,9 @@ pub(crate) fn decide(snap: &Snapshot, ranked: &[Scored]) -> MatchDecision {
 
 /// Groups offered when ambiguous (one option per group).
 const GROUPS_OFFERED: usize = 6;
+/// When the best group fits the phrase exactly, other groups are offered only this close to
+/// it: "nun" asks Aayo or Tata, not the black salt whose alias only contains the word.
+const EXACT_OPTION_WINDOW: f32 = 0.1;
 
 /// Decides among groups of products (a product in its several packs) with the same rules as
 /// [`decide`]: the best group must be confident and clearly ahead of the best candidate of any
@@ -133,7 +136,13 @@ pub fn decide_grouped<K: Eq + Hash>(
     match decision {
         Decision::Matched => groups.truncate(1),
         Decision::Ambiguous => {
-            groups.retain(|g| ranked[g[0]].score >= top.score - OPTION_WINDOW);
+            let exact = top.explained >= 0.999 && top.score >= 0.999;
+            let window = if exact {
+                EXACT_OPTION_WINDOW
+            } else {
+                OPTION_WINDOW
+            };
+            groups.retain(|g| ranked[g[0]].score >= top.score - window);
             groups.truncate(GROUPS_OFFERED);
         }
         Decision::NotFound => groups.truncate(OFFERED),

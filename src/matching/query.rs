@@ -56,6 +56,8 @@ pub(crate) struct Query {
     pub aliases: Vec<u32>,
     /// Every word names goods the catalog does not sell ("aalu", "masu"): nothing matches.
     pub only_other_goods: bool,
+    /// The phrase's word keys joined by spaces: its exact-name key.
+    pub joined: String,
 }
 
 /// Resolves `phrase` (plus a size the parser saw next to it) against `snap`.
@@ -105,6 +107,7 @@ pub(crate) fn prepare(
         toks,
         sizes,
         only_other_goods,
+        joined,
     }
 }
 

@@ -40,6 +40,12 @@ const CODE_EXACT: f32 = 1.0;
 const CODE_FUZZY: f32 = 0.3;
 /// Weight of word-order agreement (a tie-breaker between texts with the same words).
 const ORDER_WEIGHT: f32 = 0.02;
+/// A phrase that is a product's whole name, brand included, over one that equals a name only
+/// with the brand left out ("chakki atta" is Chakki Atta before Gyan Chakki Atta).
+const FULL_NAME: f32 = 0.02;
+/// Words explained by different texts of one product ("soyabean" by one alias, "tel" by
+/// another) count this much of what one text explaining them all would.
+const UNION_CREDIT: f32 = 0.95;
 /// How many first-pass candidates get the closer look.
 const DETAILED: usize = 40;
 /// ... and how far below the first they may be.
@@ -143,15 +149,33 @@ fn scored(
     ctx: &MatchContext<'_>,
 ) -> Scored {
     let (score, code, lift) = total(q, p, product, fit, ctx);
+    let union = explained_by_any(q, align, product);
+    let gain = QUERY_SHARE * (UNION_CREDIT * union - fit.query_rank).max(0.0);
+    let full = if is_full_name(q, p, product) {
+        FULL_NAME
+    } else {
+        0.0
+    };
+    let score = score + gain + full;
     Scored {
         product: p,
         product_id: product.text.item.product_id,
         score,
-        query_cov: fit.explained,
+        query_cov: fit.explained.max(UNION_CREDIT * union),
         sure: score - fit.look_alike,
-        explained_any: fit.explained.max(explained_by_any(q, align, product)),
+        explained_any: fit.explained.max(union),
         reason: reason(q, p, code, fit, lift),
     }
+}
+
+/// The phrase is the product's whole name with its brand.
+fn is_full_name(q: &Query, p: u32, product: &ProductRec) -> bool {
+    q.names.contains(&p)
+        && product
+            .text
+            .variants
+            .iter()
+            .any(|v| v.kind == VariantKind::Name && v.keys.first() == Some(&q.joined))
 }
 
 /// The share of the phrase that some text of the product explains, word by word.

@@ -98,6 +98,8 @@ pub struct Lexicon {
     /// Catalog names whose words the lists would otherwise drop or split on ("aayo nun",
     /// "clinic plus"), by first word key: inside them every word is a product word.
     protected: HashMap<String, Vec<Vec<String>>>,
+    /// Catalog words that start with digits ("2pm", "7up"): one product word, never a number.
+    glued: std::collections::HashSet<String>,
 }
 
 /// Roles that take a word out of a phrase or cut the phrase there.
@@ -148,6 +150,7 @@ impl Lexicon {
             stems: Vec::new(),
             counting: Vec::new(),
             protected: HashMap::new(),
+            glued: Default::default(),
         };
         let errors = lexicon.add_text(text);
         (lexicon, errors)
@@ -235,6 +238,16 @@ impl Lexicon {
     /// words keep their meaning ("half litre fanta" is still half a litre).
     pub fn protect_phrases<'a>(&mut self, phrases: impl IntoIterator<Item = &'a str>) {
         for phrase in phrases {
+            for w in phrase.split_whitespace() {
+                let key = normalize(w);
+                let digits = key.find(|c: char| !c.is_ascii_digit()).unwrap_or(key.len());
+                if digits > 0
+                    && key[digits..].chars().all(char::is_alphabetic)
+                    && digits < key.len()
+                {
+                    self.glued.insert(key);
+                }
+            }
             let words: Vec<String> = phrase
                 .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '/'))
                 .filter(|w| !w.is_empty())
@@ -248,6 +261,11 @@ impl Lexicon {
                 list.push(words);
             }
         }
+    }
+
+    /// Whether a number glued to letters is a catalog word ("2pm").
+    pub(crate) fn is_glued_name(&self, key: &str) -> bool {
+        self.glued.contains(key)
     }
 
     /// A word the lists drop or split on, that is neither a unit nor a number.

@@ -39,8 +39,27 @@ pub(crate) fn tokenize(text: &str, lexicon: &Lexicon) -> Vec<Token> {
     for token in tokens.iter_mut().filter(|t| t.kind == TokKind::Word) {
         token.info = lexicon.info(&text[token.start..token.end]);
     }
+    join_glued_names(text, &mut tokens, lexicon);
     keep_catalog_names(text, &mut tokens, lexicon);
     tokens
+}
+
+/// "2pm", "7up": a number glued to letters that together are a catalog word is one product
+/// word, not a quantity (or a time) before a word.
+fn join_glued_names(text: &str, tokens: &mut Vec<Token>, lexicon: &Lexicon) {
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let (a, b) = (&tokens[i], &tokens[i + 1]);
+        let joinable = matches!(a.kind, TokKind::Num(_)) && b.kind == TokKind::Word && b.glued;
+        if joinable && lexicon.is_glued_name(&super::lexicon::normalize(&text[a.start..b.end])) {
+            let end = b.end;
+            tokens[i].kind = TokKind::Code;
+            tokens[i].end = end;
+            tokens[i].info = None;
+            tokens.remove(i + 1);
+        }
+        i += 1;
+    }
 }
 
 /// "aayo nun", "clinic plus shampoo": where the words of a protected catalog name are written

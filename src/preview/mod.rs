@@ -19,7 +19,7 @@ use crate::matching::{MatchContext, MatchEngine};
 use crate::parsing::{Pack, ProblemKind, TraditionalUnits, Unit};
 use crate::storage::{StoreError, Tx};
 
-pub use price::{Entry, NotAdded, Preview, PreviewLine, Question, price};
+pub use price::{Entry, NotAdded, Preview, PreviewLine, Question, QuestionOption, price};
 
 /// Reads and prices an order text for a retailer in one go, writing nothing: what the shop
 /// would see on WhatsApp.
@@ -32,7 +32,7 @@ pub fn preview(
     lang: crate::retailers::Language,
 ) -> Result<Preview, StoreError> {
     let lines = read_lines(tx, text, reader)?;
-    price(tx, &lines, retailer, rules, lang)
+    price(tx, &lines, retailer, rules, reader.units, lang)
 }
 
 /// What reading an order text needs: the matcher (with the catalog's vocabulary), the
@@ -253,8 +253,17 @@ pub fn answer(
             },
         }));
     };
-    // A size or pack the product does not come in was asked about: the count is in packs of
-    // the chosen one.
+    Ok(Some(answered(&product, why, written, reader.units)))
+}
+
+/// What a question's line becomes when `product` is chosen. A size or pack the product does
+/// not come in was asked about: the count is then in packs of the chosen one.
+pub(crate) fn answered(
+    product: &crate::catalog::Product,
+    why: &AskWhy,
+    written: &Written,
+    units: &TraditionalUnits,
+) -> LineState {
     let mut written = written.clone();
     if matches!(why, AskWhy::NoSuchSize { .. } | AskWhy::NoSuchPack { .. }) {
         written.size = None;
@@ -262,8 +271,11 @@ pub fn answer(
         if matches!(written.unit, Some(u) if !u.is_measure()) {
             written.unit = None;
         }
+    } else if written.size.is_some() {
+        // A size was written and this product was offered for it: the count is its packs.
+        written.size = None;
     }
-    Ok(Some(resolve::chosen(&product, &written, reader.units)))
+    resolve::chosen(product, &written, units)
 }
 
 /// Adds new lines to a preview: a product already in it takes the new quantity; new ones are

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Choice, LineState, PendingLine};
+use super::{LineState, PendingLine, answered};
 use crate::catalog::{Product, store as catalog};
 use crate::orders::{OrderError, Rules, quote, route};
+use crate::parsing::TraditionalUnits;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
 use crate::texts;
@@ -67,7 +68,19 @@ pub struct Question {
     pub phrase: String,
     /// The question as the shop reads it.
     pub text: String,
-    pub options: Vec<Choice>,
+    pub options: Vec<QuestionOption>,
+}
+
+/// One answer to a question, and the line it would make.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct QuestionOption {
+    pub product_id: u64,
+    pub sku: String,
+    pub name: String,
+    /// Packs of this product if it is chosen, converted as the line was written; null when
+    /// the written amount does not fit it.
+    pub quantity: Option<u32>,
+    pub conversion: Option<String>,
 }
 
 /// A line that cannot be ordered as written.
@@ -85,6 +98,7 @@ pub fn price(
     lines: &[PendingLine],
     retailer: &Retailer,
     rules: &Rules,
+    units: &TraditionalUnits,
     lang: Language,
 ) -> Result<Preview, StoreError> {
     let mut wants: Vec<(usize, Product, u32)> = Vec::new();
@@ -111,7 +125,35 @@ pub fn price(
         order: Vec::with_capacity(lines.len()),
     };
     for l in lines {
-        entry(&mut p, l, &prices, &unsupplied, lang);
+        let options = match &l.state {
+            LineState::Ask {
+                options,
+                why,
+                written,
+            } => {
+                let mut out = Vec::with_capacity(options.len());
+                for o in options {
+                    let line = catalog::product(tx, o.product_id)?
+                        .map(|prod| answered(&prod, why, written, units));
+                    let (quantity, conversion) = match line {
+                        Some(LineState::Ready {
+                            packs, conversion, ..
+                        }) => (Some(packs), conversion.map(|c| texts::conversion(lang, &c))),
+                        _ => (None, None),
+                    };
+                    out.push(QuestionOption {
+                        product_id: o.product_id,
+                        sku: o.sku.clone(),
+                        name: o.name.clone(),
+                        quantity,
+                        conversion,
+                    });
+                }
+                out
+            }
+            _ => Vec::new(),
+        };
+        entry(&mut p, l, &prices, &unsupplied, options, lang);
     }
     p.vat_paisa = p.lines.iter().map(|l| l.vat_paisa).sum();
     p.total_paisa = p.lines.iter().map(|l| l.total_paisa).sum();
@@ -123,12 +165,15 @@ pub fn price(
 
 /// Unit price, VAT, total and vendor of one line.
 type Price = (i64, i64, i64, u64);
+/// Prices by product, and the packs of each product no vendor can supply.
+type Priced = (HashMap<u64, Price>, HashMap<u64, u32>);
 
 fn entry(
     p: &mut Preview,
     l: &PendingLine,
     prices: &HashMap<u64, Price>,
     unsupplied: &HashMap<u64, u32>,
+    options: Vec<QuestionOption>,
     lang: Language,
 ) {
     match &l.state {
@@ -164,17 +209,13 @@ fn entry(
                 });
             }
         },
-        LineState::Ask {
-            options,
-            why,
-            written,
-        } => {
+        LineState::Ask { why, written, .. } => {
             let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
             p.order.push(Entry::Question(p.questions.len()));
             p.questions.push(Question {
                 phrase: l.phrase.clone(),
                 text: texts::preview_question(lang, &l.phrase, why, written, &names),
-                options: options.clone(),
+                options,
             });
         }
         LineState::Unavailable { problem } => {
@@ -200,7 +241,7 @@ fn priced(
     wants: &[(usize, Product, u32)],
     retailer: &Retailer,
     rules: &Rules,
-) -> Result<(HashMap<u64, Price>, HashMap<u64, u32>), StoreError> {
+) -> Result<Priced, StoreError> {
     let place = route::place_of(retailer);
     let mut cart: Vec<(Product, u32)> = wants.iter().map(|(_, p, n)| (p.clone(), *n)).collect();
     let mut unsupplied = HashMap::new();

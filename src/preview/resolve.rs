@@ -55,9 +55,13 @@ pub(super) fn item(
             crate::parsing::ProblemKind::NoQuantity,
         )));
     }
+    // The family is matched on the words alone: a size written ("150g") is checked against
+    // the family's packs below, and must not push a product that has other sizes below one
+    // that has none.
+    let phrase = without_sizes(&phrase, lexicon);
     let ctx = MatchContext {
         history: reader.history,
-        size_hint: item.size.map(|s| (s.amount, s.unit.as_str().to_string())),
+        size_hint: None,
     };
     let ranked = reader.matcher.rank_phrase(&phrase, &ctx);
     let grouped = decide_grouped(&ranked, |r| packs::family(&r.candidate.name));
@@ -71,9 +75,9 @@ pub(super) fn item(
         .is_some_and(|r| r.explained_any >= PRICE_MIN_EXPLAINED);
     Ok(match grouped.decision {
         Decision::NotFound => not_found(&groups),
-        _ if grouped.exact_code => match groups.first().and_then(|g| g.first()) {
-            Some(p) => chosen(p, &written, reader.units),
-            None => not_found(&groups),
+        _ if grouped.exact_code => match groups.first() {
+            Some(g) if !g.is_empty() => settle(pick(g, &written, reader.units), g, &written),
+            _ => not_found(&groups),
         },
         Decision::Matched if complete => {
             let family = groups.first().map(Vec::as_slice).unwrap_or_default();
@@ -101,6 +105,36 @@ fn without_pack_words(phrase: &str, lexicon: &Lexicon) -> (String, Option<Pack>)
         return (phrase.to_string(), None);
     }
     (kept.join(" "), pack)
+}
+
+/// The phrase without the sizes written in it ("colgate 150g" → "colgate", "tel 1 litre" →
+/// "tel"); a phrase that is only a size is kept as written.
+fn without_sizes(phrase: &str, lexicon: &Lexicon) -> String {
+    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    let mut after_number = false;
+    for w in &words {
+        let digits = w
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(w.len());
+        let glued_size = digits > 0
+            && digits < w.len()
+            && lexicon
+                .unit_of(&w[digits..])
+                .is_some_and(|u| u.is_measure() || u == Unit::Pcs);
+        let unit = after_number && lexicon.unit_of(w).is_some();
+        let number = is_number(w);
+        if !(number || glued_size || unit) {
+            kept.push(w);
+        }
+        after_number = number;
+    }
+    if kept.is_empty() {
+        phrase.to_string()
+    } else {
+        kept.join(" ")
+    }
 }
 
 fn products(tx: &impl Tx, ranked: &[Ranked], group: &[usize]) -> Result<Vec<Product>, StoreError> {
@@ -150,7 +184,37 @@ fn settle(pick: Pick, family: &[Product], written: &Written) -> LineState {
         Pick::Ready(s) => s,
         Pick::Problem(p) => unavailable(p),
         Pick::Ask(options, why) => ask(&options, why, written),
-        Pick::Misfit(why) => ask(family, why, written),
+        Pick::Misfit(why) => ask(&same_size_or_all(family, written), why, written),
+    }
+}
+
+/// The packs of a family of the size written, when it has that size; else all of them.
+fn same_size_or_all(family: &[Product], w: &Written) -> Vec<Product> {
+    let want = w.size().and_then(|(a, u)| base_amount(a, u));
+    let same: Vec<Product> = family
+        .iter()
+        .filter(|p| want.is_some() && grams_or_ml(p) == want)
+        .cloned()
+        .collect();
+    if same.is_empty() {
+        family.to_vec()
+    } else {
+        same
+    }
+}
+
+/// How closely a ready line takes what was written: one pack of the size or amount written,
+/// or a conversion into other packs.
+fn closeness(s: &Pick) -> u8 {
+    match s {
+        Pick::Ready(LineState::Ready {
+            conversion: None, ..
+        }) => 0,
+        Pick::Ready(LineState::Ready { packs: 1, .. }) => 0,
+        Pick::Ready(_) => 1,
+        // Several packs of exactly what was written, or sizes to choose from.
+        Pick::Ask(..) => 0,
+        _ => 2,
     }
 }
 
@@ -169,15 +233,40 @@ fn among(
         .filter(|(_, p)| !matches!(p, Pick::Misfit(_)))
         .collect();
     if picks.is_empty() {
-        // Nothing comes in that pack or size: say so, offering what exists.
+        // Nothing comes in that pack or size: say so, offering what exists (for a sack or a
+        // carton, each product's biggest pack).
         let first = groups.first().map(Vec::as_slice).unwrap_or_default();
         let why = match pick(first, written, units) {
             Pick::Misfit(why) => why,
             _ => AskWhy::Which,
         };
-        let firsts: Vec<Product> = groups.iter().filter_map(|g| g.first().cloned()).collect();
-        return ask(&firsts, why, written);
+        let big = written.pack.is_some_and(|p| {
+            matches!(
+                p,
+                Pack::Sack | Pack::Carton | Pack::Crate | Pack::Tray | Pack::Strip | Pack::Bundle
+            )
+        });
+        let offered: Vec<Product> = groups
+            .iter()
+            .filter_map(|g| {
+                if big {
+                    g.iter()
+                        .max_by_key(|p| grams_or_ml(p).unwrap_or_default())
+                        .cloned()
+                } else {
+                    g.first().cloned()
+                }
+            })
+            .collect();
+        return ask(&offered, why, written);
     }
+    // A product that comes in the very size or amount written beats one that takes it only
+    // as a conversion into several packs of another size.
+    let best = picks.iter().map(|(_, p)| closeness(p)).min().unwrap_or(2);
+    let picks: Vec<(usize, Pick)> = picks
+        .into_iter()
+        .filter(|(_, p)| closeness(p) == best || best == 2)
+        .collect();
     if let [(i, only)] = picks.as_slice()
         && complete
     {
@@ -270,15 +359,18 @@ fn by_size(
         _ => None,
     };
     let total = packs_written.zip(want).and_then(|(n, a)| n.checked_mul(a));
-    let converted = total.and_then(|t| {
+    // Only into smaller packs that make up the size written ("1 kg" = 2 × 500 g), and never
+    // for drinks, whose bottle size is the product.
+    let converted = total.zip(want).and_then(|(t, size)| {
         fitting
             .iter()
-            .filter(|p| same_dimension(p, unit))
+            .filter(|p| same_dimension(p, unit) && !is_bottled_drink(p))
             .filter_map(|p| {
                 let per = grams_or_ml(p)?;
+                let whole = |d: Decimal| d.fract().is_zero() && d >= Decimal::ONE;
                 let n = t.checked_div(per)?;
-                (n.fract().is_zero() && n >= Decimal::ONE && n <= Decimal::from(MAX_PACKS))
-                    .then(|| (n.to_u32(), *p))
+                let fits_size = size.checked_div(per).is_some_and(whole);
+                (fits_size && whole(n) && n <= Decimal::from(MAX_PACKS)).then(|| (n.to_u32(), *p))
             })
             .filter_map(|(n, p)| Some((n?, p)))
             .min_by_key(|(n, p)| (*n, p.id))
@@ -325,6 +417,11 @@ fn by_amount(fitting: &[&Product], w: &Written, units: &TraditionalUnits) -> Pic
         Some((_, LineState::Unavailable { problem })) => Pick::Problem(problem.clone()),
         _ => Pick::Misfit(AskWhy::Which),
     }
+}
+
+/// A soft drink, juice or water: sold by the bottle size, which is never converted.
+fn is_bottled_drink(p: &Product) -> bool {
+    p.category.as_deref() == Some("Beverages") && matches!(p.unit, Some(PackUnit::Ml | PackUnit::L))
 }
 
 fn same_dimension(p: &Product, unit: Unit) -> bool {

@@ -25,7 +25,7 @@ pub use typed::{Iter, ReadTx, Table, TableRead, Tx, WriteTx};
 pub use schema::SCHEMA_VERSION;
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "khaacho.redb";
-const SCHEMA_KEY: &str = "schema_version";
+pub(crate) const SCHEMA_KEY: &str = "schema_version";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {

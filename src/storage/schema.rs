@@ -56,3 +56,71 @@ fn conversations_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{SCHEMA_KEY, Store, TableRead, Tx};
+    use chrono::TimeZone;
+    use serde::Serialize;
+
+    /// A conversation as version 1 wrote it: the same head, then a pending preview of the old
+    /// shape (here any trailing value).
+    #[derive(Serialize)]
+    struct OldConversation {
+        version: u64,
+        language: Option<Language>,
+        last_channel: Option<Channel>,
+        #[serde(with = "crate::storage::ts::opt")]
+        last_inbound_at: Option<DateTime<Utc>>,
+        pending: Option<(Vec<String>, i64)>,
+    }
+
+    #[tokio::test]
+    async fn a_version_1_file_opens_with_its_conversations_kept_and_old_previews_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("khaacho.redb");
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tables::create_all(&tx).unwrap();
+            {
+                let mut meta = tx.open_table(tables::META.def()).unwrap();
+                meta.insert(SCHEMA_KEY, codec::encode(&1u64).unwrap().as_slice())
+                    .unwrap();
+                let mut conv = tx.open_table(tables::CONVERSATIONS.def()).unwrap();
+                let old = OldConversation {
+                    version: 7,
+                    language: Some(Language::Ne),
+                    last_channel: Some(Channel::Twilio),
+                    last_inbound_at: Some(at),
+                    pending: Some((vec!["chamal 2 bora".into()], 42)),
+                };
+                conv.insert("+9779802000001", codec::encode(&old).unwrap().as_slice())
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let opened = Store::open(&path).unwrap();
+        let (conv, version) = opened
+            .store
+            .read(|tx| {
+                let c = tx.open(tables::CONVERSATIONS)?.get("+9779802000001")?;
+                let v = crate::storage::meta_get(tx, SCHEMA_KEY)?;
+                Ok::<_, StoreError>((c, v))
+            })
+            .await
+            .unwrap();
+        let conv = conv.expect("conversation kept");
+        assert_eq!(version, Some(SCHEMA_VERSION));
+        assert_eq!(conv.language, Some(Language::Ne));
+        assert_eq!(conv.last_channel, Some(Channel::Twilio));
+        assert_eq!(conv.last_inbound_at, Some(at));
+        assert_eq!(conv.pending, None);
+        assert!(
+            conv.version > 7,
+            "plans made before the upgrade are made again"
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod listings;
 pub mod middleware;
 pub mod orders;
 pub mod paging;
+pub mod preview;
 pub mod products;
 pub mod retailers;
 pub mod users;
@@ -68,7 +69,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .nest("/api/v1", products::router())
         .nest("/api/v1", vendors::router())
         .nest("/api/v1", listings::router())
-        .nest("/api/v1/orders", orders::router())
+        .nest("/api/v1/orders", orders::router().merge(preview::router()))
         .nest("/api/v1/retailers", retailers::router())
         .nest("/api/v1/payments", retailers::payments_router())
         .nest("/api/v1/alerts", retailers::alerts_router())

@@ -1,8 +1,8 @@
 //! The preview as a WhatsApp text: the priced preview of `crate::preview`, line by line in the
 //! order written, with totals, the credit left and how to answer.
 
+use super::respond::Env;
 use crate::money::format_npr;
-use crate::orders::Rules;
 use crate::preview::{Entry, Pending, price};
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
@@ -15,10 +15,16 @@ pub fn render(
     pending: &Pending,
     retailer: &Retailer,
     lang: Language,
-    rules: &Rules,
-    ttl_mins: u64,
+    env: &Env<'_>,
 ) -> Result<String, StoreError> {
-    let p = price(tx, &pending.lines, retailer, rules, lang)?;
+    let p = price(
+        tx,
+        &pending.lines,
+        retailer,
+        env.rules,
+        env.reading.units,
+        lang,
+    )?;
     let mut out = vec![texts::preview_header(lang).to_string()];
     for (i, e) in p.order.iter().enumerate() {
         let text = match *e {
@@ -54,6 +60,6 @@ pub fn render(
             p.available_after_paisa,
         ));
     }
-    out.push(texts::preview_footer(lang, ttl_mins));
+    out.push(texts::preview_footer(lang, env.ttl_mins));
     Ok(out.join("\n"))
 }

@@ -61,7 +61,7 @@ pub(super) fn retailer_step(
                 if !reading::remove(&mut p, &what, env.reading.matcher) {
                     return reply(texts::not_in_preview(lang, &what));
                 }
-                let shown = preview::render(tx, &p, r, lang, env.rules, env.ttl_mins)?;
+                let shown = preview::render(tx, &p, r, lang, env)?;
                 Ok(Step::SetPending(
                     Some(p),
                     vec![texts::removed(lang, &what), shown],
@@ -94,7 +94,7 @@ fn order_text(
     });
     reading::merge(&mut pending, lines);
     pending.created_at = env.now;
-    let shown = preview::render(tx, &pending, r, lang, env.rules, env.ttl_mins)?;
+    let shown = preview::render(tx, &pending, r, lang, env)?;
     Ok(Step::SetPending(Some(pending), vec![shown]))
 }
 
@@ -116,7 +116,7 @@ fn choose(
         Some(state) => p.lines[i].state = state,
         None => {
             // Not one of the options: ask the same question again.
-            let again = reading::price(tx, &p.lines[i..=i], r, env.rules, lang)?;
+            let again = reading::price(tx, &p.lines[i..=i], r, env.rules, env.reading.units, lang)?;
             let text = again
                 .questions
                 .first()
@@ -125,7 +125,7 @@ fn choose(
             return Ok(Step::Reply(vec![text]));
         }
     }
-    let shown = preview::render(tx, &p, r, lang, env.rules, env.ttl_mins)?;
+    let shown = preview::render(tx, &p, r, lang, env)?;
     Ok(Step::SetPending(Some(p), vec![shown]))
 }
 
@@ -156,7 +156,7 @@ fn reorder(tx: &impl Tx, r: &Retailer, lang: Language, env: &Env<'_>) -> Result<
         lines,
         created_at: env.now,
     };
-    let shown = preview::render(tx, &pending, r, lang, env.rules, env.ttl_mins)?;
+    let shown = preview::render(tx, &pending, r, lang, env)?;
     Ok(Step::SetPending(Some(pending), vec![shown]))
 }
 
