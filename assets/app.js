@@ -1212,10 +1212,64 @@ async function newOrderPage({ view, query }) {
       submit.disabled = false;
     }
   });
-  view.append(form);
+  view.append(messageCard(retailerSelect, lines, addLine), form);
   addLine();
   if (query.retailer_id) showCredit();
   retailerSelect.focus();
+}
+
+/**
+ * Order from a message: the shop's WhatsApp text read by the same preview the shop would get
+ * (POST /api/v1/orders/preview). Priced lines fill the order form; each question offers its
+ * options, and choosing one adds the line it makes; what could not be added is listed.
+ */
+function messageCard(retailerSelect, lines, addLine) {
+  const text = h('textarea', { id: 'order-message', name: 'text', rows: 4, placeholder: 'e.g. 2 bora chamal, wai wai 2 carton, चिनी ५ किलो', 'aria-describedby': 'order-message-hint' });
+  const out = h('div.preview-result', { 'aria-live': 'polite' });
+  const errBox = h('div.form-error', { role: 'alert', hidden: true });
+  const fill = (rows) => {
+    const empty = [...lines.children].filter((r) => !r.querySelector('[name=sku]').value.trim());
+    empty.forEach((r) => r.remove());
+    rows.forEach(([sku, qty]) => addLine(sku, String(qty)));
+  };
+  const read = async (ev) => {
+    ev.preventDefault();
+    errBox.hidden = true;
+    out.replaceChildren();
+    const retailerId = Number(retailerSelect.value);
+    try {
+      if (!retailerId) throw new FieldError('retailer_id', 'Choose the retailer first: prices, credit and language are the shop’s.');
+      if (!text.value.trim()) throw new FieldError('text', 'Paste the shop’s message.');
+      const p = await api('/api/v1/orders/preview', { method: 'POST', body: { retailer_id: retailerId, text: text.value } });
+      fill(p.lines.map((l) => [l.sku, l.quantity]));
+      if (p.lines.length) {
+        out.append(h('p', `${p.lines.length} line${p.lines.length > 1 ? 's' : ''} added below: `,
+          p.lines.map((l) => `${l.name} × ${l.quantity}${l.conversion ? ` (${l.conversion})` : ''}`).join('; '), '.'));
+      }
+      p.questions.forEach((q) => {
+        const box = h('div.preview-question', h('p', q.text));
+        box.append(h('div.btn-row', q.options.map((o) => h('button.btn.secondary.small', {
+          type: 'button',
+          disabled: o.quantity == null,
+          title: o.quantity == null ? 'The written amount does not fit this product' : '',
+          onclick: () => { fill([[o.sku, o.quantity]]); box.replaceWith(h('p.muted', `Added ${o.name} × ${o.quantity}.`)); },
+        }, o.quantity == null ? o.name : `${o.name} × ${o.quantity}`))));
+        out.append(box);
+      });
+      if (p.not_added.length) {
+        out.append(h('ul.preview-not-added', p.not_added.map((n) => h('li', h('strong', n.phrase), `: ${n.reason}`))));
+      }
+      if (!p.lines.length && !p.questions.length && !p.not_added.length) out.append(h('p.muted', 'Nothing to order in that message.'));
+    } catch (err) {
+      showFormError(ev.target, errBox, err);
+    }
+  };
+  return h('form.card.form', { onsubmit: read, 'aria-labelledby': 'order-message-title' },
+    h('div.card-head', h('h2', { id: 'order-message-title' }, 'From a shop’s message')),
+    h('div.field', h('label', { for: 'order-message' }, 'The message as the shop wrote it'), text,
+      h('small.muted', { id: 'order-message-hint' }, 'Read as the shop’s WhatsApp preview reads it; nothing is ordered until you place the order.')),
+    errBox, out,
+    h('div.form-actions', h('button.btn.secondary', { type: 'submit' }, 'Read message')));
 }
 
 async function orderPage({ view, params, me }) {

@@ -365,6 +365,42 @@ pub fn preview_question(
             "\"{phrase}\": {} मा पाइँदैन। यी छन्: {list}। नम्बर लेख्नुहोस्।",
             pack_name(lang, *pack)
         ),
+        (
+            _,
+            AskWhy::HowMany {
+                written,
+                counts,
+                totals,
+            },
+        ) => how_many(lang, phrase, written, counts, totals, options),
+    }
+}
+
+/// "1 kg does not divide into whole packs of Anchor 400 g: 1) 2 (800 g)  2) 3 (1200 g)".
+fn how_many(
+    lang: Language,
+    phrase: &str,
+    written: &str,
+    counts: &[u32],
+    totals: &[String],
+    options: &[String],
+) -> String {
+    let written = localized(lang, written);
+    let name = options.first().map_or("", String::as_str);
+    let list = numbered(
+        &counts
+            .iter()
+            .zip(totals)
+            .map(|(n, t)| format!("{n} ({})", localized(lang, t)))
+            .collect::<Vec<_>>(),
+    );
+    match lang {
+        En => format!(
+            "\"{phrase}\": {written} does not make whole packs of {name}. How many packs? {list}. Reply with the number."
+        ),
+        Ne => format!(
+            "\"{phrase}\": {written} ले {name} का पूरा प्याकेट मिल्दैन। कति प्याकेट? {list}। नम्बर लेख्नुहोस्।"
+        ),
     }
 }
 

@@ -248,3 +248,44 @@ async fn the_whatsapp_conversation_shows_the_same_preview_as_the_endpoint() {
     let reply = r["replies"][0]["body"].as_str().unwrap().to_string();
     assert!(reply.contains("Tata Salt 1 kg × 20"), "{reply}");
 }
+
+#[tokio::test]
+async fn an_amount_that_is_not_whole_packs_is_asked_and_the_answer_makes_that_many_packs() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // Anchor milk powder comes in 400 g tins only: 1 kg is 2 (800 g) or 3 (1200 g).
+    let (_, p) = preview(&app, &admin, LAXMI, "anchor dudh powder 1 kg").await;
+    assert!(p["lines"].as_array().unwrap().is_empty(), "{p}");
+    let q = &p["questions"][0];
+    let made: Vec<(&str, u64)> = q["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["sku"].as_str().unwrap(), o["quantity"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        made,
+        [("MILKPOWDER-ANCHOR-400G", 2), ("MILKPOWDER-ANCHOR-400G", 3)]
+    );
+    let text = q["text"].as_str().unwrap();
+    assert!(
+        text.contains("2 (800 g)") && text.contains("3 (1200 g)"),
+        "{text}"
+    );
+    let say = |body: &'static str| {
+        app.post(
+            "/api/v1/simulator/messages",
+            &admin,
+            json!({"from": LAXMI_PHONE, "body": body}),
+        )
+    };
+    let (s, r) = say("anchor dudh powder 1 kg").await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(
+        r["replies"][0]["body"].as_str().unwrap().contains(text),
+        "{r}"
+    );
+    let (_, r) = say("2").await;
+    let reply = r["replies"][0]["body"].as_str().unwrap();
+    assert!(reply.contains("Anchor") && reply.contains("× 3"), "{reply}");
+}

@@ -79,18 +79,15 @@ const EXACT_OPTION_WINDOW: f32 = 0.1;
 /// [`decide`]: the best group must be confident and clearly ahead of the best candidate of any
 /// other group. Products of one group never compete with each other here; the caller picks
 /// among them from what the message says (size, pack).
-pub fn decide_grouped<K: Eq + Hash>(
-    ranked: &[Ranked],
-    key: impl Fn(&Ranked) -> K,
-) -> GroupedDecision {
+/// `groups_of[i]` is the group of `ranked[i]`.
+pub fn decide_grouped<K: Eq + Hash + Clone>(ranked: &[Ranked], groups_of: &[K]) -> GroupedDecision {
     let mut order: Vec<K> = Vec::new();
     let mut members: HashMap<K, Vec<usize>> = HashMap::new();
-    for (i, r) in ranked.iter().enumerate() {
-        let k = key(r);
-        if !members.contains_key(&k) {
-            order.push(key(r));
+    for (i, k) in groups_of.iter().enumerate().take(ranked.len()) {
+        if !members.contains_key(k) {
+            order.push(k.clone());
         }
-        members.entry(k).or_default().push(i);
+        members.entry(k.clone()).or_default().push(i);
     }
     let mut groups: Vec<Vec<usize>> = order
         .into_iter()

@@ -124,12 +124,15 @@ pub(crate) fn rank(
         .enumerate()
         .filter_map(|(n, (s, p, fit))| {
             let product = snap.product(p)?;
-            let fit = if n < DETAILED && s >= floor {
+            let detailed = n < DETAILED && s >= floor;
+            let fit = if detailed {
                 best_fit(q, &align, product, Some(&mut detail))
             } else {
                 fit
             };
-            Some(scored(q, &align, p, product, &fit, ctx))
+            // Several texts can only explain more than one text does for two or more words.
+            let union = (detailed && q.toks.len() > 1).then_some(&align);
+            Some(scored(q, union, p, product, &fit, ctx))
         })
         .collect();
     scored.sort_by(|a, b| {
@@ -142,14 +145,14 @@ pub(crate) fn rank(
 
 fn scored(
     q: &Query,
-    align: &Alignment,
+    union_of: Option<&Alignment>,
     p: u32,
     product: &ProductRec,
     fit: &Fit,
     ctx: &MatchContext<'_>,
 ) -> Scored {
     let (score, code, lift) = total(q, p, product, fit, ctx);
-    let union = explained_by_any(q, align, product);
+    let union = union_of.map_or(fit.explained, |align| explained_by_any(q, align, product));
     let gain = QUERY_SHARE * (UNION_CREDIT * union - fit.query_rank).max(0.0);
     let full = if is_full_name(q, p, product) {
         FULL_NAME

@@ -134,7 +134,6 @@ impl Snapshot {
     }
 }
 
-/// Every token of every text of the items.
 /// The parser's lexicon, with every name, brand + name, brand and alias kept whole.
 fn catalog_lexicon(items: &[Arc<ItemText>]) -> crate::parsing::Lexicon {
     let mut lexicon = crate::parsing::Lexicon::default();
@@ -149,6 +148,9 @@ fn catalog_lexicon(items: &[Arc<ItemText>]) -> crate::parsing::Lexicon {
         texts.extend(item.aliases.iter().cloned());
     }
     lexicon.protect_phrases(texts.iter().map(String::as_str));
+    for t in items {
+        lexicon.protect_leading_word(&t.item.name, &t.item.aliases);
+    }
     lexicon
 }
 

@@ -263,6 +263,61 @@ impl Lexicon {
         }
     }
 
+    /// A product whose name starts with a word the lists drop ("Aayo Iodised Salt": "aayo" is
+    /// also "came") keeps that word before any other word of its name or aliases, so "aayo
+    /// salt" is the brand and a salt, not "came: salt".
+    pub fn protect_leading_word(&mut self, name: &str, aliases: &[String]) {
+        let Some(first) = name.split_whitespace().next().map(normalize) else {
+            return;
+        };
+        if !self.is_droppable(&first) {
+            return;
+        }
+        let others: std::collections::BTreeSet<String> = std::iter::once(name)
+            .chain(aliases.iter().map(String::as_str))
+            .flat_map(str::split_whitespace)
+            .map(normalize)
+            .filter(|w| *w != first && !self.is_droppable(w) && self.info(w).is_none())
+            .collect();
+        let list = self.protected.entry(first.clone()).or_default();
+        for w in others {
+            let pair = vec![first.clone(), w];
+            if !list.contains(&pair) {
+                list.push(pair);
+            }
+        }
+    }
+
+    /// The phrase without the sizes written in it ("colgate 150g" → "colgate", "tel 1 litre" →
+    /// "tel"); a phrase that is only a size is kept as written.
+    pub fn without_sizes(&self, phrase: &str) -> String {
+        // Digits in any script: "५०० एमएल" is a size as much as "500 ml".
+        let digit = |c: char| c.is_numeric() || c == '.';
+        let is_number = |w: &str| !w.is_empty() && w.chars().all(digit);
+        let words: Vec<&str> = phrase.split_whitespace().collect();
+        let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+        let mut after_number = false;
+        for w in &words {
+            let digits = w.find(|c: char| !digit(c)).unwrap_or(w.len());
+            let glued_size = digits > 0
+                && digits < w.len()
+                && self
+                    .unit_of(&w[digits..])
+                    .is_some_and(|u| u.is_measure() || u == Unit::Pcs);
+            let unit = after_number && self.unit_of(w).is_some();
+            let number = is_number(w);
+            if !(number || glued_size || unit) {
+                kept.push(w);
+            }
+            after_number = number;
+        }
+        if kept.is_empty() {
+            phrase.to_string()
+        } else {
+            kept.join(" ")
+        }
+    }
+
     /// Whether a number glued to letters is a catalog word ("2pm").
     pub(crate) fn is_glued_name(&self, key: &str) -> bool {
         self.glued.contains(key)

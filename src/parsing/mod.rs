@@ -122,6 +122,50 @@ pub fn parse_message(text: &str) -> ParsedMessage {
 
 /// Parses a message with a given lexicon (e.g. the default one plus regional words).
 pub fn parse_message_with(text: &str, lexicon: &Lexicon) -> ParsedMessage {
+    let mut message = parse_plain(text, lexicon);
+    take_elided_products(text, &mut message, lexicon);
+    message
+}
+
+/// "chini 1 kg 20 packet ra 50 kg 1 bora": an amount with no product right after an item is
+/// more of the same product; it becomes an item of that product's words when it reads as one
+/// clean item with them. Otherwise it stays a "which product?" problem.
+fn take_elided_products(text: &str, message: &mut ParsedMessage, lexicon: &Lexicon) {
+    let problems = std::mem::take(&mut message.problems);
+    for problem in problems {
+        let elided = matches!(problem.kind, ProblemKind::NoProduct { .. })
+            .then(|| message.items.last())
+            .flatten()
+            .and_then(|prev| elided_item(text, prev, &problem.text, lexicon));
+        match elided {
+            Some(item) => message.items.push(item),
+            None => message.problems.push(problem),
+        }
+    }
+}
+
+fn elided_item(
+    text: &str,
+    prev: &ParsedItem,
+    orphan: &str,
+    lexicon: &Lexicon,
+) -> Option<ParsedItem> {
+    let start = prev.span[1] + text.get(prev.span[1]..)?.find(orphan)?;
+    let words = lexicon.without_sizes(&prev.phrase);
+    if words.chars().any(char::is_numeric) {
+        return None;
+    }
+    let read = parse_plain(&format!("{words} {orphan}"), lexicon);
+    match (read.items.as_slice(), read.problems.is_empty()) {
+        ([item], true) if item.quantity.is_some() => Some(ParsedItem {
+            span: [start, start + orphan.len()],
+            ..item.clone()
+        }),
+        _ => None,
+    }
+}
+
+fn parse_plain(text: &str, lexicon: &Lexicon) -> ParsedMessage {
     let tokens = tokens::tokenize(text, lexicon);
     let segments = split::segments(text, &tokens);
     let read: Vec<Vec<Elem>> = segments

@@ -99,6 +99,13 @@ pub enum AskWhy {
     NoSuchPack { pack: Pack },
     /// The words only partly fit: "did you mean …?".
     Unsure,
+    /// The amount written does not divide into whole packs of the one product: option `i`
+    /// is `counts[i]` packs, `totals[i]` in all ("2 (800 g)" or "3 (1200 g)" for "1 kg").
+    HowMany {
+        written: String,
+        counts: Vec<u32>,
+        totals: Vec<String>,
+    },
 }
 
 /// The amount as written, kept with a question so the answer is converted the same way.
@@ -253,7 +260,7 @@ pub fn answer(
             },
         }));
     };
-    Ok(Some(answered(&product, why, written, reader.units)))
+    Ok(Some(answered(&product, why, written, n - 1, reader.units)))
 }
 
 /// What a question's line becomes when `product` is chosen. A size or pack the product does
@@ -262,8 +269,17 @@ pub(crate) fn answered(
     product: &crate::catalog::Product,
     why: &AskWhy,
     written: &Written,
+    option: usize,
     units: &TraditionalUnits,
 ) -> LineState {
+    if let AskWhy::HowMany {
+        written: amount,
+        counts,
+        ..
+    } = why
+    {
+        return resolve::counted(product, amount, counts.get(option).copied());
+    }
     let mut written = written.clone();
     if matches!(why, AskWhy::NoSuchSize { .. } | AskWhy::NoSuchPack { .. }) {
         written.size = None;

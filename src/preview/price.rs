@@ -132,9 +132,9 @@ pub fn price(
                 written,
             } => {
                 let mut out = Vec::with_capacity(options.len());
-                for o in options {
+                for (i, o) in options.iter().enumerate() {
                     let line = catalog::product(tx, o.product_id)?
-                        .map(|prod| answered(&prod, why, written, units));
+                        .map(|prod| answered(&prod, why, written, i, units));
                     let (quantity, conversion) = match line {
                         Some(LineState::Ready {
                             packs, conversion, ..

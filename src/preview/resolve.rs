@@ -22,6 +22,16 @@ use crate::storage::{StoreError, Tx};
 /// Below this share of the phrase explained, a match is only a suggestion: a word the catalog
 /// does not have ("bhuja" beside "haldiram") must not be priced as the product it resembles.
 const PRICE_MIN_EXPLAINED: f32 = 0.6;
+/// Candidates further than this below the best are never meant nor offered ...
+const CONSIDERED_WINDOW: f32 = 0.5;
+/// ... and at most this many are looked at.
+const CONSIDERED: usize = 40;
+/// A pack of the named family that explains this much less of the phrase than its best pack
+/// misses a word written for the pack ("thulo", "sano"), and is not meant.
+const PACK_WORDS_MARGIN: f32 = 0.2;
+/// Below this share of the phrase explained, not even a question is asked: most of what was
+/// written is not a catalog word ("olive oil", "lipton chiya"), so it is not in the catalog.
+const ASK_MIN_EXPLAINED: f32 = 0.55;
 /// At most this many options in one question.
 const MAX_OPTIONS: usize = 6;
 
@@ -45,7 +55,11 @@ pub(super) fn item(
     let written = Written {
         quantity: item.quantity.map(|q| q.normalize().to_string()),
         unit: item.unit,
-        pack: item.pack.or(phrase_pack),
+        // A pack word in the phrase ("tel tin 2 ota") says more than a piece counter ("ota").
+        pack: match (item.pack, phrase_pack) {
+            (None | Some(Pack::Piece), Some(p)) => Some(p),
+            (written, _) => written,
+        },
         size: item
             .size
             .map(|s| (s.amount.normalize().to_string(), s.unit)),
@@ -58,13 +72,21 @@ pub(super) fn item(
     // The family is matched on the words alone: a size written ("150g") is checked against
     // the family's packs below, and must not push a product that has other sizes below one
     // that has none.
-    let phrase = without_sizes(&phrase, lexicon);
+    let phrase = lexicon.without_sizes(&phrase);
     let ctx = MatchContext {
         history: reader.history,
         size_hint: None,
     };
-    let ranked = reader.matcher.rank_phrase(&phrase, &ctx);
-    let grouped = decide_grouped(&ranked, |r| packs::family(&r.candidate.name));
+    let mut ranked = reader.matcher.rank_phrase(&phrase, &ctx);
+    // Only candidates near the best can be meant or offered.
+    let floor = ranked.first().map_or(0.0, |r| r.score - CONSIDERED_WINDOW);
+    ranked.retain(|r| r.score >= floor);
+    ranked.truncate(CONSIDERED);
+    let families: Vec<String> = ranked
+        .iter()
+        .map(|r| packs::family(&r.candidate.name))
+        .collect();
+    let grouped = decide_grouped(&ranked, &families);
     let groups: Vec<Vec<Product>> = grouped
         .groups
         .iter()
@@ -73,8 +95,10 @@ pub(super) fn item(
     let complete = ranked
         .first()
         .is_some_and(|r| r.explained_any >= PRICE_MIN_EXPLAINED);
+    let explained = ranked.first().map_or(0.0, |r| r.explained_any);
     Ok(match grouped.decision {
         Decision::NotFound => not_found(&groups),
+        _ if explained < ASK_MIN_EXPLAINED => not_found(&groups),
         _ if grouped.exact_code => match groups.first() {
             Some(g) if !g.is_empty() => settle(pick(g, &written, reader.units), g, &written),
             _ => not_found(&groups),
@@ -107,39 +131,18 @@ fn without_pack_words(phrase: &str, lexicon: &Lexicon) -> (String, Option<Pack>)
     (kept.join(" "), pack)
 }
 
-/// The phrase without the sizes written in it ("colgate 150g" → "colgate", "tel 1 litre" →
-/// "tel"); a phrase that is only a size is kept as written.
-fn without_sizes(phrase: &str, lexicon: &Lexicon) -> String {
-    let is_number = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let words: Vec<&str> = phrase.split_whitespace().collect();
-    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
-    let mut after_number = false;
-    for w in &words {
-        let digits = w
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(w.len());
-        let glued_size = digits > 0
-            && digits < w.len()
-            && lexicon
-                .unit_of(&w[digits..])
-                .is_some_and(|u| u.is_measure() || u == Unit::Pcs);
-        let unit = after_number && lexicon.unit_of(w).is_some();
-        let number = is_number(w);
-        if !(number || glued_size || unit) {
-            kept.push(w);
-        }
-        after_number = number;
-    }
-    if kept.is_empty() {
-        phrase.to_string()
-    } else {
-        kept.join(" ")
-    }
-}
-
+/// The products of one family, leaving out the packs that do not account for a word the
+/// message wrote ("coke thulo": only the big bottle is called "thulo").
 fn products(tx: &impl Tx, ranked: &[Ranked], group: &[usize]) -> Result<Vec<Product>, StoreError> {
+    let best = group
+        .iter()
+        .map(|&i| ranked[i].explained_any)
+        .fold(0.0f32, f32::max);
     let mut out = Vec::with_capacity(group.len());
     for &i in group {
+        if ranked[i].explained_any < best - PACK_WORDS_MARGIN {
+            continue;
+        }
         if let Some(p) = catalog::product(tx, ranked[i].candidate.product_id)? {
             out.push(p);
         }
@@ -211,6 +214,11 @@ fn closeness(s: &Pick) -> u8 {
             conversion: None, ..
         }) => 0,
         Pick::Ready(LineState::Ready { packs: 1, .. }) => 0,
+        // "2 dozen" is a count of the ordinary pack, not another size.
+        Pick::Ready(LineState::Ready {
+            conversion: Some(Conversion { dozen: true, .. }),
+            ..
+        }) => 0,
         Pick::Ready(_) => 1,
         // Several packs of exactly what was written, or sizes to choose from.
         Pick::Ask(..) => 0,
@@ -415,6 +423,7 @@ fn by_amount(fitting: &[&Product], w: &Written, units: &TraditionalUnits) -> Pic
         .min_by_key(|(p, _)| grams_or_ml(p).unwrap_or(Decimal::MAX));
     match smallest {
         Some((_, LineState::Unavailable { problem })) => Pick::Problem(problem.clone()),
+        Some((_, asked @ LineState::Ask { .. })) => Pick::Ready(asked.clone()),
         _ => Pick::Misfit(AskWhy::Which),
     }
 }
@@ -488,7 +497,38 @@ pub(super) fn chosen(p: &Product, w: &Written, units: &TraditionalUnits) -> Line
                 dozen: unit == Some(Unit::Dozen),
             }),
         },
-        Err(e) => unavailable(problem_of(e, p)),
+        Err(e) => match problem_of(e, p) {
+            // "1 kg" of a 400 g pack: fewer or more packs is a question the shop answers with
+            // a number, each option the line it would make.
+            LineProblem::NotWhole {
+                written,
+                lower,
+                upper,
+                lower_total,
+                upper_total,
+            } => {
+                let (counts, totals) = if lower == 0 {
+                    (vec![upper], vec![upper_total])
+                } else {
+                    (vec![lower, upper], vec![lower_total, upper_total])
+                };
+                let one = Choice {
+                    product_id: p.id,
+                    sku: p.sku.clone(),
+                    name: p.name.clone(),
+                };
+                LineState::Ask {
+                    options: vec![one; counts.len()],
+                    why: AskWhy::HowMany {
+                        written,
+                        counts,
+                        totals,
+                    },
+                    written: w.clone(),
+                }
+            }
+            other => unavailable(other),
+        },
     }
 }
 
@@ -526,5 +566,24 @@ fn problem_of(e: ConversionError, p: &Product) -> LineProblem {
         ConversionError::InvalidPack { .. } => LineProblem::BadPack {
             product: p.name.clone(),
         },
+    }
+}
+
+/// The line for a chosen pack count of a product, shown as a conversion of the amount written.
+pub(super) fn counted(p: &Product, written: &str, packs: Option<u32>) -> LineState {
+    match packs {
+        Some(packs) if packs > 0 => LineState::Ready {
+            product_id: p.id,
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            packs,
+            conversion: Some(Conversion {
+                written: written.to_string(),
+                packs,
+                pack: pack_text(p),
+                dozen: false,
+            }),
+        },
+        _ => unavailable(LineProblem::Parse(crate::parsing::ProblemKind::Zero)),
     }
 }
