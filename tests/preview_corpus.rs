@@ -14,6 +14,8 @@ use khaacho::preview::Preview;
 const CORPUS: &str = include_str!("data/preview_corpus.tsv");
 /// Written blind by another hand from the demo catalog and its README alone; never tuned on.
 const HELD_OUT: &str = include_str!("data/preview_heldout.tsv");
+/// A second blind set, written later by another hand from the same two files.
+const BLIND: &str = include_str!("data/preview_blind2.tsv");
 /// Laxmi General Store: an English-speaking demo shop.
 const SHOP: u64 = 2;
 
@@ -175,6 +177,14 @@ async fn the_corpus_previews_right_asks_little_and_never_prices_the_wrong_goods(
 #[tokio::test]
 async fn messages_written_by_other_hands_are_mostly_right_and_almost_never_wrong() {
     let (total, lines) = run("held-out corpus", HELD_OUT).await;
+    let (right, wrong) = (pct(total.right, lines), pct(total.wrong, lines));
+    assert!(wrong <= 1.0, "wrong {wrong:.1} %");
+    assert!(right >= 95.0, "right {right:.1} %");
+}
+
+#[tokio::test]
+async fn a_second_blind_set_is_mostly_right_and_almost_never_wrong() {
+    let (total, lines) = run("blind set 2", BLIND).await;
     let (right, wrong) = (pct(total.right, lines), pct(total.wrong, lines));
     assert!(wrong <= 1.0, "wrong {wrong:.1} %");
     assert!(right >= 95.0, "right {right:.1} %");

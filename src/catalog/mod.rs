@@ -33,6 +33,11 @@ pub enum PackUnit {
 }
 
 impl PackUnit {
+    /// Litres and millilitres: sold by volume.
+    pub fn is_volume(self) -> bool {
+        matches!(self, PackUnit::Ml | PackUnit::L)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PackUnit::G => "g",

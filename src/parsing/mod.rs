@@ -137,11 +137,30 @@ fn take_elided_products(text: &str, message: &mut ParsedMessage, lexicon: &Lexic
             .then(|| message.items.last())
             .flatten()
             .and_then(|prev| elided_item(text, prev, &problem.text, lexicon));
-        match elided {
-            Some(item) => message.items.push(item),
-            None => message.problems.push(problem),
+        match (elided, message.items.last_mut()) {
+            // "basmati rice 1 kg, 10 packets": the amount before was the size of each packet.
+            (Some(item), Some(prev)) if is_count_of_sized(prev, &item) => {
+                prev.size = prev
+                    .quantity
+                    .zip(prev.unit)
+                    .map(|(amount, unit)| Size { amount, unit });
+                prev.quantity = item.quantity;
+                prev.unit = item.unit;
+                prev.pack = item.pack;
+                prev.span[1] = item.span[1];
+            }
+            (Some(item), _) => message.items.push(item),
+            (None, _) => message.problems.push(problem),
         }
     }
+}
+
+/// An item weighed or measured ("1 kg") followed by a bare count of packs ("10 packets").
+fn is_count_of_sized(prev: &ParsedItem, count: &ParsedItem) -> bool {
+    prev.size.is_none()
+        && prev.unit.is_some_and(Unit::is_measure)
+        && count.size.is_none()
+        && !count.unit.is_some_and(Unit::is_measure)
 }
 
 fn elided_item(

@@ -32,6 +32,8 @@ const PACK_WORDS_MARGIN: f32 = 0.2;
 /// Below this share of the phrase explained, not even a question is asked: most of what was
 /// written is not a catalog word ("olive oil", "lipton chiya"), so it is not in the catalog.
 const ASK_MIN_EXPLAINED: f32 = 0.55;
+/// A candidate explaining at least this share of the phrase fits every word written.
+const FITS_EVERY_WORD: f32 = 0.99;
 /// At most this many options in one question.
 const MAX_OPTIONS: usize = 6;
 
@@ -105,7 +107,14 @@ pub(super) fn item(
         },
         Decision::Matched if complete => {
             let family = groups.first().map(Vec::as_slice).unwrap_or_default();
-            settle(pick(family, &written, reader.units), family, &written)
+            let rivals = other_brands(tx, &ranked, &families, family, &phrase, lexicon)?;
+            if rivals.is_empty() {
+                settle(pick_named(family, &written, reader.units), family, &written)
+            } else {
+                let all: Vec<Vec<Product>> =
+                    std::iter::once(family.to_vec()).chain(rivals).collect();
+                among(&all, &written, reader.units, complete)
+            }
         }
         _ => among(&groups, &written, reader.units, complete),
     })
@@ -129,6 +138,83 @@ fn without_pack_words(phrase: &str, lexicon: &Lexicon) -> (String, Option<Pack>)
         return (phrase.to_string(), None);
     }
     (kept.join(" "), pack)
+}
+
+/// Other brands of the same goods, named by the words written: "sunflower oil" is the plain
+/// one and Fortune's alike ("Fortune Sunflower Oil" less its brand is "sunflower oil"), so when
+/// no brand is written the shop is asked. Other varieties are not brands ("basmati" rice is
+/// not called just "chamal"), and a family the phrase names by brand has no rivals.
+fn other_brands(
+    tx: &impl Tx,
+    ranked: &[Ranked],
+    families: &[String],
+    named: &[Product],
+    phrase: &str,
+    lexicon: &Lexicon,
+) -> Result<Vec<Vec<Product>>, StoreError> {
+    let Some(top) = named.first() else {
+        return Ok(Vec::new());
+    };
+    let said = bare_words(phrase, None, lexicon);
+    let written = |brand: &Option<String>| {
+        brand.as_deref().is_some_and(|b| {
+            bare_words(b, None, lexicon)
+                .iter()
+                .any(|w| said.contains(w))
+        })
+    };
+    if written(&top.brand) {
+        return Ok(Vec::new());
+    }
+    let own = packs::family(&top.name);
+    let mut seen: Vec<&str> = vec![own.as_str()];
+    let mut out = Vec::new();
+    for (i, r) in ranked.iter().enumerate() {
+        if seen.contains(&families[i].as_str()) || r.explained_any < FITS_EVERY_WORD {
+            continue;
+        }
+        seen.push(&families[i]);
+        let group: Vec<usize> = (i..ranked.len())
+            .filter(|&k| families[k] == families[i])
+            .collect();
+        let products = products(tx, ranked, &group)?;
+        let Some(first) = products.first() else {
+            continue;
+        };
+        let brand = first.brand.as_deref();
+        let called = std::iter::once(&first.name)
+            .chain(&first.aliases)
+            .map(|t| bare_words(t, brand, lexicon))
+            .any(|w| !w.is_empty() && w.is_subset(&said));
+        let same_goods = first.unit.map(PackUnit::is_volume) == top.unit.map(PackUnit::is_volume);
+        if first.brand != top.brand && !written(&first.brand) && called && same_goods {
+            out.push(products);
+        }
+    }
+    Ok(out)
+}
+
+/// The words of a text that name goods: lower case, without numbers, units, pack words and
+/// the brand's own words.
+fn bare_words(
+    text: &str,
+    brand: Option<&str>,
+    lexicon: &Lexicon,
+) -> std::collections::BTreeSet<String> {
+    let brand: Vec<String> = brand
+        .map(|b| b.split_whitespace().map(str::to_lowercase).collect())
+        .unwrap_or_default();
+    text.split(|c: char| !c.is_alphanumeric() && !is_mark(c))
+        .filter(|w| !w.is_empty() && !w.chars().all(char::is_numeric))
+        .map(str::to_lowercase)
+        .filter(|w| lexicon.unit_of(w).is_none() && lexicon.pack_of(w).is_none())
+        .filter(|w| !brand.contains(w))
+        .collect()
+}
+
+/// Devanagari vowel signs and viramas are part of a word.
+fn is_mark(c: char) -> bool {
+    ('\u{0900}'..='\u{097F}').contains(&c)
 }
 
 /// The products of one family, leaving out the packs that do not account for a word the
@@ -240,6 +326,18 @@ fn among(
         .map(|(i, g)| (i, pick(g, written, units)))
         .filter(|(_, p)| !matches!(p, Pick::Misfit(_)))
         .collect();
+    if picks.is_empty() && written.size.is_some() && written.pack.is_some_and(is_container) {
+        let plain = without_container(written);
+        let ready: Vec<(usize, Pick)> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i, pick(g, &plain, units)))
+            .filter(|(_, p)| !matches!(p, Pick::Misfit(_)))
+            .collect();
+        if !ready.is_empty() {
+            return among(groups, &plain, units, complete);
+        }
+    }
     if picks.is_empty() {
         // Nothing comes in that pack or size: say so, offering what exists (for a sack or a
         // carton, each product's biggest pack).
@@ -302,6 +400,29 @@ fn among(
         AskWhy::Unsure
     };
     ask(&options, why, written)
+}
+
+/// Which pack of the one family the phrase names: "red bull 24 cans" of a product with one
+/// pack is that pack, whatever the shop calls it.
+fn pick_named(family: &[Product], w: &Written, units: &TraditionalUnits) -> Pick {
+    match pick(family, w, units) {
+        Pick::Misfit(_) | Pick::Ask(..) if w.pack.is_some_and(is_container) => {
+            match pick(family, &without_container(w), units) {
+                ready @ Pick::Ready(LineState::Ready { .. }) => ready,
+                _ => pick(family, w, units),
+            }
+        }
+        p => p,
+    }
+}
+
+/// "sugar 5 kg 3 bags", "red bull 24 cans": a bag, jar or can may be only what the shop calls
+/// the pack. Read without it when reading with it prices nothing.
+fn without_container(w: &Written) -> Written {
+    Written {
+        pack: None,
+        ..w.clone()
+    }
 }
 
 /// Which pack of one family the message means.
@@ -586,4 +707,12 @@ pub(super) fn counted(p: &Product, written: &str, packs: Option<u32>) -> LineSta
         },
         _ => unavailable(LineProblem::Parse(crate::parsing::ProblemKind::Zero)),
     }
+}
+
+/// A pack word that names one container of the product, not several of its packs together.
+fn is_container(pack: Pack) -> bool {
+    matches!(
+        pack,
+        Pack::Sack | Pack::Packet | Pack::Jar | Pack::Tin | Pack::Can | Pack::Bottle | Pack::Pouch
+    )
 }
