@@ -16,6 +16,8 @@ const CORPUS: &str = include_str!("data/preview_corpus.tsv");
 const HELD_OUT: &str = include_str!("data/preview_heldout.tsv");
 /// A second blind set, written later by another hand from the same two files.
 const BLIND: &str = include_str!("data/preview_blind2.tsv");
+/// A third blind set, measured once as written and never tuned on.
+const BLIND3: &str = include_str!("data/preview_blind3.tsv");
 /// Laxmi General Store: an English-speaking demo shop.
 const SHOP: u64 = 2;
 
@@ -188,4 +190,11 @@ async fn a_second_blind_set_is_mostly_right_and_almost_never_wrong() {
     let (right, wrong) = (pct(total.right, lines), pct(total.wrong, lines));
     assert!(wrong <= 1.0, "wrong {wrong:.1} %");
     assert!(right >= 95.0, "right {right:.1} %");
+}
+
+#[tokio::test]
+async fn a_third_blind_set_never_prices_the_wrong_goods() {
+    let (total, lines) = run("blind set 3", BLIND3).await;
+    let wrong = pct(total.wrong, lines);
+    assert!(wrong <= 1.0, "wrong {wrong:.1} %");
 }

@@ -376,6 +376,15 @@ impl Lexicon {
                 ..WordInfo::default()
             });
         }
+        // "लिटरको", "kgko": a unit with the genitive glued on is the unit.
+        let genitive = ["को", "ko"]
+            .iter()
+            .find_map(|g| key.strip_suffix(g))
+            .and_then(|stem| self.words.get(stem))
+            .filter(|info| info.unit.is_some());
+        if let Some(info) = genitive {
+            return Some(*info);
+        }
         let singular = key.strip_suffix('s').filter(|s| s.chars().count() >= 3)?;
         self.words
             .get(singular)
