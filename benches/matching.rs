@@ -14,6 +14,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+/// The same allocator as the server binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Three-word shop phrases with one slip each (typo, transposition, doubled letter).
 const PHRASES: &[&str] = &[
     "meghdoot shampoo herabl",

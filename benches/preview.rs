@@ -13,6 +13,10 @@ use khaacho::clock::SystemClock;
 use khaacho::config::Config;
 use khaacho::services::Services;
 
+/// The same allocator as the server binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TYPICAL: &str = "namaste dai\n1. chamal 2 bora\n2. wai wai 2 carton\n3. soyabean tel 1 litre pouch 20\n4. colgate 200g 1 dzn\n5. चिनी ५ किलो, dhanyabad";
 
 fn services(rt: &tokio::runtime::Runtime) -> (Arc<Services>, tempfile::TempDir) {

@@ -11,6 +11,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use khaacho::routing::{Config, Line, Offer, Place, Vendor, VendorStats, decide, split};
 use std::hint::black_box;
 
+/// The same allocator as the server binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A small xorshift generator: deterministic and dependency-free.
 struct Rng(u64);
 

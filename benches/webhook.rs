@@ -13,6 +13,10 @@ use hmac::{Hmac, Mac};
 use khaacho::app::{App, AppOptions};
 use khaacho::config::Config;
 
+/// The same allocator as the server binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PUBLIC: &str = "https://bench.khaacho.test";
 const TOKEN: &str = "bench-twilio-token";
 

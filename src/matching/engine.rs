@@ -145,6 +145,15 @@ impl MatchEngine {
             .collect()
     }
 
+    /// Whether the phrase names goods the catalog does not sell: one of its words is written
+    /// exactly as a word for other goods that no catalog text uses ("ice cream", "frooti").
+    pub fn names_other_goods(&self, phrase: &str) -> bool {
+        let snap = self.snapshot();
+        super::normalize::analyze(phrase).tokens.iter().any(|t| {
+            super::query::other_good(&snap, t) && super::other_words::is_other_good_word(&t.surface)
+        })
+    }
+
     /// The parser's vocabulary with this catalog's names kept whole ("aayo nun", "clinic
     /// plus"), for reading order messages against this catalog.
     pub fn lexicon(&self) -> Arc<crate::parsing::Lexicon> {

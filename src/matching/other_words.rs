@@ -23,6 +23,23 @@ fn keys() -> &'static HashSet<String> {
     })
 }
 
+fn words() -> &'static HashSet<String> {
+    static WORDS: OnceLock<HashSet<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        LIST.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
+/// True when a lower-case word is written exactly as a word for other goods (its folded key
+/// may be shared with a misspelling of a catalog word: "mice" and "mike" for milk).
+pub(crate) fn is_other_good_word(word: &str) -> bool {
+    words().contains(word)
+}
+
 /// True when a folded key is a word for other goods.
 pub(crate) fn is_other_good(key: &str) -> bool {
     keys().contains(key)

@@ -93,16 +93,13 @@ pub(crate) fn prepare(
     let joined = joined.join(" ");
     let names = carrying(snap, &snap.names, VariantKind::Name, &joined);
     let aliases = carrying(snap, &snap.aliases, VariantKind::Alias, &joined);
-    // "aalu", "masu", "ice cream": a word names other goods that the catalog never uses, and
-    // no product is called exactly that; the phrase is about those goods, not a catalog word
-    // that shares the rest ("cream" biscuits).
+    // "aalu", "masu": every word names other goods and no product is called exactly that.
     let only_other_goods = !words.is_empty()
         && names.is_empty()
         && aliases.is_empty()
-        && (words
+        && words
             .iter()
-            .all(|t| t.kind == Kind::Word && is_other_good(&t.key))
-            || words.iter().any(|t| other_good(snap, t)));
+            .all(|t| t.kind == Kind::Word && is_other_good(&t.key));
     Query {
         codes: code_hits(snap, lev, phrase, &analyzed.code_keys),
         names,

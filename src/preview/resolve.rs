@@ -100,7 +100,9 @@ pub(super) fn item(
     let explained = ranked.first().map_or(0.0, |r| r.explained_any);
     Ok(match grouped.decision {
         Decision::NotFound => not_found(&groups),
-        _ if explained < ASK_MIN_EXPLAINED => not_found(&groups),
+        _ if explained < ASK_MIN_EXPLAINED || reader.matcher.names_other_goods(&phrase) => {
+            not_found(&groups)
+        }
         _ if grouped.exact_code => match groups.first() {
             Some(g) if !g.is_empty() => settle(pick(g, &written, reader.units), g, &written),
             _ => not_found(&groups),
@@ -155,13 +157,11 @@ fn other_brands(
     let Some(top) = named.first() else {
         return Ok(Vec::new());
     };
-    let said = bare_words(phrase, None, lexicon);
+    let said: Vec<String> = words_of(phrase).collect();
     let written = |brand: &Option<String>| {
-        brand.as_deref().is_some_and(|b| {
-            bare_words(b, None, lexicon)
-                .iter()
-                .any(|w| said.contains(w))
-        })
+        brand
+            .as_deref()
+            .is_some_and(|b| words_of(b).any(|w| said.contains(&w)))
     };
     if written(&top.brand) {
         return Ok(Vec::new());
@@ -174,42 +174,55 @@ fn other_brands(
             continue;
         }
         seen.push(&families[i]);
-        let group: Vec<usize> = (i..ranked.len())
-            .filter(|&k| families[k] == families[i])
-            .collect();
-        let products = products(tx, ranked, &group)?;
-        let Some(first) = products.first() else {
+        let Some(first) = catalog::product(tx, r.candidate.product_id)? else {
             continue;
         };
-        let brand = first.brand.as_deref();
+        let same_goods = first.unit.map(PackUnit::is_volume) == top.unit.map(PackUnit::is_volume);
+        if first.brand == top.brand || written(&first.brand) || !same_goods {
+            continue;
+        }
+        let brand: Vec<String> = first
+            .brand
+            .as_deref()
+            .map(words_of)
+            .into_iter()
+            .flatten()
+            .collect();
         let called = std::iter::once(&first.name)
             .chain(&first.aliases)
-            .map(|t| bare_words(t, brand, lexicon))
-            .any(|w| !w.is_empty() && w.is_subset(&said));
-        let same_goods = first.unit.map(PackUnit::is_volume) == top.unit.map(PackUnit::is_volume);
-        if first.brand != top.brand && !written(&first.brand) && called && same_goods {
-            out.push(products);
+            .any(|t| named_by(t, &said, &brand, lexicon));
+        if called {
+            let group: Vec<usize> = (i..ranked.len())
+                .filter(|&k| families[k] == families[i])
+                .collect();
+            out.push(products(tx, ranked, &group)?);
         }
     }
     Ok(out)
 }
 
-/// The words of a text that name goods: lower case, without numbers, units, pack words and
-/// the brand's own words.
-fn bare_words(
-    text: &str,
-    brand: Option<&str>,
-    lexicon: &Lexicon,
-) -> std::collections::BTreeSet<String> {
-    let brand: Vec<String> = brand
-        .map(|b| b.split_whitespace().map(str::to_lowercase).collect())
-        .unwrap_or_default();
+/// Lower-case words of a text, without numbers.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric() && !is_mark(c))
         .filter(|w| !w.is_empty() && !w.chars().all(char::is_numeric))
         .map(str::to_lowercase)
-        .filter(|w| lexicon.unit_of(w).is_none() && lexicon.pack_of(w).is_none())
-        .filter(|w| !brand.contains(w))
-        .collect()
+}
+
+/// Whether a text of a product, less its brand, units and pack words, is made only of words
+/// written, and has at least one.
+fn named_by(text: &str, said: &[String], brand: &[String], lexicon: &Lexicon) -> bool {
+    let mut any = false;
+    for w in words_of(text) {
+        if said.contains(&w) {
+            any |= !brand.contains(&w);
+        } else if !brand.contains(&w)
+            && lexicon.unit_of(&w).is_none()
+            && lexicon.pack_of(&w).is_none()
+        {
+            return false;
+        }
+    }
+    any
 }
 
 /// Devanagari vowel signs and viramas are part of a word.
