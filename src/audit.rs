@@ -18,6 +18,14 @@ pub enum Actor {
     Cli,
     /// Khaacho itself (jobs, timeouts, first start).
     System,
+    /// A vendor writing on WhatsApp (its record's id, not a user's).
+    Vendor {
+        id: u64,
+    },
+    /// A shop writing on WhatsApp (its record's id, not a user's).
+    Retailer {
+        id: u64,
+    },
 }
 
 impl Actor {
@@ -26,6 +34,8 @@ impl Actor {
             Actor::User { id, role } => format!("{role}:{id}"),
             Actor::Cli => "cli".into(),
             Actor::System => "system".into(),
+            Actor::Vendor { id } => format!("whatsapp vendor:{id}"),
+            Actor::Retailer { id } => format!("whatsapp retailer:{id}"),
         }
     }
 }

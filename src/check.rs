@@ -51,11 +51,36 @@ fn counts(tx: &ReadTx) -> Result<BTreeMap<String, u64>, StoreError> {
 pub fn invariants(tx: &ReadTx) -> Result<Vec<String>, StoreError> {
     let mut p = Vec::new();
     users(tx, &mut p)?;
+    parties(tx, &mut p)?;
     catalog(tx, &mut p)?;
     retailers(tx, &mut p)?;
     p.extend(crate::ledger::check(tx)?);
     orders(tx, &mut p)?;
     Ok(p)
+}
+
+/// A vendor's or shop's own `active` and the record logins are refused by agree.
+fn parties(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
+    use crate::auth::store::party_active;
+    for entry in tx.open(tables::VENDORS)?.iter()? {
+        let (id, v) = entry?;
+        if party_active(tx, Party::Vendor(id))? != v.active {
+            p.push(format!(
+                "vendor {id}: active is {} but its logins are treated otherwise",
+                v.active
+            ));
+        }
+    }
+    for entry in tx.open(tables::RETAILERS)?.iter()? {
+        let (id, r) = entry?;
+        if party_active(tx, Party::Retailer(id))? != r.active {
+            p.push(format!(
+                "retailer {id}: active is {} but its logins are treated otherwise",
+                r.active
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn users(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {

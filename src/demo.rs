@@ -161,6 +161,7 @@ fn load_retailers(tx: &WriteTx, now: DateTime<Utc>, report: &mut Report) -> Resu
             blocked: false,
             language: row.language.parse().map_err(|e| bad("retailers.csv", e))?,
             created_at: now,
+            active: true,
         };
         retailers::insert(tx, retailer)?.ok_or_else(|| bad("retailers.csv", "duplicate phone"))?;
         report.retailers += 1;

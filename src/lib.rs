@@ -41,6 +41,7 @@ pub mod credit;
 pub mod demo;
 pub mod jobs;
 pub mod ledger;
+pub mod limits;
 pub mod matching;
 pub mod money;
 pub mod notify;

@@ -59,7 +59,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::Check => check_live(svc).await,
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
         Request::Reindex => {
-            let products = svc.reindex().await.map_err(|e| e.to_string())?;
+            let products = svc.catalog.reindex().await.map_err(|e| e.to_string())?;
             Ok(json!({"reindexed_products": products}))
         }
         Request::Match {
@@ -163,7 +163,8 @@ async fn import_catalog(svc: &Services, csv: &str) -> Result<Value, String> {
     match crate::catalog::import::parse(csv) {
         Ok(rows) => {
             let (created, updated) = svc
-                .import_catalog(Actor::Cli, rows)
+                .catalog
+                .import(Actor::Cli, rows)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(json!({"ok": true, "created": created, "updated": updated}))

@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use crate::auth::{AuthService, NewUser, TokenKeys};
-use crate::catalog::CatalogService;
+use crate::catalog::{Catalog, CatalogService};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::credit::CreditService;
-use crate::matching::MatchEngine;
 use crate::orders::OrderService;
 use crate::storage::{self, Store, StoreError};
 use crate::types::{Msisdn, Role};
@@ -21,13 +20,10 @@ pub struct Services {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthService,
-    pub catalog: CatalogService,
+    /// The catalog with its search index, always in step with the database.
+    pub catalog: Catalog,
     pub orders: OrderService,
     pub credit: CreditService,
-    /// The search index over the catalog; always in step with the database.
-    pub matcher: Arc<MatchEngine>,
-    /// Serializes catalog edits with their index updates.
-    pub catalog_lock: tokio::sync::Mutex<()>,
     pub whatsapp: WhatsApp,
     pub sender: Arc<Sender>,
 }
@@ -83,11 +79,13 @@ impl Services {
         }
         let keys = TokenKeys::load_or_create(&config.data_dir, Some(&config.auth.jwt_secret))?;
         let auth = AuthService::new(store.clone(), clock.clone(), keys, config.auth.clone())?;
-        let catalog = CatalogService::new(store.clone(), clock.clone());
-        let matcher =
-            crate::services_catalog::open_index(&store, Some(config.data_dir.join("search")))
-                .await
-                .map_err(|e| StartError::Io(format!("search index: {e}")))?;
+        let catalog = Catalog::open(
+            CatalogService::new(store.clone(), clock.clone()),
+            store.clone(),
+            Some(config.data_dir.join("search")),
+        )
+        .await
+        .map_err(|e| StartError::Io(format!("search index: {e}")))?;
         let orders = OrderService::new(
             store.clone(),
             clock.clone(),
@@ -103,7 +101,7 @@ impl Services {
         let whatsapp = WhatsApp::new(
             store.clone(),
             clock.clone(),
-            matcher.clone(),
+            catalog.matcher(),
             config.order_rules(),
             config.credit_rules(),
             config.whatsapp.clone(),
@@ -128,8 +126,6 @@ impl Services {
             catalog,
             orders,
             credit,
-            matcher,
-            catalog_lock: tokio::sync::Mutex::new(()),
             whatsapp,
             sender,
         };

@@ -1,122 +1,18 @@
-//! Catalog changes that must reach the search index before the request returns, and the
-//! searches and matches that read it. Catalog writes and index updates are serialized so the
-//! index never applies two edits of a product out of order.
+//! Reading with the catalog's index for a shop: a phrase lifted by what the shop ordered
+//! before, the preview, and the sku lookups the web layer needs.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use crate::audit::Actor;
 use crate::auth::Principal;
-use crate::catalog::import::ProductInput;
-use crate::catalog::{CatalogError, Product, ProductPatch, store as catalog};
-use crate::matching::{MatchContext, MatchDecision, MatchEngine, MatchError};
+use crate::catalog::{CatalogError, Product, store as catalog};
+use crate::matching::{MatchContext, MatchDecision};
 use crate::services::Services;
-use crate::storage::{Store, StoreError, TableRead, Tx, tables};
-
-impl From<MatchError> for CatalogError {
-    fn from(e: MatchError) -> Self {
-        CatalogError::Store(StoreError::Io(format!("search index: {e}")))
-    }
-}
-
-/// Opens the search index for the catalog in `store`, rebuilding it when missing or stale.
-pub async fn open_index(
-    store: &Store,
-    dir: Option<std::path::PathBuf>,
-) -> Result<Arc<MatchEngine>, CatalogError> {
-    let (items, version) = store
-        .read(|tx| {
-            let items = catalog::all_products(tx)?
-                .iter()
-                .map(Product::match_item)
-                .collect::<Vec<_>>();
-            Ok::<_, StoreError>((items, catalog::catalog_version(tx)?))
-        })
-        .await?;
-    let engine =
-        tokio::task::spawn_blocking(move || MatchEngine::open(dir.as_deref(), items, version))
-            .await
-            .map_err(StoreError::from)??;
-    Ok(Arc::new(engine))
-}
+use crate::storage::{StoreError, TableRead, Tx, tables};
 
 /// How many of a retailer's latest orders shape what "tea" means for it.
 const HISTORY_ORDERS: usize = 50;
 
 impl Services {
-    async fn index_product(&self, p: &Product) -> Result<(), CatalogError> {
-        let version = self.store.read(catalog::catalog_version).await?;
-        let (engine, item) = (self.matcher.clone(), p.match_item());
-        tokio::task::spawn_blocking(move || engine.upsert(item, version))
-            .await
-            .map_err(StoreError::from)??;
-        Ok(())
-    }
-
-    pub async fn create_product(
-        &self,
-        who: &Principal,
-        input: ProductInput,
-    ) -> Result<Product, CatalogError> {
-        let _serial = self.catalog_lock.lock().await;
-        let p = self.catalog.create_product(who, input).await?;
-        self.index_product(&p).await?;
-        Ok(p)
-    }
-
-    pub async fn update_product(
-        &self,
-        who: &Principal,
-        id: u64,
-        patch: ProductPatch,
-    ) -> Result<Product, CatalogError> {
-        let _serial = self.catalog_lock.lock().await;
-        let p = self.catalog.update_product(who, id, patch).await?;
-        self.index_product(&p).await?;
-        Ok(p)
-    }
-
-    /// Imports validated catalog rows in one transaction and rebuilds the index.
-    pub async fn import_catalog(
-        &self,
-        actor: Actor,
-        rows: Vec<ProductInput>,
-    ) -> Result<(usize, usize), CatalogError> {
-        let _serial = self.catalog_lock.lock().await;
-        let counts = self.catalog.import(actor, rows).await?;
-        self.reindex_locked().await?;
-        Ok(counts)
-    }
-
-    /// Rebuilds the search index from the database (`khaacho reindex`). Returns the product count.
-    pub async fn reindex(&self) -> Result<usize, CatalogError> {
-        let _serial = self.catalog_lock.lock().await;
-        self.reindex_locked().await
-    }
-
-    async fn reindex_locked(&self) -> Result<usize, CatalogError> {
-        let (items, version) = self
-            .store
-            .read(|tx| {
-                let items = catalog::all_products(tx)?
-                    .iter()
-                    .map(Product::match_item)
-                    .collect::<Vec<_>>();
-                Ok::<_, StoreError>((items, catalog::catalog_version(tx)?))
-            })
-            .await?;
-        let (engine, n) = (self.matcher.clone(), items.len());
-        tokio::task::spawn_blocking(move || engine.rebuild(items, version))
-            .await
-            .map_err(StoreError::from)??;
-        Ok(n)
-    }
-
-    /// Product ids best first for a search box.
-    pub async fn search(&self, q: &str, limit: usize) -> Result<Vec<u64>, CatalogError> {
-        Ok(self.matcher.search(q, limit))
-    }
-
     /// The matcher's decision for a phrase, lifted by what this retailer ordered before.
     pub async fn match_phrase(
         &self,
@@ -131,7 +27,7 @@ impl Services {
             history: Some(&history),
             size_hint: None,
         };
-        Ok(self.matcher.match_phrase(phrase, &ctx))
+        Ok(self.catalog.match_phrase(phrase, &ctx))
     }
 
     /// The sku of each product id (empty for a missing one).
@@ -211,7 +107,7 @@ impl Services {
             ));
         }
         let (matcher, rules, units) = (
-            self.matcher.clone(),
+            self.catalog.matcher(),
             self.orders.rules().clone(),
             self.config.whatsapp.traditional_units,
         );

@@ -217,6 +217,59 @@ pub fn unknown_order(lang: Language, number: &str) -> String {
     }
 }
 
+/// A vendor's STOCK or PRICE refused, worded for the vendor (vendors are answered in English).
+pub fn listing_refused(e: &crate::catalog::CatalogError) -> String {
+    use crate::catalog::CatalogError;
+    match e {
+        CatalogError::Invalid { field, .. } if field == "mrp_paisa" => {
+            "The price must not be above the MRP.".into()
+        }
+        CatalogError::OutOfRange(r) if r.field == "price_paisa" => format!(
+            "The price must be between {} and {}.",
+            crate::money::format_npr(r.minimum),
+            crate::money::format_npr(r.maximum)
+        ),
+        CatalogError::OutOfRange(r) if r.field == "stock" => {
+            format!(
+                "Stock must be between {} and {} packs.",
+                r.minimum, r.maximum
+            )
+        }
+        other => format!("That could not be done: {other}"),
+    }
+}
+
+/// A message whose changes could not be saved: nothing was changed, send it again.
+pub fn try_again() -> String {
+    "Sorry, something went wrong and nothing was changed. Please send your message again. / \
+     माफ गर्नुहोस्, केही गडबड भयो र केही परिवर्तन भएन। कृपया सन्देश फेरि पठाउनुहोस्।"
+        .into()
+}
+
+/// A shop or vendor that an operator deactivated writes in.
+pub fn deactivated(lang: Language) -> String {
+    match lang {
+        En => "This number is deactivated on Khaacho; please contact the operator.".into(),
+        Ne => "यो नम्बर खाचोमा निष्क्रिय गरिएको छ; सञ्चालकलाई सम्पर्क गर्नुहोस्।".into(),
+    }
+}
+
+/// An order moved at the sender's word.
+pub fn moved(lang: Language, number: &str, state: crate::orders::OrderState) -> String {
+    match lang {
+        En => format!("Order {number} is now {}.", state.as_str()),
+        Ne => format!("अर्डर {number} अब {} भयो।", state.as_str()),
+    }
+}
+
+/// A change the sender asked for was refused, with the reason.
+pub fn not_done(lang: Language, why: &str) -> String {
+    match lang {
+        En => format!("That could not be done: {why}"),
+        Ne => format!("त्यो गर्न सकिएन: {why}"),
+    }
+}
+
 pub fn received(lang: Language, number: &str) -> String {
     match lang {
         En => format!("Thank you — order {number} is complete."),

@@ -138,7 +138,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 };
                 match svc
                     .orders
-                    .place_as(khaacho::audit::Actor::System, req)
+                    .place_as(khaacho::auth::Acting::System, req)
                     .await
                 {
                     Ok(placed) => orders.extend(placed.orders.iter().map(|o| o.id)),

@@ -72,6 +72,64 @@ async fn concurrent_jobs_all_commit_and_a_job_that_fails_after_writing_leaves_no
 }
 
 #[tokio::test]
+async fn a_step_that_fails_after_writing_voids_its_job_even_when_the_job_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut handles = Vec::new();
+    for i in 0..50u64 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    tx.open(tables::META)?
+                        .put(format!("before{i}").as_str(), &i)?;
+                    // A step that writes and is then refused, whose refusal the job turns
+                    // into an answer (as the WhatsApp conversation words refusals).
+                    let step = tx.attempt(|tx| {
+                        tx.open(tables::META)?
+                            .put(format!("step{i}").as_str(), &i)?;
+                        if i % 5 == 0 {
+                            return Err(JobError::Refused);
+                        }
+                        Ok(())
+                    });
+                    Ok::<_, JobError>(step.is_ok())
+                })
+                .await
+        }));
+    }
+    let mut voided = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(true) => {}
+            Err(JobError::Store(StoreError::Aborted(why))) => {
+                assert_eq!(why, "refused");
+                voided += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(voided, 10);
+    let kept = store
+        .read(|tx| {
+            let meta = tx.open(tables::META)?;
+            let mut kept = Vec::new();
+            for i in 0..50u64 {
+                let before = meta.get(format!("before{i}").as_str())?.is_some();
+                let step = meta.get(format!("step{i}").as_str())?.is_some();
+                assert_eq!(before, step, "job {i} is all or nothing");
+                kept.push(before);
+            }
+            Ok::<_, StoreError>(kept)
+        })
+        .await
+        .unwrap();
+    for (i, k) in kept.iter().enumerate() {
+        assert_eq!(*k, i % 5 != 0, "job {i}");
+    }
+}
+
+#[tokio::test]
 async fn a_panicking_job_is_refused_and_the_writer_keeps_going() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);

@@ -21,6 +21,7 @@ use crate::storage::StoreError;
 use crate::types::{Msisdn, Role};
 
 pub use service::{AuthService, LoginTokens, NewUser, UserPatch};
+
 pub use tokens::TokenKeys;
 
 /// The vendor or retailer record a user logs in for (same phone number).
@@ -28,6 +29,84 @@ pub use tokens::TokenKeys;
 pub enum Party {
     Vendor(u64),
     Retailer(u64),
+}
+
+/// Who does a business action. Every door takes one and checks, inside its write
+/// transaction, that this caller may do it: a logged-in user, a shop or vendor writing on
+/// WhatsApp (known by its phone), or Khaacho itself (jobs).
+#[derive(Debug, Clone)]
+pub enum Acting {
+    User(Principal),
+    Party(Party),
+    System,
+}
+
+impl Acting {
+    /// How the action is written in audit entries and order histories.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Acting::User(p) => p.actor(),
+            Acting::Party(Party::Vendor(id)) => Actor::Vendor { id: *id },
+            Acting::Party(Party::Retailer(id)) => Actor::Retailer { id: *id },
+            Acting::System => Actor::System,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        self.actor().label()
+    }
+
+    /// The vendor or shop the caller acts as, if any.
+    pub fn party(&self) -> Option<Party> {
+        match self {
+            Acting::User(p) => match (p.vendor_id(), p.retailer_id()) {
+                (Some(v), _) => Some(Party::Vendor(v)),
+                (_, Some(r)) => Some(Party::Retailer(r)),
+                _ => None,
+            },
+            Acting::Party(p) => Some(*p),
+            Acting::System => None,
+        }
+    }
+
+    /// Staff and Khaacho itself act on anything.
+    pub fn is_staff(&self) -> bool {
+        match self {
+            Acting::User(p) => p.is_staff(),
+            Acting::Party(_) => false,
+            Acting::System => true,
+        }
+    }
+
+    pub fn may_act_for_vendor(&self, vendor_id: u64) -> bool {
+        self.is_staff() || self.party() == Some(Party::Vendor(vendor_id))
+    }
+
+    pub fn may_act_for_retailer(&self, retailer_id: u64) -> bool {
+        self.is_staff() || self.party() == Some(Party::Retailer(retailer_id))
+    }
+
+    /// The user behind the action, when a user is.
+    pub fn user_id(&self) -> Option<u64> {
+        match self {
+            Acting::User(p) => Some(p.user_id),
+            _ => None,
+        }
+    }
+
+    /// Refuses a deactivated shop or vendor; call inside the write transaction.
+    pub fn ensure_active(&self, tx: &impl crate::storage::Tx) -> Result<(), AuthError> {
+        match self.party() {
+            Some(p) if !store::party_active(tx, p)? => Err(AuthError::Forbidden(
+                match p {
+                    Party::Vendor(_) => "this vendor is deactivated; ask an operator",
+                    Party::Retailer(_) => "this shop is deactivated; ask an operator",
+                }
+                .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// An argon2id PHC string; shown nowhere.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{AuthError, PasswordHash, Principal, RefreshToken, User, password, store, tokens};
+use super::{
+    AuthError, Party, PasswordHash, Principal, RefreshToken, User, password, store, tokens,
+};
 use crate::audit::{self};
 use crate::clock::Clock;
 use crate::config::AuthConfig;
@@ -215,6 +217,14 @@ impl AuthService {
                 let session = store::session(tx, sid)?.ok_or(AuthError::SessionEnded)?;
                 if !user.active || session.revoked_at.is_some() || session.user_id != user_id {
                     return Err(AuthError::SessionEnded);
+                }
+                if let Some(party) = user.party
+                    && !store::party_active(tx, party)?
+                {
+                    return Err(AuthError::Forbidden(match party {
+                        Party::Vendor(_) => "this vendor is deactivated; ask an operator".into(),
+                        Party::Retailer(_) => "this shop is deactivated; ask an operator".into(),
+                    }));
                 }
                 Ok(Principal {
                     user_id,

@@ -61,6 +61,69 @@ pub fn link_party(tx: &WriteTx, phone: &Msisdn, party: Party) -> Result<(), Stor
     Ok(())
 }
 
+fn party_key(p: Party) -> String {
+    match p {
+        Party::Vendor(id) => format!("vendor:{id}"),
+        Party::Retailer(id) => format!("retailer:{id}"),
+    }
+}
+
+/// Whether a vendor or shop may act (it has not been deactivated).
+pub fn party_active(tx: &impl Tx, p: Party) -> Result<bool, StoreError> {
+    Ok(tx
+        .open(tables::INACTIVE_PARTIES)?
+        .get(party_key(p).as_str())?
+        .is_none())
+}
+
+/// Records that a vendor or shop was deactivated or turned back on; called by the door that
+/// changes the record's own `active`, in the same transaction.
+pub fn set_party_active(
+    tx: &WriteTx,
+    p: Party,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut t = tx.open(tables::INACTIVE_PARTIES)?;
+    let key = party_key(p);
+    if active {
+        t.remove(key.as_str())?;
+    } else if t.get(key.as_str())?.is_none() {
+        t.put(key.as_str(), &now.timestamp_millis())?;
+    }
+    Ok(())
+}
+
+/// A vendor's or shop's phone changed: the logins linked to it (through the old phone) lose
+/// the link and every session at once, and a login already registered at the new phone, of
+/// the right role and unlinked, is linked instead. Returns the users unlinked.
+pub fn relink_party(
+    tx: &WriteTx,
+    p: Party,
+    new_phone: &Msisdn,
+    now: DateTime<Utc>,
+) -> Result<Vec<u64>, StoreError> {
+    let linked: Vec<User> = tx
+        .open(tables::USERS)?
+        .iter()?
+        .filter_map(|e| match e {
+            Ok((_, u)) if u.party == Some(p) => Some(Ok(u)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut unlinked = Vec::new();
+    for mut u in linked.into_iter().filter(|u| u.phone != *new_phone) {
+        u.party = None;
+        u.updated_at = now;
+        save_user(tx, &u)?;
+        revoke_user_sessions(tx, u.id, None, now, "the linked phone number changed")?;
+        unlinked.push(u.id);
+    }
+    link_party(tx, new_phone, p)?;
+    Ok(unlinked)
+}
+
 /// Inserts a new user; refuses a phone that is taken.
 pub fn insert_user(tx: &WriteTx, mut u: User) -> Result<User, AuthError> {
     if tx

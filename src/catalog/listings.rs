@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use super::service::{forbid, staff_only};
 use super::{CatalogError, CatalogService, Listing, StockReason, store};
 use crate::audit;
-use crate::auth::Principal;
+use crate::auth::{Acting, Principal};
+use crate::limits::{MAX_PRICE_PAISA, MAX_STOCK, within};
 use crate::page::{self, Page};
 use crate::storage::{TableRead, Tx, WriteTx, tables};
 use crate::types::Role;
@@ -56,9 +57,7 @@ impl CatalogService {
             input.max_qty,
             input.pack_multiple,
         )?;
-        if input.stock < 0 {
-            return Err(CatalogError::invalid("stock", "must not be negative"));
-        }
+        within("stock", input.stock, 0, MAX_STOCK)?;
         let (now, actor) = (self.now(), who.actor());
         self.store
             .write(move |tx| {
@@ -96,25 +95,9 @@ impl CatalogService {
         id: u64,
         patch: ListingPatch,
     ) -> Result<Listing, CatalogError> {
-        if !who.is_staff() {
-            if who.role != Role::Vendor {
-                return Err(forbid(
-                    "only operators, admins and the listing's vendor may change it",
-                ));
-            }
-            if patch.min_qty.is_some()
-                || patch.max_qty.is_some()
-                || patch.pack_multiple.is_some()
-                || patch.active.is_some()
-            {
-                return Err(forbid(
-                    "a vendor may change only price_paisa, mrp_paisa and stock",
-                ));
-            }
-        }
-        let (now, who) = (self.now(), who.clone());
+        let (now, acting) = (self.now(), Acting::User(who.clone()));
         self.store
-            .write(move |tx| update_listing_tx(tx, &who, id, &patch, now))
+            .write(move |tx| change_listing(tx, &acting, id, &patch, now))
             .await
     }
 
@@ -167,12 +150,8 @@ fn check_listing_numbers(
     max_qty: Option<u32>,
     multiple: u32,
 ) -> Result<(), CatalogError> {
-    if price <= 0 {
-        return Err(CatalogError::invalid(
-            "price_paisa",
-            "must be more than zero",
-        ));
-    }
+    within("price_paisa", price, 1, MAX_PRICE_PAISA)?;
+    within("mrp_paisa", mrp, 1, MAX_PRICE_PAISA)?;
     if mrp < price {
         return Err(CatalogError::invalid(
             "mrp_paisa",
@@ -194,9 +173,13 @@ fn check_listing_numbers(
     Ok(())
 }
 
-fn update_listing_tx(
+/// The one door for changing a listing, from REST and from a vendor's STOCK and PRICE on
+/// WhatsApp alike: staff change anything; a vendor only the price, MRP and stock of its own
+/// listings, and only while it is active. Every number is checked before anything is written,
+/// and the change is audited.
+pub fn change_listing(
     tx: &WriteTx,
-    who: &Principal,
+    acting: &Acting,
     id: u64,
     patch: &ListingPatch,
     now: DateTime<Utc>,
@@ -205,20 +188,35 @@ fn update_listing_tx(
         kind: "listing",
         id,
     })?;
-    if !who.may_act_for_vendor(l.vendor_id) {
+    if !acting.may_act_for_vendor(l.vendor_id) {
+        // Another vendor's listing is not even acknowledged.
         return Err(CatalogError::NotFound {
             kind: "listing",
             id,
         });
     }
+    if !acting.is_staff()
+        && (patch.min_qty.is_some()
+            || patch.max_qty.is_some()
+            || patch.pack_multiple.is_some()
+            || patch.active.is_some())
+    {
+        return Err(forbid(
+            "a vendor may change only price_paisa, mrp_paisa and stock",
+        ));
+    }
+    acting.ensure_active(tx).map_err(|e| match e {
+        crate::auth::AuthError::Store(e) => CatalogError::Store(e),
+        other => CatalogError::Forbidden(other.to_string()),
+    })?;
     let price = patch.price_paisa.unwrap_or(l.price_paisa);
     let mrp = patch.mrp_paisa.unwrap_or(l.mrp_paisa);
     let min_qty = patch.min_qty.unwrap_or(l.min_qty);
     let max_qty = patch.max_qty.unwrap_or(l.max_qty);
     let multiple = patch.pack_multiple.unwrap_or(l.pack_multiple);
     check_listing_numbers(price, mrp, min_qty, max_qty, multiple)?;
-    if patch.stock.is_some_and(|s| s < 0) {
-        return Err(CatalogError::invalid("stock", "must not be negative"));
+    if let Some(stock) = patch.stock {
+        within("stock", stock, 0, MAX_STOCK)?;
     }
     (
         l.price_paisa,
@@ -234,19 +232,43 @@ fn update_listing_tx(
     store::save_listing(tx, &l)?;
     if let Some(stock) = patch.stock {
         let reason = StockReason::Adjustment {
-            user_id: Some(who.user_id),
+            user_id: acting.user_id(),
         };
-        l = store::move_stock(tx, id, stock - l.stock, reason, now)?;
+        let delta = stock
+            .checked_sub(l.stock)
+            .ok_or(CatalogError::invalid("stock", "out of range"))?;
+        l = store::move_stock(tx, id, delta, reason, now)?;
     }
     audit::record(
         tx,
         now,
-        &who.actor(),
+        &acting.actor(),
         "listing.update",
         format!("listing:{id}"),
-        String::new(),
+        describe(patch),
     )?;
     Ok(l)
+}
+
+/// What a change set, for the audit log.
+fn describe(patch: &ListingPatch) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = patch.price_paisa {
+        parts.push(format!("price {p}"));
+    }
+    if let Some(m) = patch.mrp_paisa {
+        parts.push(format!("mrp {m}"));
+    }
+    if let Some(s) = patch.stock {
+        parts.push(format!("stock {s}"));
+    }
+    if let Some(a) = patch.active {
+        parts.push(format!("active {a}"));
+    }
+    if patch.min_qty.is_some() || patch.max_qty.is_some() || patch.pack_multiple.is_some() {
+        parts.push("order quantities".into());
+    }
+    parts.join(", ")
 }
 
 fn list_listings_tx(tx: &impl Tx, f: &ListingFilter) -> Result<Page<Listing>, CatalogError> {

@@ -5,12 +5,14 @@
 //! that `khaacho check` reconciles.
 
 pub mod import;
+mod indexed;
 mod listings;
 mod service;
 pub mod store;
 mod vendors;
 
-pub use listings::{ListingFilter, ListingInput, ListingPatch};
+pub use indexed::Catalog;
+pub use listings::{ListingFilter, ListingInput, ListingPatch, change_listing};
 pub use service::{CatalogService, ProductFilter, ProductPatch};
 pub use vendors::{VendorInput, VendorPatch};
 
@@ -153,6 +155,8 @@ pub enum CatalogError {
         available: i64,
         wanted: i64,
     },
+    #[error(transparent)]
+    OutOfRange(#[from] crate::limits::OutOfRange),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

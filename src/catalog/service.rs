@@ -64,7 +64,7 @@ impl CatalogService {
         self.clock.now()
     }
 
-    pub async fn create_product(
+    pub(super) async fn create_product(
         &self,
         who: &Principal,
         input: ProductInput,
@@ -94,7 +94,7 @@ impl CatalogService {
             .await
     }
 
-    pub async fn update_product(
+    pub(super) async fn update_product(
         &self,
         who: &Principal,
         id: u64,
@@ -204,7 +204,7 @@ impl CatalogService {
 
     /// Imports a whole catalog file: every row is validated first; nothing is written unless
     /// all rows are good; existing skus are updated. Returns (created, updated).
-    pub async fn import(
+    pub(super) async fn import(
         &self,
         actor: Actor,
         rows: Vec<ProductInput>,

@@ -45,7 +45,10 @@ pub fn all_products(tx: &impl Tx) -> Result<Vec<Product>, StoreError> {
 }
 
 /// Creates the product, or updates the one with the same sku. Returns it and whether it is new.
-pub fn upsert_product(
+/// Un-indexed: outside `catalog` only for a database whose search index is opened afterwards
+/// (the demo data at first start); a running server changes products through
+/// [`super::Catalog`].
+pub(crate) fn upsert_product(
     tx: &WriteTx,
     input: &ProductInput,
     now: DateTime<Utc>,
@@ -83,7 +86,7 @@ pub fn upsert_product(
 }
 
 /// Writes a product and its sku index, and bumps the catalog version.
-pub fn save_product(tx: &WriteTx, p: &Product) -> Result<(), StoreError> {
+pub(super) fn save_product(tx: &WriteTx, p: &Product) -> Result<(), StoreError> {
     tx.open(tables::PRODUCTS_BY_SKU)?
         .put(p.sku.as_str(), &p.id)?;
     tx.open(tables::PRODUCTS)?.put(p.id, p)?;
@@ -119,6 +122,7 @@ pub fn insert_vendor(tx: &WriteTx, mut v: Vendor) -> Result<Vendor, CatalogError
         .put(v.phone.as_str(), &v.id)?;
     tx.open(tables::VENDORS)?.put(v.id, &v)?;
     link_party(tx, &v.phone, Party::Vendor(v.id))?;
+    crate::auth::store::set_party_active(tx, Party::Vendor(v.id), v.active, v.created_at)?;
     Ok(v)
 }
 
@@ -215,7 +219,10 @@ pub fn move_stock(
         kind: "listing",
         id: listing_id,
     })?;
-    let next = l.stock + delta;
+    let next = l.stock.checked_add(delta).ok_or(CatalogError::invalid(
+        "stock",
+        "the change would overflow the stock count",
+    ))?;
     if next < 0 {
         return Err(CatalogError::InsufficientStock {
             listing_id,

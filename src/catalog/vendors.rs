@@ -83,8 +83,14 @@ impl CatalogService {
             .write(move |tx| {
                 let mut v =
                     store::vendor(tx, id)?.ok_or(CatalogError::NotFound { kind: "vendor", id })?;
+                let before = v.clone();
                 apply_vendor_patch(tx, &mut v, &patch)?;
                 store::save_vendor(tx, &v)?;
+                let party = crate::auth::Party::Vendor(id);
+                if v.phone != before.phone {
+                    crate::auth::store::relink_party(tx, party, &v.phone, now)?;
+                }
+                crate::auth::store::set_party_active(tx, party, v.active, now)?;
                 audit::record(
                     tx,
                     now,
@@ -137,13 +143,11 @@ impl CatalogService {
 }
 
 fn check_commission(bps: Option<u32>) -> Result<(), CatalogError> {
-    match bps {
-        Some(b) if b > 5000 => Err(CatalogError::invalid(
-            "commission_bps",
-            "must be at most 5000 (50 %)",
-        )),
-        _ => Ok(()),
+    if let Some(b) = bps {
+        let max = i64::from(crate::limits::MAX_COMMISSION_BPS);
+        crate::limits::within("commission_bps", b, 0, max)?;
     }
+    Ok(())
 }
 
 fn apply_vendor_patch(

@@ -78,6 +78,8 @@ pub enum PaymentError {
     #[error("reference {reference} was already recorded as payment {existing} with other details")]
     ReferenceReused { reference: String, existing: u64 },
     #[error(transparent)]
+    OutOfRange(#[from] crate::limits::OutOfRange),
+    #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,11 +98,12 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<(Payment, bool), PaymentError> {
     let reference = input.reference.trim();
-    if input.amount_paisa <= 0 {
-        return Err(PaymentError::Invalid(
-            "amount_paisa must be more than zero".into(),
-        ));
-    }
+    crate::limits::within(
+        "amount_paisa",
+        input.amount_paisa,
+        1,
+        crate::limits::MAX_PAYMENT_PAISA,
+    )?;
     if reference.is_empty()
         || reference.chars().count() > 100
         || reference.chars().any(char::is_control)

@@ -32,6 +32,8 @@ pub enum CreditError {
     #[error(transparent)]
     Payment(#[from] PaymentError),
     #[error(transparent)]
+    OutOfRange(#[from] crate::limits::OutOfRange),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

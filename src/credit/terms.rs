@@ -4,6 +4,7 @@
 use super::service::{CreditError, CreditService, invalid, may_see, staff_only};
 use crate::audit;
 use crate::auth::Principal;
+use crate::limits::{MAX_CREDIT_LIMIT_PAISA, MAX_TERMS_DAYS, within};
 use crate::page::{self, Page};
 use crate::retailers::{Language, Retailer, store as retailers};
 use crate::storage::{Tx, WriteTx, tables};
@@ -17,6 +18,8 @@ pub struct RetailerPatch {
     pub terms_days: Option<u32>,
     pub blocked: Option<bool>,
     pub language: Option<Language>,
+    /// Deactivate (false) or turn back on (true).
+    pub active: Option<bool>,
     pub reason: Option<String>,
 }
 
@@ -60,6 +63,9 @@ fn apply_patch(tx: &WriteTx, r: &mut Retailer, patch: &RetailerPatch) -> Result<
     if let Some(l) = patch.language {
         r.language = l;
     }
+    if let Some(a) = patch.active {
+        r.active = a;
+    }
     Ok(())
 }
 
@@ -79,6 +85,9 @@ fn describe_change(before: &Retailer, after: &Retailer, reason: &str) -> String 
     }
     if before.blocked != after.blocked {
         parts.push(format!("blocked {} → {}", before.blocked, after.blocked));
+    }
+    if before.active != after.active {
+        parts.push(format!("active {} → {}", before.active, after.active));
     }
     if before.phone != after.phone
         || before.district != after.district
@@ -130,8 +139,14 @@ impl CreditService {
         ] {
             crate::catalog::import::validate_text(v, 100, true).map_err(|r| invalid(field, r))?;
         }
-        if input.credit_limit_paisa < 0 {
-            return Err(invalid("credit_limit_paisa", "must not be negative"));
+        within(
+            "credit_limit_paisa",
+            input.credit_limit_paisa,
+            0,
+            MAX_CREDIT_LIMIT_PAISA,
+        )?;
+        if let Some(t) = input.terms_days {
+            within("terms_days", t, 0, i64::from(MAX_TERMS_DAYS))?;
         }
         let (now, actor, terms) = (
             self.clock.now(),
@@ -152,6 +167,7 @@ impl CreditService {
                     blocked: false,
                     language: input.language,
                     created_at: now,
+                    active: true,
                 };
                 let r = retailers::insert(tx, r)?.ok_or_else(|| {
                     CreditError::Conflict(format!(
@@ -182,7 +198,8 @@ impl CreditService {
         staff_only(who)?;
         let credit_change = patch.credit_limit_paisa.is_some()
             || patch.terms_days.is_some()
-            || patch.blocked.is_some();
+            || patch.blocked.is_some()
+            || patch.active.is_some();
         let reason = patch
             .reason
             .as_deref()
@@ -192,14 +209,14 @@ impl CreditService {
         if credit_change && reason.is_empty() {
             return Err(invalid(
                 "reason",
-                "changing credit_limit_paisa, terms_days or blocked needs a reason",
+                "changing credit_limit_paisa, terms_days, blocked or active needs a reason",
             ));
         }
-        if patch.credit_limit_paisa.is_some_and(|l| l < 0) {
-            return Err(invalid("credit_limit_paisa", "must not be negative"));
+        if let Some(l) = patch.credit_limit_paisa {
+            within("credit_limit_paisa", l, 0, MAX_CREDIT_LIMIT_PAISA)?;
         }
-        if patch.terms_days.is_some_and(|t| t > 365) {
-            return Err(invalid("terms_days", "must be at most 365"));
+        if let Some(t) = patch.terms_days {
+            within("terms_days", t, 0, i64::from(MAX_TERMS_DAYS))?;
         }
         let (now, actor, rules) = (self.clock.now(), who.actor(), self.rules.clone());
         self.store
@@ -208,6 +225,11 @@ impl CreditService {
                 let before = r.clone();
                 apply_patch(tx, &mut r, &patch)?;
                 retailers::save(tx, &r)?;
+                let party = crate::auth::Party::Retailer(id);
+                if r.phone != before.phone {
+                    crate::auth::store::relink_party(tx, party, &r.phone, now)?;
+                }
+                crate::auth::store::set_party_active(tx, party, r.active, now)?;
                 let details = describe_change(&before, &r, &reason);
                 audit::record(
                     tx,

@@ -11,6 +11,7 @@ use super::idempotency::{IdempotencyRecord, idempotency_scope, replay, request_h
 use super::route::{self, lines_of};
 use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
 use crate::audit::Actor;
+use crate::auth::Acting;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
 use crate::clock::nepal_date;
 use crate::credit;
@@ -185,12 +186,15 @@ fn still_holds(tx: &WriteTx, p: &Prepared) -> Result<bool, StoreError> {
 
 pub fn place(
     tx: &WriteTx,
+    acting: &Acting,
     req: &NewOrder,
     prepared: Option<&Prepared>,
-    actor: &Actor,
     rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<Placed, OrderError> {
+    may_order_for(acting, req.retailer_id)?;
+    acting.ensure_active(tx).map_err(super::moves::forbidden)?;
+    let actor = &acting.actor();
     let scope = idempotency_scope(req)?;
     if let Some(orders) = scope
         .as_deref()
@@ -246,6 +250,17 @@ pub fn place(
         orders,
         replayed: false,
     })
+}
+
+/// A shop orders for itself; staff (and Khaacho itself) for any shop; a vendor never.
+pub(super) fn may_order_for(acting: &Acting, retailer_id: u64) -> Result<(), OrderError> {
+    if acting.may_act_for_retailer(retailer_id) {
+        return Ok(());
+    }
+    Err(OrderError::Forbidden(match acting.party() {
+        Some(crate::auth::Party::Retailer(_)) => "a retailer orders only for itself".into(),
+        _ => "only retailers and operators place orders".into(),
+    }))
 }
 
 fn checked_retailer(

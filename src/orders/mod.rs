@@ -6,6 +6,7 @@
 
 mod create;
 mod idempotency;
+mod issue;
 mod moves;
 pub mod route;
 mod service;
@@ -23,8 +24,10 @@ pub use create::{
 pub mod create_types {
     pub use super::idempotency::IdempotencyRecord;
 }
-pub use moves::{Context, MoveOutcome, MoveRequest, Who, apply_action};
-pub use service::{Acting, OrderFilter, OrderService};
+pub use crate::auth::Acting;
+pub use issue::{MAX_ISSUE_CHARS, report_issue};
+pub use moves::{Context, MoveOutcome, MoveRequest, act};
+pub use service::{OrderFilter, OrderService};
 pub use state::{Action, Mover, OrderState};
 
 use crate::catalog::CatalogError;

@@ -7,6 +7,7 @@ use super::create::price_lines;
 use super::route;
 use super::state::{Action, Effect, Mover, OrderState, plan};
 use super::{Order, OrderError, Rules, store};
+use crate::auth::{Acting, AuthError, Party};
 use crate::catalog::{StockReason, store as catalog};
 use crate::clock::nepal_date;
 use crate::credit::{self, Invoice};
@@ -25,7 +26,7 @@ pub struct MoveOutcome {
 }
 
 /// Who is moving the order, and how they are written in its history.
-pub struct Who<'a> {
+struct Who<'a> {
     pub mover: Mover,
     pub label: &'a str,
 }
@@ -56,8 +57,55 @@ impl MoveRequest {
     }
 }
 
+/// The caller's part in this order, or NotFound when it has none (others' orders are not
+/// even acknowledged).
+pub(super) fn mover_for(acting: &Acting, order: &Order) -> Result<Mover, OrderError> {
+    match (acting, acting.party()) {
+        (Acting::System, _) => Ok(Mover::System),
+        (Acting::User(p), _) if p.is_staff() => Ok(Mover::Staff),
+        (_, Some(Party::Vendor(v))) if v == order.vendor_id => Ok(Mover::Vendor),
+        (_, Some(Party::Retailer(r))) if r == order.retailer_id => Ok(Mover::Retailer),
+        _ => Err(OrderError::NotFound(order.id)),
+    }
+}
+
+/// The one door for every move of an order, from REST, WhatsApp and the jobs alike: who may
+/// make it (their part in this very order, and that they are still active) is checked here,
+/// inside the write transaction, so a move planned on an older snapshot cannot land on an
+/// order that has since gone to another vendor.
+pub fn act(
+    tx: &WriteTx,
+    acting: &Acting,
+    id: u64,
+    req: &MoveRequest,
+    ctx: &Context<'_>,
+) -> Result<MoveOutcome, OrderError> {
+    let order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
+    let mover = mover_for(acting, &order)?;
+    acting.ensure_active(tx).map_err(forbidden)?;
+    let label = acting.label();
+    apply_action(
+        tx,
+        id,
+        req,
+        Who {
+            mover,
+            label: &label,
+        },
+        ctx,
+    )
+}
+
+/// An auth refusal as an order refusal.
+pub(super) fn forbidden(e: AuthError) -> OrderError {
+    match e {
+        AuthError::Store(e) => OrderError::Store(e),
+        other => OrderError::Forbidden(other.to_string()),
+    }
+}
+
 /// Applies a move to order `id`. Every check runs before the first write.
-pub fn apply_action(
+fn apply_action(
     tx: &WriteTx,
     id: u64,
     req: &MoveRequest,

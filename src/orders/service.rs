@@ -5,19 +5,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::create::{Preflight, preflight};
-use super::moves::{Context, MoveRequest, Who};
-use super::state::{Action, Mover, OrderState};
+use super::create::{Preflight, may_order_for, preflight};
+use super::moves::{Context, MoveRequest};
+use super::state::{Action, OrderState};
 use super::{
-    MoveOutcome, NewOrder, Order, OrderError, OrderEvent, Placed, Rules, apply_action, place, store,
+    MoveOutcome, NewOrder, Order, OrderError, OrderEvent, Placed, Rules, act, place, store,
 };
-use crate::audit::Actor;
+use crate::auth::Acting;
 use crate::auth::Principal;
 use crate::clock::Clock;
 use crate::credit;
 use crate::page::{self, Page};
 use crate::storage::{Store, TableRead, Tx, tables};
-use crate::types::Role;
 
 pub struct OrderService {
     store: Store,
@@ -35,40 +34,6 @@ pub struct OrderFilter {
     pub to: Option<DateTime<Utc>>,
     pub cursor: Option<u64>,
     pub limit: usize,
-}
-
-/// Who is acting on an order.
-#[derive(Debug, Clone)]
-pub enum Acting {
-    User(Principal),
-    System,
-}
-
-impl Acting {
-    fn label(&self) -> String {
-        match self {
-            Acting::User(p) => p.actor().label(),
-            Acting::System => Actor::System.label(),
-        }
-    }
-}
-
-/// The caller's part in this order, or NotFound when it has none (others' orders are not
-/// even acknowledged).
-fn mover_for(acting: &Acting, order: &Order) -> Result<Mover, OrderError> {
-    let p = match acting {
-        Acting::System => return Ok(Mover::System),
-        Acting::User(p) => p,
-    };
-    if p.is_staff() {
-        Ok(Mover::Staff)
-    } else if p.vendor_id() == Some(order.vendor_id) {
-        Ok(Mover::Vendor)
-    } else if p.retailer_id() == Some(order.retailer_id) {
-        Ok(Mover::Retailer)
-    } else {
-        Err(OrderError::NotFound(order.id))
-    }
 }
 
 fn may_see(p: &Principal, o: &Order) -> bool {
@@ -96,32 +61,23 @@ impl OrderService {
 
     /// Places an order. A retailer orders for itself; staff must name the retailer.
     pub async fn place(&self, who: &Principal, mut req: NewOrder) -> Result<Placed, OrderError> {
-        match (who.role, who.retailer_id()) {
-            (Role::Admin | Role::Operator, _) => {}
-            (Role::Retailer, Some(own)) if req.retailer_id == 0 || req.retailer_id == own => {
-                req.retailer_id = own
-            }
-            (Role::Retailer, Some(_)) => {
-                return Err(OrderError::Forbidden(
-                    "a retailer orders only for itself".into(),
-                ));
-            }
-            _ => {
-                return Err(OrderError::Forbidden(
-                    "only retailers and operators place orders".into(),
-                ));
-            }
+        if let Some(own) = who.retailer_id()
+            && req.retailer_id == 0
+        {
+            req.retailer_id = own;
         }
-        if req.retailer_id == 0 {
+        if req.retailer_id == 0 && who.is_staff() {
             return Err(OrderError::Invalid(
                 "retailer_id is required when ordering on a retailer's behalf".into(),
             ));
         }
-        self.place_as(who.actor(), req).await
+        self.place_as(Acting::User(who.clone()), req).await
     }
 
-    /// Places an order for an already-authorised caller (the WhatsApp conversation).
-    pub async fn place_as(&self, actor: Actor, req: NewOrder) -> Result<Placed, OrderError> {
+    /// Places an order for `acting`: routed and priced on a snapshot, then placed (and every
+    /// check made again) in the write transaction.
+    pub async fn place_as(&self, acting: Acting, req: NewOrder) -> Result<Placed, OrderError> {
+        may_order_for(&acting, req.retailer_id)?;
         let rules = self.rules.clone();
         let (check_req, check_rules) = (req.clone(), rules.clone());
         let prepared = match self
@@ -134,7 +90,7 @@ impl OrderService {
         };
         let now = self.clock.now();
         self.store
-            .write(move |tx| place(tx, &req, Some(&prepared), &actor, &rules, now))
+            .write(move |tx| place(tx, &acting, &req, Some(&prepared), &rules, now))
             .await
     }
 
@@ -164,24 +120,42 @@ impl OrderService {
         );
         self.store
             .write(move |tx| {
-                let order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
-                let mover = mover_for(&acting, &order)?;
-                let label = acting.label();
                 let ctx = Context {
                     rules: &rules,
                     credit_rules: &credit_rules,
                     now,
                 };
-                apply_action(
-                    tx,
-                    id,
-                    &req,
-                    Who {
-                        mover,
-                        label: &label,
-                    },
-                    &ctx,
-                )
+                act(tx, &acting, id, &req, &ctx)
+            })
+            .await
+    }
+
+    /// A user's move from the REST API: the outcome, and the order's history when the caller
+    /// may still see the order afterwards (a vendor that rejected it no longer does).
+    pub async fn transition(
+        &self,
+        who: &Principal,
+        id: u64,
+        req: MoveRequest,
+    ) -> Result<(MoveOutcome, Option<Vec<OrderEvent>>), OrderError> {
+        let (rules, credit_rules, now) = (
+            self.rules.clone(),
+            self.credit_rules.clone(),
+            self.clock.now(),
+        );
+        let who = who.clone();
+        self.store
+            .write(move |tx| {
+                let ctx = Context {
+                    rules: &rules,
+                    credit_rules: &credit_rules,
+                    now,
+                };
+                let out = act(tx, &Acting::User(who.clone()), id, &req, &ctx)?;
+                let history = may_see(&who, &out.order)
+                    .then(|| store::history(tx, id))
+                    .transpose()?;
+                Ok((out, history))
             })
             .await
     }

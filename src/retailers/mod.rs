@@ -43,4 +43,7 @@ pub struct Retailer {
     pub language: Language,
     #[serde(with = "crate::storage::ts")]
     pub created_at: DateTime<Utc>,
+    /// A deactivated shop acts on nothing (REST or WhatsApp) until an operator turns it back
+    /// on; its orders, invoices and ledger stay as they were.
+    pub active: bool,
 }

@@ -39,6 +39,7 @@ pub fn insert(tx: &WriteTx, mut r: Retailer) -> Result<Option<Retailer>, StoreEr
         .put(r.phone.as_str(), &r.id)?;
     tx.open(tables::RETAILERS)?.put(r.id, &r)?;
     link_party(tx, &r.phone, Party::Retailer(r.id))?;
+    crate::auth::store::set_party_active(tx, Party::Retailer(r.id), r.active, r.created_at)?;
     Ok(Some(r))
 }
 

@@ -50,6 +50,9 @@ pub enum StoreError {
     Missing(String),
     #[error("a write job panicked: {0}")]
     Panicked(String),
+    /// A step failed after it had written: the whole action was dropped, nothing is kept.
+    #[error("nothing was saved: {0}")]
+    Aborted(String),
     #[error("writer: {0}")]
     Writer(String),
     #[error("i/o: {0}")]

@@ -5,6 +5,7 @@
 //! - 1 → 2: a conversation's pending preview changed shape (structured lines, in either
 //!   language). Pending previews live ten minutes, so the step keeps every conversation's
 //!   version, language, channel and last message time and drops its pending preview.
+//! - 2 → 3: a retailer gained `active` (deactivated shops); every existing shop is active.
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -12,16 +13,64 @@ use serde::Deserialize;
 
 use super::{StoreError, codec, tables};
 use crate::outbox::Channel;
-use crate::retailers::Language;
+use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
     if found < 2 {
         conversations_v2(tx)?;
+    }
+    if found < 3 {
+        retailers_v3(tx)?;
+    }
+    Ok(())
+}
+
+/// A retailer as version 2 wrote it: every field of today's but `active`, in order.
+#[derive(Deserialize)]
+struct RetailerV2 {
+    id: u64,
+    name: String,
+    owner_name: String,
+    phone: crate::types::Msisdn,
+    district: String,
+    province: String,
+    credit_limit_paisa: i64,
+    terms_days: u32,
+    blocked: bool,
+    language: Language,
+    #[serde(with = "super::ts")]
+    created_at: DateTime<Utc>,
+}
+
+fn retailers_v3(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut table = tx.open_table(tables::RETAILERS.def())?;
+    let mut rewritten: Vec<(u64, Vec<u8>)> = Vec::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        let old: RetailerV2 = codec::decode(v.value())?;
+        let r = Retailer {
+            id: old.id,
+            name: old.name,
+            owner_name: old.owner_name,
+            phone: old.phone,
+            district: old.district,
+            province: old.province,
+            credit_limit_paisa: old.credit_limit_paisa,
+            terms_days: old.terms_days,
+            blocked: old.blocked,
+            language: old.language,
+            created_at: old.created_at,
+            active: true,
+        };
+        rewritten.push((k.value(), codec::encode(&r)?));
+    }
+    for (k, v) in rewritten {
+        table.insert(k, v.as_slice())?;
     }
     Ok(())
 }

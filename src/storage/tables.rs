@@ -101,6 +101,10 @@ tables! {
     /// SHA-256 (hex) of a refresh token → its record; the token itself is never stored.
     REFRESH_TOKENS: &'static str => RefreshToken = "refresh_tokens";
     AUDIT_LOG: u64 => AuditEntry = "audit_log";
+    /// "vendor:<id>" / "retailer:<id>" → when it was deactivated: logins linked to a
+    /// deactivated party act on nothing. Kept by the vendor and retailer doors in the same
+    /// transaction as the record's own `active`.
+    INACTIVE_PARTIES: &'static str => i64 = "inactive_parties";
 
     PRODUCTS: u64 => Product = "products";
     /// Upper-case sku → product id.

@@ -104,6 +104,9 @@ impl ReadTx {
 pub struct WriteTx {
     inner: redb::WriteTransaction,
     writes: Cell<u64>,
+    /// Why a step failed after writing ([`WriteTx::attempt`]): the job is void however it
+    /// ends.
+    void: RefCell<Option<String>>,
     /// Id counters handed out in this transaction, written back once at commit: a busy
     /// transaction allocates many ids, and each would otherwise read and write the table.
     counters: RefCell<HashMap<String, u64>>,
@@ -114,6 +117,7 @@ impl WriteTx {
         Self {
             inner,
             writes: Cell::new(0),
+            void: RefCell::new(None),
             counters: RefCell::new(HashMap::new()),
         }
     }
@@ -160,6 +164,30 @@ impl WriteTx {
 
     pub(crate) fn writes(&self) -> u64 {
         self.writes.get()
+    }
+
+    /// Runs one step of a job whose refusals the job turns into answers (the WhatsApp
+    /// conversation words a refused move as a reply). A step that fails *after* writing makes
+    /// the whole job void: the writer drops everything it wrote and answers with
+    /// [`StoreError::Aborted`], whatever the job returns. The step's error is still returned,
+    /// so code after it runs as it would; nothing it writes is kept.
+    pub fn attempt<T, E: std::fmt::Display>(
+        &self,
+        step: impl FnOnce(&WriteTx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let before = self.writes.get();
+        let out = step(self);
+        if let Err(e) = &out
+            && self.writes.get() != before
+        {
+            self.void.borrow_mut().get_or_insert_with(|| e.to_string());
+        }
+        out
+    }
+
+    /// Why the job is void, if a step failed after writing.
+    pub(crate) fn void_reason(&self) -> Option<String> {
+        self.void.borrow().clone()
     }
 
     pub(crate) fn into_inner(self) -> redb::WriteTransaction {

@@ -51,6 +51,12 @@ where
     fn run(&mut self, tx: &WriteTx) -> Ran {
         let before = tx.writes();
         match catch_unwind(AssertUnwindSafe(|| (self.f)(tx))) {
+            Ok(Ok(_)) if tx.void_reason().is_some() => {
+                let why = tx.void_reason().unwrap_or_default();
+                tracing::warn!(cause = %why, "a step failed after writing; the job is dropped");
+                self.out = Some(Err(StoreError::Aborted(why).into()));
+                Ran::Poisoned
+            }
             Ok(Ok(value)) => {
                 self.out = Some(Ok(value));
                 Ran::Ok

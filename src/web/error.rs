@@ -171,6 +171,7 @@ impl From<CatalogError> for ApiError {
                 Self::unprocessable(msg).with_details(json!({"field": field}))
             }
             CatalogError::Forbidden(_) => Self::forbidden(msg),
+            CatalogError::OutOfRange(e) => e.into(),
             CatalogError::Store(e) => e.into(),
         }
     }
@@ -216,9 +217,20 @@ impl From<CreditError> for ApiError {
                 Self::conflict("payment_reference_reused", msg)
                     .with_details(json!({"payment_id": existing}))
             }
+            CreditError::Payment(PaymentError::OutOfRange(e)) | CreditError::OutOfRange(e) => {
+                e.into()
+            }
             CreditError::Payment(PaymentError::Ledger(e)) => Self::internal(&e),
             CreditError::Payment(PaymentError::Store(e)) | CreditError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<crate::limits::OutOfRange> for ApiError {
+    fn from(e: crate::limits::OutOfRange) -> Self {
+        let msg = e.to_string();
+        Self::unprocessable(msg)
+            .with_details(json!({"field": e.field, "minimum": e.minimum, "maximum": e.maximum}))
     }
 }
 

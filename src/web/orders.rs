@@ -13,8 +13,8 @@ use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query};
 use crate::app::AppState;
 use crate::orders::{
-    Acting, Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter,
-    OrderSource, OrderState, ProductRef,
+    Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter, OrderSource,
+    OrderState, ProductRef,
 };
 use crate::page::clamp_limit;
 
@@ -67,6 +67,8 @@ pub struct OrderView {
     cancel_reason: Option<String>,
     /// Orders split from one cart share this id.
     group_id: u64,
+    /// The shop reported a problem with the delivery.
+    disputed: bool,
     retailer_name: Option<String>,
     vendor_name: Option<String>,
     history: Vec<EventView>,
@@ -103,6 +105,7 @@ impl OrderView {
             due_date: o.due_date,
             cancel_reason: o.cancel_reason,
             group_id: o.group_id,
+            disputed: o.disputed,
             retailer_name: None,
             vendor_name: None,
             history: history
@@ -336,15 +339,35 @@ pub struct TransitionRequest {
     vendor_id: Option<u64>,
 }
 
+/// What a move answers: the order as the caller now sees it, or, when the move took it out of
+/// the caller's sight (a vendor's rejection sends it to another vendor), only what the caller
+/// did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TransitionView {
+    Order(Box<OrderView>),
+    MovedAway(MovedAway),
+}
+
+/// An order that is no longer the caller's to see after its move.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovedAway {
+    id: u64,
+    number: String,
+    action: Action,
+    /// `moved_to_another_vendor` or `cancelled`.
+    outcome: &'static str,
+}
+
 /// Move an order through the state machine; an illegal move is a 409 naming the current state.
 #[utoipa::path(post, path = "/{id}/transitions", tag = "orders", security(("bearer" = [])), params(("id" = u64, Path)),
-    request_body = TransitionRequest, responses((status = 200, body = OrderView), (status = 403), (status = 404), (status = 409)))]
+    request_body = TransitionRequest, responses((status = 200, body = TransitionView), (status = 403), (status = 404), (status = 409)))]
 async fn transition(
     State(state): State<AppState>,
     Caller(who): Caller,
     Path(id): Path<u64>,
     Json(req): Json<TransitionRequest>,
-) -> Result<axum::Json<OrderView>, ApiError> {
+) -> Result<axum::Json<TransitionView>, ApiError> {
     let note = req.note.unwrap_or_default();
     if note.chars().count() > 500 {
         return Err(ApiError::unprocessable(
@@ -356,14 +379,23 @@ async fn transition(
         note: note.trim().to_string(),
         vendor_id: req.vendor_id,
     };
-    state
-        .svc
-        .orders
-        .act_on(Acting::User(who.clone()), id, mv)
-        .await?;
-    let (o, history) = state.svc.orders.get(&who, id).await?;
-    let mut views = named(&state, vec![OrderView::new(o, history)]).await?;
-    Ok(axum::Json(views.remove(0)))
+    let (out, history) = state.svc.orders.transition(&who, id, mv).await?;
+    Ok(axum::Json(match history {
+        Some(history) => {
+            let mut views = named(&state, vec![OrderView::new(out.order, history)]).await?;
+            TransitionView::Order(Box::new(views.remove(0)))
+        }
+        None => TransitionView::MovedAway(MovedAway {
+            id: out.order.id,
+            number: out.order.number,
+            action: req.action,
+            outcome: if out.rerouted_to.is_some() {
+                "moved_to_another_vendor"
+            } else {
+                "cancelled"
+            },
+        }),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

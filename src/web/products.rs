@@ -107,7 +107,7 @@ async fn list_products(
 ) -> Result<axum::Json<ProductPage>, ApiError> {
     let limit = clamp_limit(q.limit);
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let ids = state.svc.search(text, limit).await?;
+        let ids = state.svc.catalog.search(text, limit);
         let products = state.svc.catalog.products_by_ids(&who, ids).await?;
         let items = with_prices(&state, products).await?;
         return Ok(axum::Json(ProductPage {
@@ -168,7 +168,7 @@ async fn create_product(
         unit: req.unit,
         aliases: split_aliases(&req.aliases.join("|")),
     };
-    let p = state.svc.create_product(&who, input).await?;
+    let p = state.svc.catalog.create_product(&who, input).await?;
     Ok((StatusCode::CREATED, axum::Json(ProductView::new(p, None))))
 }
 
@@ -228,7 +228,7 @@ async fn update_product(
         barcode: req.barcode,
         active: req.active,
     };
-    let p = state.svc.update_product(&who, id, patch).await?;
+    let p = state.svc.catalog.update_product(&who, id, patch).await?;
     let mut views = with_prices(&state, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
 }

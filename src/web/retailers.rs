@@ -49,6 +49,7 @@ pub struct RetailerView {
     blocked: bool,
     language: Language,
     created_at: DateTime<Utc>,
+    active: bool,
 }
 
 impl From<Retailer> for RetailerView {
@@ -65,6 +66,7 @@ impl From<Retailer> for RetailerView {
             blocked: r.blocked,
             language: r.language,
             created_at: r.created_at,
+            active: r.active,
         }
     }
 }
@@ -165,7 +167,11 @@ pub struct UpdateRetailer {
     terms_days: Option<u32>,
     blocked: Option<bool>,
     language: Option<Language>,
-    /// Required when credit_limit_paisa, terms_days or blocked change; kept in the audit log.
+    /// false deactivates the shop: its logins and its WhatsApp number act on nothing until it
+    /// is turned back on.
+    active: Option<bool>,
+    /// Required when credit_limit_paisa, terms_days, blocked or active change; kept in the
+    /// audit log.
     reason: Option<String>,
 }
 
@@ -185,6 +191,7 @@ async fn update_retailer(
         terms_days: req.terms_days,
         blocked: req.blocked,
         language: req.language,
+        active: req.active,
         reason: req.reason,
     };
     Ok(axum::Json(

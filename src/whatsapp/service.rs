@@ -115,15 +115,75 @@ impl WhatsApp {
             self.cfg.preview_ttl_mins,
             self.cfg.traditional_units,
         );
+        let (again, key_again) = (msg.clone(), key.clone());
         let handled = self
             .store
             .write(move |tx| {
                 let env = env(&matcher, &rules, &credit_rules, ttl, &units, now);
                 apply(tx, &msg, &key, plan.clone(), &env)
             })
-            .await?;
+            .await;
+        let handled = match handled {
+            // A step failed after writing, so nothing the message caused was kept. It is
+            // recorded as failed with a plain answer, so a redelivery does not try again.
+            Err(StoreError::Aborted(why)) => {
+                tracing::warn!(cause = %why, "an inbound message's changes were dropped");
+                self.record_failed(again, key_again, now).await?
+            }
+            other => other?,
+        };
         self.outbox_ready.notify_one();
         Ok(handled)
+    }
+
+    async fn record_failed(
+        &self,
+        msg: Incoming,
+        key: String,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, WhatsAppError> {
+        let reply = texts::try_again();
+        let replies = vec![reply.clone()];
+        let recorded = replies.clone();
+        self.store
+            .write(move |tx| {
+                if tx.open(tables::INBOUND_SEEN)?.get(key.as_str())?.is_some() {
+                    return Ok(());
+                }
+                let id = outbox::record_in(
+                    tx,
+                    &msg.from,
+                    msg.channel,
+                    msg.body.clone(),
+                    &msg.provider_id,
+                    Status::Failed,
+                    now,
+                )?;
+                match msg.channel {
+                    Channel::Meta => outbox::enqueue_on(
+                        tx,
+                        &msg.from,
+                        Some(Channel::Meta),
+                        "reply",
+                        reply.clone(),
+                        None,
+                        now,
+                    )?,
+                    c => outbox::record_sent(tx, &msg.from, c, "reply", reply.clone(), now)?,
+                };
+                tx.open(tables::INBOUND_SEEN)?.put(
+                    key.as_str(),
+                    &InboundRecord {
+                        message_id: id,
+                        replies: recorded.clone(),
+                    },
+                )
+            })
+            .await?;
+        Ok(Handled {
+            replies,
+            ..Handled::default()
+        })
     }
 
     async fn seen(&self, key: &str) -> Result<Option<InboundRecord>, StoreError> {
@@ -222,10 +282,18 @@ fn env<'a>(
 
 fn identify(tx: &impl Tx, phone: &Msisdn) -> Result<Who, StoreError> {
     if let Some(r) = crate::retailers::store::by_phone(tx, phone)? {
-        return Ok(Who::Retailer(r));
+        return Ok(if r.active {
+            Who::Retailer(r)
+        } else {
+            Who::Inactive
+        });
     }
-    if let Some(v) = crate::catalog::store::vendor_by_phone(tx, phone)?.filter(|v| v.active) {
-        return Ok(Who::Vendor(v));
+    if let Some(v) = crate::catalog::store::vendor_by_phone(tx, phone)? {
+        return Ok(if v.active {
+            Who::Vendor(v)
+        } else {
+            Who::Inactive
+        });
     }
     Ok(Who::Stranger)
 }
@@ -263,9 +331,13 @@ fn apply(
     let first_message = crate::storage::last_id(tx, "message")?;
     let who = identify(tx, &msg.from)?;
     let mut conv = conversation(tx, &msg.from)?;
-    let plan = if plan.0.version == conv.version {
+    // A plan is reused only when nothing it was made on has changed: the conversation, and
+    // who the sender is (a vendor deactivated meanwhile is no longer one). The doors check
+    // everything else again.
+    let plan = if plan.0.version == conv.version && plan.0.party == who.party() {
         Plan {
             version: plan.0.version,
+            party: plan.0.party,
             lang: plan.0.lang,
             step: plan.0.step.clone(),
         }

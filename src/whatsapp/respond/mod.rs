@@ -8,16 +8,15 @@ mod retailer;
 mod vendor;
 
 use super::{Conversation, Pending};
-use crate::audit::Actor;
-use crate::catalog::{ListingPatch, Vendor, store as catalog};
+use crate::auth::{Acting, Party};
+use crate::catalog::{CatalogError, ListingPatch, Vendor, change_listing};
 use crate::credit::{self, alerts};
 use crate::orders::{
-    self, Action, Context, LineRequest, MoveRequest, Mover, NewOrder, OrderError, OrderSource,
-    ProductRef,
+    self, Action, Context, LineRequest, MoveRequest, NewOrder, OrderError, OrderSource, ProductRef,
 };
 use crate::preview::Reader as Reading;
 use crate::retailers::{Language, Retailer};
-use crate::storage::{StoreError, Tx, WriteTx, tables};
+use crate::storage::{StoreError, Tx, WriteTx};
 use crate::texts;
 use crate::types::Msisdn;
 
@@ -26,7 +25,20 @@ use crate::types::Msisdn;
 pub enum Who {
     Retailer(Retailer),
     Vendor(Vendor),
+    /// A deactivated shop or vendor: told so, and nothing else.
+    Inactive,
     Stranger,
+}
+
+impl Who {
+    /// The shop or vendor writing, as the doors know callers.
+    pub fn party(&self) -> Option<Party> {
+        match self {
+            Who::Retailer(r) => Some(Party::Retailer(r.id)),
+            Who::Vendor(v) => Some(Party::Vendor(v.id)),
+            Who::Inactive | Who::Stranger => None,
+        }
+    }
 }
 
 /// The rules a conversation runs under.
@@ -50,7 +62,6 @@ pub enum Step {
         order_id: u64,
         action: Action,
         note: String,
-        mover: Mover,
     },
     Issue {
         order_id: u64,
@@ -70,6 +81,8 @@ pub enum Step {
 pub struct Plan {
     /// The conversation version this plan was made on.
     pub version: u64,
+    /// Who it was made for: a plan is made again when the sender is no longer the same party.
+    pub party: Option<Party>,
     pub lang: Language,
     pub step: Step,
 }
@@ -106,18 +119,23 @@ pub fn plan(
         Who::Stranger => Step::Lead {
             text: text.chars().take(200).collect(),
         },
+        Who::Inactive => Step::Reply(vec![texts::deactivated(lang)]),
         Who::Vendor(v) => vendor::vendor_step(tx, text, v)?,
         Who::Retailer(r) => retailer::retailer_step(tx, text, r, conv, lang, env)?,
     };
     Ok(Plan {
         version: conv.version,
+        party: who.party(),
         lang,
         step,
     })
 }
 
 /// Carries a plan out in the write transaction; returns the replies and the updated
-/// conversation. Refusals (credit, stock, illegal moves) are replies, never errors.
+/// conversation. Every change goes through its domain door (`orders::act`,
+/// `orders::report_issue`, `catalog::change_listing`, `orders::place`), which checks the sender
+/// again here. A door's refusal is a reply; a door that fails after writing voids the whole
+/// message (see [`WriteTx::attempt`]), so nothing half-done is kept.
 pub fn apply(
     tx: &WriteTx,
     plan: Plan,
@@ -127,98 +145,57 @@ pub fn apply(
     env: &Env<'_>,
 ) -> Result<Vec<String>, StoreError> {
     let lang = plan.lang;
-    let label = match who {
-        Who::Retailer(r) => Actor::User {
-            id: r.id,
-            role: crate::types::Role::Retailer,
-        }
-        .label(),
-        Who::Vendor(v) => Actor::User {
-            id: v.id,
-            role: crate::types::Role::Vendor,
-        }
-        .label(),
-        Who::Stranger => "whatsapp".into(),
-    };
-    let label = format!("whatsapp {label}");
-    Ok(match plan.step {
-        Step::Reply(r) => r,
-        Step::SetPending(p, r) => {
+    let acting = who.party().map(Acting::Party);
+    Ok(match (plan.step, acting) {
+        (Step::Reply(r), _) => r,
+        (Step::SetPending(p, r), _) => {
             conv.pending = p;
             r
         }
-        Step::Place => match who {
+        (Step::Place, _) => match who {
             Who::Retailer(r) => place(tx, r, conv, lang, env)?,
             _ => vec![texts::nothing_pending(lang)],
         },
-        Step::Act {
-            order_id,
-            action,
-            note,
-            mover,
-        } => {
-            let ctx = Context {
-                rules: env.rules,
-                credit_rules: env.credit_rules,
-                now: env.now,
-            };
-            let req = MoveRequest::new(action, note);
-            match orders::apply_action(
-                tx,
+        (
+            Step::Act {
                 order_id,
-                &req,
-                orders::Who {
-                    mover,
-                    label: &label,
-                },
-                &ctx,
-            ) {
-                Ok(out) if action == Action::Complete => {
-                    vec![texts::received(lang, &out.order.number)]
-                }
-                Ok(out) => vec![format!(
-                    "Order {} is now {}.",
-                    out.order.number,
-                    out.order.state.as_str()
-                )],
-                Err(OrderError::Store(e)) => return Err(e),
-                Err(e) => vec![texts::refused(lang, &e.to_string())],
-            }
-        }
-        Step::Issue {
+                action,
+                note,
+            },
+            Some(acting),
+        ) => act(
+            tx,
+            &acting,
             order_id,
-            number,
-            text,
-        } => {
-            if let Some(mut o) = orders::store::get(tx, order_id)? {
-                o.disputed = true;
-                tx.open(tables::ORDERS)?.put(o.id, &o)?;
-                let msg = format!("order {number}: the retailer reports a problem: {text}");
-                alerts::raise(
-                    tx,
-                    alerts::AlertKind::Delivery,
-                    &format!("order:{order_id}"),
-                    msg,
-                    env.now,
-                )?;
-                orders::store::log(
-                    tx,
-                    order_id,
-                    env.now,
-                    Some(o.state),
-                    o.state,
-                    &label,
-                    &format!("issue reported: {text}"),
-                )?;
-            }
-            vec![texts::issue_noted(lang, &number)]
-        }
-        Step::SetListing {
-            listing_id,
-            patch,
-            what,
-        } => set_listing(tx, listing_id, &patch, &what, env.now)?,
-        Step::Lead { text } => {
+            MoveRequest::new(action, note),
+            lang,
+            env,
+        )?,
+        (
+            Step::Issue {
+                order_id,
+                number,
+                text,
+            },
+            Some(acting),
+        ) => match tx.attempt(|tx| orders::report_issue(tx, &acting, order_id, &text, env.now)) {
+            Ok(_) => vec![texts::issue_noted(lang, &number)],
+            Err(OrderError::Store(e)) => return Err(e),
+            Err(e) => vec![texts::not_done(lang, &e.to_string())],
+        },
+        (
+            Step::SetListing {
+                listing_id,
+                patch,
+                what,
+            },
+            Some(acting),
+        ) => match tx.attempt(|tx| change_listing(tx, &acting, listing_id, &patch, env.now)) {
+            Ok(_) => vec![format!("Done: {what}.")],
+            Err(CatalogError::Store(e)) => return Err(e),
+            Err(e) => vec![texts::listing_refused(&e)],
+        },
+        (Step::Lead { text }, _) => {
             let msg = format!("new contact {from} wrote: {text}");
             alerts::raise(
                 tx,
@@ -229,37 +206,38 @@ pub fn apply(
             )?;
             vec![texts::stranger()]
         }
+        // A change planned for a shop or vendor that is no longer one.
+        (Step::Act { .. } | Step::Issue { .. } | Step::SetListing { .. }, None) => {
+            vec![texts::deactivated(lang)]
+        }
     })
 }
 
-fn set_listing(
+/// A move of one of the sender's orders, through the one door for moves.
+fn act(
     tx: &WriteTx,
-    id: u64,
-    patch: &ListingPatch,
-    what: &str,
-    now: DateTime<Utc>,
+    acting: &Acting,
+    order_id: u64,
+    req: MoveRequest,
+    lang: Language,
+    env: &Env<'_>,
 ) -> Result<Vec<String>, StoreError> {
-    let Some(mut l) = catalog::listing(tx, id)? else {
-        return Ok(vec!["That listing is gone.".into()]);
+    let ctx = Context {
+        rules: env.rules,
+        credit_rules: env.credit_rules,
+        now: env.now,
     };
-    if let Some(p) = patch.price_paisa {
-        if p > l.mrp_paisa {
-            return Ok(vec![format!(
-                "The price must not be above the MRP ({}).",
-                crate::money::format_npr(l.mrp_paisa)
-            )]);
-        }
-        l.price_paisa = p;
-        l.updated_at = now;
-        catalog::save_listing(tx, &l)?;
-    }
-    if let Some(s) = patch.stock {
-        let reason = crate::catalog::StockReason::Adjustment { user_id: None };
-        if let Err(e) = catalog::move_stock(tx, id, s - l.stock, reason, now) {
-            return Ok(vec![e.to_string()]);
-        }
-    }
-    Ok(vec![format!("Done: {what}.")])
+    let action = req.action;
+    Ok(
+        match tx.attempt(|tx| orders::act(tx, acting, order_id, &req, &ctx)) {
+            Ok(out) if action == Action::Complete => {
+                vec![texts::received(lang, &out.order.number)]
+            }
+            Ok(out) => vec![texts::moved(lang, &out.order.number, out.order.state)],
+            Err(OrderError::Store(e)) => return Err(e),
+            Err(e) => vec![texts::not_done(lang, &e.to_string())],
+        },
+    )
 }
 
 fn place(
@@ -295,11 +273,8 @@ fn place(
         idempotency_key: None,
         source: OrderSource::Whatsapp,
     };
-    let actor = Actor::User {
-        id: r.id,
-        role: crate::types::Role::Retailer,
-    };
-    match orders::place(tx, &req, None, &actor, env.rules, env.now) {
+    let acting = Acting::Party(Party::Retailer(r.id));
+    match tx.attempt(|tx| orders::place(tx, &acting, &req, None, env.rules, env.now)) {
         Ok(placed) => {
             conv.pending = None;
             let numbers: Vec<String> = placed.orders.iter().map(|o| o.number.clone()).collect();

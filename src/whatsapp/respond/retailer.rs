@@ -7,7 +7,7 @@ use super::super::{Conversation, LineState, Pending, PendingLine};
 use super::{Env, Step, expired};
 use crate::catalog::store as catalog;
 use crate::credit;
-use crate::orders::{self, Action, Mover, OrderState};
+use crate::orders::{self, Action, OrderState};
 use crate::preview as reading;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
@@ -194,7 +194,6 @@ fn retailer_move(
             order_id: o.id,
             action,
             note,
-            mover: Mover::Retailer,
         },
         None => Step::Reply(vec![texts::unknown_order(lang, num.unwrap_or(""))]),
     })

@@ -3,7 +3,7 @@
 use super::super::intent::{self, Intent};
 use super::Step;
 use crate::catalog::{ListingPatch, Vendor, store as catalog};
-use crate::orders::{self, Action, Mover, OrderState};
+use crate::orders::{self, Action, OrderState};
 use crate::storage::{StoreError, Tx};
 use crate::texts;
 
@@ -26,7 +26,6 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                     order_id: o.id,
                     action,
                     note,
-                    mover: Mover::Vendor,
                 }),
                 None => reply(match num {
                     Some(n) => format!("No order {n} of yours is waiting for that."),
@@ -34,8 +33,8 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                 }),
             }
         }
-        Intent::Stock(sku, qty) => match (listing_of(tx, v, &sku)?, qty.parse::<i64>()) {
-            (Some(id), Ok(q)) if q >= 0 => Ok(Step::SetListing {
+        Intent::Stock(sku, qty) => match (listing_of(tx, v, &sku)?, stock_count(&qty)) {
+            (Some(id), Some(q)) => Ok(Step::SetListing {
                 listing_id: id,
                 patch: ListingPatch {
                     stock: Some(q),
@@ -86,7 +85,8 @@ fn latest_for_vendor(
     Ok(None)
 }
 
-/// "80.5" or "80" rupees → paisa, exactly.
+/// "80.5" or "80" rupees → paisa, exactly; None for what is not a price. A huge number is
+/// still a price (the listing door then names the bound), never an overflow.
 fn rupees_to_paisa(s: &str) -> Option<i64> {
     let d: rust_decimal::Decimal = s
         .trim()
@@ -94,8 +94,52 @@ fn rupees_to_paisa(s: &str) -> Option<i64> {
         .trim_start_matches("रु")
         .parse()
         .ok()?;
-    let paisa = d * rust_decimal::Decimal::from(100);
-    (paisa.fract().is_zero() && paisa > rust_decimal::Decimal::ZERO)
-        .then(|| paisa.trunc().try_into().ok())
-        .flatten()
+    if d <= rust_decimal::Decimal::ZERO {
+        return None;
+    }
+    let Some(paisa) = d.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) else {
+        return Some(i64::MAX);
+    };
+    if !paisa.fract().is_zero() {
+        return None;
+    }
+    Some(i64::try_from(paisa.trunc()).unwrap_or(i64::MAX))
+}
+
+/// A stock count: digits only; a count too large for any number is still a count (the
+/// listing door names the bound).
+fn stock_count(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.parse::<i64>().unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_price_too_large_for_any_number_is_still_read_without_overflow() {
+        assert_eq!(rupees_to_paisa("80.50"), Some(8050));
+        assert_eq!(rupees_to_paisa("rs80"), Some(8000));
+        assert_eq!(rupees_to_paisa("0"), None);
+        assert_eq!(rupees_to_paisa("1.005"), None);
+        assert_eq!(
+            rupees_to_paisa("79228162514264337593543950335"),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            rupees_to_paisa("792281625142643375935439503"),
+            Some(i64::MAX)
+        );
+    }
+
+    #[test]
+    fn a_stock_count_is_digits_and_never_wraps() {
+        assert_eq!(stock_count("200"), Some(200));
+        assert_eq!(stock_count("-5"), None);
+        assert_eq!(stock_count("99999999999999999999999"), Some(i64::MAX));
+    }
 }
