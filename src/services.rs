@@ -26,6 +26,8 @@ pub struct Services {
     pub credit: CreditService,
     pub whatsapp: WhatsApp,
     pub sender: Arc<Sender>,
+    /// Records the walking jobs skipped, for `/metrics`.
+    pub job_skips: Arc<crate::telemetry::JobSkips>,
 }
 
 /// What happened while opening.
@@ -111,12 +113,14 @@ impl Services {
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
+        let job_skips = Arc::new(crate::telemetry::JobSkips::default());
         let sender = Arc::new(Sender::new(
             store.clone(),
             clock.clone(),
             http,
             config.whatsapp.clone(),
             whatsapp.outbox_ready.clone(),
+            job_skips.clone(),
         ));
         let svc = Services {
             config,
@@ -128,6 +132,7 @@ impl Services {
             credit,
             whatsapp,
             sender,
+            job_skips,
         };
         Ok((Arc::new(svc), startup))
     }

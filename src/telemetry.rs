@@ -106,7 +106,42 @@ struct OutcomeLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    job: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// Records that jobs walking many records (deadlines, credit refresh, outbox, retention) had
+/// to skip because they failed: each is logged where it happened and counted here, so one bad
+/// record never stops the job for everyone.
+#[derive(Debug, Default)]
+pub struct JobSkips {
+    counts: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+impl JobSkips {
+    pub fn add(&self, job: &'static str, skipped: u64) {
+        if skipped == 0 {
+            return;
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *counts.entry(job).or_insert(0) += skipped;
+    }
+
+    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.iter().map(|(k, v)| (*k, *v)).collect()
+    }
+}
+
+/// What a job that walks many records did: how many it handled and how many it skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Walked {
+    pub done: usize,
+    pub skipped: usize,
+}
 
 /// The app's metrics; one per running app.
 pub struct Metrics {
@@ -119,6 +154,7 @@ pub struct Metrics {
     store_largest_batch: Gauge,
     store_exec_seconds: Gauge<f64, AtomicU64>,
     store_commit_seconds: Gauge<f64, AtomicU64>,
+    job_skipped: Family<JobLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -180,7 +216,14 @@ impl Metrics {
             "Time the writer spent committing",
             store_commit_seconds.clone(),
         );
+        let job_skipped = Family::<JobLabels, Gauge>::default();
+        registry.register(
+            "job_records_skipped",
+            "Records a job skipped because handling them failed (each is logged)",
+            job_skipped.clone(),
+        );
         Self {
+            job_skipped,
             registry,
             http_requests,
             http_duration,
@@ -226,6 +269,14 @@ impl Metrics {
             .set(s.exec_nanos.load(Relaxed) as f64 / 1e9);
         self.store_commit_seconds
             .set(s.commit_nanos.load(Relaxed) as f64 / 1e9);
+    }
+
+    pub fn observe_jobs(&self, skips: &JobSkips) {
+        for (job, n) in skips.snapshot() {
+            self.job_skipped
+                .get_or_create(&JobLabels { job: job.into() })
+                .set(n as i64);
+        }
     }
 
     /// The Prometheus text exposition of every metric.

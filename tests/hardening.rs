@@ -389,3 +389,117 @@ async fn assert_check_passes(app: &TestApp) {
         .unwrap();
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+#[tokio::test]
+async fn a_rejected_order_no_single_vendor_can_take_is_split_not_cancelled() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut product = Vec::new();
+    for sku in ["SPLIT-X", "SPLIT-Y"] {
+        let (s, p) = app
+            .post(
+                "/api/v1/products",
+                &admin,
+                json!({"sku": sku, "name": format!("{sku} thing")}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        product.push(p["id"].as_u64().unwrap());
+    }
+    // The first vendor holds both; two others hold one each.
+    let mut vendor = Vec::new();
+    for (n, holds) in [(1, vec![0, 1]), (2, vec![0]), (3, vec![1])] {
+        let (_, v) = app
+            .post(
+                "/api/v1/vendors",
+                &admin,
+                json!({"name": format!("Split vendor {n}"), "phone": format!("+977980177710{n}"),
+                       "district": "Kathmandu", "province": "Bagmati"}),
+            )
+            .await;
+        for i in holds {
+            let (s, l) = app
+                .post(
+                    "/api/v1/listings",
+                    &admin,
+                    json!({"vendor_id": v["id"], "product_id": product[i], "price_paisa": 1000,
+                           "mrp_paisa": 1200, "stock": 50}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{l}");
+        }
+        vendor.push(v["id"].as_u64().unwrap());
+    }
+    let (s, o) = app
+        .post(
+            "/api/v1/orders",
+            &admin,
+            json!({"retailer_id": SHOP, "lines": [{"sku": "SPLIT-X", "quantity": 3}, {"sku": "SPLIT-Y", "quantity": 4}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    assert_eq!(o["vendor_id"].as_u64(), Some(vendor[0]), "{o}");
+    let id = o["id"].as_u64().unwrap();
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/orders/{id}/transitions"),
+            &admin,
+            json!({"action": "reject", "note": "cannot supply"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "PLACED", "split, not cancelled: {r}");
+    assert_eq!(r["lines"].as_array().unwrap().len(), 1, "{r}");
+    let group = r["group_id"].clone();
+    let (_, all) = app.get("/api/v1/orders?limit=50", &admin).await;
+    let together: Vec<&Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["group_id"] == group && x["state"] == "PLACED")
+        .collect();
+    assert_eq!(together.len(), 2, "{all}");
+    let vendors: std::collections::BTreeSet<u64> = together
+        .iter()
+        .map(|x| x["vendor_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(vendors, [vendor[1], vendor[2]].into_iter().collect());
+    let quantities: u64 = together
+        .iter()
+        .flat_map(|x| x["lines"].as_array().unwrap())
+        .map(|l| l["quantity"].as_u64().unwrap())
+        .sum();
+    assert_eq!(quantities, 7, "every line still ordered");
+    assert_check_passes(&app).await;
+}
+
+#[tokio::test]
+async fn the_deadline_job_skips_an_order_it_cannot_move_and_moves_the_others() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let broken = place(&app, &admin, "RICE-1KG", 2).await;
+    let fine = place(&app, &admin, "SUGAR-1KG", 2).await;
+    // Damage one order beyond repair: its listing vanishes from under it.
+    let order_id = broken["id"].as_u64().unwrap();
+    app.state
+        .svc
+        .store
+        .write(move |tx| {
+            let o = khaacho::orders::store::get(tx, order_id)?.unwrap();
+            tx.open(khaacho::storage::tables::LISTINGS)?
+                .remove(o.lines[0].listing_id)?;
+            Ok::<_, khaacho::storage::StoreError>(())
+        })
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::minutes(31));
+    let walked = app.state.svc.orders.expire_overdue().await.unwrap();
+    assert_eq!((walked.done, walked.skipped), (1, 1), "{walked:?}");
+    let (_, moved) = app
+        .get(&format!("/api/v1/orders/{}", fine["id"]), &admin)
+        .await;
+    assert_ne!(
+        moved["vendor_id"], fine["vendor_id"],
+        "the other order went on"
+    );
+}

@@ -160,12 +160,12 @@ async fn a_missed_deadline_moves_the_order_on_and_counts_against_the_vendor() {
     let (id, first) = (o["id"].as_u64().unwrap(), o["vendor_id"].as_u64().unwrap());
     app.clock.advance(Duration::minutes(29));
     assert_eq!(
-        app.state.svc.orders.expire_overdue().await.unwrap(),
+        app.state.svc.orders.expire_overdue().await.unwrap().done,
         0,
         "not yet"
     );
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(app.state.svc.orders.expire_overdue().await.unwrap(), 1);
+    assert_eq!(app.state.svc.orders.expire_overdue().await.unwrap().done, 1);
     let admin = app.admin_token().await;
     let (_, after) = app.get(&format!("/api/v1/orders/{id}"), &admin).await;
     assert_eq!(after["state"], "PLACED");

@@ -18,6 +18,7 @@ use crate::ledger::{self, AccountKind, TransferCode, TransferState};
 use crate::page::Page;
 use crate::retailers::store as retailers;
 use crate::storage::{Store, StoreError, TableRead, Tx, tables};
+use crate::telemetry::Walked;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreditError {
@@ -223,7 +224,10 @@ impl CreditService {
     }
 
     /// Recomputes every retailer's score and alerts (the nightly job). Returns how many.
-    pub async fn refresh_all(&self) -> Result<usize, CreditError> {
+    /// Refreshes every shop's credit position and score (the nightly job), a hundred per
+    /// write. A chunk that fails is done again shop by shop, and a shop that still fails is
+    /// logged and skipped.
+    pub async fn refresh_all(&self) -> Result<Walked, CreditError> {
         let ids: Vec<u64> = self
             .store
             .read(|tx| {
@@ -233,17 +237,34 @@ impl CreditService {
                     .collect::<Result<Vec<_>, _>>()
             })
             .await?;
+        let mut walked = Walked::default();
         for chunk in ids.chunks(100) {
-            let (chunk, rules, now) = (chunk.to_vec(), self.rules.clone(), self.clock.now());
-            self.store
-                .write(move |tx| {
-                    chunk
-                        .iter()
-                        .try_for_each(|&id| super::refresh(tx, id, &rules, now).map(|_| ()))
-                })
-                .await?;
+            if self.refresh_some(chunk.to_vec()).await.is_ok() {
+                walked.done += chunk.len();
+                continue;
+            }
+            for &id in chunk {
+                match self.refresh_some(vec![id]).await {
+                    Ok(()) => walked.done += 1,
+                    Err(e) => {
+                        tracing::error!(retailer = id, error = %e, "credit refresh failed; skipped");
+                        walked.skipped += 1;
+                    }
+                }
+            }
         }
-        Ok(ids.len())
+        Ok(walked)
+    }
+
+    async fn refresh_some(&self, ids: Vec<u64>) -> Result<(), CreditError> {
+        let (rules, now) = (self.rules.clone(), self.clock.now());
+        Ok(self
+            .store
+            .write(move |tx| {
+                ids.iter()
+                    .try_for_each(|&id| super::refresh(tx, id, &rules, now).map(|_| ()))
+            })
+            .await?)
     }
 }
 

@@ -42,7 +42,14 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
     sched
         .add(job(&cfg.credit_refresh, &svc, |svc| async move {
             match svc.credit.refresh_all().await {
-                Ok(n) => tracing::info!(retailers = n, "nightly credit refresh done"),
+                Ok(w) => {
+                    svc.job_skips.add("credit_refresh", w.skipped as u64);
+                    tracing::info!(
+                        retailers = w.done,
+                        skipped = w.skipped,
+                        "nightly credit refresh done"
+                    );
+                }
                 Err(e) => tracing::error!(error = %e, "nightly credit refresh failed"),
             }
         })?)
@@ -50,8 +57,12 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
     sched
         .add(job(&cfg.deadlines, &svc, |svc| async move {
             match svc.orders.expire_overdue().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(orders = n, "orders moved on after a missed deadline"),
+                Ok(w) => {
+                    svc.job_skips.add("deadlines", w.skipped as u64);
+                    if w.done > 0 {
+                        tracing::info!(orders = w.done, "orders moved on after a missed deadline");
+                    }
+                }
                 Err(e) => tracing::error!(error = %e, "deadline check failed"),
             }
         })?)

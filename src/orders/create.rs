@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::idempotency::{IdempotencyRecord, idempotency_scope, replay, request_hash};
 use super::route::{self, lines_of};
 use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
-use crate::audit::Actor;
 use crate::auth::Acting;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
 use crate::clock::nepal_date;
@@ -140,7 +139,21 @@ pub(super) fn plan_parts(
             decision,
         }]);
     }
-    let split = routing::split(&lines, &vendors, place, exclude, &rules.routing).map_err(|u| {
+    split_parts(tx, &lines, &vendors, place, exclude, rules)
+}
+
+/// Splits the lines across as few vendors as possible (placement, and a re-route that no
+/// single vendor can take); NoVendor when some line has no vendor at all.
+pub(super) fn split_parts(
+    tx: &impl Tx,
+    lines: &[routing::Line],
+    vendors: &[routing::Vendor],
+    place: &Place,
+    exclude: &[u64],
+    rules: &Rules,
+) -> Result<Vec<Part>, OrderError> {
+    let vendor = |id| vendors.iter().find(|v| v.vendor_id == id);
+    let split = routing::split(lines, vendors, place, exclude, &rules.routing).map_err(|u| {
         let why: Vec<String> = u.lines.iter().map(|l| l.reason.clone()).collect();
         OrderError::NoVendor(if why.is_empty() {
             u.reason
@@ -194,7 +207,7 @@ pub fn place(
 ) -> Result<Placed, OrderError> {
     may_order_for(acting, req.retailer_id)?;
     acting.ensure_active(tx).map_err(super::moves::forbidden)?;
-    let actor = &acting.actor();
+    let label = acting.label();
     let scope = idempotency_scope(req)?;
     if let Some(orders) = scope
         .as_deref()
@@ -232,7 +245,7 @@ pub fn place(
         let ctx = Writing {
             retailer: &retailer,
             source: req.source,
-            actor,
+            actor: &label,
             rules,
             now,
         };
@@ -387,17 +400,18 @@ fn check_credit(tx: &WriteTx, r: &Retailer, needed: i64) -> Result<(), OrderErro
 }
 
 /// Who an order is written for, and under which rules.
-struct Writing<'a> {
-    retailer: &'a Retailer,
-    source: OrderSource,
-    actor: &'a Actor,
-    rules: &'a Rules,
-    now: DateTime<Utc>,
+pub(super) struct Writing<'a> {
+    pub retailer: &'a Retailer,
+    pub source: OrderSource,
+    /// How the order's history names who placed it.
+    pub actor: &'a str,
+    pub rules: &'a Rules,
+    pub now: DateTime<Utc>,
 }
 
 /// Writes one order (one part of a cart): stock reserved, credit held, the routing decision
 /// kept, the vendor's figures updated, the vendor told.
-fn write_order(
+pub(super) fn write_order(
     tx: &WriteTx,
     w: &Writing<'_>,
     part: &Part,
@@ -457,7 +471,7 @@ fn write_order(
         cancel_reason: None,
         disputed: false,
     };
-    store::insert(tx, &order, &w.actor.label(), "placed")?;
+    store::insert(tx, &order, w.actor, "placed")?;
     route::record_decision(tx, id, &part.decision, now)?;
     route::update_vendor(tx, part.vendor_id, |r| {
         r.stats.offered += 1;

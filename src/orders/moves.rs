@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::create::price_lines;
+use super::create::{self, Part, price_lines};
 use super::route;
 use super::state::{Action, Effect, Mover, OrderState, plan};
-use super::{Order, OrderError, Rules, store};
+use super::{Order, OrderError, OrderLine, Rules, store};
 use crate::auth::{Acting, AuthError, Party};
-use crate::catalog::{StockReason, store as catalog};
+use crate::catalog::{Product, StockReason, store as catalog};
 use crate::clock::nepal_date;
 use crate::credit::{self, Invoice};
 use crate::ledger::{self, AccountKind, TransferCode};
@@ -23,6 +23,8 @@ pub struct MoveOutcome {
     pub from: OrderState,
     /// A rejected or expired order found another vendor (the new vendor id).
     pub rerouted_to: Option<u64>,
+    /// The orders split off this one when no single vendor could take every line.
+    pub split_into: Vec<u64>,
 }
 
 /// Who is moving the order, and how they are written in its history.
@@ -124,9 +126,13 @@ fn apply_action(
     let before = store::Before::of(&order);
     let previous_vendor = order.vendor_id;
     let mut rerouted_to = None;
+    let mut split_into = Vec::new();
     match mv.effect {
         Effect::None => {}
-        Effect::Reroute => rerouted_to = reroute(tx, &mut order, req.vendor_id, ctx.rules, now)?,
+        Effect::Reroute => {
+            let r = reroute(tx, &mut order, req.vendor_id, ctx.rules, who.label, now)?;
+            (rerouted_to, split_into) = (r.vendor, r.split_into);
+        }
         Effect::PostCredit => deliver(tx, &mut order, ctx.rules, now)?,
         Effect::Release => release(tx, &mut order, now)?,
         Effect::Reverse => reverse(tx, &mut order, now)?,
@@ -149,12 +155,21 @@ fn apply_action(
     record_vendor_figures(tx, &mut order, &before, action, mv.effect, now)?;
     order.updated_at = now;
     store::save(tx, &order, &before)?;
-    let logged = match rerouted_to {
-        Some(v) => format!(
+    let logged = match (rerouted_to, split_into.is_empty()) {
+        (Some(v), true) => format!(
             "{} — moved from vendor {previous_vendor} to vendor {v}",
             describe(action, note)
         ),
-        None => describe(action, note),
+        (Some(v), false) => format!(
+            "{} — no single vendor has every line: split between vendor {v} and orders {}",
+            describe(action, note),
+            split_into
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, _) => describe(action, note),
     };
     store::log(tx, id, now, Some(from), order.state, who.label, &logged)?;
     if action == Action::Reroute {
@@ -179,6 +194,7 @@ fn apply_action(
         order,
         from,
         rerouted_to,
+        split_into,
     })
 }
 
@@ -272,13 +288,21 @@ fn release(tx: &WriteTx, order: &mut Order, now: DateTime<Utc>) -> Result<(), Or
 
 /// Moves the order to the next eligible vendor (or the one an operator named), re-priced
 /// there with the hold re-sized, or cancels it when none is left. Returns the new vendor.
+/// Where a re-route sent the order: the vendor of this order, and the orders split off it
+/// (empty unless no single vendor could take every line).
+struct Rerouted {
+    vendor: Option<u64>,
+    split_into: Vec<u64>,
+}
+
 fn reroute(
     tx: &WriteTx,
     order: &mut Order,
     target: Option<u64>,
     rules: &Rules,
+    label: &str,
     now: DateTime<Utc>,
-) -> Result<Option<u64>, OrderError> {
+) -> Result<Rerouted, OrderError> {
     let retailer = crate::retailers::store::get(tx, order.retailer_id)?
         .ok_or(OrderError::UnknownRetailer(order.retailer_id))?;
     let wants = order
@@ -296,13 +320,8 @@ fn reroute(
     let vendors = route::vendors_for(tx, &lines)?;
     let mut exclude = order.tried_vendors.clone();
     exclude.push(order.vendor_id);
-    let mut decision = routing::decide(
-        &lines,
-        &vendors,
-        &route::place_of(&retailer),
-        &exclude,
-        &rules.routing,
-    );
+    let place = route::place_of(&retailer);
+    let mut decision = routing::decide(&lines, &vendors, &place, &exclude, &rules.routing);
     if let Some(t) = target {
         let ok = decision
             .candidates
@@ -326,37 +345,106 @@ fn reroute(
     let chosen = decision
         .chosen_vendor_id
         .and_then(|id| vendors.iter().find(|v| v.vendor_id == id));
-    let listings = match chosen {
-        Some(v) => route::listings_for(tx, v, &lines)?,
+    let single = match chosen {
+        Some(v) => route::listings_for(tx, v, &lines)?.map(|listings| Part {
+            vendor_id: v.vendor_id,
+            lines: (0..lines.len()).collect(),
+            listings,
+            decision: decision.clone(),
+        }),
         None => None,
     };
-    let priced = listings.map(|l| price_lines(&wants, &l, rules));
-    let total = priced
-        .as_ref()
-        .map_or(0, |p| p.iter().map(|l| l.total_paisa).sum::<i64>());
-    let fits = credit::position(tx, &retailer)?.available_paisa + order.total_paisa >= total;
-    route::record_decision(tx, order.id, &decision, now)?;
-    order.tried_vendors = exclude;
-    let (Some(lines), Some(vendor_id), true) = (priced, decision.chosen_vendor_id, fits) else {
-        release(tx, order, now)?;
-        order.cancel_reason = Some("no other vendor can fill this order".into());
-        let msg = format!(
-            "order {} was cancelled: no vendor left to take it",
-            order.number
-        );
-        credit::alerts::raise(
-            tx,
-            credit::alerts::AlertKind::NoVendor,
-            &format!("order:{}", order.id),
-            msg,
-            now,
-        )?;
-        return Ok(None);
+    // No single vendor: the same split as placement, into orders that travel together.
+    let parts = match (single, target) {
+        (Some(p), _) => vec![p],
+        (None, None) => match create::split_parts(tx, &lines, &vendors, &place, &exclude, rules) {
+            Ok(parts) => parts,
+            Err(OrderError::NoVendor(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        },
+        (None, Some(_)) => Vec::new(),
     };
+    let priced: Vec<Vec<OrderLine>> = parts
+        .iter()
+        .map(|part| {
+            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
+            price_lines(&sub, &part.listings, rules)
+        })
+        .collect();
+    let total: i64 = priced.iter().flatten().map(|l| l.total_paisa).sum();
+    let fits = credit::position(tx, &retailer)?.available_paisa + order.total_paisa >= total;
+    route::record_decision(
+        tx,
+        order.id,
+        parts.first().map_or(&decision, |p| &p.decision),
+        now,
+    )?;
+    order.tried_vendors = exclude;
+    if parts.is_empty() || !fits {
+        cancel_for_no_vendor(tx, order, now)?;
+        return Ok(Rerouted {
+            vendor: None,
+            split_into: Vec::new(),
+        });
+    }
     release_stock(tx, order, now)?;
     if let Some(hold) = order.hold_id.take() {
         ledger::void_pending(tx, hold, now)?;
     }
+    let mut priced = priced.into_iter();
+    let first = priced.next().unwrap_or_default();
+    reserve_anew(tx, order, parts[0].vendor_id, first, rules, now)?;
+    let writing = create::Writing {
+        retailer: &retailer,
+        source: order.source,
+        actor: label,
+        rules,
+        now,
+    };
+    let mut split_into = Vec::new();
+    for (part, lines) in parts.iter().skip(1).zip(priced) {
+        let o = create::write_order(tx, &writing, part, lines, Some(order.group_id))?;
+        split_into.push(o.id);
+    }
+    Ok(Rerouted {
+        vendor: Some(parts[0].vendor_id),
+        split_into,
+    })
+}
+
+/// No vendor (or no set of vendors) can take the order: it is cancelled, its stock and credit
+/// released, and the operators alerted.
+fn cancel_for_no_vendor(
+    tx: &WriteTx,
+    order: &mut Order,
+    now: DateTime<Utc>,
+) -> Result<(), OrderError> {
+    release(tx, order, now)?;
+    order.cancel_reason = Some("no other vendor can fill this order".into());
+    let msg = format!(
+        "order {} was cancelled: no vendor left to take it",
+        order.number
+    );
+    credit::alerts::raise(
+        tx,
+        credit::alerts::AlertKind::NoVendor,
+        &format!("order:{}", order.id),
+        msg,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Gives the order to `vendor` with `lines`: stock reserved there, a new credit hold, new
+/// totals and a new deadline.
+fn reserve_anew(
+    tx: &WriteTx,
+    order: &mut Order,
+    vendor: u64,
+    lines: Vec<OrderLine>,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<(), OrderError> {
     for l in &lines {
         catalog::move_stock(
             tx,
@@ -366,6 +454,11 @@ fn reroute(
             now,
         )?;
     }
+    let subtotal: i64 = lines
+        .iter()
+        .map(|l| l.unit_price_paisa * i64::from(l.quantity))
+        .sum();
+    let vat: i64 = lines.iter().map(|l| l.vat_paisa).sum();
     let receivable =
         ledger::ensure_account(tx, AccountKind::RetailerReceivable, order.retailer_id, now)?;
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
@@ -373,7 +466,7 @@ fn reroute(
         tx,
         receivable,
         clearing,
-        total,
+        subtotal + vat,
         true,
         TransferCode::OrderHold,
         Some(order.id),
@@ -381,16 +474,13 @@ fn reroute(
         now,
     )?;
     order.hold_id = Some(hold.id);
-    order.vendor_id = vendor_id;
-    order.subtotal_paisa = lines
-        .iter()
-        .map(|l| l.unit_price_paisa * i64::from(l.quantity))
-        .sum();
-    order.vat_paisa = lines.iter().map(|l| l.vat_paisa).sum();
-    order.total_paisa = total;
+    order.vendor_id = vendor;
+    order.subtotal_paisa = subtotal;
+    order.vat_paisa = vat;
+    order.total_paisa = subtotal + vat;
     order.lines = lines;
     order.accept_by = Some(now + rules.accept_within);
-    Ok(Some(vendor_id))
+    Ok(())
 }
 
 /// Posts the hold and splits the amount into the vendor's payable, the platform's commission

@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::credit;
 use crate::page::{self, Page};
 use crate::storage::{Store, TableRead, Tx, tables};
+use crate::telemetry::Walked;
 
 pub struct OrderService {
     store: Store,
@@ -201,14 +202,14 @@ impl OrderService {
     }
 
     /// Sends every order whose vendor missed its acceptance deadline to the next vendor (the
-    /// deadline job). Returns how many were moved on.
-    pub async fn expire_overdue(&self) -> Result<usize, OrderError> {
+    /// deadline job). An order that cannot be moved on is logged and skipped; the others go on.
+    pub async fn expire_overdue(&self) -> Result<Walked, OrderError> {
         let now = self.clock.now();
         let due = self
             .store
             .read(move |tx| store::past_deadline(tx, now, 500))
             .await?;
-        let mut moved = 0;
+        let mut walked = Walked::default();
         for id in due {
             match self
                 .act(
@@ -219,13 +220,16 @@ impl OrderService {
                 )
                 .await
             {
-                Ok(_) => moved += 1,
+                Ok(_) => walked.done += 1,
                 // Accepted or cancelled meanwhile: nothing to do.
                 Err(OrderError::Transition(_)) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    tracing::error!(order = id, error = %e, "could not move an overdue order on; skipped");
+                    walked.skipped += 1;
+                }
             }
         }
-        Ok(moved)
+        Ok(walked)
     }
 
     pub async fn get(

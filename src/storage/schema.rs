@@ -172,4 +172,67 @@ mod tests {
             "plans made before the upgrade are made again"
         );
     }
+
+    /// A retailer as version 2 wrote it.
+    #[derive(Serialize)]
+    struct OldRetailer {
+        id: u64,
+        name: String,
+        owner_name: String,
+        phone: crate::types::Msisdn,
+        district: String,
+        province: String,
+        credit_limit_paisa: i64,
+        terms_days: u32,
+        blocked: bool,
+        language: Language,
+        #[serde(with = "crate::storage::ts")]
+        created_at: DateTime<Utc>,
+    }
+
+    #[tokio::test]
+    async fn a_version_2_file_opens_with_every_shop_active() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("khaacho.redb");
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
+        {
+            let db = redb::Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            tables::create_all(&tx).unwrap();
+            {
+                let mut meta = tx.open_table(tables::META.def()).unwrap();
+                meta.insert(SCHEMA_KEY, codec::encode(&2u64).unwrap().as_slice())
+                    .unwrap();
+                let mut t = tx.open_table(tables::RETAILERS.def()).unwrap();
+                let old = OldRetailer {
+                    id: 7,
+                    name: "Laxmi".into(),
+                    owner_name: "Laxmi Shrestha".into(),
+                    phone: crate::types::Msisdn::parse("+9779802000002").unwrap(),
+                    district: "Kathmandu".into(),
+                    province: "Bagmati".into(),
+                    credit_limit_paisa: 5_000_000,
+                    terms_days: 30,
+                    blocked: true,
+                    language: Language::En,
+                    created_at: at,
+                };
+                t.insert(7u64, codec::encode(&old).unwrap().as_slice())
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let opened = Store::open(&path).unwrap();
+        let r = opened
+            .store
+            .read(|tx| tx.open(tables::RETAILERS)?.get(7))
+            .await
+            .unwrap()
+            .expect("retailer kept");
+        assert!(r.active && r.blocked);
+        assert_eq!(
+            (r.name.as_str(), r.credit_limit_paisa, r.created_at),
+            ("Laxmi", 5_000_000, at)
+        );
+    }
 }

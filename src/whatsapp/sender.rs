@@ -34,6 +34,7 @@ pub struct Sender {
     ready: Arc<Notify>,
     /// One pass at a time, whoever starts it (the loop, the simulator), so nothing goes twice.
     pass: tokio::sync::Mutex<()>,
+    skips: Arc<crate::telemetry::JobSkips>,
 }
 
 /// How one attempt ended.
@@ -59,6 +60,7 @@ impl Sender {
         http: reqwest::Client,
         cfg: WhatsAppConfig,
         ready: Arc<Notify>,
+        skips: Arc<crate::telemetry::JobSkips>,
     ) -> Self {
         let twilio = cfg.twilio_enabled().then(|| TwilioConfig {
             account_sid: cfg.twilio.account_sid.clone(),
@@ -85,6 +87,7 @@ impl Sender {
             meta,
             ready,
             pass: tokio::sync::Mutex::new(()),
+            skips,
         }
     }
 
@@ -110,7 +113,8 @@ impl Sender {
         }
     }
 
-    /// One pass over the messages due now; returns how many were attempted.
+    /// One pass over the messages due now; returns how many were attempted. A message whose
+    /// outcome cannot be recorded is logged and skipped (it stays due and is tried again).
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let _one_pass = self.pass.lock().await;
         let now = self.clock.now();
@@ -119,23 +123,33 @@ impl Sender {
             .read(move |tx| outbox::due(tx, now, BATCH))
             .await?;
         let n = due.len();
+        let mut skipped = 0;
         for m in due {
-            let conv: Conversation = {
-                let phone = m.phone.clone();
-                self.store
-                    .read(move |tx| {
-                        Ok::<_, StoreError>(
-                            tx.open(tables::CONVERSATIONS)?
-                                .get(phone.as_str())?
-                                .unwrap_or_default(),
-                        )
-                    })
-                    .await?
-            };
-            let outcome = self.attempt(&m, &conv, now).await;
-            self.record(m, outcome, now).await?;
+            let id = m.id;
+            if let Err(e) = self.deliver_one(m, now).await {
+                tracing::error!(message = id, error = %e, "an outbox message failed; skipped");
+                skipped += 1;
+            }
         }
+        self.skips.add("outbox", skipped);
         Ok(n)
+    }
+
+    async fn deliver_one(&self, m: Message, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let conv: Conversation = {
+            let phone = m.phone.clone();
+            self.store
+                .read(move |tx| {
+                    Ok::<_, StoreError>(
+                        tx.open(tables::CONVERSATIONS)?
+                            .get(phone.as_str())?
+                            .unwrap_or_default(),
+                    )
+                })
+                .await?
+        };
+        let outcome = self.attempt(&m, &conv, now).await;
+        self.record(m, outcome, now).await
     }
 
     /// The channel a message goes by: its own, else the one the person last wrote through,
