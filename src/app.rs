@@ -19,6 +19,10 @@ use crate::types::Msisdn;
 pub struct AppState {
     pub svc: Arc<Services>,
     pub metrics: Arc<Metrics>,
+    /// Whose forwarded client address is believed.
+    pub proxies: Arc<crate::ratelimit::TrustedProxies>,
+    /// Requests per access token and per client address.
+    pub limits: Arc<crate::web::middleware::RequestLimits>,
 }
 
 pub struct AppOptions {
@@ -59,9 +63,17 @@ impl App {
             .map_err(|e| StartError::Io(format!("cannot listen on {addr}: {e}")))?;
         let control = control::bind(&svc.config.data_dir)
             .map_err(|e| StartError::Io(format!("cannot open the control socket: {e}")))?;
+        let svc_http = svc.config.http.clone();
+        let proxies = crate::ratelimit::TrustedProxies::parse(&svc_http.trusted_proxies)
+            .map_err(StartError::Io)?;
         let state = AppState {
             svc,
             metrics: Arc::new(Metrics::new()),
+            proxies: Arc::new(proxies),
+            limits: Arc::new(crate::web::middleware::RequestLimits::new(
+                svc_http.requests_per_minute_per_token,
+                svc_http.requests_per_minute_per_address,
+            )),
         };
         Ok(App {
             state,
@@ -105,6 +117,14 @@ impl App {
                 false => None,
             };
         let data_dir = state.svc.config.data_dir.clone();
+        let limits = state.limits.clone();
+        let prune_task = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.prune();
+            }
+        });
         let router = crate::web::router(state);
         tracing::info!(addr = %listener.local_addr()?, "serving");
         let served = axum::serve(
@@ -114,6 +134,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         control_task.abort();
+        prune_task.abort();
         if let Some(task) = sender_task {
             task.abort();
             let _ = task.await;

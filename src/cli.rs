@@ -86,6 +86,13 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Forget the running server's failed-login counts, of one phone or of everyone (the way
+    /// back in when someone has locked a login out on purpose). Needs the server running.
+    ResetLogins {
+        /// Only this phone's failures.
+        #[arg(long)]
+        phone: Option<String>,
+    },
     /// Match a phrase against the catalog and print the decision as JSON.
     Match {
         /// e.g. "suger 1kg"
@@ -238,6 +245,9 @@ async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Reindex => remote_or_local(&config, Request::Reindex, true).await,
+        Command::ResetLogins { phone } => {
+            remote_or_local(&config, Request::ResetLogins { phone }, true).await
+        }
         Command::Preview {
             message,
             retailer_id,
@@ -306,7 +316,7 @@ async fn serve(config: Config, load_demo: bool) -> ExitCode {
     if let Some((phone, password)) = &app.bootstrap_admin {
         let _ = writeln!(
             out,
-            "\n  Created the first admin. Log in at http://{} with\n    phone:    {phone}\n    password: {password}\n  This password is shown only once; change it after logging in.\n",
+            "\n  Created the first admin. Log in at http://{} with\n    phone:    {phone}\n    password: {password}\n  This password is shown only once; you will be asked to change it when you first log in.\n",
             app.local_addr()
         );
         tracing::info!(phone = %phone.masked(), "created the first admin (password printed to the console)");

@@ -108,6 +108,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::Reindex => "reindex",
         Request::Match { .. } => "match",
         Request::Preview { .. } => "preview",
+        Request::ResetLogins { .. } => "reset_logins",
     }
 }
 

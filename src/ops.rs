@@ -15,7 +15,7 @@ use crate::services::Services;
 use crate::types::{Msisdn, Role};
 
 /// A command the control socket accepts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Request {
     Ping,
@@ -42,6 +42,36 @@ pub enum Request {
         text: String,
         retailer_id: Option<u64>,
     },
+    /// Forget failed logins (of one phone, or everyone's): the owner's way back in when an
+    /// attacker has run a login limit up.
+    ResetLogins {
+        phone: Option<String>,
+    },
+}
+
+/// A request as it may be logged: `create_user`'s password never shows.
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Request::CreateUser {
+                role,
+                phone,
+                name,
+                email,
+                ..
+            } => f
+                .debug_struct("CreateUser")
+                .field("role", role)
+                .field("phone", phone)
+                .field("name", name)
+                .field("email", email)
+                .field("password", &"[redacted]")
+                .finish(),
+            other => {
+                f.write_str(&serde_json::to_string(other).unwrap_or_else(|_| "request".into()))
+            }
+        }
+    }
 }
 
 /// Runs a command against open services and returns its printable result.
@@ -73,6 +103,15 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
             serde_json::to_value(decision).map_err(|e| e.to_string())
         }
         Request::Preview { text, retailer_id } => preview(svc, text, retailer_id).await,
+        Request::ResetLogins { phone } => {
+            let phone = phone
+                .as_deref()
+                .map(Msisdn::parse)
+                .transpose()
+                .map_err(|e| format!("--phone: {e}"))?;
+            svc.auth.reset_login_limits(phone.as_ref());
+            Ok(json!({"reset": phone.map_or("every phone and address".into(), |p| p.to_string())}))
+        }
     }
 }
 
@@ -110,6 +149,7 @@ async fn create_user(
         email,
         role,
         password,
+        must_change_password: false,
     };
     let user = svc
         .auth
@@ -170,5 +210,27 @@ async fn import_catalog(svc: &Services, csv: &str) -> Result<Value, String> {
             Ok(json!({"ok": true, "created": created, "updated": updated}))
         }
         Err(errors) => Ok(json!({"ok": false, "errors": errors, "written": 0})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_user_request_never_shows_its_password_in_debug() {
+        let req = Request::CreateUser {
+            role: Role::Admin,
+            phone: "+9779800000001".into(),
+            name: "Owner".into(),
+            email: None,
+            password: "hunter2 hunter2".into(),
+        };
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+        assert!(format!("{:?}", Request::Reindex).contains("reindex"));
     }
 }

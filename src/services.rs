@@ -152,6 +152,7 @@ impl Services {
             email: None,
             role: Role::Admin,
             password: password.clone(),
+            must_change_password: true,
         };
         match self
             .auth

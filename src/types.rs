@@ -121,6 +121,22 @@ impl fmt::Display for Role {
     }
 }
 
+/// `Debug` for a type that holds secrets (passwords, tokens): its secret fields print as
+/// `[redacted]`, so a `{:?}` in a log line or a panic message never shows them.
+#[macro_export]
+macro_rules! debug_redacted {
+    ($ty:ident { $($field:ident),* $(,)? } secret { $($secret:ident),+ $(,)? }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))*
+                    $(.field(stringify!($secret), &"[redacted]"))+
+                    .finish()
+            }
+        }
+    };
+}
+
 /// A secret from configuration: never printed, never logged.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]

@@ -67,17 +67,36 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
     panic!("the server did not become healthy");
 }
 
+/// Logs the admin in. The printed first password must be changed at first login: it becomes
+/// `<printed>-changed`, which later logins use.
 async fn login(http: &reqwest::Client, base: &str, password: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"phone": "+9779800000000", "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().expect("token").to_string()
+    let changed = format!("{password}-changed");
+    for pw in [password, changed.as_str()] {
+        let r: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"phone": "+9779800000000", "password": pw}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let Some(token) = r["access_token"].as_str() else {
+            continue;
+        };
+        if r["password_change_required"] == true {
+            let res = http
+                .post(format!("{base}/api/v1/auth/password"))
+                .bearer_auth(token)
+                .json(&json!({"current_password": pw, "new_password": changed}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        }
+        return token.to_string();
+    }
+    panic!("the admin could not log in");
 }
 
 #[derive(Default)]

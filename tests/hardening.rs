@@ -503,3 +503,264 @@ async fn the_deadline_job_skips_an_order_it_cannot_move_and_moves_the_others() {
         "the other order went on"
     );
 }
+
+#[tokio::test]
+async fn a_vendor_never_sees_its_competitors_prices() {
+    let app = spawn_app().await;
+    let vendor = app.user_token("vendor", &vendor_phone(1)).await;
+    let shop = app.user_token("retailer", SHOP_PHONE).await;
+    for (token, shown) in [(&shop, true), (&vendor, false)] {
+        let (s, page) = app.get("/api/v1/products?limit=20", token).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|p| p["price_from_paisa"].is_i64()) == shown,
+            "{page}"
+        );
+        let (_, found) = app.get("/api/v1/products?q=chamal", token).await;
+        let items = found["items"].as_array().unwrap();
+        assert!(items.iter().any(|p| p["price_from_paisa"].is_i64()) == shown);
+        let id = items[0]["id"].as_u64().unwrap();
+        let (_, one) = app.get(&format!("/api/v1/products/{id}"), token).await;
+        assert_eq!(one["price_from_paisa"].is_i64(), shown, "{one}");
+    }
+}
+
+async fn login_from(app: &TestApp, forwarded: &str, phone: &str, password: &str) -> StatusCode {
+    app.http
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"phone": phone, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn behind_proxy(per_token: u32, per_address: u32) -> common::Options {
+    common::Options {
+        tweak: Box::new(move |c: &mut khaacho::config::Config| {
+            c.http.trusted_proxies = vec!["127.0.0.1".into()];
+            c.http.requests_per_minute_per_token = per_token;
+            c.http.requests_per_minute_per_address = per_address;
+        }),
+        ..common::Options::default()
+    }
+}
+
+#[tokio::test]
+async fn failing_on_purpose_elsewhere_does_not_lock_the_admin_out() {
+    let app = common::spawn_with(behind_proxy(0, 0)).await;
+    let phone = app.admin_phone.clone();
+    for _ in 0..10 {
+        let s = login_from(&app, "203.0.113.5", &phone, "wrong password 123").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let s = login_from(&app, "203.0.113.5", &phone, "wrong password 123").await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's address is stopped"
+    );
+    let s = login_from(&app, "198.51.100.20", &phone, &app.admin_password.clone()).await;
+    assert_eq!(s, StatusCode::OK, "the admin elsewhere still logs in");
+    // A forwarded header from a peer that is not a trusted proxy is the client's invention.
+    let plain = spawn_app().await;
+    let phone = plain.admin_phone.clone();
+    for i in 0..10 {
+        login_from(
+            &plain,
+            &format!("203.0.113.{i}"),
+            &phone,
+            "wrong password 123",
+        )
+        .await;
+    }
+    let s = login_from(&plain, "192.0.2.99", &phone, "wrong password 123").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "all came from 127.0.0.1");
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_pass_the_failure_limit_together() {
+    let app = spawn_app().await;
+    let phone = app.admin_phone.clone();
+    let mut tries = Vec::new();
+    for _ in 0..40 {
+        let (app_http, url, phone) = (
+            app.http.clone(),
+            app.url("/api/v1/auth/login"),
+            phone.clone(),
+        );
+        tries.push(tokio::spawn(async move {
+            app_http
+                .post(url)
+                .json(&json!({"phone": phone, "password": "wrong password 123"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut checked = 0;
+    for t in tries {
+        if t.await.unwrap() == StatusCode::UNAUTHORIZED {
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 10,
+        "only as many passwords were tried as the limit allows"
+    );
+    // The owner lifts the lockout from the box itself.
+    let out = khaacho::ops::run(
+        &app.state.svc,
+        khaacho::ops::Request::ResetLogins {
+            phone: Some(phone.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(out["reset"].is_string(), "{out}");
+    assert_eq!(
+        app.login(&phone, &app.admin_password).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_limited_like_logins() {
+    let app = spawn_app().await;
+    let token = app.user_token("operator", "+9779811000123").await;
+    for _ in 0..10 {
+        let (s, b) = app
+            .post(
+                "/api/v1/auth/password",
+                &token,
+                json!({"current_password": "not the password", "new_password": "another long password"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    }
+    let (s, b) = app
+        .post(
+            "/api/v1/auth/password",
+            &token,
+            json!({"current_password": "a long enough password", "new_password": "another long password"}),
+        )
+        .await;
+    assert_eq!(
+        (s, error_code(&b)),
+        (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn requests_past_the_limit_are_refused_with_retry_after_and_webhooks_are_not_counted() {
+    let app = common::spawn_with(behind_proxy(5, 8)).await;
+    let admin = app.admin_token().await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let res = app
+            .http
+            .get(app.url("/api/v1/orders"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        statuses.push((res.status(), res.headers().get("retry-after").cloned()));
+    }
+    assert!(
+        statuses[..5].iter().all(|(s, _)| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let (s, retry) = &statuses[5];
+    assert_eq!(*s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some(), "Retry-After is set");
+    // Per address, whatever the token (and with none at all).
+    let other = app.user_token("operator", "+9779811000124").await;
+    let mut last = StatusCode::OK;
+    for _ in 0..12 {
+        last = app
+            .http
+            .get(app.url("/api/v1/products?limit=1"))
+            .header("x-forwarded-for", "203.0.113.77")
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..20 {
+        let s = app
+            .http
+            .post(app.url("/webhooks/twilio"))
+            .header("x-forwarded-for", "203.0.113.77")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_ne!(s, StatusCode::TOO_MANY_REQUESTS, "webhooks are not limited");
+    }
+}
+
+#[tokio::test]
+async fn the_printed_first_admin_password_must_be_changed_before_anything_else() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let cfg = common::test_config(dir.path());
+    let app = khaacho::app::App::build(cfg, khaacho::app::AppOptions::default())
+        .await
+        .unwrap();
+    let (phone, password) = app.bootstrap_admin.clone().unwrap();
+    let base = format!("http://{}", app.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"phone": phone.to_string(), "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(login["password_change_required"], true, "{login}");
+    let token = login["access_token"].as_str().unwrap();
+    let res = http
+        .get(format!("{base}/api/v1/orders"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "password_change_required");
+    let me = http
+        .get(format!("{base}/api/v1/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK, "who am I is still allowed");
+    let changed = http
+        .post(format!("{base}/api/v1/auth/password"))
+        .bearer_auth(token)
+        .json(&json!({"current_password": password, "new_password": "the owner's own choice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    let orders = http
+        .get(format!("{base}/api/v1/orders"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(orders.status(), StatusCode::OK, "the same session goes on");
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+}

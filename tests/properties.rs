@@ -100,6 +100,7 @@ fn staff() -> Principal {
         role: Role::Admin,
         party: None,
         session_id: 1,
+        must_change_password: false,
     }
 }
 
@@ -158,6 +159,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         role: Role::Vendor,
                         party: Some(Party::Vendor(o.vendor_id)),
                         session_id: 99,
+                        must_change_password: false,
                     })
                 } else {
                     Acting::User(staff())

@@ -22,8 +22,10 @@ api="http://127.0.0.1:$port/api/v1"
 token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
   -d "{\"phone\":\"+9779800000000\",\"password\":\"$pw\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 auth=(-H "authorization: Bearer $token" -H 'content-type: application/json')
+# The printed first password must be changed before anything else.
+curl -sf -X POST "$api/auth/password" "${auth[@]}" -d "{\"current_password\":\"$pw\",\"new_password\":\"$pw-load-test\"}" >/dev/null
 for r in $(seq 1 15); do
-  curl -sf -X PATCH "$api/retailers/$r" "${auth[@]}" -d '{"credit_limit_paisa": 900000000000000, "reason": "load test"}' >/dev/null
+  curl -sf -X PATCH "$api/retailers/$r" "${auth[@]}" -d '{"credit_limit_paisa": 10000000000000, "reason": "load test"}' >/dev/null
 done
 for sku in RICE-1KG SUGAR-1KG DAL-MASOOR-1KG OIL-SOYA-1L SALT-AAYO-1KG; do
   pid_=$(curl -sf "$api/products?q=$sku&limit=1" "${auth[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')

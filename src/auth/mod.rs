@@ -167,6 +167,8 @@ pub struct Principal {
     pub role: Role,
     pub party: Option<Party>,
     pub session_id: u64,
+    /// Must change its password before anything else (the first admin).
+    pub must_change_password: bool,
 }
 
 impl Principal {
@@ -178,6 +180,7 @@ impl Principal {
             role: Role::Admin,
             party: None,
             session_id: 0,
+            must_change_password: false,
         }
     }
 

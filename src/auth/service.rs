@@ -17,7 +17,7 @@ use crate::storage::{Store, StoreError};
 use crate::types::{Msisdn, Role};
 
 /// What a login or a refresh hands back.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct LoginTokens {
     pub access_token: String,
     pub refresh_token: String,
@@ -26,18 +26,27 @@ pub struct LoginTokens {
     pub expires_in: i64,
     pub user_id: u64,
     pub role: Role,
+    /// The password was set by someone else (the first admin's, printed on the console): it
+    /// must be changed (`POST /api/v1/auth/password`) before any other call.
+    pub password_change_required: bool,
 }
 
-#[derive(Debug, Clone)]
+crate::debug_redacted!(LoginTokens { token_type, expires_in, user_id, role, password_change_required } secret { access_token, refresh_token });
+
+#[derive(Clone)]
 pub struct NewUser {
     pub phone: Msisdn,
     pub name: String,
     pub email: Option<String>,
     pub role: Role,
     pub password: String,
+    /// The password is someone else's choice and must be changed at first login.
+    pub must_change_password: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+crate::debug_redacted!(NewUser { phone, name, email, role, must_change_password } secret { password });
+
+#[derive(Clone, Default)]
 pub struct UserPatch {
     pub name: Option<String>,
     pub email: Option<Option<String>>,
@@ -46,13 +55,24 @@ pub struct UserPatch {
     pub password: Option<String>,
 }
 
+crate::debug_redacted!(UserPatch { name, email, role, active } secret { password });
+
 pub struct AuthService {
     pub(super) store: Store,
     clock: Arc<dyn Clock>,
     keys: tokens::TokenKeys,
     cfg: AuthConfig,
+    /// Failed logins per phone *and* client address: an attacker elsewhere cannot lock out
+    /// the phone's owner by failing on purpose.
     failures_by_phone: SlidingWindow,
+    /// Failed logins per phone from anywhere, at ten times the per-address limit: a bound on
+    /// guessing from many addresses. The owner lifts it with `khaacho reset-logins`.
+    failures_by_phone_anywhere: SlidingWindow,
     attempts_by_ip: SlidingWindow,
+    /// Wrong current passwords per user when changing it.
+    password_failures: SlidingWindow,
+    /// argon2 costs 19 MiB a hash: this many run at once, the rest wait.
+    hashing: tokio::sync::Semaphore,
     /// Verified against when the phone is unknown, so timing does not reveal which exist.
     dummy_hash: PasswordHash,
 }
@@ -64,10 +84,14 @@ impl AuthService {
         keys: tokens::TokenKeys,
         cfg: AuthConfig,
     ) -> Result<Self, AuthError> {
-        let failures_by_phone = SlidingWindow::new(
-            cfg.login_failures_per_phone,
-            Duration::seconds(cfg.login_failure_window_secs as i64),
+        let failure_window = Duration::seconds(cfg.login_failure_window_secs as i64);
+        let failures_by_phone = SlidingWindow::new(cfg.login_failures_per_phone, failure_window);
+        let failures_by_phone_anywhere = SlidingWindow::new(
+            cfg.login_failures_per_phone.saturating_mul(10),
+            failure_window,
         );
+        let password_failures = SlidingWindow::new(cfg.login_failures_per_phone, failure_window);
+        let hashing = tokio::sync::Semaphore::new(cfg.max_concurrent_hashes.max(1) as usize);
         let attempts_by_ip = SlidingWindow::new(
             cfg.login_attempts_per_ip,
             Duration::seconds(cfg.login_ip_window_secs as i64),
@@ -79,34 +103,79 @@ impl AuthService {
             keys,
             cfg,
             failures_by_phone,
+            failures_by_phone_anywhere,
             attempts_by_ip,
+            password_failures,
+            hashing,
             dummy_hash,
         })
+    }
+
+    /// Runs an argon2 computation off the async threads, at most `max_concurrent_hashes` at
+    /// once.
+    pub(super) async fn argon<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Io("the hashing pool is closed".into()))?;
+        Ok(tokio::task::spawn_blocking(f)
+            .await
+            .map_err(StoreError::from)?)
+    }
+
+    /// Forgets failed logins (`khaacho reset-logins`, from the box itself): of one phone, or
+    /// of everyone.
+    pub fn reset_login_limits(&self, phone: Option<&Msisdn>) {
+        match phone {
+            Some(p) => {
+                self.failures_by_phone.clear_prefix(&format!("{p}|"));
+                self.failures_by_phone_anywhere.clear(p.as_str());
+            }
+            None => {
+                self.failures_by_phone.clear_prefix("");
+                self.failures_by_phone_anywhere.clear_prefix("");
+                self.attempts_by_ip.clear_prefix("");
+            }
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
+    /// Logs in. Limits: attempts per client address, and failures per phone and address
+    /// (plus a higher bound per phone from anywhere). A failure's slot is taken before the
+    /// password is checked and given back on success, so parallel guesses cannot exceed it.
     pub async fn login(
         &self,
         phone: &str,
         password: String,
-        ip: Option<IpAddr>,
+        client: Option<IpAddr>,
     ) -> Result<LoginTokens, AuthError> {
         let now = self.now();
-        let ip_key = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        let client = crate::ratelimit::client_key(client);
+        let too_many = |r: crate::ratelimit::RetryAfter| AuthError::TooManyAttempts {
+            retry_after_secs: r.0,
+        };
         self.attempts_by_ip
-            .check_and_hit(&ip_key, now)
-            .map_err(|r| AuthError::TooManyAttempts {
-                retry_after_secs: r.0,
-            })?;
+            .check_and_hit(&client, now)
+            .map_err(too_many)?;
         let phone = Msisdn::parse(phone).map_err(|e| AuthError::invalid("phone", e))?;
+        let here = format!("{phone}|{client}");
         self.failures_by_phone
-            .check(phone.as_str(), now)
-            .map_err(|r| AuthError::TooManyAttempts {
-                retry_after_secs: r.0,
-            })?;
+            .check_and_hit(&here, now)
+            .map_err(too_many)?;
+        if let Err(r) = self
+            .failures_by_phone_anywhere
+            .check_and_hit(phone.as_str(), now)
+        {
+            self.failures_by_phone.unhit(&here);
+            return Err(too_many(r));
+        }
         let lookup = phone.clone();
         let found = self
             .store
@@ -115,18 +184,21 @@ impl AuthService {
         let hash = found
             .as_ref()
             .map_or_else(|| self.dummy_hash.clone(), |u| u.password_hash.clone());
-        let matches = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-            .await
-            .map_err(StoreError::from)?;
+        // A password longer than any we accept is wrong without spending argon2 on it.
+        let plausible = password.len() <= password::MAX_LEN * 4;
+        let matches = plausible
+            && self
+                .argon(move || password::verify(&password, &hash))
+                .await?;
         let user = match found {
             Some(u) if matches && u.active => u,
             _ => {
-                self.failures_by_phone.hit(phone.as_str(), now);
                 tracing::info!(phone = %phone.masked(), "login refused");
                 return Err(AuthError::InvalidCredentials);
             }
         };
-        self.failures_by_phone.clear(phone.as_str());
+        self.failures_by_phone.clear(&here);
+        self.failures_by_phone_anywhere.clear(phone.as_str());
         self.open_session(&user, now).await
     }
 
@@ -138,7 +210,7 @@ impl AuthService {
         let (refresh, digest) = tokens::new_refresh_token();
         let expires_at = now + Duration::days(self.cfg.refresh_token_ttl_days as i64);
         let user_id = user.id;
-        let session_id = self
+        let (session_id, must_change) = self
             .store
             .write(move |tx| {
                 let s = store::start_session(tx, user_id, now)?;
@@ -150,10 +222,10 @@ impl AuthService {
                     used_at: None,
                 };
                 store::put_refresh_token(tx, &digest, &t)?;
-                Ok::<_, AuthError>(s.id)
+                Ok::<_, AuthError>((s.id, store::must_change_password(tx, user_id)?))
             })
             .await?;
-        self.tokens(user, session_id, refresh, now)
+        self.tokens(user, session_id, refresh, must_change, now)
     }
 
     fn tokens(
@@ -161,6 +233,7 @@ impl AuthService {
         user: &User,
         session_id: u64,
         refresh_token: String,
+        password_change_required: bool,
         now: DateTime<Utc>,
     ) -> Result<LoginTokens, AuthError> {
         let ttl = self.cfg.access_token_ttl_secs as i64;
@@ -173,6 +246,7 @@ impl AuthService {
             expires_in: ttl,
             user_id: user.id,
             role: user.role,
+            password_change_required,
         })
     }
 
@@ -188,7 +262,11 @@ impl AuthService {
             .write(move |tx| rotate_refresh(tx, &old, &new_digest, now, ttl))
             .await?;
         match outcome {
-            Rotation::Rotated { user, session_id } => self.tokens(&user, session_id, refresh, now),
+            Rotation::Rotated {
+                user,
+                session_id,
+                must_change,
+            } => self.tokens(&user, session_id, refresh, must_change, now),
             Rotation::Refused(e) => Err(e),
         }
     }
@@ -231,6 +309,7 @@ impl AuthService {
                     role: user.role,
                     party: user.party,
                     session_id: sid,
+                    must_change_password: store::must_change_password(tx, user_id)?,
                 })
             })
             .await
@@ -244,21 +323,28 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         password::check_policy(&new)?;
         let uid = who.user_id;
+        let key = uid.to_string();
+        self.password_failures
+            .check_and_hit(&key, self.now())
+            .map_err(|r| AuthError::TooManyAttempts {
+                retry_after_secs: r.0,
+            })?;
         let user = self
             .store
             .read(move |tx| store::user(tx, uid))
             .await?
             .ok_or(AuthError::UserNotFound(uid))?;
         let old_hash = user.password_hash.clone();
-        let (ok, hash) = tokio::task::spawn_blocking(move || {
-            (password::verify(&current, &old_hash), password::hash(&new))
-        })
-        .await
-        .map_err(StoreError::from)?;
-        if !ok {
+        let plausible = current.len() <= password::MAX_LEN * 4;
+        if !(plausible
+            && self
+                .argon(move || password::verify(&current, &old_hash))
+                .await?)
+        {
             return Err(AuthError::WrongPassword);
         }
-        let hash = hash?;
+        self.password_failures.clear(&key);
+        let hash = self.argon(move || password::hash(&new)).await??;
         let (now, keep, actor) = (self.now(), who.session_id, who.actor());
         self.store
             .write(move |tx| {
@@ -266,6 +352,7 @@ impl AuthService {
                 u.password_hash = hash.clone();
                 u.updated_at = now;
                 store::save_user(tx, &u)?;
+                store::set_must_change_password(tx, uid, false, now)?;
                 store::revoke_user_sessions(tx, uid, Some(keep), now, "password changed")?;
                 audit::record(
                     tx,
@@ -286,7 +373,11 @@ impl AuthService {
 }
 
 enum Rotation {
-    Rotated { user: User, session_id: u64 },
+    Rotated {
+        user: User,
+        session_id: u64,
+        must_change: bool,
+    },
     Refused(AuthError),
 }
 
@@ -329,7 +420,45 @@ fn rotate_refresh(
     };
     store::put_refresh_token(tx, new_digest, &next)?;
     Ok(Rotation::Rotated {
+        must_change: store::must_change_password(tx, user.id)?,
         user,
         session_id: session.id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_new_passwords_never_show_in_debug() {
+        let tokens = LoginTokens {
+            access_token: "s3cret-access".into(),
+            refresh_token: "s3cret-refresh".into(),
+            token_type: "Bearer",
+            expires_in: 3600,
+            user_id: 1,
+            role: Role::Admin,
+            password_change_required: true,
+        };
+        let new = NewUser {
+            phone: Msisdn::parse("+9779800000000").unwrap(),
+            name: "A".into(),
+            email: None,
+            role: Role::Admin,
+            password: "s3cret-pass".into(),
+            must_change_password: true,
+        };
+        let patch = UserPatch {
+            password: Some("s3cret-pass".into()),
+            ..UserPatch::default()
+        };
+        for s in [
+            format!("{tokens:?}"),
+            format!("{new:?}"),
+            format!("{patch:?}"),
+        ] {
+            assert!(!s.contains("s3cret") && s.contains("[redacted]"), "{s}");
+        }
+    }
 }

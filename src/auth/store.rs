@@ -61,6 +61,28 @@ pub fn link_party(tx: &WriteTx, phone: &Msisdn, party: Party) -> Result<(), Stor
     Ok(())
 }
 
+/// Whether the user must change its password before doing anything else.
+pub fn must_change_password(tx: &impl Tx, user_id: u64) -> Result<bool, StoreError> {
+    Ok(tx
+        .open(tables::PASSWORD_CHANGE_REQUIRED)?
+        .get(user_id)?
+        .is_some())
+}
+
+pub fn set_must_change_password(
+    tx: &WriteTx,
+    user_id: u64,
+    required: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut t = tx.open(tables::PASSWORD_CHANGE_REQUIRED)?;
+    if required {
+        t.put(user_id, &now.timestamp_millis())
+    } else {
+        t.remove(user_id).map(|_| ())
+    }
+}
+
 fn party_key(p: Party) -> String {
     match p {
         Party::Vendor(id) => format!("vendor:{id}"),

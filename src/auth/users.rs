@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use super::service::{AuthService, NewUser, UserPatch};
 use super::{AuthError, PasswordHash, Principal, User, password, store};
 use crate::audit::{self, Actor};
-use crate::storage::StoreError;
 
 fn validate_new(mut new: NewUser) -> Result<NewUser, AuthError> {
     new.name = checked_name(&new.name)?;
@@ -133,13 +132,14 @@ impl AuthService {
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User, AuthError> {
         let new = validate_new(new)?;
         let pw = new.password.clone();
-        let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-            .await
-            .map_err(StoreError::from)??;
+        let hash = self.argon(move || password::hash(&pw)).await??;
         let (now, actor) = (self.now(), actor.clone());
         self.store
             .write(move |tx| {
                 let user = store::insert_user(tx, user_record(&new, hash.clone(), now))?;
+                if new.must_change_password {
+                    store::set_must_change_password(tx, user.id, true, now)?;
+                }
                 let details = format!("role {}", user.role);
                 audit::record(
                     tx,
@@ -164,11 +164,7 @@ impl AuthService {
         let hash = match patch.password.clone() {
             Some(pw) => {
                 password::check_policy(&pw)?;
-                Some(
-                    tokio::task::spawn_blocking(move || password::hash(&pw))
-                        .await
-                        .map_err(StoreError::from)??,
-                )
+                Some(self.argon(move || password::hash(&pw)).await??)
             }
             None => None,
         };

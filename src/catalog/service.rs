@@ -180,11 +180,16 @@ impl CatalogService {
             .await
     }
 
-    /// The cheapest active, in-stock price per product, for what a retailer would pay.
+    /// The cheapest active, in-stock price per product, for what a retailer would pay. Staff
+    /// and shops see it; a vendor never sees its competitors' prices (all None).
     pub async fn best_prices(
         &self,
+        who: &Principal,
         product_ids: Vec<u64>,
     ) -> Result<Vec<Option<i64>>, CatalogError> {
+        if who.role == crate::types::Role::Vendor {
+            return Ok(vec![None; product_ids.len()]);
+        }
         Ok(self
             .store
             .read(move |tx| {

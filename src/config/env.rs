@@ -67,6 +67,26 @@ pub(super) const ENV: &[(&str, &str, Kind)] = &[
         Kind::Str,
     ),
     ("KHAACHO_ASSETS_DIR", "http.assets_dir", Kind::Str),
+    (
+        "KHAACHO_TRUSTED_PROXIES",
+        "http.trusted_proxies",
+        Kind::List,
+    ),
+    (
+        "KHAACHO_REQUESTS_PER_MINUTE_PER_TOKEN",
+        "http.requests_per_minute_per_token",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_REQUESTS_PER_MINUTE_PER_ADDRESS",
+        "http.requests_per_minute_per_address",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_MAX_CONCURRENT_HASHES",
+        "auth.max_concurrent_hashes",
+        Kind::Int,
+    ),
     ("KHAACHO_VAT_BPS", "orders.vat_bps", Kind::Int),
     ("KHAACHO_PUBLIC_URL", "whatsapp.public_url", Kind::Str),
     (

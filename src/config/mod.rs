@@ -284,6 +284,35 @@ impl Config {
             3600,
             "30",
         );
+        if let Err(e) = crate::ratelimit::TrustedProxies::parse(&h.trusted_proxies) {
+            p.push(format!(
+                "`http.trusted_proxies`: {e}; example: [\"127.0.0.1\", \"10.0.0.0/8\"]"
+            ));
+        }
+        range(
+            &mut p,
+            "http.requests_per_minute_per_token",
+            h.requests_per_minute_per_token.into(),
+            0,
+            1_000_000,
+            "6000",
+        );
+        range(
+            &mut p,
+            "http.requests_per_minute_per_address",
+            h.requests_per_minute_per_address.into(),
+            0,
+            1_000_000,
+            "12000",
+        );
+        range(
+            &mut p,
+            "auth.max_concurrent_hashes",
+            self.auth.max_concurrent_hashes.into(),
+            1,
+            64,
+            "2",
+        );
         for origin in &h.cors_allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://"))
                 || origin.ends_with('/')

@@ -108,6 +108,17 @@ pub struct HttpConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Serve the web UI from this directory instead of the embedded copy (UI development).
     pub assets_dir: Option<PathBuf>,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` / `Forwarded`
+    /// header names the client. Empty: the connecting address is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Requests one access token may make per minute (0: no limit), as a steady rate with
+    /// the minute's worth as a burst. Webhooks are not counted (they are signed and
+    /// deduplicated, and each WhatsApp number is throttled on its own).
+    pub requests_per_minute_per_token: u32,
+    /// Requests one client address (an IPv6 /64) may make per minute (0: no limit). The
+    /// box's own loopback is not limited by address (behind a local proxy, list it in
+    /// `trusted_proxies` so the forwarded address counts instead).
+    pub requests_per_minute_per_address: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +132,8 @@ pub struct AuthConfig {
     /// Login attempts allowed per client IP within `login_ip_window_secs`.
     pub login_attempts_per_ip: u32,
     pub login_ip_window_secs: u64,
+    /// Password hashes (argon2, 19 MiB each) computed at once; more wait their turn.
+    pub max_concurrent_hashes: u32,
     /// JWT signing secret; empty means the key file generated in the data directory.
     pub jwt_secret: Secret,
     /// Phone of the admin created on first start when none exists.
@@ -145,6 +158,9 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
             assets_dir: None,
+            trusted_proxies: Vec::new(),
+            requests_per_minute_per_token: 6000,
+            requests_per_minute_per_address: 12000,
         }
     }
 }
@@ -158,6 +174,7 @@ impl Default for AuthConfig {
             login_failure_window_secs: 15 * 60,
             login_attempts_per_ip: 60,
             login_ip_window_secs: 60,
+            max_concurrent_hashes: 2,
             jwt_secret: Secret::default(),
             bootstrap_admin_phone: "+9779800000000".into(),
         }

@@ -101,6 +101,9 @@ tables! {
     /// SHA-256 (hex) of a refresh token → its record; the token itself is never stored.
     REFRESH_TOKENS: &'static str => RefreshToken = "refresh_tokens";
     AUDIT_LOG: u64 => AuditEntry = "audit_log";
+    /// User id → since when (ms): a login that must change its password before anything else
+    /// (the first admin, whose password was printed on the console).
+    PASSWORD_CHANGE_REQUIRED: u64 => i64 = "password_change_required";
     /// "vendor:<id>" / "retailer:<id>" → when it was deactivated: logins linked to a
     /// deactivated party act on nothing. Kept by the vendor and retailer doors in the same
     /// transaction as the record's own `active`.

@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(change_password))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// E.164, e.g. +9779812345678.
@@ -29,6 +29,8 @@ pub struct LoginRequest {
     phone: String,
     password: String,
 }
+
+crate::debug_redacted!(LoginRequest { phone } secret { password });
 
 /// Log in with phone and password.
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest,
@@ -46,11 +48,13 @@ async fn login(
     Ok(axum::Json(result?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
+
+crate::debug_redacted!(RefreshRequest {  } secret { refresh_token });
 
 /// Exchange a refresh token for a new access token and a new refresh token.
 #[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest,
@@ -86,12 +90,14 @@ async fn me(
     Ok(axum::Json(UserView::from(user)))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
 }
+
+crate::debug_redacted!(PasswordChange {  } secret { current_password, new_password });
 
 /// Change your own password; your other sessions end.
 #[utoipa::path(post, path = "/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
@@ -107,4 +113,38 @@ async fn change_password(
         .change_password(&who, req.current_password, req.new_password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_with_passwords_or_tokens_never_show_them_in_debug() {
+        let shown = [
+            format!(
+                "{:?}",
+                LoginRequest {
+                    phone: "+9779800000000".into(),
+                    password: "s3cret-pass".into()
+                }
+            ),
+            format!(
+                "{:?}",
+                RefreshRequest {
+                    refresh_token: "s3cret-pass".into()
+                }
+            ),
+            format!(
+                "{:?}",
+                PasswordChange {
+                    current_password: "s3cret-pass".into(),
+                    new_password: "s3cret-pass".into()
+                }
+            ),
+        ];
+        for s in shown {
+            assert!(!s.contains("s3cret") && s.contains("[redacted]"), "{s}");
+        }
+    }
 }

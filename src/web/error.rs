@@ -35,6 +35,11 @@ impl ApiError {
         }
     }
 
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
     pub fn with_details(mut self, details: Value) -> Self {
         self.details = details;
         self
@@ -62,6 +67,18 @@ impl ApiError {
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// Too many requests: try again after `secs`.
+    pub fn rate_limited(secs: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many requests; try again in {secs} seconds"),
+        )
+        .with_details(json!({"retry_after_secs": secs}));
+        err.retry_after = Some(secs);
+        err
     }
 
     /// An internal failure: the caller learns nothing of the cause, the log gets it once.

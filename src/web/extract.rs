@@ -84,10 +84,28 @@ impl FromRequestParts<AppState> for Caller {
         }
         let token = bearer_token(parts)?;
         let principal = state.svc.auth.authenticate(token).await?;
+        // Nested routers see their own part of the path; the request's whole path is kept.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or(parts.uri.path(), |u| u.0.path());
+        if principal.must_change_password && !PASSWORD_CHANGE_ROUTES.contains(&path) {
+            return Err(ApiError::forbidden(
+                "change your password first (POST /api/v1/auth/password): it was set for you",
+            )
+            .with_code("password_change_required"));
+        }
         parts.extensions.insert(principal.clone());
         Ok(Caller(principal))
     }
 }
+
+/// What a session whose password must be changed may still call.
+const PASSWORD_CHANGE_ROUTES: [&str; 3] = [
+    "/api/v1/auth/password",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+];
 
 fn bearer_token(parts: &Parts) -> Result<&str, AuthError> {
     let value = parts
@@ -139,18 +157,27 @@ impl FromRequestParts<AppState> for AdminUser {
     }
 }
 
-/// The client's IP address, when the server was started with connection info.
+/// The client's address: the connecting peer, or behind a trusted reverse proxy the address
+/// it forwards (`http.trusted_proxies`). None when the server runs without connection info.
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, state)))
     }
+}
+
+pub(super) fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    Some(
+        state
+            .proxies
+            .client(peer, header("x-forwarded-for"), header("forwarded")),
+    )
 }

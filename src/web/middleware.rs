@@ -119,3 +119,82 @@ pub fn security_headers() -> Vec<(HeaderName, HeaderValue)> {
         ),
     ]
 }
+
+/// Request limits per access token and per client address (`http.requests_per_minute_*`),
+/// with governor's GCRA: a steady rate with the minute's worth as the burst.
+pub struct RequestLimits {
+    per_token: Option<governor::DefaultKeyedRateLimiter<[u8; 16]>>,
+    per_address: Option<governor::DefaultKeyedRateLimiter<String>>,
+}
+
+impl RequestLimits {
+    pub fn new(per_token_per_minute: u32, per_address_per_minute: u32) -> Self {
+        let quota = |n: u32| std::num::NonZeroU32::new(n).map(governor::Quota::per_minute);
+        Self {
+            per_token: quota(per_token_per_minute).map(governor::RateLimiter::keyed),
+            per_address: quota(per_address_per_minute).map(governor::RateLimiter::keyed),
+        }
+    }
+
+    /// Forgets keys that are full again (bounded memory); call now and then.
+    pub fn prune(&self) {
+        if let Some(l) = &self.per_token {
+            l.retain_recent();
+        }
+        if let Some(l) = &self.per_address {
+            l.retain_recent();
+        }
+    }
+
+    /// Seconds to wait, when this request is over a limit.
+    fn refused(&self, token: Option<&str>, address: Option<&str>) -> Option<u64> {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = |e: governor::NotUntil<_>| {
+            e.wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        };
+        if let (Some(l), Some(t)) = (&self.per_token, token) {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(t.as_bytes());
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&digest[..16]);
+            if let Err(e) = l.check_key(&key) {
+                return Some(wait(e));
+            }
+        }
+        if let (Some(l), Some(a)) = (&self.per_address, address)
+            && let Err(e) = l.check_key(&a.to_string())
+        {
+            return Some(wait(e));
+        }
+        None
+    }
+}
+
+/// Refuses a request over its limits with 429 and `Retry-After`. Signed, deduplicated
+/// provider webhooks are not limited (the WhatsApp per-number throttle applies to them).
+pub async fn limit_requests(
+    State(state): State<crate::app::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path().starts_with("/webhooks/") {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let client = super::extract::client_ip(&parts, &state);
+    let address = match client {
+        Some(ip) if ip.is_loopback() => None,
+        ip => Some(crate::ratelimit::client_key(ip)),
+    };
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(secs) = state.limits.refused(token, address.as_deref()) {
+        return ApiError::rate_limited(secs).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}

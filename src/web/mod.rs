@@ -96,6 +96,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such route") })
         .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limit_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             middleware::track_metrics,
         ))

@@ -11,6 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query, Staff};
 use crate::app::AppState;
+use crate::auth::Principal;
 use rust_decimal::Decimal;
 
 use super::json::{decimal_number, opt_decimal, present, present_decimal};
@@ -41,6 +42,7 @@ pub struct ProductView {
     barcode: Option<String>,
     active: bool,
     /// The lowest price of an active listing with stock: what a retailer would pay at best.
+    /// Null for vendors, who never see their competitors' prices.
     price_from_paisa: Option<i64>,
     updated_at: DateTime<Utc>,
 }
@@ -72,12 +74,13 @@ pub struct ProductPage {
 
 async fn with_prices(
     state: &AppState,
+    who: &Principal,
     products: Vec<Product>,
 ) -> Result<Vec<ProductView>, ApiError> {
     let prices = state
         .svc
         .catalog
-        .best_prices(products.iter().map(|p| p.id).collect())
+        .best_prices(who, products.iter().map(|p| p.id).collect())
         .await?;
     Ok(products
         .into_iter()
@@ -109,7 +112,7 @@ async fn list_products(
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let ids = state.svc.catalog.search(text, limit);
         let products = state.svc.catalog.products_by_ids(&who, ids).await?;
-        let items = with_prices(&state, products).await?;
+        let items = with_prices(&state, &who, products).await?;
         return Ok(axum::Json(ProductPage {
             items,
             next_cursor: None,
@@ -122,7 +125,7 @@ async fn list_products(
         limit,
     };
     let page = state.svc.catalog.list_products(&who, filter).await?;
-    let items = with_prices(&state, page.items).await?;
+    let items = with_prices(&state, &who, page.items).await?;
     Ok(axum::Json(ProductPage {
         items,
         next_cursor: page.next_cursor,
@@ -181,7 +184,7 @@ async fn get_product(
     Path(id): Path<u64>,
 ) -> Result<axum::Json<ProductView>, ApiError> {
     let p = state.svc.catalog.product(&who, id).await?;
-    let mut views = with_prices(&state, vec![p]).await?;
+    let mut views = with_prices(&state, &who, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
 }
 
@@ -229,7 +232,7 @@ async fn update_product(
         active: req.active,
     };
     let p = state.svc.catalog.update_product(&who, id, patch).await?;
-    let mut views = with_prices(&state, vec![p]).await?;
+    let mut views = with_prices(&state, &who, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
 }
 

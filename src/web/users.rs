@@ -99,7 +99,7 @@ async fn list_users(
     Ok(axum::Json(page.into()))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     #[schema(example = "+9779812345678")]
@@ -109,6 +109,8 @@ pub struct CreateUser {
     password: String,
     email: Option<String>,
 }
+
+crate::debug_redacted!(CreateUser { phone, name, role, email } secret { password });
 
 /// Create a user. A vendor or retailer user becomes the login of the record with its phone.
 #[utoipa::path(post, path = "", tag = "users", security(("bearer" = [])), request_body = CreateUser,
@@ -128,6 +130,7 @@ async fn create_user(
         email: req.email,
         role: req.role,
         password: req.password,
+        must_change_password: false,
     };
     let user = state.svc.auth.create_user(&admin.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
@@ -147,7 +150,7 @@ async fn get_user(
     Ok(axum::Json(state.svc.auth.get_user(id).await?.into()))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     name: Option<String>,
@@ -159,6 +162,8 @@ pub struct UpdateUser {
     active: Option<bool>,
     password: Option<String>,
 }
+
+crate::debug_redacted!(UpdateUser { name, email, role, active } secret { password });
 
 /// Distinguishes a field set to `null` (Some(None)) from one left out (None).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -267,4 +272,30 @@ async fn list_audit(
 
 pub fn audit_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_requests_never_show_passwords_in_debug() {
+        let create = CreateUser {
+            phone: "+9779800000000".into(),
+            name: "A".into(),
+            role: Role::Operator,
+            password: "s3cret-pass".into(),
+            email: None,
+        };
+        let update = UpdateUser {
+            name: None,
+            email: None,
+            role: None,
+            active: None,
+            password: Some("s3cret-pass".into()),
+        };
+        for s in [format!("{create:?}"), format!("{update:?}")] {
+            assert!(!s.contains("s3cret") && s.contains("[redacted]"), "{s}");
+        }
+    }
 }

@@ -94,7 +94,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .await
         .expect("server runs");
     });
-    TestApp {
+    let mut app = TestApp {
         base,
         http: reqwest::Client::new(),
         dir,
@@ -104,7 +104,11 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         state,
         stop: Some(stop),
         task: Some(task),
+    };
+    if !app.admin_password.is_empty() {
+        app.change_first_admin_password().await;
     }
+    app
 }
 
 impl TestApp {
@@ -174,6 +178,27 @@ impl TestApp {
             .as_str()
             .expect("access token")
             .to_string()
+    }
+
+    /// The first admin must change the printed password before anything else; tests do that
+    /// at once and log in with the new one from then on.
+    async fn change_first_admin_password(&mut self) {
+        let (s, tokens) = self.login(&self.admin_phone, &self.admin_password).await;
+        assert_eq!(s, StatusCode::OK, "{tokens}");
+        assert_eq!(tokens["password_change_required"], true, "{tokens}");
+        let token = tokens["access_token"].as_str().unwrap().to_string();
+        let new = format!("{}-changed", self.admin_password);
+        let (s, b) = self
+            .post(
+                "/api/v1/auth/password",
+                &token,
+                json!({"current_password": self.admin_password, "new_password": new}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+        self.admin_password = new;
+        // The test starts with no login counted against it.
+        self.state.svc.auth.reset_login_limits(None);
     }
 
     pub async fn admin_token(&self) -> String {
