@@ -230,7 +230,7 @@ async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Backup { dest } => match std::path::absolute(&dest) {
-            Ok(dest) => remote_or_local(&config, Request::Backup { dest }, false).await,
+            Ok(dest) => backup(&config, dest).await,
             Err(e) => Err(format!("{}: {e}", dest.display())),
         },
         Command::Check { file } => check(&config, file).await,
@@ -345,6 +345,15 @@ async fn remote_or_local(config: &Config, req: Request, load_demo: bool) -> Resu
         tracing::info!(?demo, "created the database with the demo data set");
     }
     ops::run(&svc, req).await
+}
+
+/// A backup from the running server, written here by this process; without a server, taken
+/// from the file directly.
+async fn backup(config: &Config, dest: PathBuf) -> Result<Value, String> {
+    match control::backup_to(&config.data_dir, &dest).await? {
+        Some(report) => Ok(report),
+        None => remote_or_local(config, Request::Backup { dest }, false).await,
+    }
 }
 
 async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {

@@ -1,8 +1,12 @@
 //! The control socket: how commands run while the server holds the database.
 //!
-//! A Unix socket in the data directory (mode 0600, so only the service's user can use it)
-//! takes one JSON request line and answers one JSON line. redb lets one process hold the file,
-//! so `create-user`, `backup` and `check` ask the running server to do the work.
+//! A Unix socket in the data directory takes one JSON request line and answers one JSON line.
+//! redb lets one process hold the file, so `create-user`, `backup` and `check` ask the running
+//! server to do the work. Only the service's own user and root may talk to it (the file mode,
+//! and the peer's credentials checked on every connection); a client that says nothing is
+//! dropped after a timeout. A backup comes back over the socket as a header line and the
+//! snapshot's bytes: the caller writes the file, so the server never needs to write outside
+//! its state directory.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +22,8 @@ use crate::services::Services;
 pub const SOCKET_FILE: &str = "khaacho.sock";
 /// Largest request line (a catalog import travels inside one).
 const MAX_REQUEST: u64 = 64 * 1024 * 1024;
+/// How long a client may take to send its request line.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Response {
@@ -46,12 +52,19 @@ pub fn bind(data_dir: &Path) -> std::io::Result<UnixListener> {
 }
 
 /// Answers requests until the listener is dropped (the server's task is aborted on shutdown).
+/// Accept errors (out of file descriptors, say) back off instead of spinning.
 pub async fn serve(listener: UnixListener, svc: Arc<Services>) {
+    let mut backoff = std::time::Duration::from_millis(100);
     loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(s) => s,
+        let stream = match listener.accept().await {
+            Ok((s, _)) => {
+                backoff = std::time::Duration::from_millis(100);
+                s
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "control socket accept failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(2));
                 continue;
             }
         };
@@ -64,38 +77,123 @@ pub async fn serve(listener: UnixListener, svc: Arc<Services>) {
     }
 }
 
+/// Whether the peer may use the socket: root, or the user this server runs as (the owner of
+/// the socket file it created).
+fn peer_allowed(stream: &UnixStream, data_dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(cred) = stream.peer_cred() else {
+        return false;
+    };
+    let own = std::fs::metadata(socket_path(data_dir)).map(|m| m.uid());
+    cred.uid() == 0 || own.is_ok_and(|uid| uid == cred.uid())
+}
+
 async fn handle(stream: UnixStream, svc: &Services) -> std::io::Result<()> {
+    if !peer_allowed(&stream, &svc.config.data_dir) {
+        tracing::warn!("control socket: a connection from another user was refused");
+        let (read, mut write) = stream.into_split();
+        // Take (and drop) what it sent, so it reads the refusal instead of a broken pipe.
+        let mut ignored = String::new();
+        let mut reader = BufReader::new(read.take(64 * 1024));
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(1),
+            reader.read_line(&mut ignored),
+        )
+        .await;
+        return answer(&mut write, &refused("permission denied")).await;
+    }
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
-    BufReader::new(read.take(MAX_REQUEST))
-        .read_line(&mut line)
-        .await?;
-    let response = match serde_json::from_str::<Request>(&line) {
-        Ok(req) => {
-            tracing::info!(command = command_name(&req), "control command");
-            match ops::run(svc, req).await {
+    let mut reader = BufReader::new(read.take(MAX_REQUEST));
+    match tokio::time::timeout(READ_TIMEOUT, reader.read_line(&mut line)).await {
+        Ok(read) => read?,
+        Err(_) => return answer(&mut write, &refused("no request before the timeout")).await,
+    };
+    let req = match serde_json::from_str::<Request>(&line) {
+        Ok(req) => req,
+        Err(e) => return answer(&mut write, &refused(&format!("bad request: {e}"))).await,
+    };
+    tracing::info!(command = command_name(&req), "control command");
+    match req {
+        Request::BackupStream => stream_backup(svc, &mut write).await,
+        // A server writes only inside its own state directory: a backup to a path is taken
+        // by the caller, from the stream.
+        Request::Backup { .. } => {
+            answer(
+                &mut write,
+                &refused("ask for the backup stream; the caller writes the file"),
+            )
+            .await
+        }
+        req => {
+            let response = match ops::run(svc, req).await {
                 Ok(result) => Response {
                     ok: true,
                     result,
                     error: None,
                 },
-                Err(e) => Response {
-                    ok: false,
-                    result: Value::Null,
-                    error: Some(e),
-                },
-            }
+                Err(e) => refused(&e),
+            };
+            answer(&mut write, &response).await
         }
-        Err(e) => Response {
-            ok: false,
-            result: Value::Null,
-            error: Some(format!("bad request: {e}")),
-        },
-    };
-    let mut out = serde_json::to_vec(&response).unwrap_or_else(|_| b"{\"ok\":false}".to_vec());
+    }
+}
+
+fn refused(why: &str) -> Response {
+    Response {
+        ok: false,
+        result: Value::Null,
+        error: Some(why.to_string()),
+    }
+}
+
+async fn answer(
+    write: &mut (impl AsyncWriteExt + Unpin),
+    response: &Response,
+) -> std::io::Result<()> {
+    let mut out = serde_json::to_vec(response).unwrap_or_else(|_| b"{\"ok\":false}".to_vec());
     out.push(b'\n');
     write.write_all(&out).await?;
     write.shutdown().await
+}
+
+/// A snapshot into the state directory, sent as a header line (its report, with `bytes`)
+/// and its bytes, then removed.
+async fn stream_backup(
+    svc: &Services,
+    write: &mut (impl AsyncWriteExt + Unpin),
+) -> std::io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = svc
+        .config
+        .data_dir
+        .join(format!(".backup-{}-{n}.redb", std::process::id()));
+    let report = match svc.store.snapshot_to(tmp.clone()).await {
+        Ok(r) => r,
+        Err(e) => return answer(write, &refused(&format!("snapshot: {e}"))).await,
+    };
+    let sent = async {
+        let mut file = tokio::fs::File::open(&tmp).await?;
+        let header = Response {
+            ok: true,
+            result: serde_json::json!({"rows": report.rows, "bytes": report.bytes}),
+            error: None,
+        };
+        let mut line = serde_json::to_vec(&header).unwrap_or_default();
+        line.push(b'\n');
+        write.write_all(&line).await?;
+        let copied = tokio::io::copy(&mut file, write).await?;
+        if copied != report.bytes {
+            return Err(std::io::Error::other(
+                "the snapshot changed size while being sent",
+            ));
+        }
+        write.shutdown().await
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&tmp).await;
+    sent
 }
 
 fn command_name(req: &Request) -> &'static str {
@@ -108,6 +206,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::Reindex => "reindex",
         Request::Match { .. } => "match",
         Request::Preview { .. } => "preview",
+        Request::BackupStream => "backup",
         Request::ResetLogins { .. } => "reset_logins",
     }
 }
@@ -144,4 +243,94 @@ pub async fn call(data_dir: &Path, req: &Request) -> Result<Option<Response>, St
     serde_json::from_str(&answer)
         .map(Some)
         .map_err(|e| format!("unreadable answer from the server: {e}"))
+}
+
+/// Takes a backup from the server running on `data_dir` and writes it to `dest` as the
+/// caller: into a temporary file beside it, synced, renamed into place, the directory synced.
+/// `Ok(None)`: no server is listening.
+pub async fn backup_to(data_dir: &Path, dest: &Path) -> Result<Option<Value>, String> {
+    let path = socket_path(data_dir);
+    let stream = match UnixStream::connect(&path).await {
+        Ok(s) => s,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot reach the server at {}: {e}",
+                path.display()
+            ));
+        }
+    };
+    let (read, mut write) = stream.into_split();
+    let mut line = serde_json::to_vec(&Request::BackupStream).map_err(|e| e.to_string())?;
+    line.push(b'\n');
+    write.write_all(&line).await.map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(read);
+    let mut header = String::new();
+    reader
+        .read_line(&mut header)
+        .await
+        .map_err(|e| format!("the server did not answer: {e}"))?;
+    let header: Response =
+        serde_json::from_str(&header).map_err(|e| format!("unreadable answer: {e}"))?;
+    if !header.ok {
+        return Err(header.error.unwrap_or_else(|| "the server refused".into()));
+    }
+    let bytes = header.result["bytes"].as_u64().unwrap_or(0);
+    write_received(&mut reader, bytes, dest).await?;
+    let mut result = header.result;
+    result["path"] = Value::String(dest.display().to_string());
+    Ok(Some(result))
+}
+
+async fn write_received(
+    from: &mut (impl AsyncReadExt + Unpin),
+    bytes: u64,
+    dest: &Path,
+) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |e: std::io::Error| format!("writing {}: {e}", dest.display());
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(fail)?;
+    let name = dest
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file path", dest.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let std_file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(fail)?;
+    let mut file = tokio::fs::File::from_std(std_file);
+    let copied = tokio::io::copy(&mut from.take(bytes), &mut file)
+        .await
+        .map_err(fail)?;
+    if copied != bytes {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(format!(
+            "the backup stream ended after {copied} of {bytes} bytes; nothing was written"
+        ));
+    }
+    file.sync_all().await.map_err(fail)?;
+    drop(file);
+    tokio::fs::rename(&tmp, dest).await.map_err(fail)?;
+    std::fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(fail)?;
+    Ok(())
 }

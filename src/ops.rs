@@ -26,9 +26,12 @@ pub enum Request {
         email: Option<String>,
         password: String,
     },
+    /// A backup written by this process (no server running).
     Backup {
         dest: PathBuf,
     },
+    /// A backup sent back over the control socket, for the caller to write.
+    BackupStream,
     Check,
     ImportCatalog {
         csv: String,
@@ -86,6 +89,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
             password,
         } => create_user(svc, role, &phone, name, email, password).await,
         Request::Backup { dest } => backup(svc, &dest).await,
+        Request::BackupStream => Err("the backup stream is sent by the control socket".into()),
         Request::Check => check_live(svc).await,
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
         Request::Reindex => {

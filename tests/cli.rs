@@ -215,3 +215,114 @@ fn commands_go_through_the_running_server_and_sigterm_stops_it_cleanly() {
         "the control socket is removed"
     );
 }
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The server as an unprivileged user (as under systemd's sandbox, which lets it write only
+/// its state directory), and the backup written by the caller into a directory only the
+/// caller can write. Needs root to switch users; skipped otherwise.
+#[test]
+fn a_backup_is_written_by_the_caller_where_the_server_cannot_write() {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to run the server as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("state");
+    std::fs::create_dir(&data).unwrap();
+    let own = |path: &Path, who: &str, mode: &str| {
+        assert!(
+            Command::new("chown")
+                .args([who])
+                .arg(path)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(
+            Command::new("chmod")
+                .args([mode])
+                .arg(path)
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    own(dir.path(), "root:root", "0755");
+    own(&data, "65534:65534", "0700");
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_khaacho"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("KHAACHO_LOG", "warn")
+        .env("KHAACHO_LOG_FILE", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    assert!(
+        lines
+            .by_ref()
+            .any(|l| l.unwrap().starts_with("listening on ")),
+        "the server started"
+    );
+    std::thread::spawn(move || lines.for_each(drop));
+    let private = tempfile::tempdir().unwrap();
+    own(private.path(), "root:root", "0700");
+    let dest = private.path().join("khaacho-nightly.redb");
+    let out = khaacho(&data).arg("backup").arg(&dest).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json_out(&out)["rows"].as_u64().unwrap() > 1000);
+    let out = khaacho(&data)
+        .args(["check", "--file"])
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".backup"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the server removed its temporary snapshot"
+    );
+    // Another user reaching the socket (here through loosened modes) is refused by its
+    // credentials, not only by the file's mode.
+    own(&data, "65534:65534", "0711");
+    own(&data.join("khaacho.sock"), "65534:65534", "0666");
+    let out = Command::new("setpriv")
+        .args(["--reuid=1", "--regid=1", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_khaacho"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["reset-logins"])
+        .env("KHAACHO_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("permission denied"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
