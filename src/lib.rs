@@ -53,6 +53,7 @@ pub mod parsing;
 pub mod preview;
 pub mod ratelimit;
 pub mod retailers;
+pub mod retention;
 pub mod routing;
 pub mod services;
 mod services_catalog;

@@ -279,3 +279,39 @@ pub fn list(
     }
     Ok(Page { items, next_cursor })
 }
+
+/// Deletes up to `limit` messages created before `cutoff` that are not waiting to be sent,
+/// oldest first, with their phone and provider-id index entries. Message ids grow with time,
+/// so the walk stops at the first message that is too new. Returns how many were deleted and
+/// whether older ones may remain.
+pub fn prune_before(
+    tx: &WriteTx,
+    cutoff: DateTime<Utc>,
+    limit: usize,
+) -> Result<(usize, bool), StoreError> {
+    let old: Vec<Message> = {
+        let view = tx.open(tables::MESSAGES)?;
+        let mut old = Vec::new();
+        for entry in view.iter()? {
+            let (_, m) = entry?;
+            if m.created_at >= cutoff || old.len() >= limit {
+                break;
+            }
+            old.push(m);
+        }
+        old
+    };
+    let more = old.len() >= limit;
+    let mut deleted = 0;
+    for m in old.iter().filter(|m| m.status != Status::Pending) {
+        tx.open(tables::MESSAGES)?.remove(m.id)?;
+        tx.open(tables::MESSAGES_BY_PHONE)?
+            .remove((m.phone.as_str(), m.id))?;
+        if let (Some(c), Some(pid)) = (m.channel, &m.provider_id) {
+            tx.open(tables::PROVIDER_MESSAGE_IDS)?
+                .remove(format!("{}:{pid}", c.as_str()).as_str())?;
+        }
+        deleted += 1;
+    }
+    Ok((deleted, more))
+}

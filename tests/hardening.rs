@@ -764,3 +764,58 @@ async fn the_printed_first_admin_password_must_be_changed_before_anything_else()
     let _ = stop.send(());
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    sim(&app, &admin, SHOP_PHONE, "chini 5 kg").await;
+    app.clock.advance(chrono::Duration::days(60));
+    let admin = app.admin_token().await;
+    sim(&app, &admin, "+9779802000003", "chamal 2 bora").await;
+    let counts = |app: &TestApp| {
+        let svc = app.state.svc.clone();
+        async move {
+            svc.store
+                .read(|tx| {
+                    use khaacho::storage::{TableRead, Tx, tables};
+                    Ok::<_, khaacho::storage::StoreError>((
+                        tx.open(tables::MESSAGES)?.len()?,
+                        tx.open(tables::INBOUND_SEEN)?.len()?,
+                        tx.open(tables::CONVERSATIONS)?.len()?,
+                        tx.open(tables::MESSAGES_BY_PHONE)?.len()?,
+                    ))
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let (messages, seen, conversations, by_phone) = counts(&app).await;
+    assert!(messages >= 4 && seen == 2 && conversations == 2 && by_phone == messages);
+    app.clock.advance(chrono::Duration::days(31));
+    let keep = app.state.svc.config.retention.retention();
+    let now = khaacho::clock::Clock::now(&app.clock);
+    let walked = khaacho::retention::prune(&app.state.svc.store, keep, now).await;
+    assert_eq!(walked.skipped, 0);
+    let (after, seen_after, conv_after, by_phone_after) = counts(&app).await;
+    // The first shop's message is 91 days old: its texts and phone are gone; the second's,
+    // 31 days old, stays (its webhook record is past the 30-day dedupe window).
+    assert!(after < messages && after > 0, "{messages} → {after}");
+    assert_eq!(by_phone_after, after);
+    assert_eq!(seen_after, 0);
+    assert_eq!(conv_after, 1);
+    let (_, log) = app
+        .get(
+            &format!(
+                "/api/v1/whatsapp/messages?phone={}",
+                SHOP_PHONE.replace('+', "%2B")
+            ),
+            &app.admin_token().await,
+        )
+        .await;
+    assert!(
+        log["items"].as_array().is_none_or(|i| i.is_empty()),
+        "{log}"
+    );
+    assert_check_passes(&app).await;
+}

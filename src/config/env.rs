@@ -88,6 +88,16 @@ pub(super) const ENV: &[(&str, &str, Kind)] = &[
         Kind::Int,
     ),
     ("KHAACHO_VAT_BPS", "orders.vat_bps", Kind::Int),
+    (
+        "KHAACHO_RETENTION_MESSAGES_DAYS",
+        "retention.messages_days",
+        Kind::Int,
+    ),
+    (
+        "KHAACHO_RETENTION_DEDUPE_DAYS",
+        "retention.dedupe_days",
+        Kind::Int,
+    ),
     ("KHAACHO_PUBLIC_URL", "whatsapp.public_url", Kind::Str),
     (
         "KHAACHO_TWILIO_ACCOUNT_SID",

@@ -15,7 +15,9 @@ mod whatsapp;
 
 pub use env::env_names;
 use env::{ENV, env_value, set_path};
-pub use sections::{AuthConfig, CreditConfig, HttpConfig, JobsConfig, LogConfig, OrdersConfig};
+pub use sections::{
+    AuthConfig, CreditConfig, HttpConfig, JobsConfig, LogConfig, OrdersConfig, RetentionConfig,
+};
 pub use whatsapp::{MetaSettings, TwilioSettings, WhatsAppConfig};
 
 pub const CONFIG_FILE: &str = "khaacho.toml";
@@ -33,6 +35,7 @@ pub struct Config {
     pub orders: OrdersConfig,
     pub credit: CreditConfig,
     pub jobs: JobsConfig,
+    pub retention: RetentionConfig,
     /// How vendors are scored and chosen; see `routing::Config` for every weight and threshold.
     pub routing: crate::routing::Config,
     pub whatsapp: WhatsAppConfig,
@@ -49,6 +52,7 @@ impl Default for Config {
             orders: OrdersConfig::default(),
             credit: CreditConfig::default(),
             jobs: JobsConfig::default(),
+            retention: RetentionConfig::default(),
             routing: crate::routing::Config::default(),
             whatsapp: WhatsAppConfig::default(),
         }
@@ -155,11 +159,40 @@ impl Config {
         for (key, expr) in [
             ("jobs.credit_refresh", &self.jobs.credit_refresh),
             ("jobs.deadlines", &self.jobs.deadlines),
+            ("jobs.retention", &self.jobs.retention),
         ] {
             if let Err(e) = crate::jobs::parse(expr) {
                 p.push(format!("`{key}`: {e}"));
             }
         }
+        let r = &self.retention;
+        range(
+            p,
+            "retention.messages_days",
+            r.messages_days.into(),
+            7,
+            3650,
+            "90",
+        );
+        range(
+            p,
+            "retention.dedupe_days",
+            r.dedupe_days.into(),
+            7,
+            3650,
+            "30",
+        );
+        if r.dedupe_days > r.messages_days {
+            p.push("`retention.dedupe_days`: must not be above `retention.messages_days` (a webhook record is dated by its message)".into());
+        }
+        range(
+            p,
+            "retention.refresh_token_grace_days",
+            r.refresh_token_grace_days.into(),
+            0,
+            365,
+            "7",
+        );
         self.whatsapp.validate(p);
         if let Err(e) = self.routing.validate() {
             p.push(format!("`routing`: {e}"));

@@ -14,6 +14,8 @@ pub struct JobsConfig {
     pub credit_refresh: String,
     /// Move orders whose vendor missed the acceptance deadline (every 30 seconds).
     pub deadlines: String,
+    /// Delete personal data past its retention (03:30 every night).
+    pub retention: String,
 }
 
 impl Default for JobsConfig {
@@ -21,6 +23,7 @@ impl Default for JobsConfig {
         Self {
             credit_refresh: "0 0 2 * * *".into(),
             deadlines: "*/30 * * * * *".into(),
+            retention: "0 30 3 * * *".into(),
         }
     }
 }
@@ -177,6 +180,41 @@ impl Default for AuthConfig {
             max_concurrent_hashes: 2,
             jwt_secret: Secret::default(),
             bootstrap_admin_phone: "+9779800000000".into(),
+        }
+    }
+}
+
+/// How long personal data is kept (message texts and phone numbers, webhook records, idle
+/// conversations, expired refresh tokens). Orders, the ledger and the audit log are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days the WhatsApp message log (texts and phone numbers) and idle conversations are kept.
+    pub messages_days: u32,
+    /// Days a handled webhook's provider id is remembered to ignore redeliveries: at least 7
+    /// (Meta retries for up to 7 days) and at most `messages_days`.
+    pub dedupe_days: u32,
+    /// Days an expired refresh token is kept (a late replay of a stolen one is still seen).
+    pub refresh_token_grace_days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            messages_days: 90,
+            dedupe_days: 30,
+            refresh_token_grace_days: 7,
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn retention(&self) -> crate::retention::Retention {
+        let days = |d: u32| chrono::Duration::days(i64::from(d));
+        crate::retention::Retention {
+            messages: days(self.messages_days),
+            dedupe: days(self.dedupe_days),
+            refresh_grace: days(self.refresh_token_grace_days),
         }
     }
 }

@@ -67,6 +67,14 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
             }
         })?)
         .await?;
+    sched
+        .add(job(&cfg.retention, &svc, |svc| async move {
+            let keep = svc.config.retention.retention();
+            let w = crate::retention::prune(&svc.store, keep, svc.clock.now()).await;
+            svc.job_skips.add("retention", w.skipped as u64);
+            tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
+        })?)
+        .await?;
     sched.start().await?;
     Ok(sched)
 }
@@ -80,6 +88,7 @@ mod tests {
         let cfg = crate::config::JobsConfig::default();
         parse(&cfg.credit_refresh).unwrap();
         parse(&cfg.deadlines).unwrap();
+        parse(&cfg.retention).unwrap();
         assert!(parse("every night").is_err());
         assert!(parse("0 2 * * *").is_err(), "five fields lack the seconds");
     }

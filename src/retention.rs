@@ -1,0 +1,152 @@
+//! Personal data is not kept for ever: a nightly job deletes message bodies and phone numbers
+//! from the message log, the webhook deduplication records and idle conversations after the
+//! configured retention, and refresh tokens once they have expired. Each step runs in bounded
+//! write transactions; a batch that fails is logged and skipped, and the next night tries again.
+//!
+//! What the business keeps (orders, the ledger, the audit log, daily figures) holds no message
+//! text; order histories name actors, never phone numbers.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::storage::{Store, StoreError, TableRead, WriteTx, tables};
+use crate::telemetry::Walked;
+
+/// Records handled per write transaction.
+const BATCH: usize = 1000;
+
+/// How long each kind of record is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub messages: Duration,
+    /// At least as long as the providers retry a webhook (Meta: up to 7 days), so a late
+    /// redelivery is still recognised.
+    pub dedupe: Duration,
+    /// How long an expired refresh token is kept (to recognise a stolen one replayed late).
+    pub refresh_grace: Duration,
+}
+
+/// Prunes everything past its retention. Returns the records removed and the batches skipped.
+pub async fn prune(store: &Store, keep: Retention, now: DateTime<Utc>) -> Walked {
+    let mut walked = Walked::default();
+    let steps: [(
+        &str,
+        fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), StoreError>,
+    ); 4] = [
+        ("messages", messages),
+        ("dedupe", dedupe),
+        ("conversations", conversations),
+        ("refresh_tokens", refresh_tokens),
+    ];
+    for (what, step) in steps {
+        loop {
+            match store.write(move |tx| step(tx, keep, now)).await {
+                Ok((n, more)) => {
+                    walked.done += n;
+                    if !more || n == 0 {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(what, error = %e, "retention: a batch failed; skipped");
+                    walked.skipped += 1;
+                    break;
+                }
+            }
+        }
+    }
+    walked
+}
+
+fn messages(
+    tx: &WriteTx,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> Result<(usize, bool), StoreError> {
+    crate::outbox::prune_before(tx, now - keep.messages, BATCH)
+}
+
+/// Webhook records whose message is older than the dedupe retention, or already gone (the
+/// message retention is at least as long).
+fn dedupe(tx: &WriteTx, keep: Retention, now: DateTime<Utc>) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.dedupe;
+    let stale: Vec<String> = {
+        let seen = tx.open(tables::INBOUND_SEEN)?;
+        let messages = tx.open(tables::MESSAGES)?;
+        let mut stale = Vec::new();
+        for entry in seen.iter()? {
+            let (key, record) = entry?;
+            let old = messages
+                .get(record.message_id)?
+                .is_none_or(|m| m.created_at < cutoff);
+            if old {
+                stale.push(key);
+            }
+            if stale.len() >= BATCH {
+                break;
+            }
+        }
+        stale
+    };
+    let mut t = tx.open(tables::INBOUND_SEEN)?;
+    for k in &stale {
+        t.remove(k.as_str())?;
+    }
+    Ok((stale.len(), stale.len() >= BATCH))
+}
+
+/// Conversations nobody has written in for the message retention.
+fn conversations(
+    tx: &WriteTx,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.messages;
+    let idle: Vec<String> = {
+        let view = tx.open(tables::CONVERSATIONS)?;
+        let mut idle = Vec::new();
+        for entry in view.iter()? {
+            let (phone, c) = entry?;
+            // A pending preview lives minutes; one this old was never confirmed.
+            let pending_old = c.pending.as_ref().is_none_or(|p| p.created_at < cutoff);
+            if pending_old && c.last_inbound_at.is_none_or(|t| t < cutoff) {
+                idle.push(phone);
+            }
+            if idle.len() >= BATCH {
+                break;
+            }
+        }
+        idle
+    };
+    let mut t = tx.open(tables::CONVERSATIONS)?;
+    for p in &idle {
+        t.remove(p.as_str())?;
+    }
+    Ok((idle.len(), idle.len() >= BATCH))
+}
+
+fn refresh_tokens(
+    tx: &WriteTx,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.refresh_grace;
+    let expired: Vec<String> = {
+        let view = tx.open(tables::REFRESH_TOKENS)?;
+        let mut expired = Vec::new();
+        for entry in view.iter()? {
+            let (digest, t) = entry?;
+            if t.expires_at < cutoff {
+                expired.push(digest);
+            }
+            if expired.len() >= BATCH {
+                break;
+            }
+        }
+        expired
+    };
+    let mut t = tx.open(tables::REFRESH_TOKENS)?;
+    for d in &expired {
+        t.remove(d.as_str())?;
+    }
+    Ok((expired.len(), expired.len() >= BATCH))
+}
