@@ -25,13 +25,13 @@ pub struct Retention {
     pub refresh_grace: Duration,
 }
 
+/// One kind of record pruned in one bounded batch: (removed, whether more may remain).
+type Step = fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), StoreError>;
+
 /// Prunes everything past its retention. Returns the records removed and the batches skipped.
 pub async fn prune(store: &Store, keep: Retention, now: DateTime<Utc>) -> Walked {
     let mut walked = Walked::default();
-    let steps: [(
-        &str,
-        fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), StoreError>,
-    ); 4] = [
+    let steps: [(&str, Step); 4] = [
         ("messages", messages),
         ("dedupe", dedupe),
         ("conversations", conversations),
