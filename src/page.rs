@@ -29,10 +29,11 @@ impl<T> Page<T> {
 pub fn parse_cursor(raw: Option<&str>) -> Result<Option<u64>, String> {
     match raw {
         None | Some("") => Ok(None),
-        Some(c) => c
+        Some(c) if c.len() <= 19 && c.chars().all(|d| d.is_ascii_digit()) => c
             .parse::<u64>()
             .map(Some)
             .map_err(|_| format!("cursor '{c}' is not one this server handed out")),
+        Some(c) => Err(format!("cursor '{c}' is not one this server handed out")),
     }
 }
 

@@ -221,7 +221,7 @@ pub fn unknown_order(lang: Language, number: &str) -> String {
 pub fn listing_refused(e: &crate::catalog::CatalogError) -> String {
     use crate::catalog::CatalogError;
     match e {
-        CatalogError::Invalid { field, .. } if field == "mrp_paisa" => {
+        CatalogError::Rule { field, .. } if field == "mrp_paisa" => {
             "The price must not be above the MRP.".into()
         }
         CatalogError::OutOfRange(r) if r.field == "price_paisa" => format!(

@@ -44,6 +44,22 @@ impl Msisdn {
         Ok(Msisdn(format!("+{e164}")))
     }
 
+    /// A number exactly as the API takes it: `+`, country code and number, 8 to 15 digits in
+    /// all, nothing else (the pattern the OpenAPI document gives).
+    pub fn parse_e164(raw: &str) -> Result<Self, String> {
+        let digits = raw.strip_prefix('+').unwrap_or("");
+        let ok = (8..=15).contains(&digits.len())
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && !digits.starts_with('0');
+        if ok {
+            Ok(Msisdn(raw.to_string()))
+        } else {
+            Err(format!(
+                "'{raw}' is not an E.164 number: + country code and 8 to 15 digits in all, e.g. +9779812345678"
+            ))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

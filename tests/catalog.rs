@@ -141,7 +141,8 @@ async fn products_are_validated_and_only_staff_write_them() {
             json!({"sku": "X-1", "name": "X", "pack_size": 5}),
         )
         .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a size needs its unit");
+    // Each field is valid on its own; the rule that a size needs its unit refuses the pair.
+    assert_eq!(s, StatusCode::CONFLICT, "a size needs its unit");
     let (s, _) = app
         .post(
             "/api/v1/products",

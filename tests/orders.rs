@@ -256,10 +256,8 @@ async fn an_order_over_the_limit_or_the_stock_is_refused_with_the_figures_and_le
         json!({"retailer_id": 1, "lines": [{"sku": "NOPE-1", "quantity": 1}]}),
     )
     .await;
-    assert_eq!(
-        (s, error_code(&e)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-    );
+    // A well-formed reference to a product that does not exist.
+    assert_eq!((s, error_code(&e)), (StatusCode::NOT_FOUND, "not_found"));
     let (s, _, _) = order(
         &app,
         &admin,
@@ -433,10 +431,8 @@ async fn credit_limits_change_only_with_a_reason_and_vendors_see_only_their_orde
             Some(json!({"credit_limit_paisa": 1})),
         )
         .await;
-    assert_eq!(
-        (s, error_code(&e)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-    );
+    // A valid limit, refused by the rule that a credit change carries its reason.
+    assert_eq!((s, error_code(&e)), (StatusCode::CONFLICT, "rule_broken"));
     let (s, r) = app
         .call(
             Method::PATCH,

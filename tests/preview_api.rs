@@ -289,3 +289,20 @@ async fn an_amount_that_is_not_whole_packs_is_asked_and_the_answer_makes_that_ma
     let reply = r["replies"][0]["body"].as_str().unwrap();
     assert!(reply.contains("Anchor") && reply.contains("× 3"), "{reply}");
 }
+
+#[tokio::test]
+async fn a_preview_with_a_line_that_could_not_be_read_is_kept_and_read_back() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // "chini" has no quantity: the pending preview keeps that problem line.
+    for body in ["chini, chamal 2 bora", "tel 2 botal", "CONFIRM"] {
+        let (s, r) = app
+            .post(
+                "/api/v1/simulator/messages",
+                &admin,
+                json!({"from": LAXMI_PHONE, "body": body}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}: {r}");
+    }
+}

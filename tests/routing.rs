@@ -202,7 +202,7 @@ async fn operators_reroute_by_hand_with_a_reason_to_an_eligible_vendor() {
     let (s, e) = act(&app, &admin, id, json!({"action": "reroute"})).await;
     assert_eq!(
         (s, error_code(&e)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        (StatusCode::CONFLICT, "rule_broken"),
         "a reason is required"
     );
     // Vendor 5 (Kaski) sells no sugar.

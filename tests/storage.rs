@@ -193,12 +193,12 @@ async fn a_backup_taken_while_writes_go_on_opens_and_passes_check() {
         })
     };
     let dest = app.dir.path().join("backups").join("snap.redb");
-    let req = khaacho::ops::Request::Backup { dest: dest.clone() };
-    let resp = khaacho::control::call(app.dir.path(), &req)
+    // Streamed from the server over its control socket, written here.
+    let report = khaacho::control::backup_to(app.dir.path(), &dest)
         .await
         .unwrap()
         .expect("server answers");
-    assert!(resp.ok, "{:?}", resp.error);
+    assert!(report["bytes"].as_u64().unwrap() > 0, "{report}");
     writing.store(false, std::sync::atomic::Ordering::Relaxed);
     let writes = writer.await.unwrap();
     assert!(writes > 0);

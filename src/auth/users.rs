@@ -18,8 +18,7 @@ fn validate_new(mut new: NewUser) -> Result<NewUser, AuthError> {
 }
 
 fn checked_name(name: &str) -> Result<String, AuthError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(AuthError::invalid("name", "must be 1 to 100 characters"));
     }
     if name.chars().any(char::is_control) {
@@ -28,12 +27,11 @@ fn checked_name(name: &str) -> Result<String, AuthError> {
             "must not contain control characters",
         ));
     }
-    Ok(name.to_string())
+    Ok(name.trim().to_string())
 }
 
 fn checked_email(email: &str) -> Result<String, AuthError> {
-    let email = email.trim();
-    let valid = email.len() <= 254
+    let valid = email.chars().count() <= 254
         && email
             .split_once('@')
             .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
@@ -87,6 +85,7 @@ fn apply_patch(
     hash: Option<PasswordHash>,
     now: DateTime<Utc>,
     actor: &Actor,
+    keep: Option<u64>,
 ) -> Result<User, AuthError> {
     let mut u = store::user(tx, id)?.ok_or(AuthError::UserNotFound(id))?;
     let mut changed = Vec::new();
@@ -114,7 +113,8 @@ fn apply_patch(
     u.updated_at = now;
     store::save_user(tx, &u)?;
     if patch.role.is_some() || patch.active == Some(false) || patch.password.is_some() {
-        store::revoke_user_sessions(tx, id, None, now, "account changed by an admin")?;
+        // An admin setting their own password keeps the session they do it from.
+        store::revoke_user_sessions(tx, id, keep, now, "account changed by an admin")?;
     }
     audit::record(
         tx,
@@ -169,8 +169,9 @@ impl AuthService {
             None => None,
         };
         let (now, actor) = (self.now(), who.actor());
+        let keep = (who.user_id == id).then_some(who.session_id);
         self.store
-            .write(move |tx| apply_patch(tx, id, &patch, hash.clone(), now, &actor))
+            .write(move |tx| apply_patch(tx, id, &patch, hash.clone(), now, &actor, keep))
             .await
     }
 

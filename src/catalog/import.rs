@@ -208,10 +208,10 @@ pub fn validate_sku(sku: &str) -> Result<(), String> {
 }
 
 pub fn validate_text(text: &str, max: usize, required: bool) -> Result<(), String> {
-    let len = text.trim().chars().count();
-    if required && len == 0 {
+    if required && text.trim().is_empty() {
         return Err("must not be empty".into());
     }
+    let len = text.chars().count();
     if len > max {
         return Err(format!("must be at most {max} characters (got {len})"));
     }

@@ -153,10 +153,10 @@ fn check_listing_numbers(
     within("price_paisa", price, 1, MAX_PRICE_PAISA)?;
     within("mrp_paisa", mrp, 1, MAX_PRICE_PAISA)?;
     if mrp < price {
-        return Err(CatalogError::invalid(
-            "mrp_paisa",
-            format!("must not be below the price ({price} paisa)"),
-        ));
+        return Err(CatalogError::Rule {
+            field: "mrp_paisa".into(),
+            reason: format!("must not be below the price ({price} paisa)"),
+        });
     }
     if min_qty == 0 || multiple == 0 {
         return Err(CatalogError::invalid(
@@ -165,10 +165,10 @@ fn check_listing_numbers(
         ));
     }
     if max_qty.is_some_and(|m| m < min_qty) {
-        return Err(CatalogError::invalid(
-            "max_qty",
-            "must not be below min_qty",
-        ));
+        return Err(CatalogError::Rule {
+            field: "max_qty".into(),
+            reason: "must not be below min_qty".into(),
+        });
     }
     Ok(())
 }

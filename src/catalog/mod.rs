@@ -149,6 +149,10 @@ pub enum CatalogError {
     Invalid { field: String, reason: String },
     #[error("{0}")]
     Forbidden(String),
+    /// Well-formed and within bounds, but a rule refuses the combination (an MRP below the
+    /// price, a unit with no pack size): answered 409.
+    #[error("{field}: {reason}")]
+    Rule { field: String, reason: String },
     #[error("only {available} in stock for listing {listing_id}, {wanted} wanted")]
     InsufficientStock {
         listing_id: u64,

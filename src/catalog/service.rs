@@ -241,13 +241,18 @@ fn validate_product(p: &ProductInput) -> Result<(), CatalogError> {
     for a in &p.aliases {
         import::validate_text(a, 100, true).map_err(|r| CatalogError::invalid("aliases", r))?;
     }
-    if p.pack_size.is_some_and(|s| s <= Decimal::ZERO) {
+    if p.pack_size
+        .is_some_and(|s| s < Decimal::new(1, 3) || s > Decimal::from(999_999))
+    {
         return Err(CatalogError::invalid(
             "pack_size",
-            "must be a positive number",
+            "must be 0.001 to 999999",
         ));
     }
-    import::pair_size_and_unit(p.pack_size, p.unit).map_err(|r| CatalogError::invalid("unit", r))
+    import::pair_size_and_unit(p.pack_size, p.unit).map_err(|reason| CatalogError::Rule {
+        field: "unit".into(),
+        reason,
+    })
 }
 
 fn apply_product_patch(p: &mut Product, patch: &ProductPatch) -> Result<(), CatalogError> {

@@ -28,6 +28,9 @@ pub enum CreditError {
     Forbidden(String),
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// Well-formed, but a rule refuses it (a credit change without its reason): answered 409.
+    #[error("{field}: {reason}")]
+    Rule { field: &'static str, reason: String },
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]

@@ -207,10 +207,11 @@ impl CreditService {
             .unwrap_or("")
             .to_string();
         if credit_change && reason.is_empty() {
-            return Err(invalid(
-                "reason",
-                "changing credit_limit_paisa, terms_days, blocked or active needs a reason",
-            ));
+            return Err(CreditError::Rule {
+                field: "reason",
+                reason: "changing credit_limit_paisa, terms_days, blocked or active needs a reason"
+                    .into(),
+            });
         }
         if let Some(l) = patch.credit_limit_paisa {
             within("credit_limit_paisa", l, 0, MAX_CREDIT_LIMIT_PAISA)?;

@@ -319,12 +319,12 @@ fn resolve_lines(
         }
         let p = match &line.product {
             ProductRef::Sku(sku) => catalog::product_by_sku(tx, sku)?
-                .ok_or_else(|| OrderError::Invalid(format!("no product with sku {sku}")))?,
+                .ok_or_else(|| OrderError::UnknownRecord(format!("no product with sku {sku}")))?,
             ProductRef::Id(id) => catalog::product(tx, *id)?
-                .ok_or_else(|| OrderError::Invalid(format!("no product with id {id}")))?,
+                .ok_or_else(|| OrderError::UnknownRecord(format!("no product with id {id}")))?,
         };
         if !p.active {
-            return Err(OrderError::Invalid(format!(
+            return Err(OrderError::Rule(format!(
                 "{} ({}) is no longer sold",
                 p.name, p.sku
             )));
@@ -333,8 +333,8 @@ fn resolve_lines(
             Some(&i) => {
                 let q = out[i].1 + line.quantity;
                 if q > rules.max_quantity {
-                    return Err(OrderError::Invalid(format!(
-                        "quantity must be between 1 and {} packs",
+                    return Err(OrderError::Rule(format!(
+                        "the lines for one product add up to more than {} packs",
                         rules.max_quantity
                     )));
                 }

@@ -127,6 +127,12 @@ pub enum OrderError {
     UnknownRetailer(u64),
     #[error("{0}")]
     Invalid(String),
+    /// Well-formed, but a rule refuses it as it stands (a product no longer sold, a field
+    /// another one requires): answered 409.
+    #[error("{0}")]
+    Rule(String),
+    #[error("{0}")]
+    UnknownRecord(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{reason}")]

@@ -118,7 +118,7 @@ fn apply_action(
     let mut order = store::get(tx, id)?.ok_or(OrderError::NotFound(id))?;
     let mv = plan(order.state, action, who.mover)?;
     if action == Action::Reroute && note.trim().is_empty() {
-        return Err(OrderError::Invalid(
+        return Err(OrderError::Rule(
             "a manual re-route needs a reason in the note".into(),
         ));
     }

@@ -68,7 +68,7 @@ impl OrderService {
             req.retailer_id = own;
         }
         if req.retailer_id == 0 && who.is_staff() {
-            return Err(OrderError::Invalid(
+            return Err(OrderError::Rule(
                 "retailer_id is required when ordering on a retailer's behalf".into(),
             ));
         }
@@ -174,7 +174,7 @@ impl OrderService {
         }
         self.store
             .read(move |tx| {
-                crate::catalog::store::vendor(tx, vendor_id)?.ok_or(OrderError::Invalid(
+                crate::catalog::store::vendor(tx, vendor_id)?.ok_or(OrderError::UnknownRecord(
                     format!("no vendor with id {vendor_id}"),
                 ))?;
                 Ok(super::route::vendor_record(tx, vendor_id)?)

@@ -148,7 +148,9 @@ pub enum LineProblem {
     /// Nothing in the catalog is called that; the nearest names, if any.
     NotFound { suggestions: Vec<String> },
     /// The message itself was unclear (no quantity, two quantities, an unreadable number).
-    Parse(ProblemKind),
+    /// Kept as its JSON text: the parser's problem kinds are internally tagged for their JSON
+    /// form, which the storage codec (not self-describing) cannot read back.
+    Parse(#[serde(with = "as_json")] ProblemKind),
     /// The amount does not divide into whole packs: fewer or more?
     NotWhole {
         written: String,
@@ -327,4 +329,21 @@ pub fn remove(pending: &mut Pending, what: &str, matcher: &MatchEngine) -> bool 
         !(named || same_product)
     });
     pending.lines.len() != before
+}
+
+/// Stores a value as its JSON text inside the binary codec.
+mod as_json {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(value).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, T: serde::de::DeserializeOwned, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
 }

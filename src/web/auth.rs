@@ -26,7 +26,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct LoginRequest {
     /// E.164, e.g. +9779812345678.
     #[schema(example = "+9779800000000")]
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: String,
+    #[schema(max_length = 1024)]
     password: String,
 }
 
@@ -41,6 +43,10 @@ async fn login(
     ClientIp(ip): ClientIp,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<LoginTokens>, ApiError> {
+    crate::types::Msisdn::parse_e164(&req.phone).map_err(|e| {
+        ApiError::unprocessable(format!("phone: {e}"))
+            .with_details(serde_json::json!({"field": "phone"}))
+    })?;
     let result = state.svc.auth.login(&req.phone, req.password, ip).await;
     state
         .metrics
@@ -51,6 +57,7 @@ async fn login(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schema(max_length = 256)]
     refresh_token: String,
 }
 
@@ -93,7 +100,9 @@ async fn me(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(max_length = 1024)]
     current_password: String,
+    #[schema(min_length = 10, max_length = 256, pattern = r"\S")]
     new_password: String,
 }
 

@@ -57,6 +57,12 @@ impl ApiError {
         )
     }
 
+    /// Well-formed and within every documented bound, but a business rule refuses it as it
+    /// stands (one field requires another, the current state forbids it).
+    pub fn rule(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "rule_broken", message)
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
@@ -188,6 +194,9 @@ impl From<CatalogError> for ApiError {
                 Self::unprocessable(msg).with_details(json!({"field": field}))
             }
             CatalogError::Forbidden(_) => Self::forbidden(msg),
+            CatalogError::Rule { field, .. } => {
+                Self::rule(msg).with_details(json!({"field": field}))
+            }
             CatalogError::OutOfRange(e) => e.into(),
             CatalogError::Store(e) => e.into(),
         }
@@ -199,7 +208,9 @@ impl From<OrderError> for ApiError {
         let msg = e.to_string();
         match e {
             OrderError::NotFound(_) => Self::not_found(msg),
-            OrderError::UnknownRetailer(_) | OrderError::Invalid(_) => Self::unprocessable(msg),
+            OrderError::Invalid(_) => Self::unprocessable(msg),
+            OrderError::UnknownRetailer(_) | OrderError::UnknownRecord(_) => Self::not_found(msg),
+            OrderError::Rule(_) => Self::rule(msg),
             OrderError::Forbidden(_) | OrderError::Transition(TransitionError::NotAllowed(_)) => Self::forbidden(msg),
             OrderError::Blocked { .. } => Self::conflict("retailer_blocked", msg),
             OrderError::CreditLimitExceeded { limit, posted, held, available, needed } => Self::conflict("credit_limit_exceeded", msg).with_details(json!({
@@ -225,6 +236,9 @@ impl From<CreditError> for ApiError {
                 Self::not_found(msg)
             }
             CreditError::Forbidden(_) => Self::forbidden(msg),
+            CreditError::Rule { field, .. } => {
+                Self::rule(msg).with_details(json!({"field": field}))
+            }
             CreditError::Invalid { field, .. } => {
                 Self::unprocessable(msg).with_details(json!({"field": field}))
             }

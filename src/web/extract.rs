@@ -22,8 +22,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(mut value)) => {
+                whole_numbers(&mut value);
+                serde_json::from_value(value).map(Json).map_err(|e| {
+                    ApiError::unprocessable(format!(
+                        "Failed to deserialize the JSON body into the target type: {e}"
+                    ))
+                })
+            }
             Err(rejection) => {
                 let text = rejection.body_text();
                 Err(match rejection.status() {
@@ -40,6 +47,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                 })
             }
         }
+    }
+}
+
+/// JSON does not tell 2 from 2.0, and JSON Schema calls both integers: a number with no
+/// fractional part is read as the integer it is.
+fn whole_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                    *v = serde_json::Value::from(f as u64);
+                } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+                    *v = serde_json::Value::from(f as i64);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

@@ -23,14 +23,17 @@ enum NumberOrString {
 }
 
 fn parse_decimal<E: serde::de::Error>(raw: NumberOrString) -> Result<Decimal, E> {
-    let text = match raw {
-        NumberOrString::Number(n) => n.to_string(),
-        NumberOrString::String(s) => s,
+    let (text, float) = match raw {
+        NumberOrString::Number(n) => (n.to_string(), n.as_f64()),
+        NumberOrString::String(s) => (s, None),
     };
     Decimal::from_str(text.trim())
         .or_else(|_| Decimal::from_scientific(text.trim()))
+        .ok()
+        // A JSON number past a decimal's 28 places (5e-324) is read as the nearest one.
+        .or_else(|| float.and_then(<Decimal as rust_decimal::prelude::FromPrimitive>::from_f64))
         .map(|d| d.normalize())
-        .map_err(|_| E::custom(format!("'{text}' is not a number")))
+        .ok_or_else(|| E::custom(format!("'{text}' is not a number")))
 }
 
 /// Reads an optional decimal given as a JSON number or string.

@@ -74,11 +74,17 @@ async fn listing_views(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
     vendor_id: Option<u64>,
     product_id: Option<u64>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -109,14 +115,21 @@ pub struct CreateListing {
     vendor_id: u64,
     /// The product, by id or by sku.
     product_id: Option<u64>,
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     sku: Option<String>,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     price_paisa: i64,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     mrp_paisa: i64,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     stock: i64,
     #[serde(default = "one")]
+    #[schema(minimum = 1)]
     min_qty: u32,
+    #[schema(minimum = 1)]
     max_qty: Option<u32>,
     #[serde(default = "one")]
+    #[schema(minimum = 1)]
     pack_multiple: u32,
 }
 
@@ -134,11 +147,12 @@ async fn create_listing(
 ) -> Result<(StatusCode, axum::Json<ListingView>), ApiError> {
     let product_id = match (req.product_id, req.sku.as_deref()) {
         (Some(id), None) => id,
-        (None, Some(sku)) => state.svc.product_id_by_sku(sku).await?,
+        (None, Some(sku)) => {
+            let sku = super::products::sku(sku)?;
+            state.svc.product_id_by_sku(&sku).await?
+        }
         _ => {
-            return Err(ApiError::unprocessable(
-                "give exactly one of product_id and sku",
-            ));
+            return Err(ApiError::rule("give exactly one of product_id and sku"));
         }
     };
     let input = ListingInput {
@@ -172,14 +186,20 @@ async fn get_listing(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateListing {
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     price_paisa: Option<i64>,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     mrp_paisa: Option<i64>,
     /// The stock on hand, in packs; the change is recorded as an adjustment.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     stock: Option<i64>,
+    #[schema(minimum = 1)]
     min_qty: Option<u32>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<u32>)]
+    #[schema(minimum = 1)]
     max_qty: Option<Option<u32>>,
+    #[schema(minimum = 1)]
     pack_multiple: Option<u32>,
     active: Option<bool>,
 }

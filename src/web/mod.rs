@@ -9,6 +9,7 @@ pub mod health;
 pub mod json;
 pub mod listings;
 pub mod middleware;
+pub mod openapi;
 pub mod orders;
 pub mod paging;
 pub mod preview;
@@ -79,12 +80,15 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    openapi::complete(&mut doc);
+    doc
 }
 
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api().split_for_parts();
-    let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
+    let orders = &state.svc.config.orders;
+    let doc = Arc::new(openapi::to_json(doc, orders.max_lines, orders.max_quantity));
     let cfg = &state.svc.config.http;
     let cors = cors_layer(&cfg.cors_allowed_origins);
     let router = api

@@ -129,17 +129,29 @@ pub struct OrderPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     retailer_id: Option<u64>,
     vendor_id: Option<u64>,
     /// One of PLACED, ACCEPTED, PACKING, DISPATCHED, DELIVERED, COMPLETED, CANCELLED.
-    state: Option<String>,
+    state: Option<OrderState>,
     /// Created at or after: RFC 3339, or a Nepal date YYYY-MM-DD.
+    #[param(
+        pattern = r"^(\d{4}-\d{2}-\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$"
+    )]
     from: Option<String>,
     /// Created before: RFC 3339, or a Nepal date YYYY-MM-DD (the whole day is included).
+    #[param(
+        pattern = r"^(\d{4}-\d{2}-\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$"
+    )]
     to: Option<String>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -149,7 +161,7 @@ fn time_bound(
     field: &str,
     end: bool,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
@@ -182,12 +194,7 @@ async fn list_orders(
     Caller(who): Caller,
     Query(q): Query<OrderQuery>,
 ) -> Result<axum::Json<OrderPage>, ApiError> {
-    let st = q
-        .state
-        .as_deref()
-        .map(str::parse::<OrderState>)
-        .transpose()
-        .map_err(|e| ApiError::bad_request("invalid_query", e))?;
+    let st = q.state;
     let filter = OrderFilter {
         retailer_id: q.retailer_id,
         vendor_id: q.vendor_id,
@@ -216,10 +223,12 @@ async fn list_orders(
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// The product by sku (e.g. RICE-1KG) ...
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     sku: Option<String>,
     /// ... or by id.
     product_id: Option<u64>,
     /// Packs.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     quantity: u32,
 }
 
@@ -228,6 +237,7 @@ pub struct LineInput {
 pub struct CreateOrder {
     /// Required when staff order on a retailer's behalf; a retailer orders for itself.
     retailer_id: Option<u64>,
+    #[schema(min_items = 1, max_items = 1000)]
     lines: Vec<LineInput>,
 }
 
@@ -264,10 +274,10 @@ async fn create_order(
     let mut lines = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.into_iter().enumerate() {
         let product = match (l.sku, l.product_id) {
-            (Some(sku), None) => ProductRef::Sku(sku.trim().to_uppercase()),
+            (Some(sku), None) => ProductRef::Sku(super::products::sku(&sku)?),
             (None, Some(id)) => ProductRef::Id(id),
             _ => {
-                return Err(ApiError::unprocessable(format!(
+                return Err(ApiError::rule(format!(
                     "lines[{i}]: give exactly one of sku and product_id"
                 )));
             }
@@ -334,6 +344,7 @@ pub struct TransitionRequest {
     action: Action,
     /// Why (kept in the history); required for a manual re-route.
     #[serde(default)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     note: Option<String>,
     /// For `reroute`: the vendor to move the order to; the next best when absent.
     vendor_id: Option<u64>,

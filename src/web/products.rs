@@ -72,6 +72,31 @@ pub struct ProductPage {
     next_cursor: Option<String>,
 }
 
+/// Aliases as the API takes them: each one text of 1 to 100 characters, none blank.
+fn aliases(list: &[String]) -> Result<Vec<String>, ApiError> {
+    if list.len() > 100 {
+        return Err(ApiError::unprocessable("aliases: at most 100")
+            .with_details(serde_json::json!({"field": "aliases"})));
+    }
+    for a in list {
+        crate::catalog::import::validate_text(a, 100, true).map_err(|e| {
+            ApiError::unprocessable(format!("aliases: {e}"))
+                .with_details(serde_json::json!({"field": "aliases"}))
+        })?;
+    }
+    Ok(list.to_vec())
+}
+
+/// A product code as the API takes it: exactly the documented pattern (no spaces around it),
+/// in any case; stored upper-case.
+pub(super) fn sku(raw: &str) -> Result<String, ApiError> {
+    crate::catalog::import::validate_sku(raw).map_err(|e| {
+        ApiError::unprocessable(format!("sku: {e}"))
+            .with_details(serde_json::json!({"field": "sku"}))
+    })?;
+    Ok(normalize_sku(raw))
+}
+
 async fn with_prices(
     state: &AppState,
     who: &Principal,
@@ -90,13 +115,20 @@ async fn with_prices(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProductQuery {
     /// Typo-tolerant search (names, aliases in any script, skus); best match first, no paging.
+    #[param(max_length = 500)]
     q: Option<String>,
     category: Option<String>,
     active: Option<bool>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -109,6 +141,12 @@ async fn list_products(
     Query(q): Query<ProductQuery>,
 ) -> Result<axum::Json<ProductPage>, ApiError> {
     let limit = clamp_limit(q.limit);
+    if q.q.as_deref().is_some_and(|t| t.chars().count() > 500) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q must be at most 500 characters",
+        ));
+    }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let ids = state.svc.catalog.search(text, limit);
         let products = state.svc.catalog.products_by_ids(&who, ids).await?;
@@ -136,15 +174,29 @@ async fn list_products(
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
     #[schema(example = "RICE-1KG")]
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     sku: String,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     brand: Option<String>,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     category: Option<String>,
     #[serde(default, deserialize_with = "opt_decimal")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0.001, maximum = 999999)]
     pack_size: Option<Decimal>,
     unit: Option<PackUnit>,
     #[serde(default)]
+    #[schema(inline, max_items = 100)]
     aliases: Vec<String>,
 }
 
@@ -157,7 +209,7 @@ async fn create_product(
     Json(req): Json<CreateProduct>,
 ) -> Result<(StatusCode, axum::Json<ProductView>), ApiError> {
     let input = ProductInput {
-        sku: normalize_sku(&req.sku),
+        sku: sku(&req.sku)?,
         name: req.name.trim().to_string(),
         brand: req
             .brand
@@ -169,7 +221,7 @@ async fn create_product(
             .filter(|c| !c.is_empty()),
         pack_size: req.pack_size,
         unit: req.unit,
-        aliases: split_aliases(&req.aliases.join("|")),
+        aliases: split_aliases(&aliases(&req.aliases)?.join("|")),
     };
     let p = state.svc.catalog.create_product(&who, input).await?;
     Ok((StatusCode::CREATED, axum::Json(ProductView::new(p, None))))
@@ -191,22 +243,27 @@ async fn get_product(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     brand: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     category: Option<Option<String>>,
     #[serde(default, deserialize_with = "present_decimal")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0.001, maximum = 999999)]
     pack_size: Option<Option<Decimal>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<PackUnit>)]
     unit: Option<Option<PackUnit>>,
+    #[schema(max_items = 100)]
     aliases: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     barcode: Option<Option<String>>,
     /// false deactivates: the product is no longer matched or orderable.
     active: Option<bool>,
@@ -227,7 +284,7 @@ async fn update_product(
         category: req.category,
         pack_size: req.pack_size,
         unit: req.unit,
-        aliases: req.aliases,
+        aliases: req.aliases.as_deref().map(aliases).transpose()?,
         barcode: req.barcode,
         active: req.active,
     };
@@ -237,9 +294,11 @@ async fn update_product(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MatchQuery {
     /// What the retailer wrote, e.g. "suger 1kg", "chamal", "चिनी".
+    #[param(min_length = 1, max_length = 500)]
     q: String,
     /// Lifts products this retailer ordered before.
     retailer_id: Option<u64>,
@@ -263,8 +322,11 @@ async fn match_phrase(
             ));
         }
     };
-    if q.q.chars().count() > 500 {
-        return Err(ApiError::unprocessable("q must be at most 500 characters"));
+    if !(1..=500).contains(&q.q.chars().count()) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "q must be 1 to 500 characters",
+        ));
     }
     Ok(axum::Json(state.svc.match_phrase(&q.q, retailer_id).await?))
 }

@@ -100,13 +100,32 @@ async fn list_retailers(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRetailer {
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     owner_name: String,
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     district: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     province: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64)]
     credit_limit_paisa: i64,
     /// Payment terms in days; the configured default when absent.
+    #[schema(maximum = 365)]
     terms_days: Option<u32>,
     #[serde(default = "english")]
     language: Language,
@@ -117,7 +136,7 @@ fn english() -> Language {
 }
 
 fn phone(raw: &str) -> Result<Msisdn, ApiError> {
-    Msisdn::parse(raw).map_err(|e| {
+    Msisdn::parse_e164(raw).map_err(|e| {
         ApiError::unprocessable(format!("phone: {e}"))
             .with_details(serde_json::json!({"field": "phone"}))
     })
@@ -161,9 +180,16 @@ async fn get_retailer(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRetailer {
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: Option<String>,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     district: Option<String>,
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64)]
     credit_limit_paisa: Option<i64>,
+    #[schema(maximum = 365)]
     terms_days: Option<u32>,
     blocked: Option<bool>,
     language: Option<Language>,
@@ -172,6 +198,7 @@ pub struct UpdateRetailer {
     active: Option<bool>,
     /// Required when credit_limit_paisa, terms_days, blocked or active change; kept in the
     /// audit log.
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     reason: Option<String>,
 }
 
@@ -275,10 +302,16 @@ pub struct PaymentPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentQuery {
     retailer_id: Option<u64>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -311,9 +344,14 @@ async fn list_payments(
 #[serde(deny_unknown_fields)]
 pub struct CreatePayment {
     retailer_id: u64,
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
     amount_paisa: i64,
     method: Method,
     /// The receipt, cheque or wallet transaction number; a payment is recorded once per reference.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     reference: String,
 }
 
@@ -373,12 +411,18 @@ pub struct AlertPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
     /// Only alerts not yet resolved (default true).
     open: Option<bool>,
     kind: Option<AlertKind>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 

@@ -74,10 +74,16 @@ impl From<Page<User>> for UserPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     role: Option<Role>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -103,10 +109,17 @@ async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     #[schema(example = "+9779812345678")]
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: String,
     role: Role,
+    #[schema(min_length = 10, max_length = 256, pattern = r"\S")]
     password: String,
+    #[schema(max_length = 254, pattern = r"^[^\s@]+@\S*\.\S*$")]
     email: Option<String>,
 }
 
@@ -120,7 +133,7 @@ async fn create_user(
     AdminUser(admin): AdminUser,
     Json(req): Json<CreateUser>,
 ) -> Result<(StatusCode, axum::Json<UserView>), ApiError> {
-    let phone = Msisdn::parse(&req.phone).map_err(|e| {
+    let phone = Msisdn::parse_e164(&req.phone).map_err(|e| {
         ApiError::unprocessable(format!("phone: {e}"))
             .with_details(serde_json::json!({"field": "phone"}))
     })?;
@@ -153,13 +166,18 @@ async fn get_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: Option<String>,
     /// `null` removes the email.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^[^\s@]+@\S*\.\S*$")]
     email: Option<Option<String>>,
     role: Option<Role>,
     active: Option<bool>,
+    #[schema(min_length = 10, max_length = 256, pattern = r"\S")]
     password: Option<String>,
 }
 
@@ -227,9 +245,15 @@ pub struct AuditPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 

@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn phone(raw: &str) -> Result<Msisdn, ApiError> {
-    Msisdn::parse(raw).map_err(|e| {
+    Msisdn::parse_e164(raw).map_err(|e| {
         ApiError::unprocessable(format!("phone: {e}"))
             .with_details(serde_json::json!({"field": "phone"}))
     })
@@ -88,11 +88,25 @@ async fn list_vendors(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVendor {
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: String,
     #[schema(example = "+9779801000009")]
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     district: String,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     province: String,
+    #[schema(maximum = 5000)]
     commission_bps: Option<u32>,
 }
 
@@ -129,12 +143,25 @@ async fn get_vendor(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVendor {
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: Option<String>,
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: Option<String>,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     district: Option<String>,
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     province: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, maximum = 5000)]
     commission_bps: Option<Option<u32>>,
     active: Option<bool>,
 }

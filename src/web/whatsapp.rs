@@ -147,6 +147,7 @@ fn twiml(parts: &[String]) -> Response {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VerifyQuery {
     #[serde(rename = "hub.mode")]
     mode: Option<String>,
@@ -242,10 +243,17 @@ async fn meta_webhook(
 pub struct SimulatedMessage {
     /// The phone the message comes "from", e.g. a demo retailer's +9779802000002.
     #[schema(example = "+9779802000002")]
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     from: String,
     #[schema(example = "chamal 10 kg, chini 5 kg")]
+    #[schema(min_length = 1, max_length = 4096)]
     body: String,
     /// The provider's message id, to try a redelivery; a fresh one when absent.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     message_id: Option<String>,
 }
 
@@ -277,7 +285,17 @@ async fn simulate(
         }));
     }
     let from =
-        Msisdn::parse(&req.from).map_err(|e| ApiError::unprocessable(format!("from: {e}")))?;
+        Msisdn::parse_e164(&req.from).map_err(|e| ApiError::unprocessable(format!("from: {e}")))?;
+    if !(1..=4096).contains(&req.body.chars().count()) {
+        return Err(
+            ApiError::unprocessable("body: must be 1 to 4096 characters")
+                .with_details(serde_json::json!({"field": "body"})),
+        );
+    }
+    if let Some(id) = &req.message_id {
+        crate::catalog::import::validate_text(id, 200, true)
+            .map_err(|e| ApiError::unprocessable(format!("message_id: {e}")))?;
+    }
     let provider_id = req
         .message_id
         .unwrap_or_else(|| format!("sim-{:016x}", rand::random::<u64>()));
@@ -365,10 +383,17 @@ pub struct MessagePage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQuery {
+    #[param(pattern = r"^\+[1-9][0-9]{7,14}$")]
     phone: Option<String>,
+    /// Page size, 1 to 1000 (100 when absent).
+    #[serde(default, deserialize_with = "crate::web::paging::limit")]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{0,19}$")]
     cursor: Option<String>,
 }
 
@@ -383,7 +408,7 @@ async fn list_messages(
     let phone = q
         .phone
         .as_deref()
-        .map(Msisdn::parse)
+        .map(Msisdn::parse_e164)
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_query", format!("phone: {e}")))?;
     let cursor = super::paging::cursor(q.cursor.as_deref())?;
