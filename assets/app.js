@@ -32,6 +32,19 @@ function asciiDigits(text) {
   return String(text).replace(/[०-९]/g, (d) => String(d.charCodeAt(0) - 0x0966));
 }
 
+/**
+ * A phone as typed ("+977 981-234 5678", "९८१२३४५६७८", "009779812345678") in the E.164 form the
+ * API takes (+9779812345678). Anything else is sent as typed, for the server to explain.
+ */
+function phoneE164(text) {
+  const raw = asciiDigits(String(text).trim());
+  const digits = raw.replace(/[\s().-]/g, '');
+  if (/^\+[0-9]+$/.test(digits)) return digits;
+  if (/^00[0-9]+$/.test(digits)) return `+${digits.slice(2)}`;
+  if (/^9[0-9]{9}$/.test(digits)) return `+977${digits}`;
+  return raw;
+}
+
 /** Splits an RFC 3339 time into its Nepal-time parts; null if it does not parse. */
 function nepalParts(value) {
   const ms = value instanceof Date ? value.getTime() : Date.parse(String(value).replace(/(\.\d{3})\d+/, '$1'));
@@ -309,6 +322,8 @@ async function api(path, options = {}) {
   if (!res.ok) {
     const err = await readError(res);
     Object.assign(err, { method, path });
+    // A session restored from an earlier visit whose password was never changed.
+    if (err.code === 'password_change_required') showPasswordChange();
     throw err;
   }
   if (res.status === 204) return null;
@@ -932,8 +947,9 @@ function showLogin(message = null, kind = 'error') {
     submitLabel: 'Log in',
     cls: 'login-form',
     onSubmit: async (v) => {
-      const tokens = await api('/api/v1/auth/login', { method: 'POST', body: { phone: asciiDigits(v.phone), password: v.password }, auth: false });
+      const tokens = await api('/api/v1/auth/login', { method: 'POST', body: { phone: phoneE164(v.phone), password: v.password }, auth: false });
       session.save(tokens);
+      if (tokens.password_change_required) return showPasswordChange(v.password);
       session.me = await api('/api/v1/auth/me');
       frame.root = null;
       render();
@@ -943,6 +959,36 @@ function showLogin(message = null, kind = 'error') {
     h('div.login-card',
       h('div.login-brand', h('span.logo', { 'aria-hidden': 'true' }, 'K'), h('div', h('h1', 'Khaacho'), h('p.muted', 'Wholesale ordering for Nepal'))),
       message && notice(kind === 'info' ? 'info' : 'error', message),
+      form)));
+  form.querySelector('input').focus();
+}
+
+/**
+ * The first admin's password was printed on the server's console: before anything else, its
+ * owner chooses their own (the server refuses other calls until then).
+ */
+function showPasswordChange(current = '') {
+  document.title = 'Choose your password · Khaacho';
+  const fields = [
+    ...(current ? [] : [{ name: 'current_password', label: 'The password you logged in with', type: 'password', required: true, autocomplete: 'current-password' }]),
+    { name: 'new_password', label: 'New password (10 characters or more)', type: 'password', required: true, autocomplete: 'new-password' },
+    { name: 'repeat', label: 'New password again', type: 'password', required: true, autocomplete: 'new-password' },
+  ];
+  const form = makeForm({
+    fields,
+    submitLabel: 'Save and continue',
+    cls: 'login-form',
+    onSubmit: async (v) => {
+      if (v.new_password !== v.repeat) throw new FieldError('repeat', 'The two new passwords differ.');
+      await api('/api/v1/auth/password', { method: 'POST', body: { current_password: current || v.current_password, new_password: v.new_password } });
+      session.me = await api('/api/v1/auth/me');
+      frame.root = null;
+      render();
+    },
+  });
+  document.getElementById('app').replaceChildren(h('div.login',
+    h('div.login-card',
+      h('div.login-brand', h('span.logo', { 'aria-hidden': 'true' }, 'K'), h('div', h('h1', 'Choose your password'), h('p.muted', 'The password printed when Khaacho was installed is for the first login only.'))),
       form)));
   form.querySelector('input').focus();
 }
@@ -1775,7 +1821,7 @@ async function vendorsPage({ view }) {
         title: 'New vendor',
         fields: vendorFields(),
         submitLabel: 'Create vendor',
-        onSubmit: (v) => api('/api/v1/vendors', { method: 'POST', body: { ...v, phone: asciiDigits(v.phone) } }),
+        onSubmit: (v) => api('/api/v1/vendors', { method: 'POST', body: { ...v, phone: phoneE164(v.phone) } }),
       });
       if (created) {
         forgetLookups('vendors');
@@ -1813,6 +1859,7 @@ async function vendorPage({ view, params }) {
       onSubmit: async (v) => {
         const patch = changes(readFieldsFrom(vendor, fields), v);
         if (!Object.keys(patch).length) return toast('Nothing changed.');
+        if (patch.phone) patch.phone = phoneE164(patch.phone);
         await api(`/api/v1/vendors/${vendor.id}`, { method: 'PATCH', body: patch });
         forgetLookups('vendors');
         toast('Vendor saved.', 'ok');
@@ -1842,7 +1889,7 @@ async function newRetailer() {
       { name: 'language', label: 'Replies in', type: 'select', options: LANGUAGES, value: 'ne' },
     ],
     submitLabel: 'Create retailer',
-    onSubmit: (v) => api('/api/v1/retailers', { method: 'POST', body: { ...v, phone: asciiDigits(v.phone) } }),
+    onSubmit: (v) => api('/api/v1/retailers', { method: 'POST', body: { ...v, phone: phoneE164(v.phone) } }),
   });
   if (r) {
     forgetLookups('retailers');
@@ -2054,6 +2101,7 @@ function retailerForm(r) {
         if (!reason) throw new FieldError('reason', 'Say why the credit limit, terms or block change: it is kept in the audit log.');
         patch.reason = reason;
       }
+      if (patch.phone) patch.phone = phoneE164(patch.phone);
       await api(`/api/v1/retailers/${r.id}`, { method: 'PATCH', body: patch });
       forgetLookups('retailers');
       toast('Retailer saved.', 'ok');
@@ -2226,7 +2274,7 @@ async function newUser() {
       { name: 'email', label: 'Email (optional)', type: 'email' },
     ],
     submitLabel: 'Create user',
-    onSubmit: (v) => api('/api/v1/users', { method: 'POST', body: { ...v, phone: asciiDigits(v.phone), email: v.email || null } }),
+    onSubmit: (v) => api('/api/v1/users', { method: 'POST', body: { ...v, phone: phoneE164(v.phone), email: v.email || null } }),
   });
   if (u) {
     toast(`User ${u.name} created.`, 'ok');
@@ -2314,7 +2362,7 @@ async function whatsappPage({ view, query }) {
     if (picker.value) open(picker.value);
   });
   other.addEventListener('change', () => {
-    const phone = asciiDigits(other.value.trim());
+    const phone = phoneE164(other.value);
     if (phone) {
       picker.value = '';
       open(phone);
