@@ -819,3 +819,27 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     );
     assert_check_passes(&app).await;
 }
+
+#[tokio::test]
+async fn a_throttled_message_delivered_again_gets_the_same_answer() {
+    use khaacho::outbox::Channel;
+    use khaacho::whatsapp::Incoming;
+    let app = spawn_app().await;
+    let wa = &app.state.svc.whatsapp;
+    let from = khaacho::types::Msisdn::parse(SHOP_PHONE).unwrap();
+    let message = |n: u32| Incoming {
+        channel: Channel::Twilio,
+        provider_id: format!("SMflood{n}"),
+        from: from.clone(),
+        body: "help".into(),
+    };
+    let mut last = None;
+    for n in 0..40 {
+        last = Some(wa.handle(message(n)).await.unwrap());
+    }
+    let throttled = last.unwrap();
+    assert!(throttled.throttled && !throttled.replies.is_empty());
+    let again = wa.handle(message(39)).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.replies, throttled.replies);
+}

@@ -200,10 +200,13 @@ impl WhatsApp {
         key: String,
         now: DateTime<Utc>,
     ) -> Result<Handled, WhatsAppError> {
-        self.store
+        let replies = vec![texts::throttled()];
+        let recorded = replies.clone();
+        let replies = self
+            .store
             .write(move |tx| {
-                if tx.open(tables::INBOUND_SEEN)?.get(key.as_str())?.is_some() {
-                    return Ok(());
+                if let Some(seen) = tx.open(tables::INBOUND_SEEN)?.get(key.as_str())? {
+                    return Ok(seen.replies);
                 }
                 let id = outbox::record_in(
                     tx,
@@ -214,17 +217,19 @@ impl WhatsApp {
                     Status::Throttled,
                     now,
                 )?;
+                // A redelivery gets the same answer, even after a restart forgot the limit.
                 tx.open(tables::INBOUND_SEEN)?.put(
                     key.as_str(),
                     &InboundRecord {
                         message_id: id,
-                        replies: Vec::new(),
+                        replies: recorded.clone(),
                     },
-                )
+                )?;
+                Ok::<_, StoreError>(recorded.clone())
             })
             .await?;
         Ok(Handled {
-            replies: vec![texts::throttled()],
+            replies,
             throttled: true,
             ..Handled::default()
         })
