@@ -2294,7 +2294,7 @@ async function userPage({ view, params, me }) {
           intro: 'They can no longer log in and their sessions end. The account stays for the audit trail.',
           submitLabel: 'Deactivate',
           danger: true,
-          onSubmit: () => api(`/api/v1/users/${user.id}`, { method: 'DELETE' }).then(() => true),
+          onSubmit: () => api(`/api/v1/users/${user.id}/deactivate`, { method: 'POST' }).then(() => true),
         });
         if (ok) {
           toast(`${user.name} deactivated.`, 'ok');

@@ -170,7 +170,14 @@ async fn nobody_changes_their_own_role_or_deactivates_themselves() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = app.call(Method::DELETE, &path, Some(&admin), None).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{path}/deactivate"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let operator = app.user_token("operator", "+9779811000002").await;
     let (_, op) = app.get("/api/v1/auth/me", &operator).await;

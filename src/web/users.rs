@@ -17,7 +17,8 @@ use crate::types::{Msisdn, Role};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, update_user, deactivate_user))
+        .routes(routes!(get_user, update_user))
+        .routes(routes!(deactivate_user))
 }
 
 /// A user as the API shows it (never the password hash).
@@ -211,8 +212,10 @@ async fn update_user(
     ))
 }
 
-/// Deactivate a user (kept for the audit trail; their sessions end).
-#[utoipa::path(delete, path = "/{id}", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
+/// Deactivate a user: they can no longer log in and their sessions end at once. The user is
+/// kept (for the audit trail, and to be turned back on with `PATCH {"active": true}`), so this
+/// is not a DELETE.
+#[utoipa::path(post, path = "/{id}/deactivate", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
     responses((status = 204), (status = 403), (status = 404)))]
 async fn deactivate_user(
     State(state): State<AppState>,
