@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
+use khaacho::app::services::Services;
 use khaacho::auth::Principal;
-use khaacho::clock::SystemClock;
 use khaacho::config::Config;
-use khaacho::services::Services;
+use khaacho::support::clock::SystemClock;
 
 /// The same allocator as the server binary.
 #[global_allocator]

@@ -1,65 +1,85 @@
 //! Khaacho: B2B wholesale ordering for Nepal's shops, as one self-contained server.
 //!
-//! The map of the system (domain modules never import axum):
+//! # The map
 //!
-//! - [`cli`]       the command line: serve, create-user, backup, check
-//! - [`config`]    defaults → `khaacho.toml` → `KHAACHO_*` env, validated, secrets redacted
-//! - [`app`]       build the services and router, bind (port 0 in tests), graceful shutdown
-//! - [`services`]  the domain services of one running Khaacho, opened once
-//! - [`ops`]       the owner's commands, shared by the CLI and the control socket
-//! - [`control`]   the Unix control socket that lets commands run while the server holds the file
-//! - [`storage`]   redb: every table, the one codec, the schema version, group-commit writer, backups
-//! - [`auth`]      users, roles, argon2 passwords, JWT access and rotating refresh tokens
-//! - [`catalog`]   products, vendors, listings, CSV import
-//! - [`matching`]  phrase → catalog product (fst exact keys + Levenshtein, tantivy BM25), or a question
-//! - [`parsing`]   WhatsApp order text → items (phrase, quantity, unit), pure, no I/O
-//! - [`retailers`] shops and their credit terms
-//! - [`ledger`]    the double-entry credit ledger: accounts, transfers, holds
-//! - [`money`]     paisa arithmetic and the one rounding rule
-//! - [`audit`]     the append-only record of who changed what
-//! - [`check`]     `khaacho check`: integrity and domain invariants
-//! - [`demo`]      the demo data set shipped in `data/`
-//! - [`jobs`]      cron schedules (Nepal time) wired to domain functions: nightly credit, deadlines
-//! - [`whatsapp`]  the retailer and vendor conversations, Twilio/Meta adapters, the outbox sender
-//! - [`outbox`]    the message log and durable outbox
-//! - [`web`]       the only axum code: routers per URL area, extractors, the error table, UI assets
-//! - [`telemetry`] tracing setup and the Prometheus metrics registry
-//! - [`clock`], [`types`], [`page`], [`ratelimit`]: the injectable clock, validated value types,
-//!   list paging, sliding-window limits
+//! Every module, one line each, top layer first; a module may use the ones listed after it,
+//! never one before it (`tests/module_map.rs` checks both the list and the direction).
+//!
+//! - [`app`]        wiring: the CLI, the server and its state, the services handle, jobs, the
+//!   owner's commands and control socket, `khaacho check`, the demo data
+//! - [`web`]        the only axum code: one router per URL area, extractors, the one error table
+//! - [`whatsapp`]   the retailer and vendor conversations, Twilio/Meta adapters, the sender
+//! - [`preview`]    a shop's message → priced lines or a question, before anything is written
+//! - [`orders`]     placing, the state machine, vendor moves, re-routing, notifications
+//! - [`credit`]     credit limits and terms, payments, aging, alerts, the nightly refresh
+//! - [`catalog`]    products, vendors, listings, CSV import, the search index that follows them
+//! - [`ledger`]     the double-entry credit ledger: accounts, transfers, holds
+//! - [`retailers`]  shops: who they are and how to reach them
+//! - [`auth`]       users, roles, argon2 passwords, JWT access and rotating refresh tokens
+//! - [`audit`]      the append-only record of who changed what
+//! - [`retention`]  how long messages, webhook records and ended sessions are kept
+//! - [`messaging`]  the message log, the durable outbox, every sentence a shop or vendor reads
+//! - [`matching`]   phrase → catalog product (fst keys + Levenshtein, tantivy BM25) or a question
+//! - [`parsing`]    WhatsApp order text → items (phrase, quantity, unit); pure, no I/O
+//! - [`routing`]    which vendor (or vendors) gets an order, and why; pure, no I/O
+//! - [`config`]     defaults → `khaacho.toml` → `KHAACHO_*` env, validated, secrets redacted
+//! - [`storage`]    redb: every table, the one codec, the schema version, the writer, backups
+//! - [`support`]    plumbing that knows no business word: clock, paging, rate limits, metrics
+//! - [`types`]      validated value types every layer shares: phone numbers, roles, money, bounds
+//!
+//! # How a WhatsApp message becomes an order
+//!
+//! 1. `web::whatsapp` receives the Twilio or Meta webhook, checks its signature and size, and
+//!    hands the sender and text to [`whatsapp::WhatsApp`].
+//! 2. The conversation reads a snapshot: who is writing (retailer, vendor, stranger), what
+//!    they wrote ([`whatsapp::intent`]), and plans an answer without writing anything: an
+//!    order text goes through [`parsing`], [`matching`] and [`preview`] to a priced preview
+//!    kept as the conversation's pending order.
+//! 3. The plan is applied in **one write transaction** through the storage writer: CONFIRM
+//!    calls [`orders::OrderService::place`]'s door ([`orders`] re-checks stock, credit and
+//!    ownership inside the transaction, reserves stock, holds credit in the [`ledger`], picks
+//!    the vendor with [`routing`]), the message and its answers are logged and the vendor's
+//!    notification is queued in [`messaging::outbox`] in the same transaction.
+//! 4. The webhook answers; the sender (`whatsapp::sender`) delivers the outbox with retries.
+//!
+//! # How a REST call runs
+//!
+//! An extractor in `web::extract` authenticates the caller and reads the body; the handler
+//! makes one domain call with the caller as [`auth::Acting`]; the domain error becomes a status
+//! through the one table in `web::error`. Handlers open no table and hold no rule.
+//!
+//! # Where things live
+//!
+//! - Every table, its key and value types: `storage::tables` (with `storage::schema`, the
+//!   migrations, the one place below the domains that names their value types).
+//! - Every stored byte goes through `storage::codec` (bincode with a version byte).
+//! - Every sentence a shop or vendor reads: [`messaging::texts`].
+//!
+//! # Rules the code keeps
+//!
+//! - One door per business action: REST, WhatsApp, jobs and the CLI call the same domain
+//!   function, which checks ownership and state again inside its write transaction.
+//! - One write transaction per business action; nothing is half-applied.
+//! - Domain modules never import axum; `web` only translates.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
-pub mod check;
-pub mod cli;
-pub mod clock;
 pub mod config;
-pub mod control;
 pub mod credit;
-pub mod demo;
-pub mod jobs;
 pub mod ledger;
-pub mod limits;
 pub mod matching;
-pub mod money;
-pub mod notify;
-pub mod ops;
+pub mod messaging;
 pub mod orders;
-pub mod outbox;
-pub mod page;
 pub mod parsing;
 pub mod preview;
-pub mod ratelimit;
 pub mod retailers;
 pub mod retention;
 pub mod routing;
-pub mod services;
-mod services_catalog;
 pub mod storage;
-pub mod telemetry;
-pub mod texts;
+pub mod support;
 pub mod types;
 pub mod web;
 pub mod whatsapp;

@@ -1,4 +1,4 @@
-//! The `khaacho` binary: everything lives in the library; see `khaacho::cli`.
+//! The `khaacho` binary: everything lives in the library; see `khaacho::app::cli`.
 #![forbid(unsafe_code)]
 
 /// mimalloc: a request allocates many small strings and vectors (parsing, matching, JSON);
@@ -7,5 +7,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    khaacho::cli::main()
+    khaacho::app::cli::main()
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Options, TestApp, error_code, spawn_app, spawn_with};
-use khaacho::ops::Request;
+use khaacho::app::ops::Request;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -234,7 +234,7 @@ async fn a_vendor_sees_and_changes_only_its_own_listings_price_and_stock() {
     );
     let (s, _) = app.get("/api/v1/vendors/2", &v1).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let c = khaacho::control::call(app.dir.path(), &Request::Check)
+    let c = khaacho::app::control::call(app.dir.path(), &Request::Check)
         .await
         .unwrap()
         .unwrap();
@@ -252,7 +252,7 @@ async fn an_import_writes_nothing_unless_every_row_is_good_and_updates_by_sku() 
     let bad =
         "sku,name,pack_size,unit\nNEW-1,New Thing,1,kg\n,No Sku,1,kg\nNEW-3,Bad Size,abc,kg\n"
             .to_string();
-    let r = khaacho::control::call(app.dir.path(), &Request::ImportCatalog { csv: bad })
+    let r = khaacho::app::control::call(app.dir.path(), &Request::ImportCatalog { csv: bad })
         .await
         .unwrap()
         .unwrap();
@@ -277,7 +277,7 @@ async fn an_import_writes_nothing_unless_every_row_is_good_and_updates_by_sku() 
     );
 
     let good = "sku,name,brand,pack_size,unit,aliases,ignored\nNEW-1,Himalayan Honey 500 g,Himali,500,g,maha|मह,x\nRICE-1KG,Mansuli Rice Premium 1 kg,,1,kg,chamal,y\n".to_string();
-    let r = khaacho::control::call(app.dir.path(), &Request::ImportCatalog { csv: good })
+    let r = khaacho::app::control::call(app.dir.path(), &Request::ImportCatalog { csv: good })
         .await
         .unwrap()
         .unwrap();
@@ -351,7 +351,7 @@ async fn the_search_index_is_rebuilt_at_start_when_missing_or_stale() {
         matched(&app, &token, "buffalo ghee").await["candidates"][0]["sku"],
         "GHEE-PURE-1L"
     );
-    let r = khaacho::control::call(app.dir.path(), &Request::Reindex)
+    let r = khaacho::app::control::call(app.dir.path(), &Request::Reindex)
         .await
         .unwrap()
         .unwrap();

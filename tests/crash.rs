@@ -272,7 +272,7 @@ async fn a_sigkill_mid_load_loses_no_acknowledged_order_and_leaves_nothing_half_
             "acknowledged payment {reference} survives"
         );
     }
-    let resp = khaacho::control::call(dir.path(), &khaacho::ops::Request::Check)
+    let resp = khaacho::app::control::call(dir.path(), &khaacho::app::ops::Request::Check)
         .await
         .unwrap()
         .unwrap();

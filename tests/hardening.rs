@@ -384,7 +384,7 @@ async fn assert_check_passes(app: &TestApp) {
         .state
         .svc
         .store
-        .read(khaacho::check::invariants)
+        .read(khaacho::app::check::invariants)
         .await
         .unwrap();
     assert!(problems.is_empty(), "{problems:?}");
@@ -612,9 +612,9 @@ async fn parallel_guesses_cannot_pass_the_failure_limit_together() {
         "only as many passwords were tried as the limit allows"
     );
     // The owner lifts the lockout from the box itself.
-    let out = khaacho::ops::run(
+    let out = khaacho::app::ops::run(
         &app.state.svc,
-        khaacho::ops::Request::ResetLogins {
+        khaacho::app::ops::Request::ResetLogins {
             phone: Some(phone.clone()),
         },
     )
@@ -794,7 +794,7 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     assert!(messages >= 4 && seen == 2 && conversations == 2 && by_phone == messages);
     app.clock.advance(chrono::Duration::days(31));
     let keep = app.state.svc.config.retention.retention();
-    let now = khaacho::clock::Clock::now(&app.clock);
+    let now = khaacho::support::clock::Clock::now(&app.clock);
     let walked = khaacho::retention::prune(&app.state.svc.store, keep, now).await;
     assert_eq!(walked.skipped, 0);
     let (after, seen_after, conv_after, by_phone_after) = counts(&app).await;
@@ -822,7 +822,7 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
 
 #[tokio::test]
 async fn a_throttled_message_delivered_again_gets_the_same_answer() {
-    use khaacho::outbox::Channel;
+    use khaacho::messaging::outbox::Channel;
     use khaacho::whatsapp::Incoming;
     let app = spawn_app().await;
     let wa = &app.state.svc.whatsapp;

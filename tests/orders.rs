@@ -36,7 +36,7 @@ async fn act(app: &TestApp, token: &str, id: u64, action: &str) -> (StatusCode, 
 }
 
 async fn check(app: &TestApp) {
-    let resp = khaacho::control::call(app.dir.path(), &khaacho::ops::Request::Check)
+    let resp = khaacho::app::control::call(app.dir.path(), &khaacho::app::ops::Request::Check)
         .await
         .unwrap()
         .unwrap();

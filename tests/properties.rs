@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use khaacho::app::services::Services;
 use khaacho::auth::{Party, Principal};
-use khaacho::clock::ManualClock;
 use khaacho::config::Config;
 use khaacho::credit::payments::{Method, PaymentInput};
 use khaacho::orders::state::{ALL_STATES, Action, Mover, OrderState, plan};
 use khaacho::orders::{
     Acting, LineRequest, MoveRequest, NewOrder, OrderError, OrderSource, ProductRef,
 };
-use khaacho::services::Services;
+use khaacho::support::clock::ManualClock;
 use khaacho::types::Role;
 use proptest::prelude::*;
 
@@ -199,7 +199,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             _ => {}
         }
     }
-    let report = khaacho::ops::run(&svc, khaacho::ops::Request::Check)
+    let report = khaacho::app::ops::run(&svc, khaacho::app::ops::Request::Check)
         .await
         .unwrap();
     prop_assert_eq!(&report["ok"], &serde_json::Value::Bool(true), "{}", report);

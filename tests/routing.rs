@@ -131,7 +131,7 @@ async fn each_rejection_moves_the_order_to_the_next_vendor_until_none_is_left() 
                 .collect::<Result<_, _>>()?;
             Ok::<_, khaacho::storage::StoreError>(
                 all.into_iter()
-                    .filter(|(_, m): &(u64, khaacho::outbox::Message)| {
+                    .filter(|(_, m): &(u64, khaacho::messaging::outbox::Message)| {
                         m.order_id == Some(id) && m.kind == "order_cancelled"
                     })
                     .count(),
@@ -140,7 +140,7 @@ async fn each_rejection_moves_the_order_to_the_next_vendor_until_none_is_left() 
         .await
         .unwrap();
     assert_eq!(outbox, 1, "the retailer is told");
-    let c = khaacho::control::call(app.dir.path(), &khaacho::ops::Request::Check)
+    let c = khaacho::app::control::call(app.dir.path(), &khaacho::app::ops::Request::Check)
         .await
         .unwrap()
         .unwrap();

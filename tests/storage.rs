@@ -194,7 +194,7 @@ async fn a_backup_taken_while_writes_go_on_opens_and_passes_check() {
     };
     let dest = app.dir.path().join("backups").join("snap.redb");
     // Streamed from the server over its control socket, written here.
-    let report = khaacho::control::backup_to(app.dir.path(), &dest)
+    let report = khaacho::app::control::backup_to(app.dir.path(), &dest)
         .await
         .unwrap()
         .expect("server answers");
@@ -202,10 +202,10 @@ async fn a_backup_taken_while_writes_go_on_opens_and_passes_check() {
     writing.store(false, std::sync::atomic::Ordering::Relaxed);
     let writes = writer.await.unwrap();
     assert!(writes > 0);
-    let report = khaacho::check::check_file(&dest).expect("backup opens");
+    let report = khaacho::app::check::check_file(&dest).expect("backup opens");
     assert!(report.ok, "{:?}", report.problems);
     assert_eq!(report.counts["products"], 205);
-    let resp = khaacho::control::call(app.dir.path(), &khaacho::ops::Request::Check)
+    let resp = khaacho::app::control::call(app.dir.path(), &khaacho::app::ops::Request::Check)
         .await
         .unwrap()
         .unwrap();
@@ -232,6 +232,8 @@ async fn a_database_written_by_a_newer_schema_is_refused_with_a_clear_message() 
         .expect("a newer file is refused")
         .to_string();
     assert!(msg.contains("newer Khaacho") && msg.contains("99"), "{msg}");
-    let check = khaacho::check::check_file(&path).unwrap_err().to_string();
+    let check = khaacho::app::check::check_file(&path)
+        .unwrap_err()
+        .to_string();
     assert!(check.contains("newer"), "{check}");
 }

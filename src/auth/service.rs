@@ -10,10 +10,10 @@ use super::{
     AuthError, Party, PasswordHash, Principal, RefreshToken, User, password, store, tokens,
 };
 use crate::audit::{self};
-use crate::clock::Clock;
 use crate::config::AuthConfig;
-use crate::ratelimit::SlidingWindow;
 use crate::storage::{Store, StoreError};
+use crate::support::clock::Clock;
+use crate::support::ratelimit::SlidingWindow;
 use crate::types::{Msisdn, Role};
 
 /// What a login or a refresh hands back.
@@ -157,8 +157,8 @@ impl AuthService {
         client: Option<IpAddr>,
     ) -> Result<LoginTokens, AuthError> {
         let now = self.now();
-        let client = crate::ratelimit::client_key(client);
-        let too_many = |r: crate::ratelimit::RetryAfter| AuthError::TooManyAttempts {
+        let client = crate::support::ratelimit::client_key(client);
+        let too_many = |r: crate::support::ratelimit::RetryAfter| AuthError::TooManyAttempts {
             retry_after_secs: r.0,
         };
         self.attempts_by_ip

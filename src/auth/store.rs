@@ -239,9 +239,9 @@ pub fn list(
     cursor: Option<u64>,
     limit: usize,
     role: Option<Role>,
-) -> Result<crate::page::Page<User>, StoreError> {
+) -> Result<crate::support::page::Page<User>, StoreError> {
     let view = tx.open(tables::USERS)?;
-    crate::page::newest_first(&view, cursor, limit, |u: &User| {
+    crate::support::page::newest_first(&view, cursor, limit, |u: &User| {
         role.is_none_or(|r| u.role == r)
     })
 }

@@ -7,10 +7,10 @@ use super::service::{forbid, staff_only};
 use super::{CatalogError, CatalogService, Listing, StockReason, store};
 use crate::audit;
 use crate::auth::{Acting, Principal};
-use crate::limits::{MAX_PRICE_PAISA, MAX_STOCK, within};
-use crate::page::{self, Page};
 use crate::storage::{TableRead, Tx, WriteTx, tables};
+use crate::support::page::{self, Page};
 use crate::types::Role;
+use crate::types::limits::{MAX_PRICE_PAISA, MAX_STOCK, within};
 
 #[derive(Debug, Clone)]
 pub struct ListingInput {

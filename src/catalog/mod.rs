@@ -160,7 +160,7 @@ pub enum CatalogError {
         wanted: i64,
     },
     #[error(transparent)]
-    OutOfRange(#[from] crate::limits::OutOfRange),
+    OutOfRange(#[from] crate::types::limits::OutOfRange),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

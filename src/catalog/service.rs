@@ -14,9 +14,9 @@ use super::import::{self, ProductInput};
 use super::{CatalogError, PackUnit, Product, store};
 use crate::audit::{self, Actor};
 use crate::auth::Principal;
-use crate::clock::Clock;
-use crate::page::{self, Page};
 use crate::storage::{Store, TableRead, Tx, tables};
+use crate::support::clock::Clock;
+use crate::support::page::{self, Page};
 
 pub struct CatalogService {
     pub(super) store: Store,

@@ -5,8 +5,8 @@ use super::service::{forbid, staff_only};
 use super::{CatalogError, CatalogService, Vendor, store};
 use crate::audit;
 use crate::auth::Principal;
-use crate::page::{self, Page};
 use crate::storage::{Tx, WriteTx, tables};
+use crate::support::page::{self, Page};
 use crate::types::{Msisdn, Role};
 
 #[derive(Debug, Clone)]
@@ -144,8 +144,8 @@ impl CatalogService {
 
 fn check_commission(bps: Option<u32>) -> Result<(), CatalogError> {
     if let Some(b) = bps {
-        let max = i64::from(crate::limits::MAX_COMMISSION_BPS);
-        crate::limits::within("commission_bps", b, 0, max)?;
+        let max = i64::from(crate::types::limits::MAX_COMMISSION_BPS);
+        crate::types::limits::within("commission_bps", b, 0, max)?;
     }
     Ok(())
 }

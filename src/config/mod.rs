@@ -161,7 +161,7 @@ impl Config {
             ("jobs.deadlines", &self.jobs.deadlines),
             ("jobs.retention", &self.jobs.retention),
         ] {
-            if let Err(e) = crate::jobs::parse(expr) {
+            if let Err(e) = crate::app::jobs::parse(expr) {
                 p.push(format!("`{key}`: {e}"));
             }
         }
@@ -317,7 +317,7 @@ impl Config {
             3600,
             "30",
         );
-        if let Err(e) = crate::ratelimit::TrustedProxies::parse(&h.trusted_proxies) {
+        if let Err(e) = crate::support::ratelimit::TrustedProxies::parse(&h.trusted_proxies) {
             p.push(format!(
                 "`http.trusted_proxies`: {e}; example: [\"127.0.0.1\", \"10.0.0.0/8\"]"
             ));

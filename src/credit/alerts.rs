@@ -109,9 +109,9 @@ pub fn list(
     kind: Option<AlertKind>,
     cursor: Option<u64>,
     limit: usize,
-) -> Result<crate::page::Page<Alert>, StoreError> {
+) -> Result<crate::support::page::Page<Alert>, StoreError> {
     let view = tx.open(tables::ALERTS)?;
-    crate::page::newest_first(&view, cursor, limit, |a: &Alert| {
+    crate::support::page::newest_first(&view, cursor, limit, |a: &Alert| {
         (!open_only || a.resolved_at.is_none()) && kind.is_none_or(|k| a.kind == k)
     })
 }

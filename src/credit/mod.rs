@@ -137,7 +137,7 @@ pub fn block_reason(
         return Ok(Some(format!(
             "{} has a payment {overdue} days overdue ({} open); new orders resume once it is paid",
             r.name,
-            crate::money::format_npr(owed)
+            crate::types::money::format_npr(owed)
         )));
     }
     Ok(None)
@@ -166,7 +166,7 @@ fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::I
     {
         let (_, id) = entry?;
         let o = orders.need(id, "order of retailer")?;
-        let day = crate::clock::nepal_date(o.created_at);
+        let day = crate::support::clock::nepal_date(o.created_at);
         if (today - day).num_days() > 90 {
             break;
         }
@@ -185,7 +185,7 @@ fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::I
         invoices: all_invoices(tx, r.id)?,
         limit_paisa: pos.limit_paisa,
         used_paisa: pos.posted_paisa + pos.held_paisa,
-        member_since: crate::clock::nepal_date(r.created_at),
+        member_since: crate::support::clock::nepal_date(r.created_at),
         order_dates,
         recent_orders: recent,
         recent_cancelled_or_disputed: bad,
@@ -200,7 +200,7 @@ pub fn score_now(
     now: DateTime<Utc>,
 ) -> Result<score::Score, StoreError> {
     Ok(score::compute(
-        &score_inputs(tx, r, crate::clock::nepal_date(now))?,
+        &score_inputs(tx, r, crate::support::clock::nepal_date(now))?,
         &rules.weights,
         now,
     ))
@@ -228,7 +228,7 @@ pub fn refresh(
 ) -> Result<score::Score, StoreError> {
     let r = crate::retailers::store::get(tx, retailer_id)?
         .ok_or_else(|| StoreError::Missing(format!("retailer {retailer_id}")))?;
-    let today = crate::clock::nepal_date(now);
+    let today = crate::support::clock::nepal_date(now);
     let s = score::compute(&score_inputs(tx, &r, today)?, &rules.weights, now);
     let previous = latest_score(tx, retailer_id)?;
     if previous

@@ -78,7 +78,7 @@ pub enum PaymentError {
     #[error("reference {reference} was already recorded as payment {existing} with other details")]
     ReferenceReused { reference: String, existing: u64 },
     #[error(transparent)]
-    OutOfRange(#[from] crate::limits::OutOfRange),
+    OutOfRange(#[from] crate::types::limits::OutOfRange),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
@@ -98,11 +98,11 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> Result<(Payment, bool), PaymentError> {
     let reference = input.reference.trim();
-    crate::limits::within(
+    crate::types::limits::within(
         "amount_paisa",
         input.amount_paisa,
         1,
-        crate::limits::MAX_PAYMENT_PAISA,
+        crate::types::limits::MAX_PAYMENT_PAISA,
     )?;
     if reference.is_empty()
         || reference.chars().count() > 100
@@ -222,9 +222,9 @@ pub fn list(
     retailer_id: Option<u64>,
     cursor: Option<u64>,
     limit: usize,
-) -> Result<crate::page::Page<Payment>, StoreError> {
+) -> Result<crate::support::page::Page<Payment>, StoreError> {
     let view = tx.open(tables::PAYMENTS)?;
-    crate::page::newest_first(&view, cursor, limit, |p: &Payment| {
+    crate::support::page::newest_first(&view, cursor, limit, |p: &Payment| {
         retailer_id.is_none_or(|r| p.retailer_id == r)
     })
 }

@@ -73,7 +73,9 @@ fn timeliness(i: &Inputs) -> Component {
         .iter()
         .filter(|inv| inv.due_date <= i.today || inv.closed_at.is_some())
     {
-        let settled = inv.closed_at.map_or(i.today, crate::clock::nepal_date);
+        let settled = inv
+            .closed_at
+            .map_or(i.today, crate::support::clock::nepal_date);
         let days_late = (settled - inv.due_date).num_days().max(0) as f64;
         if days_late > 0.0 {
             late += 1;

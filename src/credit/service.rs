@@ -13,12 +13,12 @@ use super::{
 };
 use crate::audit;
 use crate::auth::Principal;
-use crate::clock::{Clock, nepal_date};
 use crate::ledger::{self, AccountKind, TransferCode, TransferState};
-use crate::page::Page;
 use crate::retailers::store as retailers;
 use crate::storage::{Store, StoreError, TableRead, Tx, tables};
-use crate::telemetry::Walked;
+use crate::support::clock::{Clock, nepal_date};
+use crate::support::page::Page;
+use crate::support::telemetry::Walked;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreditError {
@@ -36,7 +36,7 @@ pub enum CreditError {
     #[error(transparent)]
     Payment(#[from] PaymentError),
     #[error(transparent)]
-    OutOfRange(#[from] crate::limits::OutOfRange),
+    OutOfRange(#[from] crate::types::limits::OutOfRange),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -170,7 +170,7 @@ impl CreditService {
                 if !replayed {
                     let details = format!(
                         "{} {} ref {}",
-                        crate::money::format_npr(p.amount_paisa),
+                        crate::types::money::format_npr(p.amount_paisa),
                         p.method.as_str(),
                         p.reference
                     );

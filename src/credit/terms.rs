@@ -4,11 +4,11 @@
 use super::service::{CreditError, CreditService, invalid, may_see, staff_only};
 use crate::audit;
 use crate::auth::Principal;
-use crate::limits::{MAX_CREDIT_LIMIT_PAISA, MAX_TERMS_DAYS, within};
-use crate::page::{self, Page};
 use crate::retailers::{Language, Retailer, store as retailers};
 use crate::storage::{Tx, WriteTx, tables};
+use crate::support::page::{self, Page};
 use crate::types::Msisdn;
+use crate::types::limits::{MAX_CREDIT_LIMIT_PAISA, MAX_TERMS_DAYS, within};
 
 #[derive(Debug, Clone, Default)]
 pub struct RetailerPatch {

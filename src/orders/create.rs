@@ -12,13 +12,13 @@ use super::route::{self, lines_of};
 use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store};
 use crate::auth::Acting;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
-use crate::clock::nepal_date;
 use crate::credit;
 use crate::ledger::{self, AccountKind, TransferCode};
-use crate::money::percent_of;
 use crate::retailers::Retailer;
 use crate::routing::{self, Decision, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::support::clock::nepal_date;
+use crate::types::money::percent_of;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -477,6 +477,6 @@ pub(super) fn write_order(
         r.stats.offered += 1;
         r.open_orders += 1;
     })?;
-    crate::notify::order_placed(tx, &order, retailer, now)?;
+    crate::orders::notify::order_placed(tx, &order, retailer, now)?;
     Ok(order)
 }

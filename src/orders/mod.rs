@@ -8,6 +8,7 @@ mod create;
 mod idempotency;
 mod issue;
 mod moves;
+pub mod notify;
 pub mod route;
 mod service;
 pub mod state;

@@ -9,12 +9,12 @@ use super::state::{Action, Effect, Mover, OrderState, plan};
 use super::{Order, OrderError, OrderLine, Rules, store};
 use crate::auth::{Acting, AuthError, Party};
 use crate::catalog::{Product, StockReason, store as catalog};
-use crate::clock::nepal_date;
 use crate::credit::{self, Invoice};
 use crate::ledger::{self, AccountKind, TransferCode};
-use crate::money::percent_of;
 use crate::routing;
 use crate::storage::{StoreError, TableRead, WriteTx, tables};
+use crate::support::clock::nepal_date;
+use crate::types::money::percent_of;
 
 /// What a move did.
 #[derive(Debug, Clone)]
@@ -189,7 +189,7 @@ fn apply_action(
     if matches!(mv.effect, Effect::PostCredit | Effect::Reverse) {
         credit::refresh(tx, order.retailer_id, ctx.credit_rules, now)?;
     }
-    crate::notify::order_moved(tx, &order, from, action, rerouted_to, note, now)?;
+    crate::orders::notify::order_moved(tx, &order, from, action, rerouted_to, note, now)?;
     Ok(MoveOutcome {
         order,
         from,

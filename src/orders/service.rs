@@ -13,11 +13,11 @@ use super::{
 };
 use crate::auth::Acting;
 use crate::auth::Principal;
-use crate::clock::Clock;
 use crate::credit;
-use crate::page::{self, Page};
 use crate::storage::{Store, TableRead, Tx, tables};
-use crate::telemetry::Walked;
+use crate::support::clock::Clock;
+use crate::support::page::{self, Page};
+use crate::support::telemetry::Walked;
 
 pub struct OrderService {
     store: Store,

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Order, OrderEvent, OrderState};
-use crate::clock::nepal_date;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::support::clock::nepal_date;
 
 pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Order>, StoreError> {
     tx.open(tables::ORDERS)?.get(id)

@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use super::{LineState, PendingLine, answered};
 use crate::catalog::{Product, store as catalog};
+use crate::messaging::texts;
 use crate::orders::{OrderError, Rules, quote, route};
 use crate::parsing::TraditionalUnits;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
-use crate::texts;
 
 /// The priced preview, as `POST /api/v1/orders/preview` answers it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

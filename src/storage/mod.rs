@@ -284,7 +284,7 @@ pub fn meta_put(tx: &WriteTx, key: &str, value: u64) -> Result<(), StoreError> {
 }
 
 /// Opens a database file on its own (no server running) and verifies redb's checksums and
-/// that every stored value decodes. Domain invariants are checked by `crate::check`.
+/// that every stored value decodes. Domain invariants are checked by `crate::app::check`.
 pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
     if !path.exists() {
         return Err(StoreError::Missing(format!(

@@ -12,7 +12,7 @@ use redb::{ReadableTable, WriteTransaction};
 use serde::Deserialize;
 
 use super::{StoreError, codec, tables};
-use crate::outbox::Channel;
+use crate::messaging::outbox::Channel;
 use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 

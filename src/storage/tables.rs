@@ -14,10 +14,10 @@ use crate::credit::alerts::Alert;
 use crate::credit::payments::Payment;
 use crate::credit::score::Score;
 use crate::ledger::{Account, Transfer};
+use crate::messaging::outbox::Message;
 use crate::orders::create_types::IdempotencyRecord;
 use crate::orders::route::{StoredDecision, VendorRecord};
 use crate::orders::{Order, OrderEvent};
-use crate::outbox::Message;
 use crate::retailers::Retailer;
 use crate::whatsapp::{Conversation, InboundRecord};
 

@@ -257,8 +257,8 @@ impl From<CreditError> for ApiError {
     }
 }
 
-impl From<crate::limits::OutOfRange> for ApiError {
-    fn from(e: crate::limits::OutOfRange) -> Self {
+impl From<crate::types::limits::OutOfRange> for ApiError {
+    fn from(e: crate::types::limits::OutOfRange) -> Self {
         let msg = e.to_string();
         Self::unprocessable(msg)
             .with_details(json!({"field": e.field, "minimum": e.minimum, "maximum": e.maximum}))

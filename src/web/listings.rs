@@ -15,7 +15,7 @@ use crate::app::AppState;
 use super::json::present;
 use super::paging::cursor;
 use crate::catalog::{ListingFilter, ListingInput, ListingPatch};
-use crate::page::{Page, clamp_limit};
+use crate::support::page::{Page, clamp_limit};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
 use super::error::ApiError;
-use crate::telemetry::Metrics;
+use crate::support::telemetry::Metrics;
 
 /// Request ids: a per-process random prefix and a counter (`3f9a1c-000042`).
 #[derive(Clone)]
@@ -186,7 +186,7 @@ pub async fn limit_requests(
     let client = super::extract::client_ip(&parts, &state);
     let address = match client {
         Some(ip) if ip.is_loopback() => None,
-        ip => Some(crate::ratelimit::client_key(ip)),
+        ip => Some(crate::support::ratelimit::client_key(ip)),
     };
     let token = parts
         .headers

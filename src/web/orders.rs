@@ -16,7 +16,7 @@ use crate::orders::{
     Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter, OrderSource,
     OrderState, ProductRef,
 };
-use crate::page::clamp_limit;
+use crate::support::page::clamp_limit;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -181,7 +181,7 @@ fn time_bound(
     let start = day
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default()
-        .and_local_timezone(crate::clock::nepal_offset())
+        .and_local_timezone(crate::support::clock::nepal_offset())
         .single();
     Ok(start.map(|t| t.with_timezone(&Utc)))
 }

@@ -21,16 +21,19 @@ pub struct PageQuery {
 
 /// Reads a cursor handed out by an earlier page; anything else is a 400.
 pub fn cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    crate::page::parse_cursor(raw).map_err(|e| ApiError::bad_request("invalid_cursor", e))
+    crate::support::page::parse_cursor(raw).map_err(|e| ApiError::bad_request("invalid_cursor", e))
 }
 
 /// A page size: 1 to 1000, else the query string is refused (400) rather than clamped.
 pub fn limit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
     let n = Option::<usize>::deserialize(d)?;
     match n {
-        Some(n) if !(1..=crate::page::MAX_LIMIT).contains(&n) => Err(serde::de::Error::custom(
-            format!("limit must be 1 to {}, not {n}", crate::page::MAX_LIMIT),
-        )),
+        Some(n) if !(1..=crate::support::page::MAX_LIMIT).contains(&n) => {
+            Err(serde::de::Error::custom(format!(
+                "limit must be 1 to {}, not {n}",
+                crate::support::page::MAX_LIMIT
+            )))
+        }
         n => Ok(n),
     }
 }

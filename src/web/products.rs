@@ -18,7 +18,7 @@ use super::json::{decimal_number, opt_decimal, present, present_decimal};
 use super::paging::cursor;
 use crate::catalog::import::{ProductInput, normalize_sku, split_aliases};
 use crate::catalog::{PackUnit, Product, ProductFilter, ProductPatch};
-use crate::page::clamp_limit;
+use crate::support::page::clamp_limit;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

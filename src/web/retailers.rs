@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::credit::alerts::{Alert, AlertKind};
 use crate::credit::payments::{Allocation, Method, Payment, PaymentInput};
 use crate::credit::{CreditView, RetailerInput, RetailerPatch, StatementRow};
-use crate::page::clamp_limit;
 use crate::retailers::{Language, Retailer};
+use crate::support::page::clamp_limit;
 use crate::types::Msisdn;
 
 pub fn router() -> OpenApiRouter<AppState> {

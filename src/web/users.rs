@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::extract::{AdminUser, Caller, Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::{NewUser, Party, User, UserPatch};
-use crate::page::{Page, clamp_limit};
+use crate::support::page::{Page, clamp_limit};
 use crate::types::{Msisdn, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -275,7 +275,7 @@ async fn list_audit(
         .store
         .read(move |tx| {
             use crate::storage::Tx;
-            crate::page::newest_first(
+            crate::support::page::newest_first(
                 &tx.open(crate::storage::tables::AUDIT_LOG)?,
                 cursor,
                 limit,

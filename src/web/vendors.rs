@@ -14,7 +14,7 @@ use crate::app::AppState;
 use super::json::present;
 use super::paging::{PageQuery, cursor};
 use crate::catalog::{VendorInput, VendorPatch};
-use crate::page::clamp_limit;
+use crate::support::page::clamp_limit;
 use crate::types::Msisdn;
 
 pub fn router() -> OpenApiRouter<AppState> {

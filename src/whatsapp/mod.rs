@@ -23,7 +23,7 @@ mod service;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::outbox::Channel;
+use crate::messaging::outbox::Channel;
 use crate::retailers::Language;
 
 pub use service::{Handled, Incoming, WhatsApp, WhatsAppError};

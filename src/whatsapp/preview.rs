@@ -2,11 +2,11 @@
 //! order written, with totals, the credit left and how to answer.
 
 use super::respond::Env;
-use crate::money::format_npr;
+use crate::messaging::texts;
 use crate::preview::{Entry, Pending, price};
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
-use crate::texts;
+use crate::types::money::format_npr;
 
 /// The preview text: lines priced where routing would send them, questions, what was not
 /// added, totals and what is left of the credit.

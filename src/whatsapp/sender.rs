@@ -11,11 +11,11 @@ use tokio::sync::Notify;
 
 use super::Conversation;
 use super::providers::{self, MetaConfig, SendError, TwilioConfig, meta, twilio};
-use crate::clock::Clock;
 use crate::config::WhatsAppConfig;
 use crate::credit::alerts::{self, AlertKind};
-use crate::outbox::{self, Channel, Message, Status};
+use crate::messaging::outbox::{self, Channel, Message, Status};
 use crate::storage::{Store, StoreError, TableRead, Tx, tables};
+use crate::support::clock::Clock;
 
 /// Messages one pass takes at most.
 const BATCH: usize = 100;
@@ -34,7 +34,7 @@ pub struct Sender {
     ready: Arc<Notify>,
     /// One pass at a time, whoever starts it (the loop, the simulator), so nothing goes twice.
     pass: tokio::sync::Mutex<()>,
-    skips: Arc<crate::telemetry::JobSkips>,
+    skips: Arc<crate::support::telemetry::JobSkips>,
 }
 
 /// How one attempt ended.
@@ -60,7 +60,7 @@ impl Sender {
         http: reqwest::Client,
         cfg: WhatsAppConfig,
         ready: Arc<Notify>,
-        skips: Arc<crate::telemetry::JobSkips>,
+        skips: Arc<crate::support::telemetry::JobSkips>,
     ) -> Self {
         let twilio = cfg.twilio_enabled().then(|| TwilioConfig {
             account_sid: cfg.twilio.account_sid.clone(),
@@ -371,7 +371,7 @@ pub async fn list(
     phone: Option<crate::types::Msisdn>,
     cursor: Option<u64>,
     limit: usize,
-) -> Result<crate::page::Page<Message>, StoreError> {
+) -> Result<crate::support::page::Page<Message>, StoreError> {
     store
         .read(move |tx| outbox::list(tx, phone.as_ref(), cursor, limit))
         .await

@@ -8,16 +8,16 @@ use tokio::sync::Notify;
 
 use super::respond::{self, Env, Plan, Who};
 use super::{Conversation, InboundRecord};
-use crate::clock::Clock;
 use crate::config::WhatsAppConfig;
 use crate::credit;
 use crate::matching::MatchEngine;
+use crate::messaging::outbox::{self, Channel, Status};
+use crate::messaging::texts;
 use crate::orders;
-use crate::outbox::{self, Channel, Status};
 use crate::preview::Reader as Reading;
-use crate::ratelimit::SlidingWindow;
 use crate::storage::{Store, StoreError, TableRead, Tx, WriteTx, tables};
-use crate::texts;
+use crate::support::clock::Clock;
+use crate::support::ratelimit::SlidingWindow;
 use crate::types::Msisdn;
 
 /// One message someone sent us.
@@ -312,7 +312,7 @@ fn conversation(tx: &impl Tx, phone: &Msisdn) -> Result<Conversation, StoreError
 
 fn history_of(tx: &impl Tx, who: &Who) -> Result<std::collections::HashMap<u64, u32>, StoreError> {
     match who {
-        Who::Retailer(r) => crate::services_catalog::order_history(tx, r.id),
+        Who::Retailer(r) => crate::app::services_catalog::order_history(tx, r.id),
         _ => Ok(Default::default()),
     }
 }

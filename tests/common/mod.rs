@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use khaacho::app::{App, AppOptions};
-use khaacho::clock::ManualClock;
 use khaacho::config::Config;
+use khaacho::support::clock::ManualClock;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;

@@ -11,13 +11,13 @@ use super::{Conversation, Pending};
 use crate::auth::{Acting, Party};
 use crate::catalog::{CatalogError, ListingPatch, Vendor, change_listing};
 use crate::credit::{self, alerts};
+use crate::messaging::texts;
 use crate::orders::{
     self, Action, Context, LineRequest, MoveRequest, NewOrder, OrderError, OrderSource, ProductRef,
 };
 use crate::preview::Reader as Reading;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx, WriteTx};
-use crate::texts;
 use crate::types::Msisdn;
 
 /// Who is writing.

@@ -7,11 +7,11 @@ use super::super::{Conversation, LineState, Pending, PendingLine};
 use super::{Env, Step, expired};
 use crate::catalog::store as catalog;
 use crate::credit;
+use crate::messaging::texts;
 use crate::orders::{self, Action, OrderState};
 use crate::preview as reading;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
-use crate::texts;
 
 fn live_pending<'c>(conv: &'c Conversation, env: &Env<'_>) -> Option<&'c Pending> {
     conv.pending.as_ref().filter(|p| !expired(p, env))

@@ -3,9 +3,9 @@
 use super::super::intent::{self, Intent};
 use super::Step;
 use crate::catalog::{ListingPatch, Vendor, store as catalog};
+use crate::messaging::texts;
 use crate::orders::{self, Action, OrderState};
 use crate::storage::{StoreError, Tx};
-use crate::texts;
 
 pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, StoreError> {
     let reply = |s: String| Ok(Step::Reply(vec![s]));
@@ -55,7 +55,7 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                 what: format!(
                     "price of {} is now {}",
                     sku.to_uppercase(),
-                    crate::money::format_npr(p)
+                    crate::types::money::format_npr(p)
                 ),
             }),
             (None, _) => reply(format!("You have no listing for {}.", sku.to_uppercase())),

@@ -2,6 +2,9 @@
 //!
 //! A value of these types is always valid: parse at the edge, then pass them around freely.
 
+pub mod limits;
+pub mod money;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 
+use crate::app::control;
+use crate::app::ops::{self, Request};
+use crate::app::services::Services;
 use crate::app::{App, AppOptions, shutdown_signal};
-use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::control;
-use crate::ops::{self, Request};
-use crate::services::Services;
-use crate::telemetry::{LogTarget, init_tracing};
+use crate::support::clock::SystemClock;
+use crate::support::telemetry::{LogTarget, init_tracing};
 use crate::types::Role;
 
 #[derive(Debug, Parser)]
@@ -365,7 +365,7 @@ async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> 
         }
     }
     let path = file.unwrap_or_else(|| config.data_dir.join(crate::storage::DB_FILE));
-    let report = tokio::task::spawn_blocking(move || crate::check::check_file(&path))
+    let report = tokio::task::spawn_blocking(move || crate::app::check::check_file(&path))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;

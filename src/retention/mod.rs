@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::storage::{Store, StoreError, TableRead, WriteTx, tables};
-use crate::telemetry::Walked;
+use crate::support::telemetry::Walked;
 
 /// Records handled per write transaction.
 const BATCH: usize = 1000;
@@ -62,7 +62,7 @@ fn messages(
     keep: Retention,
     now: DateTime<Utc>,
 ) -> Result<(usize, bool), StoreError> {
-    crate::outbox::prune_before(tx, now - keep.messages, BATCH)
+    crate::messaging::outbox::prune_before(tx, now - keep.messages, BATCH)
 }
 
 /// Webhook records whose message is older than the dedupe retention, or already gone (the

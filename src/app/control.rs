@@ -16,8 +16,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::ops::{self, Request};
-use crate::services::Services;
+use crate::app::ops::{self, Request};
+use crate::app::services::Services;
 
 pub const SOCKET_FILE: &str = "khaacho.sock";
 /// Largest request line (a catalog import travels inside one).

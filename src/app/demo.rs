@@ -14,10 +14,10 @@ use crate::retailers::{Retailer, store as retailers};
 use crate::storage::{StoreError, WriteTx};
 use crate::types::Msisdn;
 
-const CATALOG_CSV: &str = include_str!("../data/catalog.csv");
-const VENDORS_CSV: &str = include_str!("../data/vendors.csv");
-const LISTINGS_CSV: &str = include_str!("../data/listings.csv");
-const RETAILERS_CSV: &str = include_str!("../data/retailers.csv");
+const CATALOG_CSV: &str = include_str!("../../data/catalog.csv");
+const VENDORS_CSV: &str = include_str!("../../data/vendors.csv");
+const LISTINGS_CSV: &str = include_str!("../../data/listings.csv");
+const RETAILERS_CSV: &str = include_str!("../../data/retailers.csv");
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use crate::auth::{AuthService, NewUser, TokenKeys};
 use crate::catalog::{Catalog, CatalogService};
-use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::credit::CreditService;
 use crate::orders::OrderService;
 use crate::storage::{self, Store, StoreError};
+use crate::support::clock::Clock;
 use crate::types::{Msisdn, Role};
 use crate::whatsapp::WhatsApp;
 use crate::whatsapp::sender::Sender;
@@ -27,14 +27,14 @@ pub struct Services {
     pub whatsapp: WhatsApp,
     pub sender: Arc<Sender>,
     /// Records the walking jobs skipped, for `/metrics`.
-    pub job_skips: Arc<crate::telemetry::JobSkips>,
+    pub job_skips: Arc<crate::support::telemetry::JobSkips>,
 }
 
 /// What happened while opening.
 #[derive(Debug, Default)]
 pub struct Startup {
     pub created: bool,
-    pub demo: Option<crate::demo::Report>,
+    pub demo: Option<crate::app::demo::Report>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ pub enum StartError {
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
     #[error(transparent)]
-    Demo(#[from] crate::demo::DemoError),
+    Demo(#[from] crate::app::demo::DemoError),
 }
 
 impl From<std::io::Error> for StartError {
@@ -75,7 +75,9 @@ impl Services {
         };
         if opened.created && load_demo {
             let now = clock.now();
-            let report = store.write(move |tx| crate::demo::load(tx, now)).await?;
+            let report = store
+                .write(move |tx| crate::app::demo::load(tx, now))
+                .await?;
             tracing::info!(?report, "loaded the demo data set");
             startup.demo = Some(report);
         }
@@ -113,7 +115,7 @@ impl Services {
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
-        let job_skips = Arc::new(crate::telemetry::JobSkips::default());
+        let job_skips = Arc::new(crate::support::telemetry::JobSkips::default());
         let sender = Arc::new(Sender::new(
             store.clone(),
             clock.clone(),

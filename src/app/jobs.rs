@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
-use crate::clock::nepal_offset;
-use crate::services::Services;
+use crate::app::services::Services;
+use crate::support::clock::nepal_offset;
 
 /// Checks a cron expression (six fields, seconds first) the way the scheduler reads it.
 pub fn parse(expr: &str) -> Result<(), String> {

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 
-use crate::money::format_npr;
 use crate::retailers::Language;
+use crate::types::money::format_npr;
 
 use Language::{En, Ne};
 
@@ -226,8 +226,8 @@ pub fn listing_refused(e: &crate::catalog::CatalogError) -> String {
         }
         CatalogError::OutOfRange(r) if r.field == "price_paisa" => format!(
             "The price must be between {} and {}.",
-            crate::money::format_npr(r.minimum),
-            crate::money::format_npr(r.maximum)
+            crate::types::money::format_npr(r.minimum),
+            crate::types::money::format_npr(r.maximum)
         ),
         CatalogError::OutOfRange(r) if r.field == "stock" => {
             format!(

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::clock::{Clock, SystemClock};
+use crate::app::control;
+use crate::app::services::{Services, StartError, Startup};
 use crate::config::Config;
-use crate::control;
-use crate::services::{Services, StartError, Startup};
-use crate::telemetry::Metrics;
+use crate::support::clock::{Clock, SystemClock};
+use crate::support::telemetry::Metrics;
 use crate::types::Msisdn;
 
 /// What every handler can reach; cheap to clone.
@@ -20,7 +20,7 @@ pub struct AppState {
     pub svc: Arc<Services>,
     pub metrics: Arc<Metrics>,
     /// Whose forwarded client address is believed.
-    pub proxies: Arc<crate::ratelimit::TrustedProxies>,
+    pub proxies: Arc<crate::support::ratelimit::TrustedProxies>,
     /// Requests per access token and per client address.
     pub limits: Arc<crate::web::middleware::RequestLimits>,
 }
@@ -64,7 +64,7 @@ impl App {
         let control = control::bind(&svc.config.data_dir)
             .map_err(|e| StartError::Io(format!("cannot open the control socket: {e}")))?;
         let svc_http = svc.config.http.clone();
-        let proxies = crate::ratelimit::TrustedProxies::parse(&svc_http.trusted_proxies)
+        let proxies = crate::support::ratelimit::TrustedProxies::parse(&svc_http.trusted_proxies)
             .map_err(StartError::Io)?;
         let state = AppState {
             svc,
@@ -109,13 +109,16 @@ impl App {
         } = self;
         let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
         let sender_task = background.then(|| tokio::spawn(state.svc.sender.clone().run()));
-        let mut jobs =
-            match background {
-                true => Some(crate::jobs::start(state.svc.clone()).await.map_err(|e| {
-                    StartError::Io(format!("cannot start the scheduled jobs: {e:?}"))
-                })?),
-                false => None,
-            };
+        let mut jobs = match background {
+            true => Some(
+                crate::app::jobs::start(state.svc.clone())
+                    .await
+                    .map_err(|e| {
+                        StartError::Io(format!("cannot start the scheduled jobs: {e:?}"))
+                    })?,
+            ),
+            false => None,
+        };
         let data_dir = state.svc.config.data_dir.clone();
         let limits = state.limits.clone();
         let prune_task = tokio::spawn(async move {

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::page::Page;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::support::page::Page;
 use crate::types::Msisdn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -260,7 +260,7 @@ pub fn list(
 ) -> Result<Page<Message>, StoreError> {
     let messages = tx.open(tables::MESSAGES)?;
     let Some(phone) = phone else {
-        return crate::page::newest_first(&messages, cursor, limit, |_| true);
+        return crate::support::page::newest_first(&messages, cursor, limit, |_| true);
     };
     let below = cursor.unwrap_or(u64::MAX);
     let index = tx.open(tables::MESSAGES_BY_PHONE)?;

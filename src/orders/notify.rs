@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::store as catalog;
-use crate::clock::nepal_offset;
-use crate::money::format_npr;
+use crate::messaging::outbox;
 use crate::orders::{Action, Order, OrderSource, OrderState};
-use crate::outbox;
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, WriteTx};
+use crate::support::clock::nepal_offset;
+use crate::types::money::format_npr;
 
 fn nepal_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&nepal_offset())

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::app::check;
+use crate::app::services::Services;
 use crate::audit::Actor;
 use crate::auth::NewUser;
-use crate::check;
-use crate::services::Services;
 use crate::types::{Msisdn, Role};
 
 /// A command the control socket accepts.

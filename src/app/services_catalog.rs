@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::app::services::Services;
 use crate::auth::Principal;
 use crate::catalog::{CatalogError, Product, store as catalog};
 use crate::matching::{MatchContext, MatchDecision};
-use crate::services::Services;
 use crate::storage::{StoreError, TableRead, Tx, tables};
 
 /// How many of a retailer's latest orders shape what "tea" means for it.

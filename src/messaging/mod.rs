@@ -1,0 +1,9 @@
+//! Messages to and from people: the message log, the durable outbox, and every sentence a
+//! retailer or vendor reads, in both languages. Below the domains that send (orders,
+//! preview, whatsapp), so each of them can write a message in its own write transaction.
+//!
+//! - [`outbox`] the message log and the durable outbox
+//! - [`texts`]  every sentence a shop or vendor reads, keyed by message kind
+
+pub mod outbox;
+pub mod texts;
