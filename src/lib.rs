@@ -19,12 +19,12 @@
 //! - [`audit`]      the append-only record of who changed what
 //! - [`retention`]  how long messages, webhook records and ended sessions are kept
 //! - [`messaging`]  the message log, the durable outbox, every sentence a shop or vendor reads
+//! - [`config`]     defaults → `khaacho.toml` → `KHAACHO_*` env, validated, secrets redacted
 //! - [`matching`]   phrase → catalog product (fst keys + Levenshtein, tantivy BM25) or a question
 //! - [`parsing`]    WhatsApp order text → items (phrase, quantity, unit); pure, no I/O
 //! - [`routing`]    which vendor (or vendors) gets an order, and why; pure, no I/O
-//! - [`config`]     defaults → `khaacho.toml` → `KHAACHO_*` env, validated, secrets redacted
-//! - [`storage`]    redb: every table, the one codec, the schema version, the writer, backups
 //! - [`support`]    plumbing that knows no business word: clock, paging, rate limits, metrics
+//! - [`storage`]    redb: every table, the one codec, the schema version, the writer, backups
 //! - [`types`]      validated value types every layer shares: phone numbers, roles, money, bounds
 //!
 //! # How a WhatsApp message becomes an order

@@ -793,7 +793,7 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     let (messages, seen, conversations, by_phone) = counts(&app).await;
     assert!(messages >= 4 && seen == 2 && conversations == 2 && by_phone == messages);
     app.clock.advance(chrono::Duration::days(31));
-    let keep = app.state.svc.config.retention.retention();
+    let keep = khaacho::retention::Retention::from_config(&app.state.svc.config.retention);
     let now = khaacho::support::clock::Clock::now(&app.clock);
     let walked = khaacho::retention::prune(&app.state.svc.store, keep, now).await;
     assert_eq!(walked.skipped, 0);

@@ -13,12 +13,12 @@ use clap::{Parser, Subcommand};
 use serde_json::Value;
 
 use crate::app::control;
+use crate::app::logging::{LogTarget, init_tracing};
 use crate::app::ops::{self, Request};
 use crate::app::services::Services;
 use crate::app::{App, AppOptions, shutdown_signal};
 use crate::config::Config;
 use crate::support::clock::SystemClock;
-use crate::support::telemetry::{LogTarget, init_tracing};
 use crate::types::Role;
 
 #[derive(Debug, Parser)]

@@ -8,15 +8,6 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use crate::app::services::Services;
 use crate::support::clock::nepal_offset;
 
-/// Checks a cron expression (six fields, seconds first) the way the scheduler reads it.
-pub fn parse(expr: &str) -> Result<(), String> {
-    Job::new_async_tz(expr, nepal_offset(), |_, _| Box::pin(async {}))
-        .map(|_| ())
-        .map_err(|e| {
-            format!("'{expr}' is not a cron expression with seconds, e.g. \"0 0 2 * * *\" ({e:?})")
-        })
-}
-
 /// A job holds the services weakly: a stopped server must be able to let go of its database.
 fn job<F, Fut>(expr: &str, svc: &Arc<Services>, run: F) -> Result<Job, JobSchedulerError>
 where
@@ -69,7 +60,7 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
         .await?;
     sched
         .add(job(&cfg.retention, &svc, |svc| async move {
-            let keep = svc.config.retention.retention();
+            let keep = crate::retention::Retention::from_config(&svc.config.retention);
             let w = crate::retention::prune(&svc.store, keep, svc.clock.now()).await;
             svc.job_skips.add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
@@ -77,19 +68,4 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
         .await?;
     sched.start().await?;
     Ok(sched)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_schedules_parse_and_nonsense_does_not() {
-        let cfg = crate::config::JobsConfig::default();
-        parse(&cfg.credit_refresh).unwrap();
-        parse(&cfg.deadlines).unwrap();
-        parse(&cfg.retention).unwrap();
-        assert!(parse("every night").is_err());
-        assert!(parse("0 2 * * *").is_err(), "five fields lack the seconds");
-    }
 }

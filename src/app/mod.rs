@@ -6,6 +6,7 @@
 //! - [`server`]    build the services and router, bind (port 0 in tests), graceful shutdown
 //! - [`services`]  the handle on every domain service of one running Khaacho, opened once
 //! - [`jobs`]      cron schedules (Nepal time) wired to domain functions
+//! - [`logging`]   where logs go: stdout or stderr, and the rotated file of the server
 //! - [`ops`]       the owner's commands, shared by the CLI and the control socket
 //! - [`control`]   the Unix control socket that lets commands run while the server holds the file
 //! - [`check`]     `khaacho check`: integrity and domain invariants across every domain
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod control;
 pub mod demo;
 pub mod jobs;
+pub mod logging;
 pub mod ops;
 pub mod server;
 pub mod services;

@@ -93,21 +93,21 @@ impl Services {
         let orders = OrderService::new(
             store.clone(),
             clock.clone(),
-            config.order_rules(),
-            config.credit_rules(),
+            crate::orders::Rules::from_config(&config),
+            crate::credit::Rules::from_config(&config.credit),
         );
         let credit = CreditService::new(
             store.clone(),
             clock.clone(),
-            config.credit_rules(),
+            crate::credit::Rules::from_config(&config.credit),
             config.credit.default_terms_days,
         );
         let whatsapp = WhatsApp::new(
             store.clone(),
             clock.clone(),
             catalog.matcher(),
-            config.order_rules(),
-            config.credit_rules(),
+            crate::orders::Rules::from_config(&config),
+            crate::credit::Rules::from_config(&config.credit),
             config.whatsapp.clone(),
         );
         let http = reqwest::Client::builder()

@@ -7,10 +7,8 @@ use crate::app::services::Services;
 use crate::auth::Principal;
 use crate::catalog::{CatalogError, Product, store as catalog};
 use crate::matching::{MatchContext, MatchDecision};
+use crate::orders::history::product_counts;
 use crate::storage::{StoreError, TableRead, Tx, tables};
-
-/// How many of a retailer's latest orders shape what "tea" means for it.
-const HISTORY_ORDERS: usize = 50;
 
 impl Services {
     /// The matcher's decision for a phrase, lifted by what this retailer ordered before.
@@ -20,7 +18,7 @@ impl Services {
         retailer_id: Option<u64>,
     ) -> Result<MatchDecision, CatalogError> {
         let history = match retailer_id {
-            Some(r) => self.store.read(move |tx| order_history(tx, r)).await?,
+            Some(r) => self.store.read(move |tx| product_counts(tx, r)).await?,
             None => HashMap::new(),
         };
         let ctx = MatchContext {
@@ -60,28 +58,6 @@ impl Services {
     }
 }
 
-/// product id → how many of the retailer's recent orders contained it.
-pub fn order_history(tx: &impl Tx, retailer_id: u64) -> Result<HashMap<u64, u32>, StoreError> {
-    let orders = tx.open(tables::ORDERS)?;
-    let mut counts = HashMap::new();
-    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
-    for entry in index
-        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
-        .rev()
-        .take(HISTORY_ORDERS)
-    {
-        let (_, id) = entry?;
-        let o = orders.need(id, "order of retailer")?;
-        if o.state == crate::orders::OrderState::Cancelled {
-            continue;
-        }
-        for l in &o.lines {
-            *counts.entry(l.product_id).or_insert(0) += 1;
-        }
-    }
-    Ok(counts)
-}
-
 /// The longest order text a preview reads (a WhatsApp message is at most 4,096 characters).
 pub const PREVIEW_MAX_CHARS: usize = 4096;
 
@@ -119,7 +95,7 @@ impl Services {
                         id: retailer_id,
                     },
                 )?;
-                let history = order_history(tx, retailer_id)?;
+                let history = product_counts(tx, retailer_id)?;
                 let reader = crate::preview::Reader {
                     matcher: &matcher,
                     history: Some(&history),

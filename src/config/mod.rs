@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod cron;
 mod env;
 mod sections;
 mod whatsapp;
@@ -17,6 +18,7 @@ pub use env::env_names;
 use env::{ENV, env_value, set_path};
 pub use sections::{
     AuthConfig, CreditConfig, HttpConfig, JobsConfig, LogConfig, OrdersConfig, RetentionConfig,
+    ScoreWeights,
 };
 pub use whatsapp::{MetaSettings, TwilioSettings, WhatsAppConfig};
 
@@ -64,33 +66,6 @@ impl Default for Config {
 pub struct ConfigError(pub Vec<String>);
 
 impl Config {
-    /// The order rules this configuration sets.
-    pub fn order_rules(&self) -> crate::orders::Rules {
-        let o = &self.orders;
-        crate::orders::Rules {
-            vat_bps: o.vat_bps,
-            vat_exempt_categories: o.vat_exempt_categories.clone(),
-            default_commission_bps: o.default_commission_bps,
-            accept_within: chrono::Duration::minutes(o.accept_within_mins as i64),
-            block_overdue_after_days: self.credit.block_overdue_after_days,
-            max_lines: o.max_lines,
-            max_quantity: o.max_quantity,
-            routing: self.routing.sanitized(),
-        }
-    }
-
-    /// The credit rules this configuration sets.
-    pub fn credit_rules(&self) -> crate::credit::Rules {
-        let c = &self.credit;
-        crate::credit::Rules {
-            block_overdue_after_days: c.block_overdue_after_days,
-            aging_buckets: c.aging_buckets.clone(),
-            utilization_alert_percent: c.utilization_alert_percent,
-            score_drop_alert: c.score_drop_alert,
-            weights: c.score_weights.clone(),
-        }
-    }
-
     fn validate_business(&self, p: &mut Vec<String>) {
         let o = &self.orders;
         range(p, "orders.vat_bps", o.vat_bps.into(), 0, 5000, "1300");
@@ -161,7 +136,7 @@ impl Config {
             ("jobs.deadlines", &self.jobs.deadlines),
             ("jobs.retention", &self.jobs.retention),
         ] {
-            if let Err(e) = crate::app::jobs::parse(expr) {
+            if let Err(e) = cron::check(expr) {
                 p.push(format!("`{key}`: {e}"));
             }
         }

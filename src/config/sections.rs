@@ -71,7 +71,7 @@ pub struct CreditConfig {
     pub utilization_alert_percent: u32,
     /// Raise an alert when the score falls by at least this much at once.
     pub score_drop_alert: u32,
-    pub score_weights: crate::credit::score::Weights,
+    pub score_weights: ScoreWeights,
 }
 
 impl Default for CreditConfig {
@@ -82,7 +82,7 @@ impl Default for CreditConfig {
             aging_buckets: vec![30, 60, 90],
             utilization_alert_percent: 80,
             score_drop_alert: 50,
-            score_weights: crate::credit::score::Weights::default(),
+            score_weights: ScoreWeights::default(),
         }
     }
 }
@@ -208,13 +208,25 @@ impl Default for RetentionConfig {
     }
 }
 
-impl RetentionConfig {
-    pub fn retention(&self) -> crate::retention::Retention {
-        let days = |d: u32| chrono::Duration::days(i64::from(d));
-        crate::retention::Retention {
-            messages: days(self.messages_days),
-            dedupe: days(self.dedupe_days),
-            refresh_grace: days(self.refresh_token_grace_days),
+/// How much each part of a retailer's credit score counts (the parts are in `credit::score`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreWeights {
+    pub timeliness: u32,
+    pub utilization: u32,
+    pub tenure: u32,
+    pub regularity: u32,
+    pub cancellations: u32,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        Self {
+            timeliness: 35,
+            utilization: 25,
+            tenure: 10,
+            regularity: 15,
+            cancellations: 15,
         }
     }
 }

@@ -153,6 +153,19 @@ pub struct Rules {
     pub weights: score::Weights,
 }
 
+impl Rules {
+    /// The credit rules a configuration sets.
+    pub fn from_config(c: &crate::config::CreditConfig) -> Self {
+        Self {
+            block_overdue_after_days: c.block_overdue_after_days,
+            aging_buckets: c.aging_buckets.clone(),
+            utilization_alert_percent: c.utilization_alert_percent,
+            score_drop_alert: c.score_drop_alert,
+            weights: c.score_weights.clone(),
+        }
+    }
+}
+
 /// Gathers what the score is computed from.
 fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::Inputs, StoreError> {
     let pos = position(tx, r)?;

@@ -8,27 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Invoice;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Weights {
-    pub timeliness: u32,
-    pub utilization: u32,
-    pub tenure: u32,
-    pub regularity: u32,
-    pub cancellations: u32,
-}
-
-impl Default for Weights {
-    fn default() -> Self {
-        Self {
-            timeliness: 35,
-            utilization: 25,
-            tenure: 10,
-            regularity: 15,
-            cancellations: 15,
-        }
-    }
-}
+/// The weights of the score's components, as configured (`credit.score_weights`).
+pub use crate::config::ScoreWeights as Weights;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Component {

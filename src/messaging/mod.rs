@@ -2,8 +2,10 @@
 //! retailer or vendor reads, in both languages. Below the domains that send (orders,
 //! preview, whatsapp), so each of them can write a message in its own write transaction.
 //!
+//! - [`kinds`]  what a preview says about a line, for the texts to word
 //! - [`outbox`] the message log and the durable outbox
 //! - [`texts`]  every sentence a shop or vendor reads, keyed by message kind
 
+pub mod kinds;
 pub mod outbox;
 pub mod texts;

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::retailers::Language;
+use crate::types::language::Language;
 use crate::types::money::format_npr;
 
 use Language::{En, Ne};
@@ -217,25 +217,27 @@ pub fn unknown_order(lang: Language, number: &str) -> String {
     }
 }
 
+/// Why a vendor's STOCK or PRICE was refused.
+pub enum ListingRefusal {
+    AboveMrp,
+    PriceOutside { minimum: i64, maximum: i64 },
+    StockOutside { minimum: i64, maximum: i64 },
+    Other(String),
+}
+
 /// A vendor's STOCK or PRICE refused, worded for the vendor (vendors are answered in English).
-pub fn listing_refused(e: &crate::catalog::CatalogError) -> String {
-    use crate::catalog::CatalogError;
-    match e {
-        CatalogError::Rule { field, .. } if field == "mrp_paisa" => {
-            "The price must not be above the MRP.".into()
-        }
-        CatalogError::OutOfRange(r) if r.field == "price_paisa" => format!(
+pub fn listing_refused(why: &ListingRefusal) -> String {
+    match why {
+        ListingRefusal::AboveMrp => "The price must not be above the MRP.".into(),
+        ListingRefusal::PriceOutside { minimum, maximum } => format!(
             "The price must be between {} and {}.",
-            crate::types::money::format_npr(r.minimum),
-            crate::types::money::format_npr(r.maximum)
+            format_npr(*minimum),
+            format_npr(*maximum)
         ),
-        CatalogError::OutOfRange(r) if r.field == "stock" => {
-            format!(
-                "Stock must be between {} and {} packs.",
-                r.minimum, r.maximum
-            )
+        ListingRefusal::StockOutside { minimum, maximum } => {
+            format!("Stock must be between {minimum} and {maximum} packs.")
         }
-        other => format!("That could not be done: {other}"),
+        ListingRefusal::Other(why) => format!("That could not be done: {why}"),
     }
 }
 
@@ -255,10 +257,10 @@ pub fn deactivated(lang: Language) -> String {
 }
 
 /// An order moved at the sender's word.
-pub fn moved(lang: Language, number: &str, state: crate::orders::OrderState) -> String {
+pub fn moved(lang: Language, number: &str, state: &str) -> String {
     match lang {
-        En => format!("Order {number} is now {}.", state.as_str()),
-        Ne => format!("अर्डर {number} अब {} भयो।", state.as_str()),
+        En => format!("Order {number} is now {state}."),
+        Ne => format!("अर्डर {number} अब {state} भयो।"),
     }
 }
 
@@ -322,8 +324,8 @@ pub fn throttled() -> String {
 
 // ---- the order preview: conversions, questions, and why a line was not added ----
 
+use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, SoldBy};
 use crate::parsing::{Pack, ProblemKind};
-use crate::preview::{AskWhy, Conversion, LineProblem, SoldBy, Written};
 
 /// A unit or pack word as the shop reads it.
 fn unit_word(lang: Language, word: &str) -> String {
@@ -392,13 +394,7 @@ fn numbered(options: &[String]) -> String {
 }
 
 /// The question a preview line asks, with its numbered options.
-pub fn preview_question(
-    lang: Language,
-    phrase: &str,
-    why: &AskWhy,
-    _written: &Written,
-    options: &[String],
-) -> String {
+pub fn preview_question(lang: Language, phrase: &str, why: &AskWhy, options: &[String]) -> String {
     let list = numbered(options);
     match (lang, why) {
         (_, AskWhy::Which | AskWhy::Unsure) => did_you_mean(lang, phrase, options),

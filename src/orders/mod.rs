@@ -5,6 +5,7 @@
 //! so a refusal leaves no trace. Prices, VAT and names are snapshotted on the lines.
 
 mod create;
+pub mod history;
 mod idempotency;
 mod issue;
 mod moves;
@@ -118,6 +119,23 @@ pub struct Rules {
     pub max_lines: usize,
     pub max_quantity: u32,
     pub routing: crate::routing::Config,
+}
+
+impl Rules {
+    /// The order rules a configuration sets.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let o = &config.orders;
+        Self {
+            vat_bps: o.vat_bps,
+            vat_exempt_categories: o.vat_exempt_categories.clone(),
+            default_commission_bps: o.default_commission_bps,
+            accept_within: chrono::Duration::minutes(o.accept_within_mins as i64),
+            block_overdue_after_days: config.credit.block_overdue_after_days,
+            max_lines: o.max_lines,
+            max_quantity: o.max_quantity,
+            routing: config.routing.sanitized(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -209,12 +209,12 @@ fn entry(
                 });
             }
         },
-        LineState::Ask { why, written, .. } => {
+        LineState::Ask { why, .. } => {
             let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
             p.order.push(Entry::Question(p.questions.len()));
             p.questions.push(Question {
                 phrase: l.phrase.clone(),
-                text: texts::preview_question(lang, &l.phrase, why, written, &names),
+                text: texts::preview_question(lang, &l.phrase, why, &names),
                 options,
             });
         }

@@ -25,6 +25,18 @@ pub struct Retention {
     pub refresh_grace: Duration,
 }
 
+impl Retention {
+    /// How long things are kept, as configured.
+    pub fn from_config(c: &crate::config::RetentionConfig) -> Self {
+        let days = |d: u32| chrono::Duration::days(i64::from(d));
+        Self {
+            messages: days(c.messages_days),
+            dedupe: days(c.dedupe_days),
+            refresh_grace: days(c.refresh_token_grace_days),
+        }
+    }
+}
+
 /// One kind of record pruned in one bounded batch: (removed, whether more may remain).
 type Step = fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), StoreError>;
 

@@ -2,6 +2,7 @@
 //!
 //! A value of these types is always valid: parse at the edge, then pass them around freely.
 
+pub mod language;
 pub mod limits;
 pub mod money;
 

@@ -312,7 +312,7 @@ fn conversation(tx: &impl Tx, phone: &Msisdn) -> Result<Conversation, StoreError
 
 fn history_of(tx: &impl Tx, who: &Who) -> Result<std::collections::HashMap<u64, u32>, StoreError> {
     match who {
-        Who::Retailer(r) => crate::app::services_catalog::order_history(tx, r.id),
+        Who::Retailer(r) => crate::orders::history::product_counts(tx, r.id),
         _ => Ok(Default::default()),
     }
 }

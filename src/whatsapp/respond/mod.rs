@@ -193,7 +193,7 @@ pub fn apply(
         ) => match tx.attempt(|tx| change_listing(tx, &acting, listing_id, &patch, env.now)) {
             Ok(_) => vec![format!("Done: {what}.")],
             Err(CatalogError::Store(e)) => return Err(e),
-            Err(e) => vec![texts::listing_refused(&e)],
+            Err(e) => vec![texts::listing_refused(&listing_refusal(&e))],
         },
         (Step::Lead { text }, _) => {
             let msg = format!("new contact {from} wrote: {text}");
@@ -233,7 +233,11 @@ fn act(
             Ok(out) if action == Action::Complete => {
                 vec![texts::received(lang, &out.order.number)]
             }
-            Ok(out) => vec![texts::moved(lang, &out.order.number, out.order.state)],
+            Ok(out) => vec![texts::moved(
+                lang,
+                &out.order.number,
+                out.order.state.as_str(),
+            )],
             Err(OrderError::Store(e)) => return Err(e),
             Err(e) => vec![texts::not_done(lang, &e.to_string())],
         },
@@ -284,5 +288,24 @@ fn place(
         Err(OrderError::Blocked { reason }) => Ok(vec![texts::blocked(lang, &reason)]),
         Err(OrderError::Store(e)) => Err(e),
         Err(e) => Ok(vec![texts::refused(lang, &e.to_string())]),
+    }
+}
+
+/// Why the catalog refused a vendor's listing change, in the words the texts know.
+fn listing_refusal(e: &crate::catalog::CatalogError) -> texts::ListingRefusal {
+    use crate::catalog::CatalogError;
+    match e {
+        CatalogError::Rule { field, .. } if field == "mrp_paisa" => texts::ListingRefusal::AboveMrp,
+        CatalogError::OutOfRange(r) if r.field == "price_paisa" => {
+            texts::ListingRefusal::PriceOutside {
+                minimum: r.minimum,
+                maximum: r.maximum,
+            }
+        }
+        CatalogError::OutOfRange(r) if r.field == "stock" => texts::ListingRefusal::StockOutside {
+            minimum: r.minimum,
+            maximum: r.maximum,
+        },
+        other => texts::ListingRefusal::Other(other.to_string()),
     }
 }
