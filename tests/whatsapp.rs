@@ -648,6 +648,27 @@ async fn a_flood_from_one_number_is_throttled_without_slowing_others() {
 }
 
 #[tokio::test]
+async fn a_throttled_webhook_delivered_again_gets_the_same_empty_answer() {
+    let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
+    let app = with_providers(&twilio, &meta).await;
+    let mut last = (StatusCode::OK, String::new());
+    for n in 0..40 {
+        last = twilio_in(&app, &format!("SMflood{n}"), RETAILER, "help").await;
+    }
+    assert_eq!(last.0, StatusCode::OK);
+    assert!(
+        !last.1.contains("<Message>"),
+        "a flood is not answered: {}",
+        last.1
+    );
+    let again = twilio_in(&app, "SMflood39", RETAILER, "help").await;
+    assert_eq!(
+        again, last,
+        "Twilio's redelivery gets exactly the first answer"
+    );
+}
+
+#[tokio::test]
 async fn oversized_and_non_utf8_webhook_bodies_get_clear_errors() {
     let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
     let app = with_providers(&twilio, &meta).await;

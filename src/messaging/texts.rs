@@ -318,10 +318,6 @@ pub fn answer_first(lang: Language) -> String {
     }
 }
 
-pub fn throttled() -> String {
-    "You are sending messages very fast; please wait a minute. / कृपया एक मिनेट पर्खनुहोस्।".into()
-}
-
 // ---- the order preview: conversions, questions, and why a line was not added ----
 
 use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, SoldBy};

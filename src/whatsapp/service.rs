@@ -193,15 +193,15 @@ impl WhatsApp {
             .await
     }
 
-    /// Logs a message from a number over its limit without acting on it.
+    /// Logs a message from a number over its limit without acting on it or answering it (a
+    /// flood is often a loop; answering each message would feed it).
     async fn throttle(
         &self,
         msg: Incoming,
         key: String,
         now: DateTime<Utc>,
     ) -> Result<Handled, WhatsAppError> {
-        let replies = vec![texts::throttled()];
-        let recorded = replies.clone();
+        let recorded: Vec<String> = Vec::new();
         let replies = self
             .store
             .write(move |tx| {
