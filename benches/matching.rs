@@ -119,6 +119,25 @@ fn benches(c: &mut Criterion) {
             black_box(engine.match_phrase(black_box(PHRASES[i]), &ctx))
         })
     });
+    // Ten kilobytes of what is not an order (a pasted document, emoji, control bytes): the
+    // matcher must give up quickly rather than explore every candidate.
+    let garbage = [
+        "chamal ".repeat(1500),
+        "🍚".repeat(2600),
+        "\u{0}\u{1}\u{7}\u{1b}[31m".repeat(2000),
+        "चामल५किलो".repeat(400),
+        "9".repeat(10_240),
+        "a".repeat(10_240),
+        "x-".repeat(5000) + "RICE-1KG",
+    ];
+    group.sample_size(20);
+    group.bench_function("10kb_garbage", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % garbage.len();
+            black_box(engine.match_phrase(black_box(&garbage[i]), &ctx))
+        })
+    });
     group.finish();
     let mut group = c.benchmark_group("upsert");
     group.sample_size(20);

@@ -117,7 +117,7 @@ async fn a_move_made_for_a_vendor_does_not_land_on_the_order_once_it_went_to_ano
     let late = app
         .state
         .svc
-        .orders
+        .orders()
         .act_on(
             Acting::Party(Party::Vendor(first)),
             id,
@@ -383,7 +383,7 @@ async fn assert_check_passes(app: &TestApp) {
     let problems = app
         .state
         .svc
-        .store
+        .store_for_tests()
         .read(khaacho::app::check::invariants)
         .await
         .unwrap();
@@ -483,7 +483,7 @@ async fn the_deadline_job_skips_an_order_it_cannot_move_and_moves_the_others() {
     let order_id = broken["id"].as_u64().unwrap();
     app.state
         .svc
-        .store
+        .store_for_tests()
         .write(move |tx| {
             let o = khaacho::orders::store::get(tx, order_id)?.unwrap();
             tx.open(khaacho::storage::tables::LISTINGS)?
@@ -493,7 +493,7 @@ async fn the_deadline_job_skips_an_order_it_cannot_move_and_moves_the_others() {
         .await
         .unwrap();
     app.clock.advance(chrono::Duration::minutes(31));
-    let walked = app.state.svc.orders.expire_overdue().await.unwrap();
+    let walked = app.state.svc.orders().expire_overdue().await.unwrap();
     assert_eq!((walked.done, walked.skipped), (1, 1), "{walked:?}");
     let (_, moved) = app
         .get(&format!("/api/v1/orders/{}", fine["id"]), &admin)
@@ -776,7 +776,7 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     let counts = |app: &TestApp| {
         let svc = app.state.svc.clone();
         async move {
-            svc.store
+            svc.store_for_tests()
                 .read(|tx| {
                     use khaacho::storage::{TableRead, Tx, tables};
                     Ok::<_, khaacho::storage::StoreError>((
@@ -793,9 +793,9 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     let (messages, seen, conversations, by_phone) = counts(&app).await;
     assert!(messages >= 4 && seen == 2 && conversations == 2 && by_phone == messages);
     app.clock.advance(chrono::Duration::days(31));
-    let keep = khaacho::retention::Retention::from_config(&app.state.svc.config.retention);
+    let keep = khaacho::retention::Retention::from_config(&app.state.svc.config().retention);
     let now = khaacho::support::clock::Clock::now(&app.clock);
-    let walked = khaacho::retention::prune(&app.state.svc.store, keep, now).await;
+    let walked = khaacho::retention::prune(&app.state.svc.store_for_tests(), keep, now).await;
     assert_eq!(walked.skipped, 0);
     let (after, seen_after, conv_after, by_phone_after) = counts(&app).await;
     // The first shop's message is 91 days old: its texts and phone are gone; the second's,
@@ -825,7 +825,7 @@ async fn a_throttled_message_delivered_again_gets_the_same_answer() {
     use khaacho::messaging::outbox::Channel;
     use khaacho::whatsapp::Incoming;
     let app = spawn_app().await;
-    let wa = &app.state.svc.whatsapp;
+    let wa = &app.state.svc.whatsapp();
     let from = khaacho::types::Msisdn::parse(SHOP_PHONE).unwrap();
     let message = |n: u32| Incoming {
         channel: Channel::Twilio,

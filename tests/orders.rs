@@ -392,7 +392,7 @@ async fn a_retailer_overdue_past_the_limit_is_blocked_until_it_pays() {
     }
     // Terms 30 days, blocked when more than 30 days overdue: 61 days on.
     app.clock.advance(Duration::days(61));
-    app.state.svc.credit.refresh_all().await.unwrap();
+    app.state.svc.credit().refresh_all().await.unwrap();
     let admin = app.admin_token().await;
     let (s, e, _) = order(&app, &admin, None, body.clone()).await;
     assert_eq!(

@@ -138,7 +138,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     source: OrderSource::Api,
                 };
                 match svc
-                    .orders
+                    .orders()
                     .place_as(khaacho::auth::Acting::System, req)
                     .await
                 {
@@ -153,7 +153,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             } if !orders.is_empty() => {
                 let id = orders[pick % orders.len()];
                 let acting = if by_vendor {
-                    let (o, _) = svc.orders.get(&staff(), id).await.unwrap();
+                    let (o, _) = svc.orders().get(&staff(), id).await.unwrap();
                     Acting::User(Principal {
                         user_id: 99,
                         role: Role::Vendor,
@@ -165,7 +165,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     Acting::User(staff())
                 };
                 if let Err(e) = svc
-                    .orders
+                    .orders()
                     .act_on(acting, id, MoveRequest::new(ACTIONS[action], "property"))
                     .await
                 {
@@ -179,7 +179,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     note: "property".into(),
                     vendor_id: to,
                 };
-                if let Err(e) = svc.orders.act_on(Acting::User(staff()), id, req).await {
+                if let Err(e) = svc.orders().act_on(Acting::User(staff()), id, req).await {
                     prop_assert!(expected(&e), "{e}");
                 }
             }
@@ -190,11 +190,11 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     method: Method::Cash,
                     reference: format!("r{i}"),
                 };
-                svc.credit.record_payment(&staff(), input).await.unwrap();
+                svc.credit().record_payment(&staff(), input).await.unwrap();
             }
             Op::Wait { minutes } => {
                 clock.advance(Duration::minutes(minutes));
-                svc.orders.expire_overdue().await.unwrap();
+                svc.orders().expire_overdue().await.unwrap();
             }
             _ => {}
         }

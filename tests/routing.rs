@@ -22,7 +22,7 @@ async fn act(app: &TestApp, token: &str, id: u64, body: Value) -> (StatusCode, V
 
 async fn open_holds(app: &TestApp) -> usize {
     let svc = app.state.svc.clone();
-    svc.store
+    svc.store_for_tests()
         .read(|tx| khaacho::ledger::open_holds(tx).map(|h| h.len()))
         .await
         .unwrap()
@@ -122,7 +122,7 @@ async fn each_rejection_moves_the_order_to_the_next_vendor_until_none_is_left() 
     let outbox = app
         .state
         .svc
-        .store
+        .store_for_tests()
         .read(move |tx| {
             use khaacho::storage::{TableRead, Tx};
             let all: Vec<_> = tx
@@ -160,12 +160,15 @@ async fn a_missed_deadline_moves_the_order_on_and_counts_against_the_vendor() {
     let (id, first) = (o["id"].as_u64().unwrap(), o["vendor_id"].as_u64().unwrap());
     app.clock.advance(Duration::minutes(29));
     assert_eq!(
-        app.state.svc.orders.expire_overdue().await.unwrap().done,
+        app.state.svc.orders().expire_overdue().await.unwrap().done,
         0,
         "not yet"
     );
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(app.state.svc.orders.expire_overdue().await.unwrap().done, 1);
+    assert_eq!(
+        app.state.svc.orders().expire_overdue().await.unwrap().done,
+        1
+    );
     let admin = app.admin_token().await;
     let (_, after) = app.get(&format!("/api/v1/orders/{id}"), &admin).await;
     assert_eq!(after["state"], "PLACED");

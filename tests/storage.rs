@@ -176,7 +176,7 @@ async fn data_survives_a_restart() {
 #[tokio::test]
 async fn a_backup_taken_while_writes_go_on_opens_and_passes_check() {
     let app = spawn_with(Options::default()).await;
-    let store = app.state.svc.store.clone();
+    let store = app.state.svc.store_for_tests().clone();
     let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let writer = {
         let (store, writing) = (store.clone(), writing.clone());

@@ -145,7 +145,7 @@ async fn a_retailer_orders_confirms_and_hears_back_when_the_vendor_accepts_over_
         "duplicate deliveries create one order"
     );
 
-    app.state.svc.sender.deliver_due().await.unwrap();
+    app.state.svc.sender().deliver_due().await.unwrap();
     let sent = twilio.received_requests().await.unwrap();
     assert_eq!(sent.len(), 1, "the vendor is told once");
     let f = form(&sent[0]);
@@ -173,7 +173,7 @@ async fn a_retailer_orders_confirms_and_hears_back_when_the_vendor_accepts_over_
     )
     .await;
     assert!(twiml.contains("is now ACCEPTED"), "{twiml}");
-    app.state.svc.sender.deliver_due().await.unwrap();
+    app.state.svc.sender().deliver_due().await.unwrap();
     let sent = twilio.received_requests().await.unwrap();
     let to_retailer = form(&sent[1]);
     assert_eq!(to_retailer["To"], format!("whatsapp:{RETAILER}"));
@@ -322,7 +322,7 @@ async fn meta_verification_messages_and_replies_through_the_graph_api() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    app.state.svc.sender.deliver_due().await.unwrap();
+    app.state.svc.sender().deliver_due().await.unwrap();
     let sent = meta.received_requests().await.unwrap();
     assert_eq!(
         sent.len(),
@@ -351,7 +351,7 @@ async fn when_the_provider_is_down_messages_are_retried_and_delivered_after_reco
     let app = with_providers(&twilio, &meta).await;
     twilio_in(&app, "SM1", RETAILER, "RICE-1KG x 2").await;
     twilio_in(&app, "SM2", RETAILER, "yes").await;
-    let sender = &app.state.svc.sender;
+    let sender = &app.state.svc.sender();
     assert_eq!(
         sender.deliver_due().await.unwrap(),
         1,
@@ -397,7 +397,7 @@ async fn messages_left_in_the_outbox_at_a_restart_are_all_delivered_once() {
     {
         twilio_in(&app, &format!("SMr{i}"), RETAILER, body).await;
     }
-    app.state.svc.sender.deliver_due().await.unwrap();
+    app.state.svc.sender().deliver_due().await.unwrap();
     let dir = app.stop().await;
 
     let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
@@ -423,7 +423,7 @@ async fn messages_left_in_the_outbox_at_a_restart_are_all_delivered_once() {
     .await;
     app.clock.advance(Duration::hours(1));
     for _ in 0..3 {
-        app.state.svc.sender.deliver_due().await.unwrap();
+        app.state.svc.sender().deliver_due().await.unwrap();
     }
     let sent = twilio.received_requests().await.unwrap();
     assert_eq!(

@@ -199,7 +199,6 @@ fn retailers(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
 }
 
 fn orders(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
-    use crate::orders::OrderState as S;
     let open_holds: std::collections::HashMap<u64, u64> =
         crate::ledger::open_holds(tx)?.into_iter().collect();
     let numbers = tx.open(tables::ORDER_NUMBERS)?;
@@ -225,10 +224,7 @@ fn orders(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
         if subtotal != o.subtotal_paisa || vat != o.vat_paisa || o.total_paisa != subtotal + vat {
             p.push(format!("{name}: totals do not add up from its lines"));
         }
-        let needs_hold = matches!(
-            o.state,
-            S::Placed | S::Accepted | S::Packing | S::Dispatched
-        );
+        let needs_hold = o.state.holds_credit();
         match (needs_hold, o.hold_id) {
             (true, Some(h)) if open_holds.get(&h) == Some(&id) => holds_seen += 1,
             (true, _) => p.push(format!(

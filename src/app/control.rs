@@ -89,7 +89,7 @@ fn peer_allowed(stream: &UnixStream, data_dir: &Path) -> bool {
 }
 
 async fn handle(stream: UnixStream, svc: &Services) -> std::io::Result<()> {
-    if !peer_allowed(&stream, &svc.config.data_dir) {
+    if !peer_allowed(&stream, &svc.config().data_dir) {
         tracing::warn!("control socket: a connection from another user was refused");
         let (read, mut write) = stream.into_split();
         // Take (and drop) what it sent, so it reads the refusal instead of a broken pipe.
@@ -166,10 +166,10 @@ async fn stream_backup(
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = svc
-        .config
+        .config()
         .data_dir
         .join(format!(".backup-{}-{n}.redb", std::process::id()));
-    let report = match svc.store.snapshot_to(tmp.clone()).await {
+    let report = match svc.store().snapshot_to(tmp.clone()).await {
         Ok(r) => r,
         Err(e) => return answer(write, &refused(&format!("snapshot: {e}"))).await,
     };

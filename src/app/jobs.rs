@@ -29,12 +29,12 @@ where
 /// Starts every scheduled job; shut the returned scheduler down on exit.
 pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError> {
     let sched = JobScheduler::new().await?;
-    let cfg = svc.config.jobs.clone();
+    let cfg = svc.config().jobs.clone();
     sched
         .add(job(&cfg.credit_refresh, &svc, |svc| async move {
-            match svc.credit.refresh_all().await {
+            match svc.credit().refresh_all().await {
                 Ok(w) => {
-                    svc.job_skips.add("credit_refresh", w.skipped as u64);
+                    svc.job_skips().add("credit_refresh", w.skipped as u64);
                     tracing::info!(
                         retailers = w.done,
                         skipped = w.skipped,
@@ -47,9 +47,9 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
         .await?;
     sched
         .add(job(&cfg.deadlines, &svc, |svc| async move {
-            match svc.orders.expire_overdue().await {
+            match svc.orders().expire_overdue().await {
                 Ok(w) => {
-                    svc.job_skips.add("deadlines", w.skipped as u64);
+                    svc.job_skips().add("deadlines", w.skipped as u64);
                     if w.done > 0 {
                         tracing::info!(orders = w.done, "orders moved on after a missed deadline");
                     }
@@ -60,9 +60,9 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
         .await?;
     sched
         .add(job(&cfg.retention, &svc, |svc| async move {
-            let keep = crate::retention::Retention::from_config(&svc.config.retention);
-            let w = crate::retention::prune(&svc.store, keep, svc.clock.now()).await;
-            svc.job_skips.add("retention", w.skipped as u64);
+            let keep = crate::retention::Retention::from_config(&svc.config().retention);
+            let w = crate::retention::prune(&svc.store(), keep, svc.clock().now()).await;
+            svc.job_skips().add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
         })?)
         .await?;

@@ -93,7 +93,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::Check => check_live(svc).await,
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
         Request::Reindex => {
-            let products = svc.catalog.reindex().await.map_err(|e| e.to_string())?;
+            let products = svc.catalog().reindex().await.map_err(|e| e.to_string())?;
             Ok(json!({"reindexed_products": products}))
         }
         Request::Match {
@@ -113,7 +113,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
                 .map(Msisdn::parse)
                 .transpose()
                 .map_err(|e| format!("--phone: {e}"))?;
-            svc.auth.reset_login_limits(phone.as_ref());
+            svc.auth().reset_login_limits(phone.as_ref());
             Ok(json!({"reset": phone.map_or("every phone and address".into(), |p| p.to_string())}))
         }
     }
@@ -124,7 +124,7 @@ async fn preview(svc: &Services, text: String, retailer_id: Option<u64>) -> Resu
     let id = match retailer_id {
         Some(id) => id,
         None => svc
-            .store
+            .store()
             .read(crate::retailers::store::first_id)
             .await
             .map_err(|e| e.to_string())?
@@ -156,7 +156,7 @@ async fn create_user(
         must_change_password: false,
     };
     let user = svc
-        .auth
+        .auth()
         .create_user(&Actor::Cli, new)
         .await
         .map_err(|e| e.to_string())?;
@@ -171,7 +171,7 @@ async fn create_user(
 
 async fn backup(svc: &Services, dest: &Path) -> Result<Value, String> {
     let report = svc
-        .store
+        .store()
         .snapshot_to(dest.to_path_buf())
         .await
         .map_err(|e| format!("backup to {}: {e}", dest.display()))?;
@@ -182,10 +182,10 @@ async fn backup(svc: &Services, dest: &Path) -> Result<Value, String> {
 /// server keeps serving and the check sees one consistent moment.
 async fn check_live(svc: &Services) -> Result<Value, String> {
     let tmp = svc
-        .config
+        .config()
         .data_dir
         .join(format!(".check-{}.redb", std::process::id()));
-    svc.store
+    svc.store()
         .snapshot_to(tmp.clone())
         .await
         .map_err(|e| format!("snapshot for check: {e}"))?;
@@ -197,7 +197,7 @@ async fn check_live(svc: &Services) -> Result<Value, String> {
     .map_err(|e| e.to_string());
     let _ = std::fs::remove_file(&tmp);
     let mut report = result?.map_err(|e| e.to_string())?;
-    report.file = svc.store.path().display().to_string();
+    report.file = svc.store().path().display().to_string();
     serde_json::to_value(report).map_err(|e| e.to_string())
 }
 
@@ -207,7 +207,7 @@ async fn import_catalog(svc: &Services, csv: &str) -> Result<Value, String> {
     match crate::catalog::import::parse(csv) {
         Ok(rows) => {
             let (created, updated) = svc
-                .catalog
+                .catalog()
                 .import(Actor::Cli, rows)
                 .await
                 .map_err(|e| e.to_string())?;

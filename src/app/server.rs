@@ -61,9 +61,9 @@ impl App {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| StartError::Io(format!("cannot listen on {addr}: {e}")))?;
-        let control = control::bind(&svc.config.data_dir)
+        let control = control::bind(&svc.config().data_dir)
             .map_err(|e| StartError::Io(format!("cannot open the control socket: {e}")))?;
-        let svc_http = svc.config.http.clone();
+        let svc_http = svc.config().http.clone();
         let proxies = crate::support::ratelimit::TrustedProxies::parse(&svc_http.trusted_proxies)
             .map_err(StartError::Io)?;
         let state = AppState {
@@ -108,7 +108,7 @@ impl App {
             ..
         } = self;
         let control_task = tokio::spawn(control::serve(control, state.svc.clone()));
-        let sender_task = background.then(|| tokio::spawn(state.svc.sender.clone().run()));
+        let sender_task = background.then(|| tokio::spawn(state.svc.sender().clone().run()));
         let mut jobs = match background {
             true => Some(
                 crate::app::jobs::start(state.svc.clone())
@@ -119,7 +119,7 @@ impl App {
             ),
             false => None,
         };
-        let data_dir = state.svc.config.data_dir.clone();
+        let data_dir = state.svc.config().data_dir.clone();
         let limits = state.limits.clone();
         let prune_task = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -15,19 +15,22 @@ use crate::types::{Msisdn, Role};
 use crate::whatsapp::WhatsApp;
 use crate::whatsapp::sender::Sender;
 
+/// The handle on every domain service. Its fields are private: callers reach a service
+/// through its accessor and the database only through the services, so no caller can write
+/// around a service's checks or its locks.
 pub struct Services {
-    pub config: Config,
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub auth: AuthService,
+    config: Config,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    auth: AuthService,
     /// The catalog with its search index, always in step with the database.
-    pub catalog: Catalog,
-    pub orders: OrderService,
-    pub credit: CreditService,
-    pub whatsapp: WhatsApp,
-    pub sender: Arc<Sender>,
+    catalog: Catalog,
+    orders: OrderService,
+    credit: CreditService,
+    whatsapp: WhatsApp,
+    sender: Arc<Sender>,
     /// Records the walking jobs skipped, for `/metrics`.
-    pub job_skips: Arc<crate::support::telemetry::JobSkips>,
+    job_skips: Arc<crate::support::telemetry::JobSkips>,
 }
 
 /// What happened while opening.
@@ -58,6 +61,90 @@ impl From<std::io::Error> for StartError {
 }
 
 impl Services {
+    /// The effective configuration (read-only).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn auth(&self) -> &AuthService {
+        &self.auth
+    }
+
+    /// The catalog with its search index.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn orders(&self) -> &OrderService {
+        &self.orders
+    }
+
+    pub fn credit(&self) -> &CreditService {
+        &self.credit
+    }
+
+    pub fn whatsapp(&self) -> &WhatsApp {
+        &self.whatsapp
+    }
+
+    /// The outbox sender (delivers queued messages through the providers).
+    pub fn sender(&self) -> &Arc<Sender> {
+        &self.sender
+    }
+
+    pub fn job_skips(&self) -> &Arc<crate::support::telemetry::JobSkips> {
+        &self.job_skips
+    }
+
+    /// The database, for the application's own wiring (backups, checks, retention, the
+    /// owner's commands); the web layer and the domains never get it from here.
+    pub(in crate::app) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The schema version of the open database (read, so a broken file shows).
+    pub async fn schema_version(&self) -> Result<u64, StoreError> {
+        self.store
+            .read(|tx| Ok::<_, StoreError>(storage::meta_get(tx, "schema_version")?.unwrap_or(0)))
+            .await
+    }
+
+    /// The single writer's figures, for `/metrics`.
+    pub fn store_stats(&self) -> &storage::writer::WriterStats {
+        self.store.stats()
+    }
+
+    /// The audit log, newest first.
+    pub async fn audit_log(
+        &self,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<crate::support::page::Page<crate::audit::AuditEntry>, StoreError> {
+        self.store
+            .read(move |tx| crate::audit::list(tx, cursor, limit))
+            .await
+    }
+
+    /// WhatsApp messages in and out, newest first (`phone` narrows to one conversation).
+    pub async fn messages(
+        &self,
+        phone: Option<Msisdn>,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<crate::support::page::Page<crate::messaging::outbox::Message>, StoreError> {
+        crate::whatsapp::sender::list(&self.store, phone, cursor, limit).await
+    }
+
+    /// The database, for tests that must look at or damage the file itself.
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &Store {
+        &self.store
+    }
+
     pub async fn open(
         config: Config,
         clock: Arc<dyn Clock>,
@@ -121,7 +208,7 @@ impl Services {
             clock.clone(),
             http,
             config.whatsapp.clone(),
-            whatsapp.outbox_ready.clone(),
+            whatsapp.outbox_signal(),
             job_skips.clone(),
         ));
         let svc = Services {

@@ -18,20 +18,20 @@ impl Services {
         retailer_id: Option<u64>,
     ) -> Result<MatchDecision, CatalogError> {
         let history = match retailer_id {
-            Some(r) => self.store.read(move |tx| product_counts(tx, r)).await?,
+            Some(r) => self.store().read(move |tx| product_counts(tx, r)).await?,
             None => HashMap::new(),
         };
         let ctx = MatchContext {
             history: Some(&history),
             size_hint: None,
         };
-        Ok(self.catalog.match_phrase(phrase, &ctx))
+        Ok(self.catalog().match_phrase(phrase, &ctx))
     }
 
     /// The sku of each product id (empty for a missing one).
     pub async fn skus(&self, ids: Vec<u64>) -> Result<Vec<String>, CatalogError> {
         Ok(self
-            .store
+            .store()
             .read(move |tx| {
                 let products = tx.open(tables::PRODUCTS)?;
                 ids.iter()
@@ -50,7 +50,7 @@ impl Services {
         let sku = sku.trim().to_uppercase();
         let found = {
             let sku = sku.clone();
-            self.store
+            self.store()
                 .read(move |tx| catalog::product_by_sku(tx, &sku))
                 .await?
         };
@@ -83,11 +83,11 @@ impl Services {
             ));
         }
         let (matcher, rules, units) = (
-            self.catalog.matcher(),
-            self.orders.rules().clone(),
-            self.config.whatsapp.traditional_units,
+            self.catalog().matcher(),
+            self.orders().rules().clone(),
+            self.config().whatsapp.traditional_units,
         );
-        self.store
+        self.store()
             .read(move |tx| {
                 let retailer = crate::retailers::store::get(tx, retailer_id)?.ok_or(
                     CatalogError::NotFound {

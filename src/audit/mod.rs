@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::storage::{StoreError, WriteTx, next_id, tables};
+use crate::storage::{StoreError, Tx, WriteTx, next_id, tables};
+use crate::support::page::{Page, newest_first};
 use crate::types::Role;
 
 /// Who made a change.
@@ -73,4 +74,13 @@ pub fn record(
         details,
     };
     tx.open(tables::AUDIT_LOG)?.put(id, &entry)
+}
+
+/// The log, newest first.
+pub fn list(
+    tx: &impl Tx,
+    cursor: Option<u64>,
+    limit: usize,
+) -> Result<Page<AuditEntry>, StoreError> {
+    newest_first(&tx.open(tables::AUDIT_LOG)?, cursor, limit, |_| true)
 }

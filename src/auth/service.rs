@@ -367,8 +367,16 @@ impl AuthService {
             .await
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Users, newest first, optionally of one role.
+    pub async fn list_users(
+        &self,
+        cursor: Option<u64>,
+        limit: usize,
+        role: Option<Role>,
+    ) -> Result<crate::support::page::Page<crate::auth::User>, StoreError> {
+        self.store
+            .read(move |tx| super::store::list(tx, cursor, limit, role))
+            .await
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Invoice, open_invoices, save_invoice};
-use crate::ledger::{self, AccountKind, LedgerError, TransferCode};
+use crate::ledger::{self, AccountKind, LedgerError, NewTransfer};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -133,14 +133,7 @@ pub fn record(
         ledger::ensure_account(tx, AccountKind::RetailerReceivable, input.retailer_id, now)?;
     let t = ledger::transfer(
         tx,
-        cash,
-        receivable,
-        input.amount_paisa,
-        false,
-        TransferCode::Payment,
-        None,
-        Some(id),
-        now,
+        NewTransfer::payment(cash, receivable, input.amount_paisa, id, now),
     )?;
     let payment = Payment {
         id,

@@ -112,6 +112,73 @@ pub struct Transfer {
     pub at: DateTime<Utc>,
 }
 
+/// A transfer to record: money moves from `debit` to `credit` (account ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTransfer {
+    pub debit: u64,
+    pub credit: u64,
+    /// Paisa, positive.
+    pub amount: i64,
+    /// A pending transfer holds the amount (an order's credit hold) until it is posted or voided.
+    pub pending: bool,
+    pub code: TransferCode,
+    pub order_id: Option<u64>,
+    pub payment_id: Option<u64>,
+    pub at: DateTime<Utc>,
+}
+
+impl NewTransfer {
+    /// An order's credit hold: pending until delivery posts it or a cancellation voids it.
+    pub fn hold(debit: u64, credit: u64, amount: i64, order_id: u64, at: DateTime<Utc>) -> Self {
+        Self {
+            debit,
+            credit,
+            amount,
+            pending: true,
+            code: TransferCode::OrderHold,
+            order_id: Some(order_id),
+            payment_id: None,
+            at,
+        }
+    }
+
+    /// A posted movement for an order (a delivery's split, a reversal).
+    pub fn for_order(
+        debit: u64,
+        credit: u64,
+        amount: i64,
+        code: TransferCode,
+        order_id: u64,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            pending: false,
+            code,
+            ..Self::hold(debit, credit, amount, order_id, at)
+        }
+    }
+
+    /// A payment received from a retailer.
+    pub fn payment(
+        debit: u64,
+        credit: u64,
+        amount: i64,
+        payment_id: u64,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            debit,
+            credit,
+            amount,
+            pending: false,
+            code: TransferCode::Payment,
+            order_id: None,
+            payment_id: Some(payment_id),
+            at,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("transfer amount must be positive (got {0})")]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Account, AccountKind, LedgerError, Transfer, TransferCode, TransferState};
+use super::{Account, AccountKind, LedgerError, NewTransfer, Transfer, TransferState};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 
 fn key(kind: AccountKind, owner: u64) -> String {
@@ -58,18 +58,17 @@ pub fn ensure_account(
 }
 
 /// Records a posted or pending transfer and applies it to both accounts' balances.
-#[allow(clippy::too_many_arguments)]
-pub fn transfer(
-    tx: &WriteTx,
-    debit: u64,
-    credit: u64,
-    amount: i64,
-    pending: bool,
-    code: TransferCode,
-    order_id: Option<u64>,
-    payment_id: Option<u64>,
-    at: DateTime<Utc>,
-) -> Result<Transfer, LedgerError> {
+pub fn transfer(tx: &WriteTx, new: NewTransfer) -> Result<Transfer, LedgerError> {
+    let NewTransfer {
+        debit,
+        credit,
+        amount,
+        pending,
+        code,
+        order_id,
+        payment_id,
+        at,
+    } = new;
     if amount <= 0 {
         return Err(LedgerError::NonPositive(amount));
     }

@@ -13,7 +13,7 @@ use super::{Order, OrderError, OrderLine, OrderSource, OrderState, Rules, store}
 use crate::auth::Acting;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
 use crate::credit;
-use crate::ledger::{self, AccountKind, TransferCode};
+use crate::ledger::{self, AccountKind, NewTransfer};
 use crate::retailers::Retailer;
 use crate::routing::{self, Decision, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
@@ -438,14 +438,7 @@ pub(super) fn write_order(
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
     let hold = ledger::transfer(
         tx,
-        receivable,
-        clearing,
-        subtotal + vat,
-        true,
-        TransferCode::OrderHold,
-        Some(id),
-        None,
-        now,
+        NewTransfer::hold(receivable, clearing, subtotal + vat, id, now),
     )?;
     let order = Order {
         id,

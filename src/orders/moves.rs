@@ -10,7 +10,7 @@ use super::{Order, OrderError, OrderLine, Rules, store};
 use crate::auth::{Acting, AuthError, Party};
 use crate::catalog::{Product, StockReason, store as catalog};
 use crate::credit::{self, Invoice};
-use crate::ledger::{self, AccountKind, TransferCode};
+use crate::ledger::{self, AccountKind, NewTransfer, TransferCode};
 use crate::routing;
 use crate::storage::{StoreError, TableRead, WriteTx, tables};
 use crate::support::clock::nepal_date;
@@ -208,10 +208,7 @@ fn record_vendor_figures(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let secs = |from: DateTime<Utc>| (now - from).num_seconds().max(0) as u64;
-    let was_open = matches!(
-        before.state,
-        OrderState::Placed | OrderState::Accepted | OrderState::Packing | OrderState::Dispatched
-    );
+    let was_open = before.state.holds_credit();
     match (action, effect) {
         (Action::Accept, _) => {
             let waited = secs(order.offered_at);
@@ -464,14 +461,7 @@ fn reserve_anew(
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
     let hold = ledger::transfer(
         tx,
-        receivable,
-        clearing,
-        subtotal + vat,
-        true,
-        TransferCode::OrderHold,
-        Some(order.id),
-        None,
-        now,
+        NewTransfer::hold(receivable, clearing, subtotal + vat, order.id, now),
     )?;
     order.hold_id = Some(hold.id);
     order.vendor_id = vendor;
@@ -522,14 +512,7 @@ fn deliver(
         if amount > 0 {
             ledger::transfer(
                 tx,
-                clearing,
-                to,
-                amount,
-                false,
-                code,
-                Some(order.id),
-                None,
-                now,
+                NewTransfer::for_order(clearing, to, amount, code, order.id, now),
             )?;
         }
     }
@@ -568,28 +551,28 @@ fn reverse(tx: &WriteTx, order: &mut Order, now: DateTime<Utc>) -> Result<(), Or
     for (account, amount) in split {
         ledger::transfer(
             tx,
-            account,
-            clearing,
-            amount,
-            false,
-            TransferCode::Reversal,
-            Some(order.id),
-            None,
-            now,
+            NewTransfer::for_order(
+                account,
+                clearing,
+                amount,
+                TransferCode::Reversal,
+                order.id,
+                now,
+            ),
         )?;
     }
     let receivable =
         ledger::ensure_account(tx, AccountKind::RetailerReceivable, order.retailer_id, now)?;
     ledger::transfer(
         tx,
-        clearing,
-        receivable,
-        order.total_paisa,
-        false,
-        TransferCode::Reversal,
-        Some(order.id),
-        None,
-        now,
+        NewTransfer::for_order(
+            clearing,
+            receivable,
+            order.total_paisa,
+            TransferCode::Reversal,
+            order.id,
+            now,
+        ),
     )?;
     if let Some(mut inv) = tx.open(tables::INVOICES)?.get(order.id)? {
         credit::payments::unallocate(tx, order.retailer_id, order.id)?;

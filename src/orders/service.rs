@@ -19,6 +19,9 @@ use crate::support::clock::Clock;
 use crate::support::page::{self, Page};
 use crate::support::telemetry::Walked;
 
+/// The shop's and the vendor's names of an order, where they still exist.
+pub type PartyNames = (Option<String>, Option<String>);
+
 pub struct OrderService {
     store: Store,
     clock: Arc<dyn Clock>,
@@ -42,6 +45,24 @@ fn may_see(p: &Principal, o: &Order) -> bool {
 }
 
 impl OrderService {
+    /// The shop's and the vendor's names for each `(retailer_id, vendor_id)`.
+    pub async fn party_names(
+        &self,
+        ids: Vec<(u64, u64)>,
+    ) -> Result<Vec<PartyNames>, crate::storage::StoreError> {
+        self.store
+            .read(move |tx| {
+                ids.iter()
+                    .map(|(r, v)| {
+                        let shop = crate::retailers::store::get(tx, *r)?.map(|r| r.name);
+                        let vendor = crate::catalog::store::vendor(tx, *v)?.map(|v| v.name);
+                        Ok((shop, vendor))
+                    })
+                    .collect()
+            })
+            .await
+    }
+
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,

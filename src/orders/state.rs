@@ -7,31 +7,40 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderState {
-    Placed,
-    Accepted,
-    Packing,
-    Dispatched,
-    Delivered,
-    Completed,
-    Cancelled,
+/// Declares the states once: the enum, their names on the wire and in messages, and
+/// [`ALL_STATES`] in the machine's order all come from this one list.
+macro_rules! order_states {
+    ($($state:ident => $name:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        pub enum OrderState {
+            $(#[serde(rename = $name)] $state,)+
+        }
+
+        /// Every state, in the order an order goes through them.
+        pub const ALL_STATES: [OrderState; [$($name),+].len()] = [$(OrderState::$state),+];
+
+        impl OrderState {
+            /// The state's name, as the API and messages write it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(OrderState::$state => $name,)+
+                }
+            }
+        }
+    };
+}
+
+order_states! {
+    Placed => "PLACED",
+    Accepted => "ACCEPTED",
+    Packing => "PACKING",
+    Dispatched => "DISPATCHED",
+    Delivered => "DELIVERED",
+    Completed => "COMPLETED",
+    Cancelled => "CANCELLED",
 }
 
 impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Placed => "PLACED",
-            OrderState::Accepted => "ACCEPTED",
-            OrderState::Packing => "PACKING",
-            OrderState::Dispatched => "DISPATCHED",
-            OrderState::Delivered => "DELIVERED",
-            OrderState::Completed => "COMPLETED",
-            OrderState::Cancelled => "CANCELLED",
-        }
-    }
-
     pub fn is_final(self) -> bool {
         matches!(self, OrderState::Completed | OrderState::Cancelled)
     }
@@ -39,6 +48,11 @@ impl OrderState {
     /// Stock is reserved and credit held (or posted) for the order in these states.
     pub fn is_open(self) -> bool {
         !self.is_final()
+    }
+
+    /// The order's credit is held (a pending ledger transfer), not yet posted by delivery.
+    pub fn holds_credit(self) -> bool {
+        self.is_open() && self != OrderState::Delivered
     }
 }
 
@@ -49,19 +63,12 @@ impl std::str::FromStr for OrderState {
             .iter()
             .copied()
             .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown state '{s}' (expected one of PLACED, ACCEPTED, PACKING, DISPATCHED, DELIVERED, COMPLETED, CANCELLED)"))
+            .ok_or_else(|| {
+                let names: Vec<&str> = ALL_STATES.iter().map(|st| st.as_str()).collect();
+                format!("unknown state '{s}' (expected one of {})", names.join(", "))
+            })
     }
 }
-
-pub const ALL_STATES: [OrderState; 7] = [
-    OrderState::Placed,
-    OrderState::Accepted,
-    OrderState::Packing,
-    OrderState::Dispatched,
-    OrderState::Delivered,
-    OrderState::Completed,
-    OrderState::Cancelled,
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -46,7 +46,7 @@ async fn serve(state: AppState, name: String) -> Response {
     let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let body = match &state.svc.config.http.assets_dir {
+    let body = match &state.svc.config().http.assets_dir {
         Some(dir) => match tokio::fs::read(dir.join(asset.name)).await {
             Ok(bytes) => bytes,
             Err(_) => asset.body.to_vec(),

@@ -47,7 +47,7 @@ async fn login(
         ApiError::unprocessable(format!("phone: {e}"))
             .with_details(serde_json::json!({"field": "phone"}))
     })?;
-    let result = state.svc.auth.login(&req.phone, req.password, ip).await;
+    let result = state.svc.auth().login(&req.phone, req.password, ip).await;
     state
         .metrics
         .login(if result.is_ok() { "ok" } else { "refused" });
@@ -71,7 +71,7 @@ async fn refresh(
     Json(req): Json<RefreshRequest>,
 ) -> Result<axum::Json<LoginTokens>, ApiError> {
     Ok(axum::Json(
-        state.svc.auth.refresh(&req.refresh_token).await?,
+        state.svc.auth().refresh(&req.refresh_token).await?,
     ))
 }
 
@@ -82,7 +82,7 @@ async fn logout(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> Result<StatusCode, ApiError> {
-    state.svc.auth.logout(&who).await?;
+    state.svc.auth().logout(&who).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -93,7 +93,7 @@ async fn me(
     State(state): State<AppState>,
     Caller(who): Caller,
 ) -> Result<axum::Json<UserView>, ApiError> {
-    let user = state.svc.auth.get_user(who.user_id).await?;
+    let user = state.svc.auth().get_user(who.user_id).await?;
     Ok(axum::Json(UserView::from(user)))
 }
 
@@ -118,7 +118,7 @@ async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     state
         .svc
-        .auth
+        .auth()
         .change_password(&who, req.current_password, req.new_password)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(Caller(p.clone()));
         }
         let token = bearer_token(parts)?;
-        let principal = state.svc.auth.authenticate(token).await?;
+        let principal = state.svc.auth().authenticate(token).await?;
         // Nested routers see their own part of the path; the request's whole path is kept.
         let path = parts
             .extensions

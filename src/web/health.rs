@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::storage::{self, StoreError};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -20,11 +19,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/health", tag = "system",
     responses((status = 200, body = Health), (status = 503, description = "storage unreadable")))]
 pub async fn health(State(state): State<AppState>) -> axum::response::Response {
-    let read = state
-        .svc
-        .store
-        .read(|tx| Ok::<_, StoreError>(storage::meta_get(tx, "schema_version")?.unwrap_or(0)))
-        .await;
+    let read = state.svc.schema_version().await;
     match read {
         Ok(schema_version) => axum::Json(Health {
             status: "ok",
@@ -46,8 +41,8 @@ pub async fn health(State(state): State<AppState>) -> axum::response::Response {
 
 /// Prometheus metrics in the text exposition format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    state.metrics.observe_store(state.svc.store.stats());
-    state.metrics.observe_jobs(&state.svc.job_skips);
+    state.metrics.observe_store(state.svc.store_stats());
+    state.metrics.observe_jobs(&state.svc.job_skips());
     (
         [(
             header::CONTENT_TYPE,

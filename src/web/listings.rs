@@ -102,7 +102,7 @@ async fn list_listings(
         cursor: cursor(q.cursor.as_deref())?,
         limit: clamp_limit(q.limit),
     };
-    let Page { items, next_cursor } = state.svc.catalog.list_listings(&who, filter).await?;
+    let Page { items, next_cursor } = state.svc.catalog().list_listings(&who, filter).await?;
     Ok(axum::Json(ListingPage {
         items: listing_views(&state, items).await?,
         next_cursor,
@@ -165,7 +165,7 @@ async fn create_listing(
         max_qty: req.max_qty,
         pack_multiple: req.pack_multiple,
     };
-    let l = state.svc.catalog.create_listing(&who, input).await?;
+    let l = state.svc.catalog().create_listing(&who, input).await?;
     let mut views = listing_views(&state, vec![l]).await?;
     Ok((StatusCode::CREATED, axum::Json(views.remove(0))))
 }
@@ -178,7 +178,7 @@ async fn get_listing(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<ListingView>, ApiError> {
-    let l = state.svc.catalog.listing(&who, id).await?;
+    let l = state.svc.catalog().listing(&who, id).await?;
     let mut views = listing_views(&state, vec![l]).await?;
     Ok(axum::Json(views.remove(0)))
 }
@@ -222,7 +222,7 @@ async fn update_listing(
         pack_multiple: req.pack_multiple,
         active: req.active,
     };
-    let l = state.svc.catalog.update_listing(&who, id, patch).await?;
+    let l = state.svc.catalog().update_listing(&who, id, patch).await?;
     let mut views = listing_views(&state, vec![l]).await?;
     Ok(axum::Json(views.remove(0)))
 }

@@ -87,9 +87,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api().split_for_parts();
-    let orders = &state.svc.config.orders;
+    let orders = &state.svc.config().orders;
     let doc = Arc::new(openapi::to_json(doc, orders.max_lines, orders.max_quantity));
-    let cfg = &state.svc.config.http;
+    let cfg = &state.svc.config().http;
     let cors = cors_layer(&cfg.cors_allowed_origins);
     let router = api
         .route(

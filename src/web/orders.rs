@@ -204,7 +204,7 @@ async fn list_orders(
         cursor: super::paging::cursor(q.cursor.as_deref())?,
         limit: clamp_limit(q.limit),
     };
-    let page = state.svc.orders.list(&who, filter).await?;
+    let page = state.svc.orders().list(&who, filter).await?;
     let items = named(
         &state,
         page.items
@@ -293,7 +293,7 @@ async fn create_order(
         idempotency_key: key,
         source: OrderSource::Api,
     };
-    let placed = state.svc.orders.place(&who, new).await?;
+    let placed = state.svc.orders().place(&who, new).await?;
     let all = named(
         &state,
         placed
@@ -332,7 +332,7 @@ async fn get_order(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<OrderView>, ApiError> {
-    let (o, history) = state.svc.orders.get(&who, id).await?;
+    let (o, history) = state.svc.orders().get(&who, id).await?;
     let mut views = named(&state, vec![OrderView::new(o, history)]).await?;
     Ok(axum::Json(views.remove(0)))
 }
@@ -390,7 +390,7 @@ async fn transition(
         note: note.trim().to_string(),
         vendor_id: req.vendor_id,
     };
-    let (out, history) = state.svc.orders.transition(&who, id, mv).await?;
+    let (out, history) = state.svc.orders().transition(&who, id, mv).await?;
     Ok(axum::Json(match history {
         Some(history) => {
             let mut views = named(&state, vec![OrderView::new(out.order, history)]).await?;
@@ -434,7 +434,7 @@ async fn routing(
 ) -> Result<axum::Json<RoutingView>, ApiError> {
     let decisions = state
         .svc
-        .orders
+        .orders()
         .routing(&who, id)
         .await?
         .into_iter()
@@ -451,19 +451,7 @@ async fn routing(
 /// Fills in the shop's and the vendor's names.
 async fn named(state: &AppState, mut views: Vec<OrderView>) -> Result<Vec<OrderView>, ApiError> {
     let ids: Vec<(u64, u64)> = views.iter().map(|v| (v.retailer_id, v.vendor_id)).collect();
-    let names = state
-        .svc
-        .store
-        .read(move |tx| {
-            ids.iter()
-                .map(|(r, v)| {
-                    let shop = crate::retailers::store::get(tx, *r)?.map(|r| r.name);
-                    let vendor = crate::catalog::store::vendor(tx, *v)?.map(|v| v.name);
-                    Ok((shop, vendor))
-                })
-                .collect::<Result<Vec<_>, crate::storage::StoreError>>()
-        })
-        .await?;
+    let names = state.svc.orders().party_names(ids).await?;
     for (v, (shop, vendor)) in views.iter_mut().zip(names) {
         v.retailer_name = shop;
         v.vendor_name = vendor;

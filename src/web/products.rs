@@ -104,7 +104,7 @@ async fn with_prices(
 ) -> Result<Vec<ProductView>, ApiError> {
     let prices = state
         .svc
-        .catalog
+        .catalog()
         .best_prices(who, products.iter().map(|p| p.id).collect())
         .await?;
     Ok(products
@@ -148,8 +148,8 @@ async fn list_products(
         ));
     }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let ids = state.svc.catalog.search(text, limit);
-        let products = state.svc.catalog.products_by_ids(&who, ids).await?;
+        let ids = state.svc.catalog().search(text, limit);
+        let products = state.svc.catalog().products_by_ids(&who, ids).await?;
         let items = with_prices(&state, &who, products).await?;
         return Ok(axum::Json(ProductPage {
             items,
@@ -162,7 +162,7 @@ async fn list_products(
         cursor: cursor(q.cursor.as_deref())?,
         limit,
     };
-    let page = state.svc.catalog.list_products(&who, filter).await?;
+    let page = state.svc.catalog().list_products(&who, filter).await?;
     let items = with_prices(&state, &who, page.items).await?;
     Ok(axum::Json(ProductPage {
         items,
@@ -223,7 +223,7 @@ async fn create_product(
         unit: req.unit,
         aliases: split_aliases(&aliases(&req.aliases)?.join("|")),
     };
-    let p = state.svc.catalog.create_product(&who, input).await?;
+    let p = state.svc.catalog().create_product(&who, input).await?;
     Ok((StatusCode::CREATED, axum::Json(ProductView::new(p, None))))
 }
 
@@ -235,7 +235,7 @@ async fn get_product(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<ProductView>, ApiError> {
-    let p = state.svc.catalog.product(&who, id).await?;
+    let p = state.svc.catalog().product(&who, id).await?;
     let mut views = with_prices(&state, &who, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
 }
@@ -288,7 +288,7 @@ async fn update_product(
         barcode: req.barcode,
         active: req.active,
     };
-    let p = state.svc.catalog.update_product(&who, id, patch).await?;
+    let p = state.svc.catalog().update_product(&who, id, patch).await?;
     let mut views = with_prices(&state, &who, vec![p]).await?;
     Ok(axum::Json(views.remove(0)))
 }

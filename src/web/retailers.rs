@@ -87,7 +87,7 @@ async fn list_retailers(
 ) -> Result<axum::Json<RetailerPage>, ApiError> {
     let page = state
         .svc
-        .credit
+        .credit()
         .list_retailers(&who, cursor(q.cursor.as_deref())?, clamp_limit(q.limit))
         .await?;
     let page = page.map(RetailerView::from);
@@ -160,7 +160,7 @@ async fn create_retailer(
         terms_days: req.terms_days,
         language: req.language,
     };
-    let r = state.svc.credit.create_retailer(&who, input).await?;
+    let r = state.svc.credit().create_retailer(&who, input).await?;
     Ok((StatusCode::CREATED, axum::Json(r.into())))
 }
 
@@ -173,7 +173,7 @@ async fn get_retailer(
     Path(id): Path<u64>,
 ) -> Result<axum::Json<RetailerView>, ApiError> {
     Ok(axum::Json(
-        state.svc.credit.retailer(&who, id).await?.into(),
+        state.svc.credit().retailer(&who, id).await?.into(),
     ))
 }
 
@@ -224,7 +224,7 @@ async fn update_retailer(
     Ok(axum::Json(
         state
             .svc
-            .credit
+            .credit()
             .update_retailer(&who, id, patch)
             .await?
             .into(),
@@ -239,7 +239,7 @@ async fn credit(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<CreditView>, ApiError> {
-    Ok(axum::Json(state.svc.credit.credit_view(&who, id).await?))
+    Ok(axum::Json(state.svc.credit().credit_view(&who, id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -258,7 +258,7 @@ async fn statement(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<Statement>, ApiError> {
-    let rows = state.svc.credit.statement(&who, id).await?;
+    let rows = state.svc.credit().statement(&who, id).await?;
     let balance_paisa = rows.last().map_or(0, |r| r.balance_paisa);
     Ok(axum::Json(Statement {
         retailer_id: id,
@@ -325,7 +325,7 @@ async fn list_payments(
 ) -> Result<axum::Json<PaymentPage>, ApiError> {
     let page = state
         .svc
-        .credit
+        .credit()
         .payments(
             &who,
             q.retailer_id,
@@ -370,7 +370,7 @@ async fn create_payment(
         method: req.method,
         reference: req.reference,
     };
-    let (p, replayed) = state.svc.credit.record_payment(&who, input).await?;
+    let (p, replayed) = state.svc.credit().record_payment(&who, input).await?;
     let status = if replayed {
         StatusCode::OK
     } else {
@@ -436,7 +436,7 @@ async fn list_alerts(
 ) -> Result<axum::Json<AlertPage>, ApiError> {
     let page = state
         .svc
-        .credit
+        .credit()
         .alerts(
             &who,
             q.open.unwrap_or(true),

@@ -98,11 +98,7 @@ async fn list_users(
 ) -> Result<axum::Json<UserPage>, ApiError> {
     let cursor = super::paging::cursor(f.cursor.as_deref())?;
     let (limit, role) = (clamp_limit(f.limit), f.role);
-    let page = state
-        .svc
-        .store
-        .read(move |tx| crate::auth::store::list(tx, cursor, limit, role))
-        .await?;
+    let page = state.svc.auth().list_users(cursor, limit, role).await?;
     Ok(axum::Json(page.into()))
 }
 
@@ -146,7 +142,7 @@ async fn create_user(
         password: req.password,
         must_change_password: false,
     };
-    let user = state.svc.auth.create_user(&admin.actor(), new).await?;
+    let user = state.svc.auth().create_user(&admin.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
@@ -161,7 +157,7 @@ async fn get_user(
     if who.role != Role::Admin && who.user_id != id {
         return Err(ApiError::forbidden("you may only read your own account"));
     }
-    Ok(axum::Json(state.svc.auth.get_user(id).await?.into()))
+    Ok(axum::Json(state.svc.auth().get_user(id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -208,7 +204,12 @@ async fn update_user(
         password: req.password,
     };
     Ok(axum::Json(
-        state.svc.auth.update_user(&admin, id, patch).await?.into(),
+        state
+            .svc
+            .auth()
+            .update_user(&admin, id, patch)
+            .await?
+            .into(),
     ))
 }
 
@@ -226,7 +227,7 @@ async fn deactivate_user(
         active: Some(false),
         ..UserPatch::default()
     };
-    state.svc.auth.update_user(&admin, id, patch).await?;
+    state.svc.auth().update_user(&admin, id, patch).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,19 +271,7 @@ async fn list_audit(
 ) -> Result<axum::Json<AuditPage>, ApiError> {
     let cursor = super::paging::cursor(q.cursor.as_deref())?;
     let limit = clamp_limit(q.limit);
-    let page = state
-        .svc
-        .store
-        .read(move |tx| {
-            use crate::storage::Tx;
-            crate::support::page::newest_first(
-                &tx.open(crate::storage::tables::AUDIT_LOG)?,
-                cursor,
-                limit,
-                |_| true,
-            )
-        })
-        .await?;
+    let page = state.svc.audit_log(cursor, limit).await?;
     let page = page.map(|e: crate::audit::AuditEntry| AuditView {
         id: e.id,
         at: e.at,

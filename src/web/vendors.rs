@@ -75,7 +75,7 @@ async fn list_vendors(
 ) -> Result<axum::Json<VendorPage>, ApiError> {
     let page = state
         .svc
-        .catalog
+        .catalog()
         .list_vendors(&who, cursor(q.cursor.as_deref())?, clamp_limit(q.limit))
         .await?;
     let page = page.map(VendorView::from);
@@ -125,7 +125,7 @@ async fn create_vendor(
         province: req.province,
         commission_bps: req.commission_bps,
     };
-    let v = state.svc.catalog.create_vendor(&who, input).await?;
+    let v = state.svc.catalog().create_vendor(&who, input).await?;
     Ok((StatusCode::CREATED, axum::Json(v.into())))
 }
 
@@ -137,7 +137,9 @@ async fn get_vendor(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<VendorView>, ApiError> {
-    Ok(axum::Json(state.svc.catalog.vendor(&who, id).await?.into()))
+    Ok(axum::Json(
+        state.svc.catalog().vendor(&who, id).await?.into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -186,7 +188,7 @@ async fn update_vendor(
     Ok(axum::Json(
         state
             .svc
-            .catalog
+            .catalog()
             .update_vendor(&who, id, patch)
             .await?
             .into(),
@@ -220,7 +222,7 @@ async fn vendor_performance(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<Performance>, ApiError> {
-    let r = state.svc.orders.vendor_performance(&who, id).await?;
+    let r = state.svc.orders().vendor_performance(&who, id).await?;
     let s = r.stats;
     let answered = s.accepted + s.rejected + s.expired;
     let round = |x: f64| (x * 100.0).round() / 100.0;

@@ -80,7 +80,7 @@ async fn twilio_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(cfg) = state.svc.sender.twilio() else {
+    let Some(cfg) = state.svc.sender().twilio() else {
         return Err(not_configured("Twilio"));
     };
     if body.len() > MAX_WEBHOOK_BYTES {
@@ -101,7 +101,7 @@ async fn twilio_webhook(
     if let Some(update) = twilio::status(&params) {
         state
             .svc
-            .sender
+            .sender()
             .status_update(
                 Channel::Twilio,
                 update.provider_message_id,
@@ -122,7 +122,7 @@ async fn twilio_webhook(
     };
     let handled = state
         .svc
-        .whatsapp
+        .whatsapp()
         .handle(msg)
         .await
         .map_err(|e| ApiError::internal(&e))?;
@@ -166,7 +166,7 @@ async fn meta_verify(
     State(state): State<AppState>,
     Query(q): Query<VerifyQuery>,
 ) -> Result<Response, ApiError> {
-    let Some(cfg) = state.svc.sender.meta() else {
+    let Some(cfg) = state.svc.sender().meta() else {
         return Err(not_configured("Meta"));
     };
     let challenge = meta::verify_subscription(
@@ -191,7 +191,7 @@ async fn meta_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(cfg) = state.svc.sender.meta() else {
+    let Some(cfg) = state.svc.sender().meta() else {
         return Err(not_configured("Meta"));
     };
     if body.len() > meta::MAX_PAYLOAD_BYTES {
@@ -218,7 +218,7 @@ async fn meta_webhook(
         };
         state
             .svc
-            .whatsapp
+            .whatsapp()
             .handle(msg)
             .await
             .map_err(|e| ApiError::internal(&e))?;
@@ -226,7 +226,7 @@ async fn meta_webhook(
     for s in statuses {
         state
             .svc
-            .sender
+            .sender()
             .status_update(
                 Channel::Meta,
                 s.provider_message_id,
@@ -301,7 +301,7 @@ async fn simulate(
         .unwrap_or_else(|| format!("sim-{:016x}", rand::random::<u64>()));
     let handled: Handled = state
         .svc
-        .whatsapp
+        .whatsapp()
         .handle(Incoming {
             channel: Channel::Simulator,
             provider_id,
@@ -317,7 +317,7 @@ async fn simulate(
             "this number is sending too many messages; wait a minute",
         ));
     }
-    state.svc.sender.deliver_due().await?;
+    state.svc.sender().deliver_due().await?;
     let replies = if handled.duplicate {
         handled
             .replies
@@ -412,7 +412,9 @@ async fn list_messages(
         .transpose()
         .map_err(|e| ApiError::bad_request("invalid_query", format!("phone: {e}")))?;
     let cursor = super::paging::cursor(q.cursor.as_deref())?;
-    let page = crate::whatsapp::sender::list(&state.svc.store, phone, cursor, clamp_limit(q.limit))
+    let page = state
+        .svc
+        .messages(phone, cursor, clamp_limit(q.limit))
         .await?;
     let page = page.map(MessageView::from);
     Ok(axum::Json(MessagePage {

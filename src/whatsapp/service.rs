@@ -59,10 +59,15 @@ pub struct WhatsApp {
     cfg: WhatsAppConfig,
     per_number: SlidingWindow,
     /// Wakes the sender when something was queued.
-    pub outbox_ready: Arc<Notify>,
+    outbox_ready: Arc<Notify>,
 }
 
 impl WhatsApp {
+    /// The signal this conversation gives when it queued a message, for the sender to wait on.
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_ready.clone()
+    }
+
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,

@@ -198,7 +198,7 @@ impl TestApp {
         assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
         self.admin_password = new;
         // The test starts with no login counted against it.
-        self.state.svc.auth.reset_login_limits(None);
+        self.state.svc.auth().reset_login_limits(None);
     }
 
     pub async fn admin_token(&self) -> String {

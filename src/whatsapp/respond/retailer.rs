@@ -218,21 +218,14 @@ fn status_text(
     num: Option<&str>,
     lang: Language,
 ) -> Result<String, StoreError> {
-    let all = [
-        OrderState::Placed,
-        OrderState::Accepted,
-        OrderState::Packing,
-        OrderState::Dispatched,
-        OrderState::Delivered,
-        OrderState::Completed,
-        OrderState::Cancelled,
-    ];
-    Ok(match find_order(tx, r.id, num, &all)? {
-        Some(o) => {
-            let vendor = catalog::vendor(tx, o.vendor_id)?.map_or_else(String::new, |v| v.name);
-            texts::status(lang, &o.number, o.state.as_str(), &vendor, o.total_paisa)
-        }
-        None if num.is_some() => texts::unknown_order(lang, num.unwrap_or("")),
-        None => texts::no_orders(lang),
-    })
+    Ok(
+        match find_order(tx, r.id, num, &orders::state::ALL_STATES)? {
+            Some(o) => {
+                let vendor = catalog::vendor(tx, o.vendor_id)?.map_or_else(String::new, |v| v.name);
+                texts::status(lang, &o.number, o.state.as_str(), &vendor, o.total_paisa)
+            }
+            None if num.is_some() => texts::unknown_order(lang, num.unwrap_or("")),
+            None => texts::no_orders(lang),
+        },
+    )
 }
