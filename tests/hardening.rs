@@ -795,7 +795,7 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     app.clock.advance(chrono::Duration::days(31));
     let keep = khaacho::retention::Retention::from_config(&app.state.svc.config().retention);
     let now = khaacho::support::clock::Clock::now(&app.clock);
-    let walked = khaacho::retention::prune(&app.state.svc.store_for_tests(), keep, now).await;
+    let walked = khaacho::retention::prune(app.state.svc.store_for_tests(), keep, now).await;
     assert_eq!(walked.skipped, 0);
     let (after, seen_after, conv_after, by_phone_after) = counts(&app).await;
     // The first shop's message is 91 days old: its texts and phone are gone; the second's,

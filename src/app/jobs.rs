@@ -61,7 +61,7 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
     sched
         .add(job(&cfg.retention, &svc, |svc| async move {
             let keep = crate::retention::Retention::from_config(&svc.config().retention);
-            let w = crate::retention::prune(&svc.store(), keep, svc.clock().now()).await;
+            let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
             svc.job_skips().add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
         })?)

@@ -42,7 +42,7 @@ pub async fn health(State(state): State<AppState>) -> axum::response::Response {
 /// Prometheus metrics in the text exposition format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state.metrics.observe_store(state.svc.store_stats());
-    state.metrics.observe_jobs(&state.svc.job_skips());
+    state.metrics.observe_jobs(state.svc.job_skips());
     (
         [(
             header::CONTENT_TYPE,
