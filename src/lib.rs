@@ -29,7 +29,7 @@
 //!
 //! # How a WhatsApp message becomes an order
 //!
-//! 1. `web::whatsapp` receives the Twilio or Meta webhook, checks its signature and size, and
+//! 1. `web::webhooks` receives the Twilio or Meta webhook, checks its signature and size, and
 //!    hands the sender and text to [`whatsapp::WhatsApp`].
 //! 2. The conversation reads a snapshot: who is writing (retailer, vendor, stranger), what
 //!    they wrote ([`whatsapp::intent`]), and plans an answer without writing anything: an

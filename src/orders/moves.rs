@@ -49,12 +49,44 @@ pub struct MoveRequest {
     pub vendor_id: Option<u64>,
 }
 
+/// The longest note a move keeps in the order's history.
+pub const MAX_NOTE_CHARS: usize = 500;
+
 impl MoveRequest {
     pub fn new(action: Action, note: impl Into<String>) -> Self {
         Self {
             action,
             note: note.into(),
             vendor_id: None,
+        }
+    }
+
+    /// A move as a caller asks for it: the note is trimmed and at most [`MAX_NOTE_CHARS`].
+    pub fn checked(
+        action: Action,
+        note: &str,
+        vendor_id: Option<u64>,
+    ) -> Result<Self, super::OrderError> {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(super::OrderError::Invalid(format!(
+                "note must be at most {MAX_NOTE_CHARS} characters"
+            )));
+        }
+        Ok(Self {
+            action,
+            note: note.trim().to_string(),
+            vendor_id,
+        })
+    }
+}
+
+impl MoveOutcome {
+    /// For a caller who can no longer see the order after this move: what became of it.
+    pub fn outcome(&self) -> &'static str {
+        if self.rerouted_to.is_some() {
+            "moved_to_another_vendor"
+        } else {
+            "cancelled"
         }
     }
 }

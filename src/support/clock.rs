@@ -7,6 +7,27 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
+/// Reads a time bound as people give one: an RFC 3339 time, or a Nepal calendar date
+/// (`YYYY-MM-DD`), which means the day's start, or with `end` the next day's start (so the
+/// whole day is included). `None` when it is neither; `Some(None)` for a day with no start.
+pub fn parse_bound(raw: &str, end: bool) -> Option<Option<DateTime<Utc>>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(Some(t.with_timezone(&Utc)));
+    }
+    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    let day = if end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    let start = day
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_local_timezone(nepal_offset())
+        .single();
+    Some(start.map(|t| t.with_timezone(&Utc)))
+}
+
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }

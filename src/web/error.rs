@@ -270,3 +270,41 @@ impl From<StoreError> for ApiError {
         Self::internal(&e)
     }
 }
+
+impl From<crate::whatsapp::WhatsAppError> for ApiError {
+    fn from(e: crate::whatsapp::WhatsAppError) -> Self {
+        match e {
+            crate::whatsapp::WhatsAppError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A webhook the provider's adapter refused.
+impl From<crate::whatsapp::providers::ProviderError> for ApiError {
+    fn from(e: crate::whatsapp::providers::ProviderError) -> Self {
+        use crate::whatsapp::providers::ProviderError as P;
+        let status = match e {
+            P::Forbidden => StatusCode::FORBIDDEN,
+            P::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            P::InvalidUtf8 | P::Malformed(_) => StatusCode::BAD_REQUEST,
+            P::Missing(_) | P::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
+}
+
+impl ApiError {
+    /// A webhook whose signature is missing or does not match.
+    pub fn bad_signature() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "bad_signature",
+            "the webhook signature is missing or does not match",
+        )
+    }
+
+    /// A webhook for a provider this server is not set up for.
+    pub fn provider_not_configured(provider: &str) -> Self {
+        Self::not_found(format!("{provider} is not configured on this server"))
+    }
+}

@@ -1,23 +1,28 @@
 //! The HTTP layer, the only place that knows axum: one file per URL area, one error table,
 //! the extractors, the middleware stack, and the OpenAPI document generated from the handlers.
 
+pub mod alerts;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod json;
 pub mod listings;
+pub mod messages;
 pub mod middleware;
 pub mod openapi;
 pub mod orders;
+pub mod orders_view;
 pub mod paging;
+pub mod payments;
 pub mod preview;
 pub mod products;
 pub mod retailers;
 pub mod users;
 pub mod vendors;
-pub mod whatsapp;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,16 +71,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(health::health))
         .nest("/api/v1/auth", auth::router())
         .nest("/api/v1/users", users::router())
-        .nest("/api/v1/audit", users::audit_router())
+        .nest("/api/v1/audit", audit::router())
         .nest("/api/v1", products::router())
         .nest("/api/v1", vendors::router())
         .nest("/api/v1", listings::router())
         .nest("/api/v1/orders", orders::router().merge(preview::router()))
         .nest("/api/v1/retailers", retailers::router())
-        .nest("/api/v1/payments", retailers::payments_router())
-        .nest("/api/v1/alerts", retailers::alerts_router())
-        .nest("/api/v1", whatsapp::api())
-        .merge(whatsapp::webhooks())
+        .nest("/api/v1/payments", payments::router())
+        .nest("/api/v1/alerts", alerts::router())
+        .nest("/api/v1", messages::router())
+        .merge(webhooks::webhooks())
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

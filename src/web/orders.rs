@@ -4,17 +4,18 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query};
+use super::orders_view::named;
+pub use super::orders_view::{EventView, LineView, OrderView};
 use crate::app::AppState;
 use crate::orders::{
-    Action, LineRequest, MoveRequest, NewOrder, Order, OrderEvent, OrderFilter, OrderSource,
-    OrderState, ProductRef,
+    Action, LineRequest, MoveRequest, NewOrder, OrderFilter, OrderSource, OrderState, ProductRef,
 };
 use crate::support::page::clamp_limit;
 
@@ -24,102 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order))
         .routes(routes!(transition))
         .routes(routes!(routing))
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LineView {
-    product_id: u64,
-    sku: String,
-    name: String,
-    quantity: u32,
-    unit_price_paisa: i64,
-    vat_paisa: i64,
-    total_paisa: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EventView {
-    at: DateTime<Utc>,
-    from: Option<OrderState>,
-    to: OrderState,
-    actor: String,
-    note: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrderView {
-    id: u64,
-    number: String,
-    state: OrderState,
-    retailer_id: u64,
-    vendor_id: u64,
-    lines: Vec<LineView>,
-    subtotal_paisa: i64,
-    vat_paisa: i64,
-    total_paisa: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    /// The vendor must accept before this.
-    accept_by: Option<DateTime<Utc>>,
-    delivered_at: Option<DateTime<Utc>>,
-    /// Nepal date by which the retailer pays.
-    due_date: Option<NaiveDate>,
-    cancel_reason: Option<String>,
-    /// Orders split from one cart share this id.
-    group_id: u64,
-    /// The shop reported a problem with the delivery.
-    disputed: bool,
-    retailer_name: Option<String>,
-    vendor_name: Option<String>,
-    history: Vec<EventView>,
-}
-
-impl OrderView {
-    pub fn new(o: Order, history: Vec<OrderEvent>) -> Self {
-        Self {
-            id: o.id,
-            number: o.number,
-            state: o.state,
-            retailer_id: o.retailer_id,
-            vendor_id: o.vendor_id,
-            lines: o
-                .lines
-                .into_iter()
-                .map(|l| LineView {
-                    product_id: l.product_id,
-                    sku: l.sku,
-                    name: l.name,
-                    quantity: l.quantity,
-                    unit_price_paisa: l.unit_price_paisa,
-                    vat_paisa: l.vat_paisa,
-                    total_paisa: l.total_paisa,
-                })
-                .collect(),
-            subtotal_paisa: o.subtotal_paisa,
-            vat_paisa: o.vat_paisa,
-            total_paisa: o.total_paisa,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-            accept_by: o.accept_by,
-            delivered_at: o.delivered_at,
-            due_date: o.due_date,
-            cancel_reason: o.cancel_reason,
-            group_id: o.group_id,
-            disputed: o.disputed,
-            retailer_name: None,
-            vendor_name: None,
-            history: history
-                .into_iter()
-                .map(|e| EventView {
-                    at: e.at,
-                    from: e.from,
-                    to: e.to,
-                    actor: e.actor,
-                    note: e.note,
-                })
-                .collect(),
-        }
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,26 +69,12 @@ fn time_bound(
     let Some(raw) = raw else {
         return Ok(None);
     };
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+    crate::support::clock::parse_bound(raw, end).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_query",
             format!("{field}: '{raw}' is neither RFC 3339 nor YYYY-MM-DD"),
         )
-    })?;
-    let day = if end {
-        day.succ_opt().unwrap_or(day)
-    } else {
-        day
-    };
-    let start = day
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_local_timezone(crate::support::clock::nepal_offset())
-        .single();
-    Ok(start.map(|t| t.with_timezone(&Utc)))
+    })
 }
 
 /// Orders, newest first (staff: all; vendors and retailers: their own).
@@ -380,16 +271,7 @@ async fn transition(
     Json(req): Json<TransitionRequest>,
 ) -> Result<axum::Json<TransitionView>, ApiError> {
     let note = req.note.unwrap_or_default();
-    if note.chars().count() > 500 {
-        return Err(ApiError::unprocessable(
-            "note must be at most 500 characters",
-        ));
-    }
-    let mv = MoveRequest {
-        action: req.action,
-        note: note.trim().to_string(),
-        vendor_id: req.vendor_id,
-    };
+    let mv = MoveRequest::checked(req.action, &note, req.vendor_id)?;
     let (out, history) = state.svc.orders().transition(&who, id, mv).await?;
     Ok(axum::Json(match history {
         Some(history) => {
@@ -397,14 +279,10 @@ async fn transition(
             TransitionView::Order(Box::new(views.remove(0)))
         }
         None => TransitionView::MovedAway(MovedAway {
+            outcome: out.outcome(),
             id: out.order.id,
             number: out.order.number,
             action: req.action,
-            outcome: if out.rerouted_to.is_some() {
-                "moved_to_another_vendor"
-            } else {
-                "cancelled"
-            },
         }),
     }))
 }
@@ -446,15 +324,4 @@ async fn routing(
         })
         .collect();
     Ok(axum::Json(RoutingView { decisions }))
-}
-
-/// Fills in the shop's and the vendor's names.
-async fn named(state: &AppState, mut views: Vec<OrderView>) -> Result<Vec<OrderView>, ApiError> {
-    let ids: Vec<(u64, u64)> = views.iter().map(|v| (v.retailer_id, v.vendor_id)).collect();
-    let names = state.svc.orders().party_names(ids).await?;
-    for (v, (shop, vendor)) in views.iter_mut().zip(names) {
-        v.retailer_name = shop;
-        v.vendor_name = vendor;
-    }
-    Ok(views)
 }

@@ -1,20 +1,17 @@
 //! `/api/v1/retailers`: shops, their credit terms (changed with a reason), credit view and
-//! statement; `/api/v1/payments`; `/api/v1/alerts`.
+//! statement.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query, Staff};
 use super::paging::{PageQuery, cursor};
 use crate::app::AppState;
-use crate::credit::alerts::{Alert, AlertKind};
-use crate::credit::payments::{Allocation, Method, Payment, PaymentInput};
 use crate::credit::{CreditView, RetailerInput, RetailerPatch, StatementRow};
 use crate::retailers::{Language, Retailer};
 use crate::support::page::clamp_limit;
@@ -26,14 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_retailer, update_retailer))
         .routes(routes!(credit))
         .routes(routes!(statement))
-}
-
-pub fn payments_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_payments, create_payment))
-}
-
-pub fn alerts_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_alerts))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -264,190 +253,5 @@ async fn statement(
         retailer_id: id,
         rows,
         balance_paisa,
-    }))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentView {
-    id: u64,
-    retailer_id: u64,
-    amount_paisa: i64,
-    method: Method,
-    reference: String,
-    allocations: Vec<Allocation>,
-    /// Not yet used against an invoice: a credit balance.
-    unallocated_paisa: i64,
-    created_at: DateTime<Utc>,
-}
-
-impl From<Payment> for PaymentView {
-    fn from(p: Payment) -> Self {
-        Self {
-            id: p.id,
-            retailer_id: p.retailer_id,
-            amount_paisa: p.amount_paisa,
-            method: p.method,
-            reference: p.reference,
-            allocations: p.allocations,
-            unallocated_paisa: p.unallocated_paisa,
-            created_at: p.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentPage {
-    items: Vec<PaymentView>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentQuery {
-    retailer_id: Option<u64>,
-    /// Page size, 1 to 1000 (100 when absent).
-    #[serde(default, deserialize_with = "crate::web::paging::limit")]
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<usize>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9]{0,19}$")]
-    cursor: Option<String>,
-}
-
-/// Payments, newest first (staff: all; a retailer: its own).
-#[utoipa::path(get, path = "", tag = "payments", security(("bearer" = [])), params(PaymentQuery),
-    responses((status = 200, body = PaymentPage), (status = 403)))]
-async fn list_payments(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Query(q): Query<PaymentQuery>,
-) -> Result<axum::Json<PaymentPage>, ApiError> {
-    let page = state
-        .svc
-        .credit()
-        .payments(
-            &who,
-            q.retailer_id,
-            cursor(q.cursor.as_deref())?,
-            clamp_limit(q.limit),
-        )
-        .await?;
-    let page = page.map(PaymentView::from);
-    Ok(axum::Json(PaymentPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePayment {
-    retailer_id: u64,
-    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
-    amount_paisa: i64,
-    method: Method,
-    /// The receipt, cheque or wallet transaction number; a payment is recorded once per reference.
-    #[schema(
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
-    )]
-    reference: String,
-}
-
-/// Record a payment (staff). It pays the oldest-due invoices first; the rest is credit.
-/// Repeating a reference with the same details returns the same payment (200).
-#[utoipa::path(post, path = "", tag = "payments", security(("bearer" = [])), request_body = CreatePayment,
-    responses((status = 201, body = PaymentView), (status = 200, body = PaymentView), (status = 409), (status = 422)))]
-async fn create_payment(
-    State(state): State<AppState>,
-    Staff(who): Staff,
-    Json(req): Json<CreatePayment>,
-) -> Result<Response, ApiError> {
-    let input = PaymentInput {
-        retailer_id: req.retailer_id,
-        amount_paisa: req.amount_paisa,
-        method: req.method,
-        reference: req.reference,
-    };
-    let (p, replayed) = state.svc.credit().record_payment(&who, input).await?;
-    let status = if replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, axum::Json(PaymentView::from(p))).into_response())
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlertView {
-    id: u64,
-    kind: AlertKind,
-    subject: String,
-    message: String,
-    raised_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    resolved_at: Option<DateTime<Utc>>,
-}
-
-impl From<Alert> for AlertView {
-    fn from(a: Alert) -> Self {
-        Self {
-            id: a.id,
-            kind: a.kind,
-            subject: a.subject,
-            message: a.message,
-            raised_at: a.raised_at,
-            updated_at: a.updated_at,
-            resolved_at: a.resolved_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlertPage {
-    items: Vec<AlertView>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AlertQuery {
-    /// Only alerts not yet resolved (default true).
-    open: Option<bool>,
-    kind: Option<AlertKind>,
-    /// Page size, 1 to 1000 (100 when absent).
-    #[serde(default, deserialize_with = "crate::web::paging::limit")]
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<usize>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9]{0,19}$")]
-    cursor: Option<String>,
-}
-
-/// Risk and operations alerts, newest first (staff).
-#[utoipa::path(get, path = "", tag = "alerts", security(("bearer" = [])), params(AlertQuery),
-    responses((status = 200, body = AlertPage), (status = 403)))]
-async fn list_alerts(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    Query(q): Query<AlertQuery>,
-) -> Result<axum::Json<AlertPage>, ApiError> {
-    let page = state
-        .svc
-        .credit()
-        .alerts(
-            &who,
-            q.open.unwrap_or(true),
-            q.kind,
-            cursor(q.cursor.as_deref())?,
-            clamp_limit(q.limit),
-        )
-        .await?;
-    let page = page.map(AlertView::from);
-    Ok(axum::Json(AlertPage {
-        items: page.items,
-        next_cursor: page.next_cursor,
     }))
 }

@@ -202,6 +202,20 @@ pub enum ProviderError {
     Invalid(&'static str),
 }
 
+/// A provider's delivery report, as the message log records it.
+impl From<DeliveryStatus> for crate::messaging::outbox::Status {
+    fn from(s: DeliveryStatus) -> Self {
+        use crate::messaging::outbox::Status;
+        match s {
+            DeliveryStatus::Queued => Status::Pending,
+            DeliveryStatus::Sent => Status::Sent,
+            DeliveryStatus::Delivered => Status::Delivered,
+            DeliveryStatus::Read => Status::Read,
+            DeliveryStatus::Failed => Status::Failed,
+        }
+    }
+}
+
 impl ProviderError {
     /// A stable snake_case code for the web layer's error table.
     pub fn code(&self) -> &'static str {
