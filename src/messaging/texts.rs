@@ -1,4 +1,8 @@
-//! Every sentence a retailer or vendor reads, in English and Nepali, in one place.
+//! Every sentence a retailer or vendor reads, in English and Nepali, in one place, so a
+//! translator can review them in one file. A function per message kind; where a message goes
+//! through the outbox, the function is named after its outbox kind (the template key of the
+//! provider settings). This file is longer than the ~400 lines other files keep to, on
+//! purpose: splitting it would split the translator's work.
 
 use chrono::NaiveDate;
 
@@ -37,6 +41,27 @@ pub fn preview_header(lang: Language) -> &'static str {
         En => "Your order:",
         Ne => "तपाईंको अर्डर:",
     }
+}
+
+/// One priced line of a preview; `conversion` says how a written amount became packs.
+pub fn preview_line(
+    name: &str,
+    packs: u32,
+    unit_price: i64,
+    total: i64,
+    conversion: Option<&str>,
+) -> String {
+    let conversion = conversion.map(|c| format!(" ({c})")).unwrap_or_default();
+    format!(
+        "{name} × {packs} @ {} = {}{conversion}",
+        format_npr(unit_price),
+        format_npr(total)
+    )
+}
+
+/// An entry of the preview, numbered for answering.
+pub fn preview_numbered(n: usize, text: &str) -> String {
+    format!("{n}. {text}")
 }
 
 pub fn preview_footer(lang: Language, ttl_mins: u64) -> String {
@@ -316,6 +341,161 @@ pub fn answer_first(lang: Language) -> String {
         }
         Ne => "पहिले माथिको प्रश्नको जवाफ (नम्बर) दिनुहोस्, अनि CONFIRM लेख्नुहोस्।".into(),
     }
+}
+
+// ---- order notifications, queued in the outbox (named after their outbox kinds) ----
+
+/// One line of an order as a vendor reads it.
+pub fn order_line(quantity: u32, name: &str, unit_price: i64) -> String {
+    format!("- {quantity} × {name} @ {}", format_npr(unit_price))
+}
+
+/// What a new order says to its vendor (vendors are answered in English); `deadline` is the
+/// Nepal time by which to answer, `HH:MM`.
+pub struct NewOrder<'a> {
+    pub number: &'a str,
+    pub shop: &'a str,
+    pub district: &'a str,
+    pub lines: Vec<String>,
+    pub total: i64,
+    pub vat: i64,
+    pub deadline: Option<String>,
+}
+
+/// `order_new_vendor`: a vendor's new order.
+pub fn order_new_vendor(o: &NewOrder<'_>) -> String {
+    let deadline = o
+        .deadline
+        .as_ref()
+        .map(|d| format!(" by {d}"))
+        .unwrap_or_default();
+    format!(
+        "New order {num} from {shop} ({district}):\n{lines}\nTotal {total} incl. VAT {vat}\nReply ACCEPT {num} or REJECT {num} <reason>{deadline}.",
+        num = o.number,
+        shop = o.shop,
+        district = o.district,
+        lines = o.lines.join("\n"),
+        total = format_npr(o.total),
+        vat = format_npr(o.vat),
+    )
+}
+
+/// `order_placed_retailer`: an order someone else placed for the shop.
+pub fn order_placed_retailer(lang: Language, number: &str, vendor: &str, total: i64) -> String {
+    let total = format_npr(total);
+    match lang {
+        En => format!(
+            "Order {number} placed with {vendor}: total {total}. We will tell you when it is accepted."
+        ),
+        Ne => format!("अर्डर {number} {vendor} लाई पठाइयो: जम्मा {total}। स्वीकार भएपछि खबर गर्नेछौं।"),
+    }
+}
+
+fn in_brackets(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!(" ({note})")
+    }
+}
+
+/// `order_cancelled`: the shop's order was cancelled, with the reason when one was given.
+pub fn order_cancelled(lang: Language, number: &str, note: &str) -> String {
+    let reason = in_brackets(note);
+    match lang {
+        En => format!("Order {number} was cancelled{reason}. Any credit held for it is released."),
+        Ne => format!("अर्डर {number} रद्द भयो{reason}। यसका लागि राखिएको क्रेडिट फुकुवा भयो।"),
+    }
+}
+
+/// `order_placed` after a move: the shop's order went to another vendor.
+pub fn order_rerouted(lang: Language, number: &str, vendor: Option<&str>, total: i64) -> String {
+    let total = format_npr(total);
+    match lang {
+        En => format!(
+            "Order {number} moved to {} — new total {total}.",
+            vendor.unwrap_or("another vendor")
+        ),
+        Ne => format!(
+            "अर्डर {number} अर्को पसल {} मा सारियो — नयाँ जम्मा {total}।",
+            vendor.unwrap_or("")
+        ),
+    }
+}
+
+/// `order_accepted`: the vendor took the shop's order.
+pub fn order_accepted(lang: Language, number: &str) -> String {
+    match lang {
+        En => format!("Order {number} was accepted by the vendor."),
+        Ne => format!("अर्डर {number} स्वीकार भयो।"),
+    }
+}
+
+/// `order_dispatched`: the shop's order left the vendor.
+pub fn order_dispatched(lang: Language, number: &str) -> String {
+    match lang {
+        En => format!("Order {number} is on its way."),
+        Ne => format!("अर्डर {number} पठाइयो, बाटोमा छ।"),
+    }
+}
+
+/// `order_delivered`: the shop's order arrived, what it owes and by when.
+pub fn order_delivered(lang: Language, number: &str, total: i64, due: Option<NaiveDate>) -> String {
+    let (n, total) = (number, format_npr(total));
+    let due = due
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    match lang {
+        En => format!(
+            "Order {n} was delivered: {total} due by {due}. Reply RECEIVED {n} if all is well, or ISSUE {n} and what is wrong."
+        ),
+        Ne => format!(
+            "अर्डर {n} पुग्यो: {total} {due} सम्म तिर्नुहोस्। ठीक छ भने RECEIVED {n}, समस्या भए ISSUE {n} लेख्नुहोस्।"
+        ),
+    }
+}
+
+/// `order_cancelled_vendor`: an order the vendor holds was cancelled.
+pub fn order_cancelled_vendor(number: &str, note: &str) -> String {
+    let note = if note.is_empty() {
+        String::new()
+    } else {
+        format!(": {note}")
+    };
+    format!("Order {number} was cancelled{note}. Do not send it.")
+}
+
+// ---- a vendor's commands ----
+
+/// A vendor's ACCEPT, REJECT, PACK, DISPATCH or DELIVER that found no order waiting for it.
+pub fn vendor_no_waiting_order(number: Option<&str>) -> String {
+    match number {
+        Some(n) => format!("No order {n} of yours is waiting for that."),
+        None => "None of your orders is waiting for that.".into(),
+    }
+}
+
+/// A vendor's STOCK or PRICE for a product it does not list.
+pub fn vendor_no_listing(sku: &str) -> String {
+    format!("You have no listing for {sku}.")
+}
+
+pub fn vendor_stock_usage() -> String {
+    "Write STOCK <sku> <packs>, e.g. STOCK RICE-1KG 200.".into()
+}
+
+pub fn vendor_price_usage() -> String {
+    "Write PRICE <sku> <rupees>, e.g. PRICE RICE-1KG 80.50.".into()
+}
+
+/// A vendor's STOCK done.
+pub fn vendor_stock_set(sku: &str, packs: i64) -> String {
+    format!("Done: stock of {sku} is now {packs}.")
+}
+
+/// A vendor's PRICE done.
+pub fn vendor_price_set(sku: &str, price: i64) -> String {
+    format!("Done: price of {sku} is now {}.", format_npr(price))
 }
 
 // ---- the order preview: conversions, questions, and why a line was not added ----

@@ -6,7 +6,6 @@ use crate::messaging::texts;
 use crate::preview::{Entry, Pending, price};
 use crate::retailers::{Language, Retailer};
 use crate::storage::{StoreError, Tx};
-use crate::types::money::format_npr;
 
 /// The preview text: lines priced where routing would send them, questions, what was not
 /// added, totals and what is left of the credit.
@@ -30,17 +29,12 @@ pub fn render(
         let text = match *e {
             Entry::Line(k) => {
                 let l = &p.lines[k];
-                let conversion = l
-                    .conversion
-                    .as_ref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default();
-                format!(
-                    "{} × {} @ {} = {}{conversion}",
-                    l.name,
+                texts::preview_line(
+                    &l.name,
                     l.quantity,
-                    format_npr(l.unit_price_paisa),
-                    format_npr(l.total_paisa)
+                    l.unit_price_paisa,
+                    l.total_paisa,
+                    l.conversion.as_deref(),
                 )
             }
             Entry::Question(k) => p.questions[k].text.clone(),
@@ -49,7 +43,7 @@ pub fn render(
                 texts::not_understood(lang, &n.phrase, &n.reason)
             }
         };
-        out.push(format!("{}. {text}", i + 1));
+        out.push(texts::preview_numbered(i + 1, &text));
     }
     if !p.lines.is_empty() {
         out.push(texts::totals(

@@ -71,7 +71,8 @@ pub enum Step {
     SetListing {
         listing_id: u64,
         patch: ListingPatch,
-        what: String,
+        /// The answer once it is done.
+        done: String,
     },
     Lead {
         text: String,
@@ -187,11 +188,11 @@ pub fn apply(
             Step::SetListing {
                 listing_id,
                 patch,
-                what,
+                done,
             },
             Some(acting),
         ) => match tx.attempt(|tx| change_listing(tx, &acting, listing_id, &patch, env.now)) {
-            Ok(_) => vec![format!("Done: {what}.")],
+            Ok(_) => vec![done],
             Err(CatalogError::Store(e)) => return Err(e),
             Err(e) => vec![texts::listing_refused(&listing_refusal(&e))],
         },

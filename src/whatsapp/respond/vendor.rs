@@ -27,10 +27,7 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                     action,
                     note,
                 }),
-                None => reply(match num {
-                    Some(n) => format!("No order {n} of yours is waiting for that."),
-                    None => "None of your orders is waiting for that.".into(),
-                }),
+                None => reply(texts::vendor_no_waiting_order(num.as_deref())),
             }
         }
         Intent::Stock(sku, qty) => match (listing_of(tx, v, &sku)?, stock_count(&qty)) {
@@ -40,10 +37,10 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                     stock: Some(q),
                     ..Default::default()
                 },
-                what: format!("stock of {} is now {q}", sku.to_uppercase()),
+                done: texts::vendor_stock_set(&sku.to_uppercase(), q),
             }),
-            (None, _) => reply(format!("You have no listing for {}.", sku.to_uppercase())),
-            _ => reply("Write STOCK <sku> <packs>, e.g. STOCK RICE-1KG 200.".into()),
+            (None, _) => reply(texts::vendor_no_listing(&sku.to_uppercase())),
+            _ => reply(texts::vendor_stock_usage()),
         },
         Intent::Price(sku, amount) => match (listing_of(tx, v, &sku)?, rupees_to_paisa(&amount)) {
             (Some(id), Some(p)) => Ok(Step::SetListing {
@@ -52,14 +49,10 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                     price_paisa: Some(p),
                     ..Default::default()
                 },
-                what: format!(
-                    "price of {} is now {}",
-                    sku.to_uppercase(),
-                    crate::types::money::format_npr(p)
-                ),
+                done: texts::vendor_price_set(&sku.to_uppercase(), p),
             }),
-            (None, _) => reply(format!("You have no listing for {}.", sku.to_uppercase())),
-            _ => reply("Write PRICE <sku> <rupees>, e.g. PRICE RICE-1KG 80.50.".into()),
+            (None, _) => reply(texts::vendor_no_listing(&sku.to_uppercase())),
+            _ => reply(texts::vendor_price_usage()),
         },
         _ => reply(texts::vendor_help()),
     }
