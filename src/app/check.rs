@@ -215,13 +215,10 @@ fn orders(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
         if numbers.get(o.number.as_str())? != Some(id) {
             p.push(format!("{name}: number index does not point back to it"));
         }
-        let subtotal: i64 = o
-            .lines
-            .iter()
-            .map(|l| l.unit_price_paisa * i64::from(l.quantity))
-            .sum();
-        let vat: i64 = o.lines.iter().map(|l| l.vat_paisa).sum();
-        if subtotal != o.subtotal_paisa || vat != o.vat_paisa || o.total_paisa != subtotal + vat {
+        let adds_up = crate::orders::Totals::of(&o.lines).is_ok_and(|t| {
+            (t.subtotal, t.vat, t.total) == (o.subtotal_paisa, o.vat_paisa, o.total_paisa)
+        });
+        if !adds_up {
             p.push(format!("{name}: totals do not add up from its lines"));
         }
         let needs_hold = o.state.holds_credit();

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use crate::types::language::Language;
-use crate::types::money::format_npr;
+use crate::types::money::{Money, format_npr};
 
 use Language::{En, Ne};
 
@@ -151,7 +151,8 @@ pub fn nothing_to_order(lang: Language) -> String {
     }
 }
 
-pub fn placed(lang: Language, numbers: &[String], total: i64) -> String {
+pub fn placed(lang: Language, numbers: &[String], total: Money) -> String {
+    let total = total.paisa();
     match lang {
         En => format!(
             "Order placed: {} — total {}. We will tell you when the vendor accepts.",
@@ -215,7 +216,8 @@ pub fn balance(
     }
 }
 
-pub fn status(lang: Language, number: &str, state: &str, vendor: &str, total: i64) -> String {
+pub fn status(lang: Language, number: &str, state: &str, vendor: &str, total: Money) -> String {
+    let total = total.paisa();
     match lang {
         En => format!(
             "Order {number}: {state} with {vendor}, total {}.",
@@ -346,8 +348,8 @@ pub fn answer_first(lang: Language) -> String {
 // ---- order notifications, queued in the outbox (named after their outbox kinds) ----
 
 /// One line of an order as a vendor reads it.
-pub fn order_line(quantity: u32, name: &str, unit_price: i64) -> String {
-    format!("- {quantity} × {name} @ {}", format_npr(unit_price))
+pub fn order_line(quantity: u32, name: &str, unit_price: Money) -> String {
+    format!("- {quantity} × {name} @ {unit_price}")
 }
 
 /// What a new order says to its vendor (vendors are answered in English); `deadline` is the
@@ -357,8 +359,8 @@ pub struct NewOrder<'a> {
     pub shop: &'a str,
     pub district: &'a str,
     pub lines: Vec<String>,
-    pub total: i64,
-    pub vat: i64,
+    pub total: Money,
+    pub vat: Money,
     pub deadline: Option<String>,
 }
 
@@ -375,14 +377,13 @@ pub fn order_new_vendor(o: &NewOrder<'_>) -> String {
         shop = o.shop,
         district = o.district,
         lines = o.lines.join("\n"),
-        total = format_npr(o.total),
-        vat = format_npr(o.vat),
+        total = o.total,
+        vat = o.vat,
     )
 }
 
 /// `order_placed_retailer`: an order someone else placed for the shop.
-pub fn order_placed_retailer(lang: Language, number: &str, vendor: &str, total: i64) -> String {
-    let total = format_npr(total);
+pub fn order_placed_retailer(lang: Language, number: &str, vendor: &str, total: Money) -> String {
     match lang {
         En => format!(
             "Order {number} placed with {vendor}: total {total}. We will tell you when it is accepted."
@@ -409,8 +410,7 @@ pub fn order_cancelled(lang: Language, number: &str, note: &str) -> String {
 }
 
 /// `order_placed` after a move: the shop's order went to another vendor.
-pub fn order_rerouted(lang: Language, number: &str, vendor: Option<&str>, total: i64) -> String {
-    let total = format_npr(total);
+pub fn order_rerouted(lang: Language, number: &str, vendor: Option<&str>, total: Money) -> String {
     match lang {
         En => format!(
             "Order {number} moved to {} — new total {total}.",
@@ -440,8 +440,13 @@ pub fn order_dispatched(lang: Language, number: &str) -> String {
 }
 
 /// `order_delivered`: the shop's order arrived, what it owes and by when.
-pub fn order_delivered(lang: Language, number: &str, total: i64, due: Option<NaiveDate>) -> String {
-    let (n, total) = (number, format_npr(total));
+pub fn order_delivered(
+    lang: Language,
+    number: &str,
+    total: Money,
+    due: Option<NaiveDate>,
+) -> String {
+    let n = number;
     let due = due
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default();

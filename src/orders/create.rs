@@ -14,11 +14,12 @@ use crate::auth::Acting;
 use crate::catalog::{Listing, Product, StockReason, store as catalog};
 use crate::credit;
 use crate::ledger::{self, AccountKind, NewTransfer};
+use crate::orders::{Money, Totals};
 use crate::retailers::Retailer;
 use crate::routing::{self, Decision, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::support::clock::nepal_date;
-use crate::types::money::percent_of;
+use crate::types::limits::Overflow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,9 +112,9 @@ pub fn quote(
         .into_iter()
         .map(|part| {
             let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
-            (part.vendor_id, price_lines(&sub, &part.listings, rules))
+            Ok((part.vendor_id, price_lines(&sub, &part.listings, rules)?))
         })
-        .collect())
+        .collect::<Result<_, Overflow>>()?)
 }
 
 /// Routes the whole cart to the best vendor, or splits it across as few vendors as possible.
@@ -229,14 +230,8 @@ pub fn place(
             &fresh
         }
     };
-    let priced: Vec<Vec<OrderLine>> = parts
-        .iter()
-        .map(|part| {
-            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
-            price_lines(&sub, &part.listings, rules)
-        })
-        .collect();
-    let total: i64 = priced.iter().flatten().map(|l| l.total_paisa).sum();
+    let (priced, total) = price_parts(wants, parts, rules)?;
+    let total = total.paisa();
     check_credit(tx, &retailer, total)?;
     // ---- from here on only writes, which cannot be refused ----
     let mut orders: Vec<Order> = Vec::with_capacity(parts.len());
@@ -349,17 +344,35 @@ fn resolve_lines(
     Ok(out)
 }
 
+/// Prices every part of a cart at its vendor's listings; the parts' lines and the cart's total.
+pub(super) fn price_parts(
+    wants: &[(Product, u32)],
+    parts: &[Part],
+    rules: &Rules,
+) -> Result<(Vec<Vec<OrderLine>>, Money), Overflow> {
+    let priced = parts
+        .iter()
+        .map(|part| {
+            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
+            price_lines(&sub, &part.listings, rules)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = Money::total(priced.iter().flatten().map(|l| l.total_paisa))?;
+    Ok((priced, total))
+}
+
 /// Prices each line at the vendor's listing; VAT per line on the line subtotal, rounded half up.
-pub(super) fn price_lines(
+fn price_lines(
     wants: &[(Product, u32)],
     listings: &[Listing],
     rules: &Rules,
-) -> Vec<OrderLine> {
+) -> Result<Vec<OrderLine>, Overflow> {
     wants
         .iter()
         .zip(listings)
         .map(|((p, quantity), l)| {
-            let subtotal = l.price_paisa * i64::from(*quantity);
+            let price = Money::from_paisa(l.price_paisa);
+            let subtotal = price.times(*quantity)?;
             let exempt = p.category.as_ref().is_some_and(|c| {
                 rules
                     .vat_exempt_categories
@@ -367,20 +380,20 @@ pub(super) fn price_lines(
                     .any(|e| e.eq_ignore_ascii_case(c))
             });
             let vat = if exempt {
-                0
+                Money::ZERO
             } else {
-                percent_of(subtotal, rules.vat_bps)
+                subtotal.percent(rules.vat_bps)
             };
-            OrderLine {
+            Ok(OrderLine {
                 product_id: p.id,
                 listing_id: l.id,
                 sku: p.sku.clone(),
                 name: p.name.clone(),
                 quantity: *quantity,
-                unit_price_paisa: l.price_paisa,
+                unit_price_paisa: price,
                 vat_paisa: vat,
-                total_paisa: subtotal + vat,
-            }
+                total_paisa: subtotal.checked_add(vat)?,
+            })
         })
         .collect()
 }
@@ -429,16 +442,12 @@ pub(super) fn write_order(
             now,
         )?;
     }
-    let subtotal: i64 = lines
-        .iter()
-        .map(|l| l.unit_price_paisa * i64::from(l.quantity))
-        .sum();
-    let vat: i64 = lines.iter().map(|l| l.vat_paisa).sum();
+    let totals = Totals::of(&lines)?;
     let receivable = ledger::ensure_account(tx, AccountKind::RetailerReceivable, retailer.id, now)?;
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
     let hold = ledger::transfer(
         tx,
-        NewTransfer::hold(receivable, clearing, subtotal + vat, id, now),
+        NewTransfer::hold(receivable, clearing, totals.total.paisa(), id, now),
     )?;
     let order = Order {
         id,
@@ -447,9 +456,9 @@ pub(super) fn write_order(
         vendor_id: part.vendor_id,
         state: OrderState::Placed,
         lines,
-        subtotal_paisa: subtotal,
-        vat_paisa: vat,
-        total_paisa: subtotal + vat,
+        subtotal_paisa: totals.subtotal,
+        vat_paisa: totals.vat,
+        total_paisa: totals.total,
         hold_id: Some(hold.id),
         source: w.source,
         created_at: now,

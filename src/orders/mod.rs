@@ -18,6 +18,8 @@ pub mod store;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::types::money::Money;
+
 pub use create::{
     LineRequest, NewOrder, Placed, Preflight, Prepared, ProductRef, place, preflight, quote,
 };
@@ -51,10 +53,35 @@ pub struct OrderLine {
     pub sku: String,
     pub name: String,
     pub quantity: u32,
-    pub unit_price_paisa: i64,
-    pub vat_paisa: i64,
+    pub unit_price_paisa: Money,
+    pub vat_paisa: Money,
     /// quantity × unit price + VAT.
-    pub total_paisa: i64,
+    pub total_paisa: Money,
+}
+
+/// The money of an order, always computed from its lines the same way: the subtotal is
+/// Σ unit price × packs, VAT the sum of the lines' VAT, the total their sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub subtotal: Money,
+    pub vat: Money,
+    pub total: Money,
+}
+
+impl Totals {
+    pub fn of(lines: &[OrderLine]) -> Result<Totals, crate::types::limits::Overflow> {
+        let mut subtotal = Money::ZERO;
+        let mut vat = Money::ZERO;
+        for l in lines {
+            subtotal = subtotal.checked_add(l.unit_price_paisa.times(l.quantity)?)?;
+            vat = vat.checked_add(l.vat_paisa)?;
+        }
+        Ok(Totals {
+            subtotal,
+            vat,
+            total: subtotal.checked_add(vat)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,9 +92,9 @@ pub struct Order {
     pub vendor_id: u64,
     pub state: OrderState,
     pub lines: Vec<OrderLine>,
-    pub subtotal_paisa: i64,
-    pub vat_paisa: i64,
-    pub total_paisa: i64,
+    pub subtotal_paisa: Money,
+    pub vat_paisa: Money,
+    pub total_paisa: Money,
     /// The pending ledger transfer holding the retailer's credit while the order is open.
     pub hold_id: Option<u64>,
     pub source: OrderSource,
@@ -146,6 +173,8 @@ pub enum OrderError {
     UnknownRetailer(u64),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Overflow(#[from] crate::types::limits::Overflow),
     /// Well-formed, but a rule refuses it as it stands (a product no longer sold, a field
     /// another one requires): answered 409.
     #[error("{0}")]

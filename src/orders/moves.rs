@@ -3,18 +3,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::create::{self, Part, price_lines};
+use super::create::{self, Part};
 use super::route;
 use super::state::{Action, Effect, Mover, OrderState, plan};
 use super::{Order, OrderError, OrderLine, Rules, store};
 use crate::auth::{Acting, AuthError, Party};
-use crate::catalog::{Product, StockReason, store as catalog};
+use crate::catalog::{StockReason, store as catalog};
 use crate::credit::{self, Invoice};
 use crate::ledger::{self, AccountKind, NewTransfer, TransferCode};
+use crate::orders::{Money, Totals};
 use crate::routing;
 use crate::storage::{StoreError, TableRead, WriteTx, tables};
 use crate::support::clock::nepal_date;
-use crate::types::money::percent_of;
 
 /// What a move did.
 #[derive(Debug, Clone)]
@@ -393,15 +393,10 @@ fn reroute(
         },
         (None, Some(_)) => Vec::new(),
     };
-    let priced: Vec<Vec<OrderLine>> = parts
-        .iter()
-        .map(|part| {
-            let sub: Vec<(Product, u32)> = part.lines.iter().map(|&i| wants[i].clone()).collect();
-            price_lines(&sub, &part.listings, rules)
-        })
-        .collect();
-    let total: i64 = priced.iter().flatten().map(|l| l.total_paisa).sum();
-    let fits = credit::position(tx, &retailer)?.available_paisa + order.total_paisa >= total;
+    let (priced, total) = super::create::price_parts(&wants, &parts, rules)?;
+    let total = total.paisa();
+    let fits =
+        credit::position(tx, &retailer)?.available_paisa + order.total_paisa.paisa() >= total;
     route::record_decision(
         tx,
         order.id,
@@ -483,23 +478,19 @@ fn reserve_anew(
             now,
         )?;
     }
-    let subtotal: i64 = lines
-        .iter()
-        .map(|l| l.unit_price_paisa * i64::from(l.quantity))
-        .sum();
-    let vat: i64 = lines.iter().map(|l| l.vat_paisa).sum();
+    let totals = Totals::of(&lines)?;
     let receivable =
         ledger::ensure_account(tx, AccountKind::RetailerReceivable, order.retailer_id, now)?;
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
     let hold = ledger::transfer(
         tx,
-        NewTransfer::hold(receivable, clearing, subtotal + vat, order.id, now),
+        NewTransfer::hold(receivable, clearing, totals.total.paisa(), order.id, now),
     )?;
     order.hold_id = Some(hold.id);
     order.vendor_id = vendor;
-    order.subtotal_paisa = subtotal;
-    order.vat_paisa = vat;
-    order.total_paisa = subtotal + vat;
+    order.subtotal_paisa = totals.subtotal;
+    order.vat_paisa = totals.vat;
+    order.total_paisa = totals.total;
     order.lines = lines;
     order.accept_by = Some(now + rules.accept_within);
     Ok(())
@@ -521,8 +512,7 @@ fn deliver(
         .ok_or(OrderError::UnknownRetailer(order.retailer_id))?;
     let vendor = catalog::vendor(tx, order.vendor_id)?
         .ok_or_else(|| StoreError::Missing(format!("vendor {}", order.vendor_id)))?;
-    let commission = percent_of(
-        order.subtotal_paisa,
+    let commission = order.subtotal_paisa.percent(
         vendor
             .commission_bps
             .unwrap_or(rules.default_commission_bps),
@@ -535,16 +525,16 @@ fn deliver(
     for (to, amount, code) in [
         (
             payable,
-            order.subtotal_paisa - commission,
+            order.subtotal_paisa.checked_sub(commission)?,
             TransferCode::VendorShare,
         ),
         (revenue, commission, TransferCode::Commission),
         (vat, order.vat_paisa, TransferCode::Vat),
     ] {
-        if amount > 0 {
+        if amount > Money::ZERO {
             ledger::transfer(
                 tx,
-                NewTransfer::for_order(clearing, to, amount, code, order.id, now),
+                NewTransfer::for_order(clearing, to, amount.paisa(), code, order.id, now),
             )?;
         }
     }
@@ -554,7 +544,7 @@ fn deliver(
     let invoice = Invoice {
         order_id: order.id,
         retailer_id: order.retailer_id,
-        amount_paisa: order.total_paisa,
+        amount_paisa: order.total_paisa.paisa(),
         paid_paisa: 0,
         issued_at: now,
         due_date: due,
@@ -600,7 +590,7 @@ fn reverse(tx: &WriteTx, order: &mut Order, now: DateTime<Utc>) -> Result<(), Or
         NewTransfer::for_order(
             clearing,
             receivable,
-            order.total_paisa,
+            order.total_paisa.paisa(),
             TransferCode::Reversal,
             order.id,
             now,

@@ -282,7 +282,12 @@ fn priced(
             ls.into_iter().map(move |l| {
                 (
                     l.product_id,
-                    (l.unit_price_paisa, l.vat_paisa, l.total_paisa, vendor),
+                    (
+                        l.unit_price_paisa.paisa(),
+                        l.vat_paisa.paisa(),
+                        l.total_paisa.paisa(),
+                        vendor,
+                    ),
                 )
             })
         })

@@ -208,7 +208,7 @@ impl From<OrderError> for ApiError {
         let msg = e.to_string();
         match e {
             OrderError::NotFound(_) => Self::not_found(msg),
-            OrderError::Invalid(_) => Self::unprocessable(msg),
+            OrderError::Invalid(_) | OrderError::Overflow(_) => Self::unprocessable(msg),
             OrderError::UnknownRetailer(_) | OrderError::UnknownRecord(_) => Self::not_found(msg),
             OrderError::Rule(_) => Self::rule(msg),
             OrderError::Forbidden(_) | OrderError::Transition(TransitionError::NotAllowed(_)) => Self::forbidden(msg),

@@ -283,7 +283,8 @@ fn place(
         Ok(placed) => {
             conv.pending = None;
             let numbers: Vec<String> = placed.orders.iter().map(|o| o.number.clone()).collect();
-            let total = placed.orders.iter().map(|o| o.total_paisa).sum();
+            let total: crate::types::money::Money =
+                placed.orders.iter().map(|o| o.total_paisa).sum();
             Ok(vec![texts::placed(lang, &numbers, total)])
         }
         Err(OrderError::Blocked { reason }) => Ok(vec![texts::blocked(lang, &reason)]),

@@ -6,6 +6,7 @@ use crate::catalog::{ListingPatch, Vendor, store as catalog};
 use crate::messaging::texts;
 use crate::orders::{self, Action, OrderState};
 use crate::storage::{StoreError, Tx};
+use crate::types::money::Money;
 
 pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, StoreError> {
     let reply = |s: String| Ok(Step::Reply(vec![s]));
@@ -78,25 +79,9 @@ fn latest_for_vendor(
     Ok(None)
 }
 
-/// "80.5" or "80" rupees → paisa, exactly; None for what is not a price. A huge number is
-/// still a price (the listing door then names the bound), never an overflow.
+/// "80.5" or "80" rupees → paisa (see [`Money::parse_rupees`]).
 fn rupees_to_paisa(s: &str) -> Option<i64> {
-    let d: rust_decimal::Decimal = s
-        .trim()
-        .trim_start_matches("rs")
-        .trim_start_matches("रु")
-        .parse()
-        .ok()?;
-    if d <= rust_decimal::Decimal::ZERO {
-        return None;
-    }
-    let Some(paisa) = d.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) else {
-        return Some(i64::MAX);
-    };
-    if !paisa.fract().is_zero() {
-        return None;
-    }
-    Some(i64::try_from(paisa.trunc()).unwrap_or(i64::MAX))
+    Money::parse_rupees(s).map(Money::paisa)
 }
 
 /// A stock count: digits only; a count too large for any number is still a count (the
