@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::PackUnit;
+use crate::types::sku::Sku;
 
 /// One product as written in a catalog file or a create request.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,8 +138,13 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
             errors.push(err(line, column, reason));
         }
     };
-    let sku = normalize_sku(field("sku"));
-    check("sku", validate_sku(&sku));
+    let sku = match Sku::read(field("sku")) {
+        Ok(sku) => sku.into_string(),
+        Err(e) => {
+            check("sku", Err(e));
+            field("sku").trim().to_uppercase()
+        }
+    };
     let name = field("name").to_string();
     check("name", validate_text(&name, 200, true));
     let brand = optional(field("brand"));
@@ -185,26 +191,6 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
         unit,
         aliases,
     })
-}
-
-pub fn normalize_sku(raw: &str) -> String {
-    raw.trim().to_uppercase()
-}
-
-pub fn validate_sku(sku: &str) -> Result<(), String> {
-    let ok_chars = sku
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if sku.is_empty()
-        || sku.len() > 64
-        || !ok_chars
-        || !sku.starts_with(|c: char| c.is_ascii_alphanumeric())
-    {
-        return Err(format!(
-            "'{sku}' is not a product code: 1-64 letters, digits, '-', '_' or '.', e.g. RICE-1KG"
-        ));
-    }
-    Ok(())
 }
 
 pub fn validate_text(text: &str, max: usize, required: bool) -> Result<(), String> {

@@ -231,7 +231,7 @@ impl CatalogService {
 }
 
 fn validate_product(p: &ProductInput) -> Result<(), CatalogError> {
-    import::validate_sku(&p.sku).map_err(|r| CatalogError::invalid("sku", r))?;
+    crate::types::sku::Sku::parse(&p.sku).map_err(|r| CatalogError::invalid("sku", r))?;
     import::validate_text(&p.name, 200, true).map_err(|r| CatalogError::invalid("name", r))?;
     for (field, v) in [("brand", &p.brand), ("category", &p.category)] {
         if let Some(v) = v {

@@ -20,6 +20,7 @@ use crate::routing::{self, Decision, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::support::clock::nepal_date;
 use crate::types::limits::Overflow;
+use crate::types::quantity::Quantity;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -303,15 +304,15 @@ fn resolve_lines(
             rules.max_lines
         )));
     }
-    let mut out: Vec<(Product, u32)> = Vec::new();
+    let mut out: Vec<(Product, Quantity)> = Vec::new();
     let mut at: HashMap<u64, usize> = HashMap::new();
     for line in &req.lines {
-        if line.quantity == 0 || line.quantity > rules.max_quantity {
-            return Err(OrderError::Invalid(format!(
+        let quantity = Quantity::new(line.quantity, rules.max_quantity).ok_or_else(|| {
+            OrderError::Invalid(format!(
                 "quantity must be between 1 and {} packs",
                 rules.max_quantity
-            )));
-        }
+            ))
+        })?;
         let p = match &line.product {
             ProductRef::Sku(sku) => catalog::product_by_sku(tx, sku)?
                 .ok_or_else(|| OrderError::UnknownRecord(format!("no product with sku {sku}")))?,
@@ -326,22 +327,20 @@ fn resolve_lines(
         }
         match at.get(&p.id) {
             Some(&i) => {
-                let q = out[i].1 + line.quantity;
-                if q > rules.max_quantity {
-                    return Err(OrderError::Rule(format!(
+                out[i].1 = out[i].1.plus(quantity, rules.max_quantity).ok_or_else(|| {
+                    OrderError::Rule(format!(
                         "the lines for one product add up to more than {} packs",
                         rules.max_quantity
-                    )));
-                }
-                out[i].1 = q;
+                    ))
+                })?;
             }
             None => {
                 at.insert(p.id, out.len());
-                out.push((p.clone(), line.quantity));
+                out.push((p.clone(), quantity));
             }
         }
     }
-    Ok(out)
+    Ok(out.into_iter().map(|(p, q)| (p, q.get())).collect())
 }
 
 /// Prices every part of a cart at its vendor's listings; the parts' lines and the cart's total.

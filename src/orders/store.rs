@@ -5,16 +5,17 @@ use chrono::{DateTime, Utc};
 use super::{Order, OrderEvent, OrderState};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::support::clock::nepal_date;
+use crate::types::order_number::OrderNumber;
 
 pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Order>, StoreError> {
     tx.open(tables::ORDERS)?.get(id)
 }
 
 pub fn by_number(tx: &impl Tx, number: &str) -> Result<Option<Order>, StoreError> {
-    match tx
-        .open(tables::ORDER_NUMBERS)?
-        .get(number.trim().to_uppercase().as_str())?
-    {
+    let Some(number) = OrderNumber::parse(number) else {
+        return Ok(None);
+    };
+    match tx.open(tables::ORDER_NUMBERS)?.get(number.as_str())? {
         Some(id) => get(tx, id),
         None => Ok(None),
     }
@@ -23,9 +24,9 @@ pub fn by_number(tx: &impl Tx, number: &str) -> Result<Option<Order>, StoreError
 /// `ORD` + YYMMDD (Nepal date) + a daily sequence of at least four digits. Allocated in the
 /// writer's transaction, so two orders can never share a number.
 pub fn next_number(tx: &WriteTx, now: DateTime<Utc>) -> Result<String, StoreError> {
-    let day = nepal_date(now).format("%y%m%d").to_string();
-    let seq = next_id(tx, &format!("order_seq:{day}"))?;
-    Ok(format!("ORD{day}{seq:04}"))
+    let day = nepal_date(now);
+    let seq = next_id(tx, &format!("order_seq:{}", day.format("%y%m%d")))?;
+    Ok(OrderNumber::new(day, seq).into_string())
 }
 
 /// Writes a new order with its indexes and first event.

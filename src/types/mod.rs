@@ -5,6 +5,9 @@
 pub mod language;
 pub mod limits;
 pub mod money;
+pub mod order_number;
+pub mod quantity;
+pub mod sku;
 
 use std::fmt;
 

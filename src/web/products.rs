@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::json::{decimal_number, opt_decimal, present, present_decimal};
 use super::paging::cursor;
-use crate::catalog::import::{ProductInput, normalize_sku, split_aliases};
+use crate::catalog::import::{ProductInput, split_aliases};
 use crate::catalog::{PackUnit, Product, ProductFilter, ProductPatch};
 use crate::support::page::clamp_limit;
 
@@ -90,11 +90,11 @@ fn aliases(list: &[String]) -> Result<Vec<String>, ApiError> {
 /// A product code as the API takes it: exactly the documented pattern (no spaces around it),
 /// in any case; stored upper-case.
 pub(super) fn sku(raw: &str) -> Result<String, ApiError> {
-    crate::catalog::import::validate_sku(raw).map_err(|e| {
+    let sku = crate::types::sku::Sku::parse(raw).map_err(|e| {
         ApiError::unprocessable(format!("sku: {e}"))
             .with_details(serde_json::json!({"field": "sku"}))
     })?;
-    Ok(normalize_sku(raw))
+    Ok(sku.into_string())
 }
 
 async fn with_prices(

@@ -3,6 +3,7 @@
 //! "ho" (yes). Commands that take no arguments allow only politeness after them.
 
 use crate::orders::Action;
+use crate::types::order_number::OrderNumber;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
@@ -71,10 +72,8 @@ fn only_polite(rest: &[String]) -> bool {
 /// An order number in the words, e.g. `ORD2611260007`.
 fn order_number(rest: &[String]) -> Option<String> {
     rest.iter()
-        .find(|w| {
-            w.len() >= 13 && w.starts_with("ord") && w[3..].chars().all(|c| c.is_ascii_digit())
-        })
-        .map(|w| w.to_uppercase())
+        .find_map(|w| OrderNumber::parse(w))
+        .map(OrderNumber::into_string)
 }
 
 fn without_number(rest: &[String]) -> String {
