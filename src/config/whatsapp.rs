@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::range;
 use crate::types::Secret;
 
 /// WhatsApp providers and the conversation's rules. With no provider configured the built-in
@@ -109,6 +108,32 @@ impl WhatsAppConfig {
     }
 
     pub(super) fn validate(&self, p: &mut Vec<String>) {
+        self.check_providers(p);
+        let url_ok =
+            |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.ends_with('/');
+        if (self.twilio_enabled() || self.meta_enabled()) && !url_ok(&self.public_url) {
+            p.push("`whatsapp.public_url`: the public base URL the providers call is needed for signature checks; example: public_url = \"https://khaacho.example.com.np\"".into());
+        }
+        for (key, base) in [
+            ("twilio.api_base", &self.twilio.api_base),
+            ("meta.api_base", &self.meta.api_base),
+        ] {
+            if !url_ok(base) {
+                p.push(format!("`whatsapp.{key}`: '{base}' is not a base URL; example: \"https://api.twilio.com\""));
+            }
+        }
+        #[rustfmt::skip]
+        let bounds: &[super::validate::Bound<'_>] = &[
+            ("whatsapp.preview_ttl_mins", self.preview_ttl_mins, 1, 24 * 60, "10"),
+            ("whatsapp.messages_per_minute", self.messages_per_minute.into(), 1, 10_000, "30"),
+            ("whatsapp.send_attempts", self.send_attempts.into(), 1, 100, "8"),
+            ("whatsapp.retry_base_secs", self.retry_base_secs, 1, 3600, "5"),
+        ];
+        super::validate::ranges(p, bounds);
+    }
+
+    /// A provider is either not configured at all or configured completely.
+    fn check_providers(&self, p: &mut Vec<String>) {
         let t = &self.twilio;
         if self.twilio_enabled() {
             for (key, empty) in [
@@ -134,50 +159,5 @@ impl WhatsAppConfig {
                 }
             }
         }
-        let url_ok =
-            |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.ends_with('/');
-        if (self.twilio_enabled() || self.meta_enabled()) && !url_ok(&self.public_url) {
-            p.push("`whatsapp.public_url`: the public base URL the providers call is needed for signature checks; example: public_url = \"https://khaacho.example.com.np\"".into());
-        }
-        for (key, base) in [
-            ("twilio.api_base", &t.api_base),
-            ("meta.api_base", &m.api_base),
-        ] {
-            if !url_ok(base) {
-                p.push(format!("`whatsapp.{key}`: '{base}' is not a base URL; example: \"https://api.twilio.com\""));
-            }
-        }
-        range(
-            p,
-            "whatsapp.preview_ttl_mins",
-            self.preview_ttl_mins,
-            1,
-            24 * 60,
-            "10",
-        );
-        range(
-            p,
-            "whatsapp.messages_per_minute",
-            self.messages_per_minute.into(),
-            1,
-            10_000,
-            "30",
-        );
-        range(
-            p,
-            "whatsapp.send_attempts",
-            self.send_attempts.into(),
-            1,
-            100,
-            "8",
-        );
-        range(
-            p,
-            "whatsapp.retry_base_secs",
-            self.retry_base_secs,
-            1,
-            3600,
-            "5",
-        );
     }
 }

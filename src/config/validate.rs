@@ -1,0 +1,159 @@
+//! Checking a configuration: every number against its range (with an example to copy), every
+//! text against its form, all problems reported at once.
+
+use super::{Config, ConfigError, cron};
+
+/// A numeric setting and its allowed range: key, value, minimum, maximum, an example value.
+pub(super) type Bound<'a> = (&'a str, u64, u64, u64, &'a str);
+
+impl Config {
+    /// Checks every value and reports all problems at once.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut p = Vec::new();
+        if let Err(ConfigError(mut e)) = self.listen_addr() {
+            p.append(&mut e);
+        }
+        self.check_auth(&mut p);
+        self.check_http(&mut p);
+        self.check_log(&mut p);
+        self.check_orders_and_credit(&mut p);
+        self.check_jobs_and_retention(&mut p);
+        self.whatsapp.validate(&mut p);
+        if let Err(e) = self.routing.validate() {
+            p.push(format!("`routing`: {e}"));
+        }
+        if p.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(p))
+        }
+    }
+
+    fn check_auth(&self, p: &mut Vec<String>) {
+        let a = &self.auth;
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("auth.access_token_ttl_secs", a.access_token_ttl_secs, 60, 86_400, "3600"),
+            ("auth.refresh_token_ttl_days", a.refresh_token_ttl_days, 1, 365, "30"),
+            ("auth.login_failures_per_phone", a.login_failures_per_phone.into(), 1, 1000, "10"),
+            ("auth.login_failure_window_secs", a.login_failure_window_secs, 1, 86_400, "900"),
+            ("auth.login_attempts_per_ip", a.login_attempts_per_ip.into(), 1, 100_000, "60"),
+            ("auth.login_ip_window_secs", a.login_ip_window_secs, 1, 86_400, "60"),
+            ("auth.max_concurrent_hashes", a.max_concurrent_hashes.into(), 1, 64, "2"),
+        ];
+        ranges(p, bounds);
+        if !a.jwt_secret.is_empty() && a.jwt_secret.expose().len() < 32 {
+            p.push("`auth.jwt_secret`: must be at least 32 characters (or leave it empty to use the generated key file)".into());
+        }
+        if let Err(e) = crate::types::Msisdn::parse(&a.bootstrap_admin_phone) {
+            p.push(format!("`auth.bootstrap_admin_phone`: {e}; example: bootstrap_admin_phone = \"+9779800000000\""));
+        }
+    }
+
+    fn check_http(&self, p: &mut Vec<String>) {
+        let h = &self.http;
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("http.body_limit_bytes", h.body_limit_bytes as u64, 1024, 64 * 1024 * 1024, "1048576"),
+            ("http.request_timeout_secs", h.request_timeout_secs, 1, 3600, "30"),
+            ("http.requests_per_minute_per_token", h.requests_per_minute_per_token.into(), 0, 1_000_000, "6000"),
+            ("http.requests_per_minute_per_address", h.requests_per_minute_per_address.into(), 0, 1_000_000, "12000"),
+        ];
+        ranges(p, bounds);
+        if let Err(e) = crate::support::ratelimit::TrustedProxies::parse(&h.trusted_proxies) {
+            p.push(format!(
+                "`http.trusted_proxies`: {e}; example: [\"127.0.0.1\", \"10.0.0.0/8\"]"
+            ));
+        }
+        for origin in &h.cors_allowed_origins {
+            let scheme = origin.starts_with("http://") || origin.starts_with("https://");
+            if !scheme || origin.ends_with('/') {
+                p.push(format!("`http.cors_allowed_origins`: '{origin}' is not an origin; example: [\"https://ops.example.com\"]"));
+            }
+        }
+    }
+
+    fn check_log(&self, p: &mut Vec<String>) {
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            p.push(format!(
+                "`log.level`: '{}' is not a filter; example: level = \"info\"",
+                self.log.level
+            ));
+        }
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("log.keep_days", self.log.keep_days as u64, 1, 3650, "14"),
+        ];
+        ranges(p, bounds);
+    }
+
+    fn check_orders_and_credit(&self, p: &mut Vec<String>) {
+        let (o, c) = (&self.orders, &self.credit);
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("orders.vat_bps", o.vat_bps.into(), 0, 5000, "1300"),
+            ("orders.default_commission_bps", o.default_commission_bps.into(), 0, 5000, "200"),
+            ("orders.accept_within_mins", o.accept_within_mins, 1, 7 * 24 * 60, "30"),
+            ("orders.max_lines", o.max_lines as u64, 1, 1000, "100"),
+            ("orders.max_quantity", o.max_quantity.into(), 1, 1_000_000, "10000"),
+            ("credit.default_terms_days", c.default_terms_days.into(), 0, 365, "30"),
+            ("credit.block_overdue_after_days", c.block_overdue_after_days.max(0) as u64, 0, 3650, "30"),
+            ("credit.utilization_alert_percent", c.utilization_alert_percent.into(), 1, 100, "80"),
+            ("credit.score_drop_alert", c.score_drop_alert.into(), 1, 600, "50"),
+        ];
+        ranges(p, bounds);
+        let b = &c.aging_buckets;
+        if b.is_empty() || b[0] < 1 || b.windows(2).any(|w| w[0] >= w[1]) {
+            p.push("`credit.aging_buckets`: must be increasing day counts from 1; example: aging_buckets = [30, 60, 90]".into());
+        }
+        let w = &c.score_weights;
+        if w.timeliness + w.utilization + w.tenure + w.regularity + w.cancellations == 0 {
+            p.push("`credit.score_weights`: at least one weight must be above zero; example: timeliness = 35".into());
+        }
+    }
+
+    fn check_jobs_and_retention(&self, p: &mut Vec<String>) {
+        for (key, expr) in [
+            ("jobs.credit_refresh", &self.jobs.credit_refresh),
+            ("jobs.deadlines", &self.jobs.deadlines),
+            ("jobs.retention", &self.jobs.retention),
+        ] {
+            if let Err(e) = cron::check(expr) {
+                p.push(format!("`{key}`: {e}"));
+            }
+        }
+        let r = &self.retention;
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("retention.messages_days", r.messages_days.into(), 7, 3650, "90"),
+            ("retention.dedupe_days", r.dedupe_days.into(), 7, 3650, "30"),
+            ("retention.refresh_token_grace_days", r.refresh_token_grace_days.into(), 0, 365, "7"),
+        ];
+        ranges(p, bounds);
+        if r.dedupe_days > r.messages_days {
+            p.push("`retention.dedupe_days`: must not be above `retention.messages_days` (a webhook record is dated by its message)".into());
+        }
+    }
+}
+
+pub(super) fn ranges(p: &mut Vec<String>, bounds: &[Bound<'_>]) {
+    for &(key, value, min, max, example) in bounds {
+        range(p, key, value, min, max, example);
+    }
+}
+
+pub(crate) fn range(
+    problems: &mut Vec<String>,
+    key: &str,
+    value: u64,
+    min: u64,
+    max: u64,
+    example: &str,
+) {
+    if !(min..=max).contains(&value) {
+        problems.push(format!(
+            "`{key}`: must be between {min} and {max} (got {value}); example: {} = {example}",
+            key.rsplit('.').next().unwrap_or(key)
+        ));
+    }
+}
