@@ -13,6 +13,7 @@
 //! - `service`: the entry point the webhooks and the simulator call
 //! - `sender`: delivers the outbox with retries, templates outside the 24-hour window
 
+mod apply;
 mod intent;
 mod preview;
 pub mod providers;

@@ -6,16 +6,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use super::respond::{self, Env, Plan, Who};
-use super::{Conversation, InboundRecord};
+use super::InboundRecord;
+use super::apply::{apply, conversation, history_of, identify, log_exchange};
+use super::respond::{self, Env, Plan};
 use crate::config::WhatsAppConfig;
 use crate::credit;
 use crate::matching::MatchEngine;
-use crate::messaging::outbox::{self, Channel, Status};
+use crate::messaging::outbox::{Channel, Status};
 use crate::messaging::texts;
 use crate::orders;
 use crate::preview::Reader as Reading;
-use crate::storage::{Store, StoreError, TableRead, Tx, WriteTx, tables};
+use crate::storage::{Store, StoreError, TableRead, Tx, tables};
 use crate::support::clock::Clock;
 use crate::support::ratelimit::SlidingWindow;
 use crate::types::Msisdn;
@@ -147,42 +148,14 @@ impl WhatsApp {
         key: String,
         now: DateTime<Utc>,
     ) -> Result<Handled, WhatsAppError> {
-        let reply = texts::try_again();
-        let replies = vec![reply.clone()];
+        let replies = vec![texts::try_again()];
         let recorded = replies.clone();
         self.store
             .write(move |tx| {
                 if tx.open(tables::INBOUND_SEEN)?.get(key.as_str())?.is_some() {
                     return Ok(());
                 }
-                let id = outbox::record_in(
-                    tx,
-                    &msg.from,
-                    msg.channel,
-                    msg.body.clone(),
-                    &msg.provider_id,
-                    Status::Failed,
-                    now,
-                )?;
-                match msg.channel {
-                    Channel::Meta => outbox::enqueue_on(
-                        tx,
-                        &msg.from,
-                        Some(Channel::Meta),
-                        "reply",
-                        reply.clone(),
-                        None,
-                        now,
-                    )?,
-                    c => outbox::record_sent(tx, &msg.from, c, "reply", reply.clone(), now)?,
-                };
-                tx.open(tables::INBOUND_SEEN)?.put(
-                    key.as_str(),
-                    &InboundRecord {
-                        message_id: id,
-                        replies: recorded.clone(),
-                    },
-                )
+                log_exchange(tx, &msg, &key, Status::Failed, &recorded, now)
             })
             .await?;
         Ok(Handled {
@@ -213,23 +186,8 @@ impl WhatsApp {
                 if let Some(seen) = tx.open(tables::INBOUND_SEEN)?.get(key.as_str())? {
                     return Ok(seen.replies);
                 }
-                let id = outbox::record_in(
-                    tx,
-                    &msg.from,
-                    msg.channel,
-                    msg.body.clone(),
-                    &msg.provider_id,
-                    Status::Throttled,
-                    now,
-                )?;
                 // A redelivery gets the same answer, even after a restart forgot the limit.
-                tx.open(tables::INBOUND_SEEN)?.put(
-                    key.as_str(),
-                    &InboundRecord {
-                        message_id: id,
-                        replies: recorded.clone(),
-                    },
-                )?;
+                log_exchange(tx, &msg, &key, Status::Throttled, &recorded, now)?;
                 Ok::<_, StoreError>(recorded.clone())
             })
             .await?;
@@ -267,7 +225,7 @@ impl WhatsApp {
 
 /// A plan shared with the write job, which may run more than once.
 #[derive(Clone)]
-struct SharedPlan(Arc<Plan>);
+pub(super) struct SharedPlan(pub(super) Arc<Plan>);
 
 fn env<'a>(
     matcher: &'a MatchEngine,
@@ -288,141 +246,4 @@ fn env<'a>(
         ttl_mins: ttl,
         now,
     }
-}
-
-fn identify(tx: &impl Tx, phone: &Msisdn) -> Result<Who, StoreError> {
-    if let Some(r) = crate::retailers::store::by_phone(tx, phone)? {
-        return Ok(if r.active {
-            Who::Retailer(r)
-        } else {
-            Who::Inactive
-        });
-    }
-    if let Some(v) = crate::catalog::store::vendor_by_phone(tx, phone)? {
-        return Ok(if v.active {
-            Who::Vendor(v)
-        } else {
-            Who::Inactive
-        });
-    }
-    Ok(Who::Stranger)
-}
-
-fn conversation(tx: &impl Tx, phone: &Msisdn) -> Result<Conversation, StoreError> {
-    Ok(tx
-        .open(tables::CONVERSATIONS)?
-        .get(phone.as_str())?
-        .unwrap_or_default())
-}
-
-fn history_of(tx: &impl Tx, who: &Who) -> Result<std::collections::HashMap<u64, u32>, StoreError> {
-    match who {
-        Who::Retailer(r) => crate::orders::history::product_counts(tx, r.id),
-        _ => Ok(Default::default()),
-    }
-}
-
-/// The write half: everything the message causes, its log, its replies and its provider id,
-/// together. A plan made on an older conversation is made again here.
-fn apply(
-    tx: &WriteTx,
-    msg: &Incoming,
-    key: &str,
-    plan: SharedPlan,
-    env: &Env<'_>,
-) -> Result<Handled, StoreError> {
-    if let Some(seen) = tx.open(tables::INBOUND_SEEN)?.get(key)? {
-        return Ok(Handled {
-            replies: seen.replies,
-            duplicate: true,
-            ..Handled::default()
-        });
-    }
-    let first_message = crate::storage::last_id(tx, "message")?;
-    let who = identify(tx, &msg.from)?;
-    let mut conv = conversation(tx, &msg.from)?;
-    // A plan is reused only when nothing it was made on has changed: the conversation, and
-    // who the sender is (a vendor deactivated meanwhile is no longer one). The doors check
-    // everything else again.
-    let plan = if plan.0.version == conv.version && plan.0.party == who.party() {
-        Plan {
-            version: plan.0.version,
-            party: plan.0.party,
-            lang: plan.0.lang,
-            step: plan.0.step.clone(),
-        }
-    } else {
-        let history = history_of(tx, &who)?;
-        let env = Env {
-            reading: Reading {
-                history: Some(&history),
-                ..env.reading
-            },
-            ..*env
-        };
-        respond::plan(tx, &msg.body, &who, &conv, &env)?
-    };
-    let lang = plan.lang;
-    let replies = respond::apply(tx, plan, &msg.from, &who, &mut conv, env)?;
-    let id = outbox::record_in(
-        tx,
-        &msg.from,
-        msg.channel,
-        msg.body.clone(),
-        &msg.provider_id,
-        Status::Received,
-        env.now,
-    )?;
-    for r in &replies {
-        match msg.channel {
-            // Meta has no synchronous answer: replies wait in the outbox like any message.
-            Channel::Meta => outbox::enqueue_on(
-                tx,
-                &msg.from,
-                Some(Channel::Meta),
-                "reply",
-                r.clone(),
-                None,
-                env.now,
-            )?,
-            c => outbox::record_sent(tx, &msg.from, c, "reply", r.clone(), env.now)?,
-        };
-    }
-    tx.open(tables::INBOUND_SEEN)?.put(
-        key,
-        &InboundRecord {
-            message_id: id,
-            replies: replies.clone(),
-        },
-    )?;
-    if !matches!(who, Who::Stranger)
-        && msg
-            .body
-            .chars()
-            .any(|c| ('\u{0900}'..='\u{097F}').contains(&c))
-    {
-        conv.language = Some(lang);
-    }
-    conv.version += 1;
-    conv.last_channel = Some(msg.channel);
-    conv.last_inbound_at = Some(env.now);
-    tx.open(tables::CONVERSATIONS)?
-        .put(msg.from.as_str(), &conv)?;
-    let last_message = crate::storage::last_id(tx, "message")?;
-    let messages = tx.open(tables::MESSAGES)?;
-    let mut caused = Vec::new();
-    for mid in first_message + 1..=last_message {
-        if let Some(m) = messages
-            .get(mid)?
-            .filter(|m: &outbox::Message| m.direction == outbox::Direction::Out)
-        {
-            caused.push((m.phone.to_string(), m.body));
-        }
-    }
-    Ok(Handled {
-        replies,
-        duplicate: false,
-        throttled: false,
-        caused,
-    })
 }

@@ -88,7 +88,7 @@ pub struct Plan {
     pub step: Step,
 }
 
-fn has_devanagari(text: &str) -> bool {
+pub(super) fn has_devanagari(text: &str) -> bool {
     text.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c))
 }
 
@@ -179,11 +179,7 @@ pub fn apply(
                 text,
             },
             Some(acting),
-        ) => match tx.attempt(|tx| orders::report_issue(tx, &acting, order_id, &text, env.now)) {
-            Ok(_) => vec![texts::issue_noted(lang, &number)],
-            Err(OrderError::Store(e)) => return Err(e),
-            Err(e) => vec![texts::not_done(lang, &e.to_string())],
-        },
+        ) => report_issue(tx, &acting, order_id, &number, &text, lang, env.now)?,
         (
             Step::SetListing {
                 listing_id,
@@ -191,27 +187,64 @@ pub fn apply(
                 done,
             },
             Some(acting),
-        ) => match tx.attempt(|tx| change_listing(tx, &acting, listing_id, &patch, env.now)) {
-            Ok(_) => vec![done],
-            Err(CatalogError::Store(e)) => return Err(e),
-            Err(e) => vec![texts::listing_refused(&listing_refusal(&e))],
-        },
-        (Step::Lead { text }, _) => {
-            let msg = format!("new contact {from} wrote: {text}");
-            alerts::raise(
-                tx,
-                alerts::AlertKind::Lead,
-                &format!("lead:{from}"),
-                msg,
-                env.now,
-            )?;
-            vec![texts::stranger()]
-        }
+        ) => set_listing(tx, &acting, listing_id, &patch, done, env.now)?,
+        (Step::Lead { text }, _) => lead(tx, from, &text, env.now)?,
         // A change planned for a shop or vendor that is no longer one.
         (Step::Act { .. } | Step::Issue { .. } | Step::SetListing { .. }, None) => {
             vec![texts::deactivated(lang)]
         }
     })
+}
+
+/// A shop's ISSUE about a delivered order, through the one door for issues.
+fn report_issue(
+    tx: &WriteTx,
+    acting: &Acting,
+    order_id: u64,
+    number: &str,
+    text: &str,
+    lang: Language,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    match tx.attempt(|tx| orders::report_issue(tx, acting, order_id, text, now)) {
+        Ok(_) => Ok(vec![texts::issue_noted(lang, number)]),
+        Err(OrderError::Store(e)) => Err(e),
+        Err(e) => Ok(vec![texts::not_done(lang, &e.to_string())]),
+    }
+}
+
+/// A vendor's STOCK or PRICE, through the one door for listing changes.
+fn set_listing(
+    tx: &WriteTx,
+    acting: &Acting,
+    listing_id: u64,
+    patch: &ListingPatch,
+    done: String,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    match tx.attempt(|tx| change_listing(tx, acting, listing_id, patch, now)) {
+        Ok(_) => Ok(vec![done]),
+        Err(CatalogError::Store(e)) => Err(e),
+        Err(e) => Ok(vec![texts::listing_refused(&listing_refusal(&e))]),
+    }
+}
+
+/// A stranger wrote: the operators get a lead, the stranger a welcome.
+fn lead(
+    tx: &WriteTx,
+    from: &Msisdn,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let msg = format!("new contact {from} wrote: {text}");
+    alerts::raise(
+        tx,
+        alerts::AlertKind::Lead,
+        &format!("lead:{from}"),
+        msg,
+        now,
+    )?;
+    Ok(vec![texts::stranger()])
 }
 
 /// A move of one of the sender's orders, through the one door for moves.
