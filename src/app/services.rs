@@ -145,29 +145,24 @@ impl Services {
         &self.store
     }
 
+    /// Opens the database in the configured data directory (loading the demo data into a new
+    /// one when asked), then builds every service on it.
     pub async fn open(
         config: Config,
         clock: Arc<dyn Clock>,
         load_demo: bool,
     ) -> Result<(Arc<Services>, Startup), StartError> {
-        prepare_data_dir(&config.data_dir)?;
-        let db_path = config.data_dir.join(storage::DB_FILE);
-        let opened = tokio::task::spawn_blocking(move || Store::open(&db_path))
-            .await
-            .map_err(|e| StartError::Io(e.to_string()))??;
-        let store = opened.store;
-        let mut startup = Startup {
-            created: opened.created,
-            demo: None,
-        };
-        if opened.created && load_demo {
-            let now = clock.now();
-            let report = store
-                .write(move |tx| crate::app::demo::load(tx, now))
-                .await?;
-            tracing::info!(?report, "loaded the demo data set");
-            startup.demo = Some(report);
-        }
+        let (store, startup) = open_store(&config, &clock, load_demo).await?;
+        let svc = Services::build(config, store, clock).await?;
+        Ok((Arc::new(svc), startup))
+    }
+
+    /// Every service, on one store and one clock.
+    async fn build(
+        config: Config,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
         let keys = TokenKeys::load_or_create(&config.data_dir, Some(&config.auth.jwt_secret))?;
         let auth = AuthService::new(store.clone(), clock.clone(), keys, config.auth.clone())?;
         let catalog = Catalog::open(
@@ -177,41 +172,36 @@ impl Services {
         )
         .await
         .map_err(|e| StartError::Io(format!("search index: {e}")))?;
-        let orders = OrderService::new(
-            store.clone(),
-            clock.clone(),
+        let (order_rules, credit_rules) = (
             crate::orders::Rules::from_config(&config),
             crate::credit::Rules::from_config(&config.credit),
         );
-        let credit = CreditService::new(
+        let orders = OrderService::new(
             store.clone(),
             clock.clone(),
-            crate::credit::Rules::from_config(&config.credit),
-            config.credit.default_terms_days,
+            order_rules.clone(),
+            credit_rules.clone(),
         );
+        let terms = config.credit.default_terms_days;
+        let credit = CreditService::new(store.clone(), clock.clone(), credit_rules.clone(), terms);
         let whatsapp = WhatsApp::new(
             store.clone(),
             clock.clone(),
             catalog.matcher(),
-            crate::orders::Rules::from_config(&config),
-            crate::credit::Rules::from_config(&config.credit),
+            order_rules,
+            credit_rules,
             config.whatsapp.clone(),
         );
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(20))
-            .build()
-            .map_err(|e| StartError::Io(format!("HTTP client: {e}")))?;
         let job_skips = Arc::new(crate::support::telemetry::JobSkips::default());
         let sender = Arc::new(Sender::new(
             store.clone(),
             clock.clone(),
-            http,
+            http_client()?,
             config.whatsapp.clone(),
             whatsapp.outbox_signal(),
             job_skips.clone(),
         ));
-        let svc = Services {
+        Ok(Services {
             config,
             store,
             clock,
@@ -222,8 +212,7 @@ impl Services {
             whatsapp,
             sender,
             job_skips,
-        };
-        Ok((Arc::new(svc), startup))
+        })
     }
 
     /// Creates the first admin with a random password when no active admin exists.
@@ -256,6 +245,42 @@ impl Services {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Opens (or creates) the database; a new one gets the demo data when `load_demo`.
+async fn open_store(
+    config: &Config,
+    clock: &Arc<dyn Clock>,
+    load_demo: bool,
+) -> Result<(Store, Startup), StartError> {
+    prepare_data_dir(&config.data_dir)?;
+    let db_path = config.data_dir.join(storage::DB_FILE);
+    let opened = tokio::task::spawn_blocking(move || Store::open(&db_path))
+        .await
+        .map_err(|e| StartError::Io(e.to_string()))??;
+    let store = opened.store;
+    let mut startup = Startup {
+        created: opened.created,
+        demo: None,
+    };
+    if opened.created && load_demo {
+        let now = clock.now();
+        let report = store
+            .write(move |tx| crate::app::demo::load(tx, now))
+            .await?;
+        tracing::info!(?report, "loaded the demo data set");
+        startup.demo = Some(report);
+    }
+    Ok((store, startup))
+}
+
+/// The client every provider call goes through: short connect, bounded whole request.
+fn http_client() -> Result<reqwest::Client, StartError> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .map_err(|e| StartError::Io(format!("HTTP client: {e}")))
 }
 
 fn prepare_data_dir(dir: &std::path::Path) -> Result<(), StartError> {

@@ -58,30 +58,16 @@ impl Services {
     }
 }
 
-/// The longest order text a preview reads (a WhatsApp message is at most 4,096 characters).
-pub const PREVIEW_MAX_CHARS: usize = 4096;
-
 impl Services {
-    /// The preview a retailer would get on WhatsApp for `text`, writing nothing: staff for any
-    /// retailer, a retailer for itself, a vendor never.
+    /// The preview a retailer would get on WhatsApp for `text`, writing nothing (see
+    /// [`crate::preview::service`] for who may ask).
     pub async fn preview(
         &self,
         who: &Principal,
         retailer_id: u64,
         text: String,
     ) -> Result<crate::preview::Preview, CatalogError> {
-        if !who.may_act_for_retailer(retailer_id) {
-            return Err(CatalogError::Forbidden(
-                "only staff or the retailer itself may preview its orders".into(),
-            ));
-        }
-        let chars = text.chars().count();
-        if text.trim().is_empty() || chars > PREVIEW_MAX_CHARS {
-            return Err(CatalogError::invalid(
-                "text",
-                format!("must be 1 to {PREVIEW_MAX_CHARS} characters"),
-            ));
-        }
+        crate::preview::service::may_preview(who, retailer_id, &text)?;
         let (matcher, rules, units) = (
             self.catalog().matcher(),
             self.orders().rules().clone(),
@@ -89,26 +75,14 @@ impl Services {
         );
         self.store()
             .read(move |tx| {
-                let retailer = crate::retailers::store::get(tx, retailer_id)?.ok_or(
-                    CatalogError::NotFound {
-                        kind: "retailer",
-                        id: retailer_id,
-                    },
-                )?;
-                let history = product_counts(tx, retailer_id)?;
-                let reader = crate::preview::Reader {
-                    matcher: &matcher,
-                    history: Some(&history),
-                    units: &units,
-                };
-                Ok::<_, CatalogError>(crate::preview::preview(
+                crate::preview::service::preview_for(
                     tx,
+                    retailer_id,
                     &text,
-                    &retailer,
-                    &reader,
+                    &matcher,
                     &rules,
-                    retailer.language,
-                )?)
+                    &units,
+                )
             })
             .await
     }

@@ -11,6 +11,7 @@
 mod packs;
 mod price;
 mod resolve;
+pub mod service;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

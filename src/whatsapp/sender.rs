@@ -177,93 +177,87 @@ impl Sender {
         let in_window = conv
             .last_inbound_at
             .is_some_and(|t| now - t < Duration::hours(WINDOW_HOURS));
-        let to = m.phone.as_str();
-        let result = match channel {
-            Channel::Simulator => {
+        let result = match (channel, &self.twilio, &self.meta) {
+            (Channel::Twilio, Some(cfg), _) => self.send_twilio(cfg, m, in_window).await,
+            (Channel::Meta, _, Some(cfg)) => self.send_meta(cfg, m, in_window).await,
+            // The simulator delivers by being logged (a provider is only chosen when it is
+            // configured).
+            _ => {
                 return Outcome::Sent {
                     channel,
                     provider_id: None,
                 };
             }
-            Channel::Twilio => {
-                let cfg = self
-                    .twilio
-                    .as_ref()
-                    .expect("the channel is only chosen when configured");
-                match (in_window, self.cfg.twilio.templates.get(&m.kind)) {
-                    (true, _) => {
-                        let mut sent = Ok(String::new());
-                        for part in providers::split_text(&m.body, providers::TWILIO_MAX_CHARS) {
-                            sent = twilio::send(&self.http, cfg, to, &part).await;
-                            if sent.is_err() {
-                                break;
-                            }
-                        }
-                        sent
-                    }
-                    (false, Some(sid)) => {
-                        twilio::send_template(
-                            &self.http,
-                            cfg,
-                            to,
-                            sid,
-                            std::slice::from_ref(&m.body),
-                        )
-                        .await
-                    }
-                    (false, None) => return outside_window(channel, &m.kind),
-                }
-            }
-            Channel::Meta => {
-                let cfg = self
-                    .meta
-                    .as_ref()
-                    .expect("the channel is only chosen when configured");
-                let lang = &self.cfg.meta.template_language;
-                match (in_window, self.cfg.meta.templates.get(&m.kind)) {
-                    (true, _) => {
-                        let mut sent = Ok(String::new());
-                        for part in providers::split_text(&m.body, providers::META_MAX_CHARS) {
-                            sent = meta::send(&self.http, cfg, to, &part).await;
-                            if sent.is_err() {
-                                break;
-                            }
-                        }
-                        sent
-                    }
-                    (false, Some(name)) => {
-                        meta::send_template(
-                            &self.http,
-                            cfg,
-                            to,
-                            name,
-                            lang,
-                            std::slice::from_ref(&m.body),
-                        )
-                        .await
-                    }
-                    (false, None) => return outside_window(channel, &m.kind),
-                }
-            }
         };
         match result {
-            Ok(id) => Outcome::Sent {
+            Some(Ok(id)) => Outcome::Sent {
                 channel,
                 provider_id: Some(id),
             },
-            Err(SendError {
+            Some(Err(SendError {
                 retryable: true,
                 message,
                 ..
-            }) => Outcome::Retry {
+            })) => Outcome::Retry {
                 channel,
                 error: message,
             },
-            Err(e) => Outcome::Failed {
+            Some(Err(e)) => Outcome::Failed {
                 channel: Some(channel),
                 error: e.message,
             },
+            None => outside_window(channel, &m.kind),
         }
+    }
+
+    /// Sends through Twilio: the text in parts inside the 24-hour window, else the message
+    /// kind's approved template; `None` when outside the window with no template.
+    async fn send_twilio(
+        &self,
+        cfg: &TwilioConfig,
+        m: &Message,
+        in_window: bool,
+    ) -> Option<Result<String, SendError>> {
+        let to = m.phone.as_str();
+        if in_window {
+            let mut sent = Ok(String::new());
+            for part in providers::split_text(&m.body, providers::TWILIO_MAX_CHARS) {
+                sent = twilio::send(&self.http, cfg, to, &part).await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+            return Some(sent);
+        }
+        let sid = self.cfg.twilio.templates.get(&m.kind)?;
+        let body = std::slice::from_ref(&m.body);
+        Some(twilio::send_template(&self.http, cfg, to, sid, body).await)
+    }
+
+    /// Sends through Meta's Graph API, the same way as [`Self::send_twilio`].
+    async fn send_meta(
+        &self,
+        cfg: &MetaConfig,
+        m: &Message,
+        in_window: bool,
+    ) -> Option<Result<String, SendError>> {
+        let to = m.phone.as_str();
+        if in_window {
+            let mut sent = Ok(String::new());
+            for part in providers::split_text(&m.body, providers::META_MAX_CHARS) {
+                sent = meta::send(&self.http, cfg, to, &part).await;
+                if sent.is_err() {
+                    break;
+                }
+            }
+            return Some(sent);
+        }
+        let name = self.cfg.meta.templates.get(&m.kind)?;
+        let (lang, body) = (
+            &self.cfg.meta.template_language,
+            std::slice::from_ref(&m.body),
+        );
+        Some(meta::send_template(&self.http, cfg, to, name, lang, body).await)
     }
 
     async fn record(

@@ -1,0 +1,211 @@
+//! The command line: `serve` (the default), `create-user`, `backup`, `check`.
+//!
+//! Every command but `serve` prints its result on stdout (JSON where it is data) and its logs
+//! on stderr. Commands that need the database go through the running server's control socket
+//! when there is one, and open the file themselves when there is not.
+
+mod run;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::logging::{LogTarget, init_tracing};
+use crate::config::Config;
+use crate::types::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "khaacho",
+    version,
+    about = "Khaacho: B2B wholesale ordering for Nepal's shops, in one binary."
+)]
+pub struct Cli {
+    /// Where the database, keys, logs and config live [default: $STATE_DIRECTORY or ./data/state]
+    #[arg(long, global = true, env = "KHAACHO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file [default: DATA_DIR/khaacho.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the web UI, the REST API and the webhooks (the default command).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:3000
+        #[arg(long, env = "KHAACHO_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+        /// Do not load the demo data set when this start creates the database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Create a user. The password is read from the first line of stdin when piped, else prompted.
+    CreateUser {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// E.164 phone number, e.g. +9779812345678
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Do not load the demo data set if this command creates the database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Write a consistent copy of the database to DEST (works while the server runs).
+    Backup {
+        /// The snapshot file to write, e.g. /var/backups/khaacho/khaacho-2026-11-26.redb
+        dest: PathBuf,
+    },
+    /// Verify the database: redb integrity and every domain invariant. Exit 1 when anything is wrong.
+    Check {
+        /// Check this database file (a backup, say) instead of the data directory's.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+    /// Import a catalog CSV (header row; columns sku,name and optionally brand,category,
+    /// pack_size,unit,aliases with aliases separated by `|`). Every row is checked first;
+    /// nothing is written unless all are good. Existing skus are updated.
+    ImportCatalog {
+        file: PathBuf,
+        /// Do not load the demo data set if this command creates the database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Forget the running server's failed-login counts, of one phone or of everyone (the way
+    /// back in when someone has locked a login out on purpose). Needs the server running.
+    ResetLogins {
+        /// Only this phone's failures.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Match a phrase against the catalog and print the decision as JSON.
+    Match {
+        /// e.g. "suger 1kg"
+        phrase: Vec<String>,
+        /// Lift what this retailer ordered before.
+        #[arg(long)]
+        retailer_id: Option<u64>,
+    },
+    /// Measure matching on a catalog CSV and a queries TSV (header, then query<TAB>expected_sku);
+    /// prints one JSON object of counts and latencies. Builds a throwaway index.
+    MatchEval {
+        #[arg(long)]
+        catalog: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        /// Also write each query's outcome as JSON lines here.
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// The priced preview a shop would get on WhatsApp for an order message, as JSON (the same
+    /// as `POST /api/v1/orders/preview`); writes nothing. The message is the arguments, or
+    /// stdin when there are none.
+    Preview {
+        /// The message, e.g. "2 bora chamal, wai wai 2 carton"
+        message: Vec<String>,
+        /// The shop it is for (its prices, credit and language); the first shop when omitted.
+        #[arg(long)]
+        retailer_id: Option<u64>,
+    },
+    /// Read an order message the way the WhatsApp conversation does and print the items as JSON.
+    /// The message is the arguments, or stdin when there are none.
+    Parse {
+        /// The message, e.g. "chamal 25 kg 2 bora, chini 5 kg"
+        message: Vec<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+/// Where state lives when `--data-dir` is not given.
+pub fn default_data_dir() -> PathBuf {
+    match std::env::var_os("STATE_DIRECTORY") {
+        // systemd may pass several directories separated by ':'; ours is the first.
+        Some(v) if !v.is_empty() => {
+            PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or(""))
+        }
+        _ => PathBuf::from("data/state"),
+    }
+}
+
+/// Runs the command line: reads the configuration, sets up logging, runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Commands that need no data directory run before any configuration is read.
+    match &cli.command {
+        Some(Command::Parse { message }) => return tools::parse_command(message),
+        Some(Command::MatchEval {
+            catalog,
+            queries,
+            log,
+        }) => return tools::match_eval(catalog, queries, log.as_deref()),
+        _ => {}
+    }
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    let (config, command) = match configure(&cli, &data_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("khaacho: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = match command {
+        Command::Serve { .. } => LogTarget::Server {
+            data_dir: &data_dir,
+        },
+        _ => LogTarget::Command,
+    };
+    if matches!(target, LogTarget::Server { .. }) && std::fs::create_dir_all(&data_dir).is_err() {
+        eprintln!(
+            "khaacho: cannot create data directory {}",
+            data_dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let _guard = init_tracing(&config.log, target);
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run::run(config, command)),
+        Err(e) => {
+            eprintln!("khaacho: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The configuration for the data directory, with `serve --listen` applied, and the command
+/// (`serve` when none is given).
+fn configure(cli: &Cli, data_dir: &Path) -> Result<(Config, Command), crate::config::ConfigError> {
+    let mut config = Config::load(data_dir, cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    let command = cli.command.clone().unwrap_or(Command::Serve {
+        listen: None,
+        no_demo: false,
+    });
+    if let Command::Serve {
+        listen: Some(l), ..
+    } = &command
+    {
+        config.listen = l.clone();
+        config.validate()?;
+    }
+    Ok((config, command))
+}
+
+/// Used by tests: the data directory a `Cli` resolves to.
+pub fn resolve_data_dir(explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(default_data_dir, Path::to_path_buf)
+}
