@@ -273,8 +273,12 @@ impl From<StoreError> for ApiError {
 
 impl From<crate::whatsapp::WhatsAppError> for ApiError {
     fn from(e: crate::whatsapp::WhatsAppError) -> Self {
+        use crate::whatsapp::WhatsAppError as W;
         match e {
-            crate::whatsapp::WhatsAppError::Store(e) => e.into(),
+            W::Invalid { field, .. } => {
+                Self::unprocessable(e.to_string()).with_details(json!({ "field": field }))
+            }
+            W::Store(e) => e.into(),
         }
     }
 }

@@ -15,7 +15,6 @@ use crate::messaging::outbox::{Channel, Direction, Message, Status};
 use crate::support::page::clamp_limit;
 use crate::types::Msisdn;
 use crate::whatsapp::providers::ProviderError;
-use crate::whatsapp::{Handled, Incoming};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -71,29 +70,8 @@ async fn simulate(
     }
     let from =
         Msisdn::parse_e164(&req.from).map_err(|e| ApiError::unprocessable(format!("from: {e}")))?;
-    if !(1..=4096).contains(&req.body.chars().count()) {
-        return Err(
-            ApiError::unprocessable("body: must be 1 to 4096 characters")
-                .with_details(serde_json::json!({"field": "body"})),
-        );
-    }
-    if let Some(id) = &req.message_id {
-        crate::catalog::import::validate_text(id, 200, true)
-            .map_err(|e| ApiError::unprocessable(format!("message_id: {e}")))?;
-    }
-    let provider_id = req
-        .message_id
-        .unwrap_or_else(|| format!("sim-{:016x}", rand::random::<u64>()));
-    let handled: Handled = state
-        .svc
-        .whatsapp()
-        .handle(Incoming {
-            channel: Channel::Simulator,
-            provider_id,
-            from: from.clone(),
-            body: req.body,
-        })
-        .await?;
+    let msg = crate::whatsapp::simulate::simulated(from.clone(), req.body, req.message_id)?;
+    let handled = state.svc.whatsapp().handle(msg).await?;
     if handled.throttled {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -102,26 +80,13 @@ async fn simulate(
         ));
     }
     state.svc.sender().deliver_due().await?;
-    let replies = if handled.duplicate {
-        handled
-            .replies
-            .into_iter()
-            .map(|body| Reply {
-                to: from.to_string(),
-                body,
-            })
-            .collect()
-    } else {
-        handled
-            .caused
-            .into_iter()
-            .map(|(to, body)| Reply { to, body })
-            .collect()
-    };
-    Ok(axum::Json(Simulated {
-        replies,
-        duplicate: handled.duplicate,
-    }))
+    let duplicate = handled.duplicate;
+    let replies = handled
+        .effects(&from)
+        .into_iter()
+        .map(|(to, body)| Reply { to, body })
+        .collect();
+    Ok(axum::Json(Simulated { replies, duplicate }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

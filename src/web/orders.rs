@@ -152,32 +152,13 @@ async fn create_order(
     headers: HeaderMap,
     Json(req): Json<CreateOrder>,
 ) -> Result<Response, ApiError> {
-    let key = match headers.get("idempotency-key") {
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| {
-                    ApiError::bad_request("invalid_header", "Idempotency-Key must be plain text")
-                })?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let mut lines = Vec::with_capacity(req.lines.len());
-    for (i, l) in req.lines.into_iter().enumerate() {
-        let product = match (l.sku, l.product_id) {
-            (Some(sku), None) => ProductRef::Sku(super::products::sku(&sku)?),
-            (None, Some(id)) => ProductRef::Id(id),
-            _ => {
-                return Err(ApiError::rule(format!(
-                    "lines[{i}]: give exactly one of sku and product_id"
-                )));
-            }
-        };
-        lines.push(LineRequest {
-            product,
-            quantity: l.quantity,
-        });
-    }
+    let key = idempotency_key(&headers)?;
+    let lines = req
+        .lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| l.into_request(i))
+        .collect::<Result<Vec<_>, _>>()?;
     let new = NewOrder {
         retailer_id: req.retailer_id.unwrap_or(0),
         lines,
@@ -194,25 +175,57 @@ async fn create_order(
             .collect(),
     )
     .await?;
-    let first = all[0].clone();
-    let status = if placed.replayed {
+    Ok(created(all, placed.replayed))
+}
+
+/// The optional `Idempotency-Key` header, as text.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_string).map_err(|_| {
+                ApiError::bad_request("invalid_header", "Idempotency-Key must be plain text")
+            })
+        })
+        .transpose()
+}
+
+impl LineInput {
+    /// The line as the order door takes it: exactly one of `sku` and `product_id`.
+    fn into_request(self, i: usize) -> Result<LineRequest, ApiError> {
+        let product = match (self.sku, self.product_id) {
+            (Some(sku), None) => ProductRef::Sku(super::products::sku(&sku)?),
+            (None, Some(id)) => ProductRef::Id(id),
+            _ => {
+                return Err(ApiError::rule(format!(
+                    "lines[{i}]: give exactly one of sku and product_id"
+                )));
+            }
+        };
+        Ok(LineRequest {
+            product,
+            quantity: self.quantity,
+        })
+    }
+}
+
+/// 201 with the orders a cart became, or 200 (marked) for a repeated request.
+fn created(all: Vec<OrderView>, replayed: bool) -> Response {
+    let status = if replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    let mut res = (
-        status,
-        axum::Json(Created {
-            order: first,
-            orders: all,
-        }),
-    )
-        .into_response();
-    if placed.replayed {
+    let body = Created {
+        order: all[0].clone(),
+        orders: all,
+    };
+    let mut res = (status, axum::Json(body)).into_response();
+    if replayed {
         res.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(res)
+    res
 }
 
 /// One order with its history.

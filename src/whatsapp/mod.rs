@@ -20,6 +20,7 @@ pub mod providers;
 mod respond;
 pub mod sender;
 mod service;
+pub mod simulate;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -47,6 +47,12 @@ pub struct Handled {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WhatsAppError {
+    /// A field of a simulated message is not acceptable.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
