@@ -173,6 +173,41 @@ fn check_listing_numbers(
     Ok(())
 }
 
+/// The listing `acting` may change with `patch`: another vendor's listing is not even
+/// acknowledged, a vendor changes only its prices and stock, and only while it is active.
+fn listing_for_change(
+    tx: &WriteTx,
+    acting: &Acting,
+    id: u64,
+    patch: &ListingPatch,
+) -> Result<Listing, CatalogError> {
+    let not_found = CatalogError::NotFound {
+        kind: "listing",
+        id,
+    };
+    let l = store::listing(tx, id)?.ok_or(not_found)?;
+    if !acting.may_act_for_vendor(l.vendor_id) {
+        return Err(CatalogError::NotFound {
+            kind: "listing",
+            id,
+        });
+    }
+    let rules_changed = patch.min_qty.is_some()
+        || patch.max_qty.is_some()
+        || patch.pack_multiple.is_some()
+        || patch.active.is_some();
+    if !acting.is_staff() && rules_changed {
+        return Err(forbid(
+            "a vendor may change only price_paisa, mrp_paisa and stock",
+        ));
+    }
+    acting.ensure_active(tx).map_err(|e| match e {
+        crate::auth::AuthError::Store(e) => CatalogError::Store(e),
+        other => CatalogError::Forbidden(other.to_string()),
+    })?;
+    Ok(l)
+}
+
 /// The one door for changing a listing, from REST and from a vendor's STOCK and PRICE on
 /// WhatsApp alike: staff change anything; a vendor only the price, MRP and stock of its own
 /// listings, and only while it is active. Every number is checked before anything is written,
@@ -184,31 +219,7 @@ pub fn change_listing(
     patch: &ListingPatch,
     now: DateTime<Utc>,
 ) -> Result<Listing, CatalogError> {
-    let mut l = store::listing(tx, id)?.ok_or(CatalogError::NotFound {
-        kind: "listing",
-        id,
-    })?;
-    if !acting.may_act_for_vendor(l.vendor_id) {
-        // Another vendor's listing is not even acknowledged.
-        return Err(CatalogError::NotFound {
-            kind: "listing",
-            id,
-        });
-    }
-    if !acting.is_staff()
-        && (patch.min_qty.is_some()
-            || patch.max_qty.is_some()
-            || patch.pack_multiple.is_some()
-            || patch.active.is_some())
-    {
-        return Err(forbid(
-            "a vendor may change only price_paisa, mrp_paisa and stock",
-        ));
-    }
-    acting.ensure_active(tx).map_err(|e| match e {
-        crate::auth::AuthError::Store(e) => CatalogError::Store(e),
-        other => CatalogError::Forbidden(other.to_string()),
-    })?;
+    let mut l = listing_for_change(tx, acting, id, patch)?;
     let price = patch.price_paisa.unwrap_or(l.price_paisa);
     let mrp = patch.mrp_paisa.unwrap_or(l.mrp_paisa);
     let min_qty = patch.min_qty.unwrap_or(l.min_qty);

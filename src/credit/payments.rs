@@ -89,14 +89,8 @@ fn reference_key(method: Method, reference: &str) -> String {
     format!("{}:{}", method.as_str(), reference.trim().to_lowercase())
 }
 
-/// Records a payment, or returns the one already recorded under the same reference
-/// (`Ok((payment, true))`): a retried request creates one payment.
-pub fn record(
-    tx: &WriteTx,
-    input: &PaymentInput,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<(Payment, bool), PaymentError> {
+/// The payment's trimmed reference, once its amount and reference are acceptable.
+fn checked_reference(input: &PaymentInput) -> Result<&str, PaymentError> {
     let reference = input.reference.trim();
     crate::types::limits::within(
         "amount_paisa",
@@ -110,19 +104,43 @@ pub fn record(
     {
         return Err(PaymentError::Invalid("reference must be 1 to 100 printable characters (the receipt, cheque or wallet transaction number)".into()));
     }
+    Ok(reference)
+}
+
+/// The payment already recorded under this reference, when it is the same payment again; a
+/// reference used for another payment is refused.
+fn recorded_before(
+    tx: &WriteTx,
+    input: &PaymentInput,
+    key: &str,
+) -> Result<Option<Payment>, PaymentError> {
+    let Some(id) = tx.open(tables::PAYMENT_REFS)?.get(key)? else {
+        return Ok(None);
+    };
+    let existing = tx
+        .open(tables::PAYMENTS)?
+        .need(id, &format!("payment {id}"))?;
+    if existing.retailer_id == input.retailer_id && existing.amount_paisa == input.amount_paisa {
+        return Ok(Some(existing));
+    }
+    Err(PaymentError::ReferenceReused {
+        reference: input.reference.trim().to_string(),
+        existing: id,
+    })
+}
+
+/// Records a payment, or returns the one already recorded under the same reference
+/// (`Ok((payment, true))`): a retried request creates one payment.
+pub fn record(
+    tx: &WriteTx,
+    input: &PaymentInput,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(Payment, bool), PaymentError> {
+    let reference = checked_reference(input)?;
     let key = reference_key(input.method, reference);
-    if let Some(id) = tx.open(tables::PAYMENT_REFS)?.get(key.as_str())? {
-        let existing = tx
-            .open(tables::PAYMENTS)?
-            .need(id, &format!("payment {id}"))?;
-        if existing.retailer_id == input.retailer_id && existing.amount_paisa == input.amount_paisa
-        {
-            return Ok((existing, true));
-        }
-        return Err(PaymentError::ReferenceReused {
-            reference: reference.to_string(),
-            existing: id,
-        });
+    if let Some(existing) = recorded_before(tx, input, &key)? {
+        return Ok((existing, true));
     }
     if crate::retailers::store::get(tx, input.retailer_id)?.is_none() {
         return Err(PaymentError::UnknownRetailer(input.retailer_id));

@@ -125,29 +125,14 @@ impl CreditService {
             .ok_or(CreditError::NotFound(id))
     }
 
+    /// A new shop (staff); a login with the same phone is linked to it.
     pub async fn create_retailer(
         &self,
         who: &Principal,
         input: RetailerInput,
     ) -> Result<Retailer, CreditError> {
         staff_only(who)?;
-        for (field, v) in [
-            ("name", &input.name),
-            ("owner_name", &input.owner_name),
-            ("district", &input.district),
-            ("province", &input.province),
-        ] {
-            crate::catalog::import::validate_text(v, 100, true).map_err(|r| invalid(field, r))?;
-        }
-        within(
-            "credit_limit_paisa",
-            input.credit_limit_paisa,
-            0,
-            MAX_CREDIT_LIMIT_PAISA,
-        )?;
-        if let Some(t) = input.terms_days {
-            within("terms_days", t, 0, i64::from(MAX_TERMS_DAYS))?;
-        }
+        input.check()?;
         let (now, actor, terms) = (
             self.clock.now(),
             who.actor(),
@@ -246,5 +231,29 @@ impl CreditService {
                 Ok(r)
             })
             .await
+    }
+}
+
+impl RetailerInput {
+    /// Names of 1 to 100 characters, a credit limit and terms within their bounds.
+    fn check(&self) -> Result<(), CreditError> {
+        for (field, v) in [
+            ("name", &self.name),
+            ("owner_name", &self.owner_name),
+            ("district", &self.district),
+            ("province", &self.province),
+        ] {
+            crate::catalog::import::validate_text(v, 100, true).map_err(|r| invalid(field, r))?;
+        }
+        within(
+            "credit_limit_paisa",
+            self.credit_limit_paisa,
+            0,
+            MAX_CREDIT_LIMIT_PAISA,
+        )?;
+        if let Some(t) = self.terms_days {
+            within("terms_days", t, 0, i64::from(MAX_TERMS_DAYS))?;
+        }
+        Ok(())
     }
 }

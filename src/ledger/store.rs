@@ -197,7 +197,7 @@ pub fn open_holds(tx: &impl Tx) -> Result<Vec<(u64, u64)>, StoreError> {
     tx.open(tables::LEDGER_OPEN_HOLDS)?.iter()?.collect()
 }
 
-#[derive(Default)]
+#[derive(Default, PartialEq, Eq)]
 struct Sums {
     debits_posted: i64,
     credits_posted: i64,
@@ -205,60 +205,39 @@ struct Sums {
     credits_pending: i64,
 }
 
+impl Sums {
+    fn of(a: &Account) -> Sums {
+        Sums {
+            debits_posted: a.debits_posted,
+            credits_posted: a.credits_posted,
+            debits_pending: a.debits_pending,
+            credits_pending: a.credits_pending,
+        }
+    }
+
+    fn add(&mut self, o: &Sums) {
+        self.debits_posted += o.debits_posted;
+        self.credits_posted += o.credits_posted;
+        self.debits_pending += o.debits_pending;
+        self.credits_pending += o.credits_pending;
+    }
+}
+
+/// What the transfers add up to: per account, how often each pending transfer was resolved,
+/// and the pending transfers.
+#[derive(Default)]
+struct Walked {
+    sums: HashMap<u64, Sums>,
+    resolved: HashMap<u64, u32>,
+    pending: Vec<u64>,
+}
+
 /// Σ debits = Σ credits, every account equal to the sum of its transfers, every pending
 /// transfer either resolved once or listed as open.
 pub fn check(tx: &impl Tx) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
-    let mut sums: HashMap<u64, Sums> = HashMap::new();
-    let mut resolved: HashMap<u64, u32> = HashMap::new();
-    let mut pending: Vec<u64> = Vec::new();
-    for entry in tx.open(tables::LEDGER_TRANSFERS)?.iter()? {
-        let (_, t) = entry?;
-        let (posted, pend) = effect(&t);
-        let d = sums.entry(t.debit_account).or_default();
-        d.debits_posted += posted;
-        d.debits_pending += pend;
-        let c = sums.entry(t.credit_account).or_default();
-        c.credits_posted += posted;
-        c.credits_pending += pend;
-        match t.state {
-            TransferState::Pending => pending.push(t.id),
-            TransferState::PostPending(p) | TransferState::VoidPending(p) => {
-                *resolved.entry(p).or_default() += 1
-            }
-            TransferState::Posted => {}
-        }
-    }
-    let mut total = Sums::default();
-    for entry in tx.open(tables::LEDGER_ACCOUNTS)?.iter()? {
-        let (id, a) = entry?;
-        let s = sums.remove(&id).unwrap_or_default();
-        if (
-            a.debits_posted,
-            a.credits_posted,
-            a.debits_pending,
-            a.credits_pending,
-        ) != (
-            s.debits_posted,
-            s.credits_posted,
-            s.debits_pending,
-            s.credits_pending,
-        ) {
-            problems.push(format!(
-                "ledger account {id} ({:?} {}): balances differ from the sum of its transfers",
-                a.kind, a.owner
-            ));
-        }
-        total.debits_posted += a.debits_posted;
-        total.credits_posted += a.credits_posted;
-        total.debits_pending += a.debits_pending;
-        total.credits_pending += a.credits_pending;
-    }
-    for id in sums.keys() {
-        problems.push(format!(
-            "ledger: transfers name account {id}, which does not exist"
-        ));
-    }
+    let walked = walk_transfers(tx)?;
+    let total = check_accounts(tx, walked.sums, &mut problems)?;
     if total.debits_posted != total.credits_posted || total.debits_pending != total.credits_pending
     {
         problems.push(format!(
@@ -266,8 +245,67 @@ pub fn check(tx: &impl Tx) -> Result<Vec<String>, StoreError> {
             total.debits_posted, total.credits_posted, total.debits_pending, total.credits_pending
         ));
     }
+    check_holds(tx, &walked.pending, &walked.resolved, &mut problems)?;
+    Ok(problems)
+}
+
+fn walk_transfers(tx: &impl Tx) -> Result<Walked, StoreError> {
+    let mut w = Walked::default();
+    for entry in tx.open(tables::LEDGER_TRANSFERS)?.iter()? {
+        let (_, t) = entry?;
+        let (posted, pend) = effect(&t);
+        let d = w.sums.entry(t.debit_account).or_default();
+        d.debits_posted += posted;
+        d.debits_pending += pend;
+        let c = w.sums.entry(t.credit_account).or_default();
+        c.credits_posted += posted;
+        c.credits_pending += pend;
+        match t.state {
+            TransferState::Pending => w.pending.push(t.id),
+            TransferState::PostPending(p) | TransferState::VoidPending(p) => {
+                *w.resolved.entry(p).or_default() += 1
+            }
+            TransferState::Posted => {}
+        }
+    }
+    Ok(w)
+}
+
+/// Every account against the sum of its transfers; returns the accounts' total.
+fn check_accounts(
+    tx: &impl Tx,
+    mut sums: HashMap<u64, Sums>,
+    problems: &mut Vec<String>,
+) -> Result<Sums, StoreError> {
+    let mut total = Sums::default();
+    for entry in tx.open(tables::LEDGER_ACCOUNTS)?.iter()? {
+        let (id, a) = entry?;
+        let kept = Sums::of(&a);
+        if kept != sums.remove(&id).unwrap_or_default() {
+            problems.push(format!(
+                "ledger account {id} ({:?} {}): balances differ from the sum of its transfers",
+                a.kind, a.owner
+            ));
+        }
+        total.add(&kept);
+    }
+    for id in sums.keys() {
+        problems.push(format!(
+            "ledger: transfers name account {id}, which does not exist"
+        ));
+    }
+    Ok(total)
+}
+
+/// Every pending transfer is resolved once, or open and listed as an open hold.
+fn check_holds(
+    tx: &impl Tx,
+    pending: &[u64],
+    resolved: &HashMap<u64, u32>,
+    problems: &mut Vec<String>,
+) -> Result<(), StoreError> {
     let open: HashMap<u64, u64> = open_holds(tx)?.into_iter().collect();
-    for id in pending {
+    for &id in pending {
         match (
             resolved.get(&id).copied().unwrap_or(0),
             open.contains_key(&id),
@@ -282,5 +320,5 @@ pub fn check(tx: &impl Tx) -> Result<Vec<String>, StoreError> {
             (n, _) => problems.push(format!("pending transfer {id} was resolved {n} times")),
         }
     }
-    Ok(problems)
+    Ok(())
 }
