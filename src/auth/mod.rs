@@ -7,6 +7,7 @@
 
 mod password;
 mod service;
+mod session;
 pub mod store;
 mod tokens;
 mod users;
