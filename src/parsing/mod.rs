@@ -12,6 +12,7 @@ mod convert;
 mod elements;
 mod item;
 pub mod lexicon;
+mod measure;
 mod numbers;
 mod passes;
 mod split;
@@ -23,11 +24,9 @@ use std::sync::OnceLock;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use convert::{
-    Conversion, ConversionError, MAX_PACKS, Measure, PackSpec, TraditionalUnits, choose_pack,
-    to_packs,
-};
+pub use convert::{Conversion, ConversionError, MAX_PACKS, PackSpec, choose_pack, to_packs};
 pub use lexicon::Lexicon;
+pub use measure::{Measure, TraditionalUnits};
 pub use units::{Dimension, Pack, Unit};
 
 use elements::{Elem, ElemKind};

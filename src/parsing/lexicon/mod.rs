@@ -6,10 +6,11 @@
 //! "hi". The only stems matched are verb families ("pathaidinuhola") that are never products.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use unicode_normalization::UnicodeNormalization;
+
+mod load;
 
 use super::units::{Pack, Unit};
 
@@ -87,7 +88,7 @@ impl WordInfo {
 }
 
 /// The built-in word lists.
-const BUILTIN: &str = include_str!("lexicon.txt");
+const BUILTIN: &str = include_str!("../lexicon.txt");
 
 /// The vocabulary the parser reads with. `Lexicon::default()` holds the built-in lists.
 #[derive(Debug, Clone)]
@@ -128,110 +129,6 @@ impl Default for Lexicon {
 }
 
 impl Lexicon {
-    /// Reads word lists in the format of the built-in `lexicon.txt` (e.g. regional extras),
-    /// rejecting the whole text if any line is malformed.
-    pub fn from_text(text: &str) -> Result<Self, LexiconError> {
-        let (lexicon, mut errors) = Lexicon::read(text);
-        match errors.is_empty() {
-            true => Ok(lexicon),
-            false => Err(errors.swap_remove(0)),
-        }
-    }
-
-    /// Adds the words of `text` (same format) to this lexicon.
-    pub fn extend_from_text(&mut self, text: &str) -> Result<(), LexiconError> {
-        let errors = self.add_text(text);
-        errors.into_iter().next().map_or(Ok(()), Err)
-    }
-
-    fn read(text: &str) -> (Self, Vec<LexiconError>) {
-        let mut lexicon = Lexicon {
-            words: HashMap::with_capacity(1200),
-            stems: Vec::new(),
-            counting: Vec::new(),
-            protected: HashMap::new(),
-            glued: Default::default(),
-        };
-        let errors = lexicon.add_text(text);
-        (lexicon, errors)
-    }
-
-    fn add_text(&mut self, text: &str) -> Vec<LexiconError> {
-        let mut errors = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Err(reason) = self.add_line(line) {
-                errors.push(LexiconError {
-                    line: n + 1,
-                    reason,
-                });
-            }
-        }
-        errors
-    }
-
-    fn add_line(&mut self, line: &str) -> Result<(), String> {
-        let (header, words) = line
-            .split_once(':')
-            .ok_or_else(|| "expected 'header: words'".to_string())?;
-        let words: Vec<&str> = words.split_whitespace().collect();
-        let mut parts = header.split_whitespace();
-        let kind = parts.next().unwrap_or_default();
-        let args: Vec<&str> = parts.collect();
-        match (kind, args.as_slice()) {
-            ("unit", [name]) => {
-                let unit = unit_named(name).ok_or_else(|| format!("unknown unit '{name}'"))?;
-                words.iter().for_each(|w| self.entry(w).unit = Some(unit));
-            }
-            ("pack", [name]) => {
-                let pack = pack_named(name).ok_or_else(|| format!("unknown pack '{name}'"))?;
-                for w in &words {
-                    let entry = self.entry(w);
-                    if entry.unit.is_none() {
-                        return Err(format!("pack word '{w}' has no unit"));
-                    }
-                    entry.pack = Some(pack);
-                }
-            }
-            ("number", [v]) => self.set_numbers(&words, v, NumberKind::Value)?,
-            ("scale", [v]) => self.set_numbers(&words, v, NumberKind::Scale)?,
-            ("prefix", [v]) => self.set_numbers(&words, v, NumberKind::Prefix)?,
-            ("ambiguous", []) => {
-                for w in &words {
-                    let number = self.entry(w).number.as_mut();
-                    let number = number.ok_or_else(|| format!("'{w}' is not a number word"))?;
-                    number.ambiguous = true;
-                }
-            }
-            ("stems", []) => self.stems.extend(words.iter().map(|w| normalize(w))),
-            ("counting", []) => self.counting.extend(words.iter().map(|w| normalize(w))),
-            ("role", names) if !names.is_empty() => {
-                let mut roles = 0;
-                for name in names {
-                    roles |= role_named(name).ok_or_else(|| format!("unknown role '{name}'"))?;
-                }
-                words.iter().for_each(|w| self.entry(w).roles |= roles);
-            }
-            _ => return Err(format!("unknown header '{header}'")),
-        }
-        Ok(())
-    }
-
-    fn set_numbers(&mut self, words: &[&str], value: &str, kind: NumberKind) -> Result<(), String> {
-        let value = Decimal::from_str(value).map_err(|_| format!("'{value}' is not a number"))?;
-        for w in words {
-            self.entry(w).number = Some(NumberWord {
-                value,
-                kind,
-                ambiguous: false,
-            });
-        }
-        Ok(())
-    }
-
     /// Keeps catalog names whole: in a phrase of two or more words (a product name, brand or
     /// alias) that holds a word the lists would drop or split on ("Aayo Nun", "Clinic Plus"),
     /// the words are product words wherever they are written together. Units and number
@@ -424,36 +321,6 @@ impl Lexicon {
     }
 }
 
-fn unit_named(name: &str) -> Option<Unit> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
-}
-
-fn pack_named(name: &str) -> Option<Pack> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
-}
-
-fn role_named(name: &str) -> Option<u16> {
-    Some(match name {
-        "filler" => role::FILLER,
-        "social" => role::SOCIAL,
-        "honorific" => role::HONORIFIC,
-        "split" => role::SPLIT,
-        "split_soft" => role::SPLIT_SOFT,
-        "connector" => role::CONNECTOR,
-        "price_before" => role::PRICE_BEFORE,
-        "price_after" => role::PRICE_AFTER,
-        "marker" => role::MARKER,
-        "question" => role::QUESTION,
-        "question_strong" => role::QUESTION_STRONG,
-        "time_after" => role::TIME_AFTER,
-        "good" => role::GOOD,
-        "daytime" => role::DAYTIME,
-        "counted" => role::COUNTED,
-        "also" => role::ALSO,
-        _ => return None,
-    })
-}
-
 /// The lookup key of a written word: NFC, lower case, without zero-width joiners, nukta,
 /// dots ("k.g.", "के.जी.") or apostrophes, with chandrabindu folded into anusvara
 /// ("पाँच" = "पांच") and a possessive "'s" removed.
@@ -491,40 +358,4 @@ fn squeeze_repeats(key: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_built_in_word_list_has_no_bad_line() {
-        assert_eq!(Lexicon::read(BUILTIN).1, Vec::new());
-    }
-
-    #[test]
-    fn words_are_found_in_every_script_and_spelling() {
-        let lexicon = Lexicon::default();
-        assert_eq!(lexicon.unit_of("बोरा"), Some(Unit::Bag));
-        assert_eq!(lexicon.unit_of("K.G."), Some(Unit::Kg));
-        assert_eq!(lexicon.unit_of("botals"), Some(Unit::Bottle));
-        assert!(lexicon.is_number_word("पाँच"));
-        assert!(lexicon.is_number_word("पांच"));
-        assert!(lexicon.is_number_word("duiwota"));
-    }
-
-    #[test]
-    fn filler_is_matched_by_whole_word_never_by_prefix() {
-        let lexicon = Lexicon::default();
-        let filler = |w: &str| lexicon.info(w).is_some_and(|i| i.has(role::FILLER));
-        assert!(filler("ok") && filler("hi") && filler("pleaseee"));
-        assert!(!filler("okra") && !filler("hing") && !filler("hii-fi"));
-        assert!(filler("pathaidinuhola"));
-    }
-
-    #[test]
-    fn a_malformed_word_list_is_refused_with_its_line() {
-        let err = Lexicon::from_text("unit kg: kilo\nunit litre-ish: x").unwrap_err();
-        assert_eq!(err.line, 2);
-        let mut lexicon = Lexicon::default();
-        lexicon.extend_from_text("unit bag: gunny").unwrap();
-        assert_eq!(lexicon.unit_of("gunny"), Some(Unit::Bag));
-    }
-}
+mod tests;
