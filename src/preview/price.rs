@@ -101,17 +101,7 @@ pub fn price(
     units: &TraditionalUnits,
     lang: Language,
 ) -> Result<Preview, StoreError> {
-    let mut wants: Vec<(usize, Product, u32)> = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if let LineState::Ready {
-            product_id, packs, ..
-        } = &l.state
-            && let Some(p) = catalog::product(tx, *product_id)?
-        {
-            wants.push((i, p, *packs));
-        }
-    }
-    let (prices, unsupplied) = priced(tx, &wants, retailer, rules)?;
+    let (prices, unsupplied) = priced(tx, &ready_lines(tx, lines)?, retailer, rules)?;
     let mut p = Preview {
         retailer_id: retailer.id,
         language: lang,
@@ -125,34 +115,7 @@ pub fn price(
         order: Vec::with_capacity(lines.len()),
     };
     for l in lines {
-        let options = match &l.state {
-            LineState::Ask {
-                options,
-                why,
-                written,
-            } => {
-                let mut out = Vec::with_capacity(options.len());
-                for (i, o) in options.iter().enumerate() {
-                    let line = catalog::product(tx, o.product_id)?
-                        .map(|prod| answered(&prod, why, written, i, units));
-                    let (quantity, conversion) = match line {
-                        Some(LineState::Ready {
-                            packs, conversion, ..
-                        }) => (Some(packs), conversion.map(|c| texts::conversion(lang, &c))),
-                        _ => (None, None),
-                    };
-                    out.push(QuestionOption {
-                        product_id: o.product_id,
-                        sku: o.sku.clone(),
-                        name: o.name.clone(),
-                        quantity,
-                        conversion,
-                    });
-                }
-                out
-            }
-            _ => Vec::new(),
-        };
+        let options = question_options(tx, l, units, lang)?;
         entry(&mut p, l, &prices, &unsupplied, options, lang);
     }
     p.vat_paisa = p.lines.iter().map(|l| l.vat_paisa).sum();
@@ -161,6 +124,60 @@ pub fn price(
     let pos = crate::credit::position(tx, retailer)?;
     p.available_after_paisa = pos.available_paisa - p.total_paisa;
     Ok(p)
+}
+
+/// The lines that name one product and a number of packs, with their products.
+fn ready_lines(
+    tx: &impl Tx,
+    lines: &[PendingLine],
+) -> Result<Vec<(usize, Product, u32)>, StoreError> {
+    let mut wants = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let LineState::Ready {
+            product_id, packs, ..
+        } = &l.state
+            && let Some(p) = catalog::product(tx, *product_id)?
+        {
+            wants.push((i, p, *packs));
+        }
+    }
+    Ok(wants)
+}
+
+/// A question's options, each with the packs and conversion choosing it would give.
+fn question_options(
+    tx: &impl Tx,
+    l: &PendingLine,
+    units: &TraditionalUnits,
+    lang: Language,
+) -> Result<Vec<QuestionOption>, StoreError> {
+    let LineState::Ask {
+        options,
+        why,
+        written,
+    } = &l.state
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(options.len());
+    for (i, o) in options.iter().enumerate() {
+        let line =
+            catalog::product(tx, o.product_id)?.map(|prod| answered(&prod, why, written, i, units));
+        let (quantity, conversion) = match line {
+            Some(LineState::Ready {
+                packs, conversion, ..
+            }) => (Some(packs), conversion.map(|c| texts::conversion(lang, &c))),
+            _ => (None, None),
+        };
+        out.push(QuestionOption {
+            product_id: o.product_id,
+            sku: o.sku.clone(),
+            name: o.name.clone(),
+            quantity,
+            conversion,
+        });
+    }
+    Ok(out)
 }
 
 /// Unit price, VAT, total and vendor of one line.
@@ -177,38 +194,7 @@ fn entry(
     lang: Language,
 ) {
     match &l.state {
-        LineState::Ready {
-            product_id,
-            sku,
-            name,
-            packs,
-            conversion,
-        } => match prices.get(product_id) {
-            Some(&(unit, vat, total, vendor)) => {
-                p.order.push(Entry::Line(p.lines.len()));
-                p.lines.push(PreviewLine {
-                    phrase: l.phrase.clone(),
-                    product_id: *product_id,
-                    sku: sku.clone(),
-                    name: name.clone(),
-                    quantity: *packs,
-                    conversion: conversion.as_ref().map(|c| texts::conversion(lang, c)),
-                    unit_price_paisa: unit,
-                    vat_paisa: vat,
-                    total_paisa: total,
-                    vendor_id: vendor,
-                });
-            }
-            None => {
-                let packs = unsupplied.get(product_id).copied().unwrap_or(*packs);
-                p.order.push(Entry::NotAdded(p.not_added.len()));
-                p.not_added.push(NotAdded {
-                    phrase: l.phrase.clone(),
-                    reason: texts::no_vendor_for(lang, name, packs),
-                    suggestions: Vec::new(),
-                });
-            }
-        },
+        LineState::Ready { .. } => priced_entry(p, l, prices, unsupplied, lang),
         LineState::Ask { why, .. } => {
             let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
             p.order.push(Entry::Question(p.questions.len()));
@@ -231,6 +217,49 @@ fn entry(
             });
         }
     }
+}
+
+/// A ready line: priced at its vendor, or not added when no vendor can supply it.
+fn priced_entry(
+    p: &mut Preview,
+    l: &PendingLine,
+    prices: &HashMap<u64, Price>,
+    unsupplied: &HashMap<u64, u32>,
+    lang: Language,
+) {
+    let LineState::Ready {
+        product_id,
+        sku,
+        name,
+        packs,
+        conversion,
+    } = &l.state
+    else {
+        return;
+    };
+    let Some(&(unit, vat, total, vendor)) = prices.get(product_id) else {
+        let packs = unsupplied.get(product_id).copied().unwrap_or(*packs);
+        p.order.push(Entry::NotAdded(p.not_added.len()));
+        p.not_added.push(NotAdded {
+            phrase: l.phrase.clone(),
+            reason: texts::no_vendor_for(lang, name, packs),
+            suggestions: Vec::new(),
+        });
+        return;
+    };
+    p.order.push(Entry::Line(p.lines.len()));
+    p.lines.push(PreviewLine {
+        phrase: l.phrase.clone(),
+        product_id: *product_id,
+        sku: sku.clone(),
+        name: name.clone(),
+        quantity: *packs,
+        conversion: conversion.as_ref().map(|c| texts::conversion(lang, c)),
+        unit_price_paisa: unit,
+        vat_paisa: vat,
+        total_paisa: total,
+        vendor_id: vendor,
+    });
 }
 
 /// Prices per product at the vendors routing would choose for the whole cart; when no vendor

@@ -55,15 +55,9 @@ enum Pick {
     Misfit(AskWhy),
 }
 
-/// Resolves one parsed item.
-pub(super) fn item(
-    tx: &impl Tx,
-    item: &ParsedItem,
-    reader: &Reader<'_>,
-    lexicon: &Lexicon,
-) -> Result<LineState, StoreError> {
-    let (phrase, phrase_pack) = without_pack_words(&item.phrase, lexicon);
-    let written = Written {
+/// What the message wrote of the amount, kept with the line so an answer is read the same way.
+fn written_of(item: &ParsedItem, phrase_pack: Option<Pack>) -> Written {
+    Written {
         quantity: item.quantity.map(|q| q.normalize().to_string()),
         unit: item.unit,
         // A pack word in the phrase ("tel tin 2 ota") says more than a piece counter ("ota").
@@ -74,7 +68,26 @@ pub(super) fn item(
         size: item
             .size
             .map(|s| (s.amount.normalize().to_string(), s.unit)),
-    };
+    }
+}
+
+/// Only candidates near the best can be meant or offered.
+fn considered(mut ranked: Vec<Ranked>) -> Vec<Ranked> {
+    let floor = ranked.first().map_or(0.0, |r| r.score - CONSIDERED_WINDOW);
+    ranked.retain(|r| r.score >= floor);
+    ranked.truncate(CONSIDERED);
+    ranked
+}
+
+/// Resolves one parsed item.
+pub(super) fn item(
+    tx: &impl Tx,
+    item: &ParsedItem,
+    reader: &Reader<'_>,
+    lexicon: &Lexicon,
+) -> Result<LineState, StoreError> {
+    let (phrase, phrase_pack) = without_pack_words(&item.phrase, lexicon);
+    let written = written_of(item, phrase_pack);
     if item.quantity.is_none() {
         return Ok(unavailable(LineProblem::Parse(
             crate::parsing::ProblemKind::NoQuantity,
@@ -88,11 +101,7 @@ pub(super) fn item(
         history: reader.history,
         size_hint: None,
     };
-    let mut ranked = reader.matcher.rank_phrase(&phrase, &ctx);
-    // Only candidates near the best can be meant or offered.
-    let floor = ranked.first().map_or(0.0, |r| r.score - CONSIDERED_WINDOW);
-    ranked.retain(|r| r.score >= floor);
-    ranked.truncate(CONSIDERED);
+    let ranked = considered(reader.matcher.rank_phrase(&phrase, &ctx));
     let families: Vec<String> = ranked
         .iter()
         .map(|r| packs::family(&r.candidate.name))
@@ -253,32 +262,7 @@ fn among(
         }
     }
     if picks.is_empty() {
-        // Nothing comes in that pack or size: say so, offering what exists (for a sack or a
-        // carton, each product's biggest pack).
-        let first = groups.first().map(Vec::as_slice).unwrap_or_default();
-        let why = match pick(first, written, units) {
-            Pick::Misfit(why) => why,
-            _ => AskWhy::Which,
-        };
-        let big = written.pack.is_some_and(|p| {
-            matches!(
-                p,
-                Pack::Sack | Pack::Carton | Pack::Crate | Pack::Tray | Pack::Strip | Pack::Bundle
-            )
-        });
-        let offered: Vec<Product> = groups
-            .iter()
-            .filter_map(|g| {
-                if big {
-                    g.iter()
-                        .max_by_key(|p| grams_or_ml(p).unwrap_or_default())
-                        .cloned()
-                } else {
-                    g.first().cloned()
-                }
-            })
-            .collect();
-        return ask(&offered, why, written);
+        return nothing_fits(groups, written, units);
     }
     // A product that comes in the very size or amount written beats one that takes it only
     // as a conversion into several packs of another size.
@@ -298,8 +282,45 @@ fn among(
             Pick::Misfit(why) => ask(family, why.clone(), written),
         };
     }
+    let why = if complete {
+        AskWhy::Which
+    } else {
+        AskWhy::Unsure
+    };
+    ask(&options_of(groups, &picks), why, written)
+}
+
+/// Nothing comes in the pack or size written: say so, offering what exists (for a sack or a
+/// carton, each product's biggest pack).
+fn nothing_fits(groups: &[Vec<Product>], written: &Written, units: &TraditionalUnits) -> LineState {
+    let first = groups.first().map(Vec::as_slice).unwrap_or_default();
+    let why = match pick(first, written, units) {
+        Pick::Misfit(why) => why,
+        _ => AskWhy::Which,
+    };
+    let big = written.pack.is_some_and(|p| {
+        matches!(
+            p,
+            Pack::Sack | Pack::Carton | Pack::Crate | Pack::Tray | Pack::Strip | Pack::Bundle
+        )
+    });
+    let offered: Vec<Product> = groups
+        .iter()
+        .filter_map(|g| match big {
+            true => g
+                .iter()
+                .max_by_key(|p| grams_or_ml(p).unwrap_or_default())
+                .cloned(),
+            false => g.first().cloned(),
+        })
+        .collect();
+    ask(&offered, why, written)
+}
+
+/// The products a question offers: each family's ready pack, its own options, or its first.
+fn options_of(groups: &[Vec<Product>], picks: &[(usize, Pick)]) -> Vec<Product> {
     let mut options: Vec<Product> = Vec::new();
-    for (i, p) in &picks {
+    for (i, p) in picks {
         match p {
             Pick::Ready(LineState::Ready { product_id, .. }) => {
                 options.extend(groups[*i].iter().filter(|g| g.id == *product_id).cloned());
@@ -308,12 +329,7 @@ fn among(
             _ => options.extend(groups[*i].first().cloned()),
         }
     }
-    let why = if complete {
-        AskWhy::Which
-    } else {
-        AskWhy::Unsure
-    };
-    ask(&options, why, written)
+    options
 }
 
 /// Which pack of the one family the phrase names: "red bull 24 cans" of a product with one

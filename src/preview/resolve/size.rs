@@ -40,22 +40,9 @@ pub(super) fn by_size(
         _ => None,
     };
     let total = packs_written.zip(want).and_then(|(n, a)| n.checked_mul(a));
-    // Only into smaller packs that make up the size written ("1 kg" = 2 × 500 g), and never
-    // for drinks, whose bottle size is the product.
-    let converted = total.zip(want).and_then(|(t, size)| {
-        fitting
-            .iter()
-            .filter(|p| same_dimension(p, unit) && !is_bottled_drink(p))
-            .filter_map(|p| {
-                let per = grams_or_ml(p)?;
-                let whole = |d: Decimal| d.fract().is_zero() && d >= Decimal::ONE;
-                let n = t.checked_div(per)?;
-                let fits_size = size.checked_div(per).is_some_and(whole);
-                (fits_size && whole(n) && n <= Decimal::from(MAX_PACKS)).then(|| (n.to_u32(), *p))
-            })
-            .filter_map(|(n, p)| Some((n?, p)))
-            .min_by_key(|(n, p)| (*n, p.id))
-    });
+    let converted = total
+        .zip(want)
+        .and_then(|(t, size)| smaller_packs(fitting, unit, t, size));
     match (converted, packs_written) {
         (Some((packs, p)), Some(n)) => Pick::Ready(LineState::Ready {
             product_id: p.id,
@@ -74,6 +61,29 @@ pub(super) fn by_size(
         }),
         _ => Pick::Misfit(AskWhy::NoSuchSize { size: shown }),
     }
+}
+
+/// The pack that makes up `total` (of `size` each, as written) in the fewest whole packs: only
+/// smaller packs that make up the size written ("1 kg" = 2 × 500 g), and never for drinks,
+/// whose bottle size is the product.
+fn smaller_packs<'a>(
+    fitting: &[&'a Product],
+    unit: Unit,
+    total: Decimal,
+    size: Decimal,
+) -> Option<(u32, &'a Product)> {
+    let whole = |d: Decimal| d.fract().is_zero() && d >= Decimal::ONE;
+    fitting
+        .iter()
+        .filter(|p| same_dimension(p, unit) && !is_bottled_drink(p))
+        .filter_map(|p| {
+            let per = grams_or_ml(p)?;
+            let n = total.checked_div(per)?;
+            let fits_size = size.checked_div(per).is_some_and(whole);
+            (fits_size && whole(n) && n <= Decimal::from(MAX_PACKS)).then(|| (n.to_u32(), *p))
+        })
+        .filter_map(|(n, p)| Some((n?, p)))
+        .min_by_key(|(n, p)| (*n, p.id))
 }
 
 /// "chini 5 kg": the pack that takes the amount exactly in the fewest packs.
