@@ -148,19 +148,9 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
     let name = field("name").to_string();
     check("name", validate_text(&name, 200, true));
     let brand = optional(field("brand"));
-    check(
-        "brand",
-        brand
-            .as_deref()
-            .map_or(Ok(()), |b| validate_text(b, 100, true)),
-    );
+    check("brand", optional_text(&brand, 100));
     let category = optional(field("category"));
-    check(
-        "category",
-        category
-            .as_deref()
-            .map_or(Ok(()), |c| validate_text(c, 100, true)),
-    );
+    check("category", optional_text(&category, 100));
     let pack_size = parse_pack_size(field("pack_size"));
     let unit = parse_unit(field("unit"));
     check(
@@ -191,6 +181,12 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
         unit,
         aliases,
     })
+}
+
+/// An optional text, when given: 1 to `max` characters.
+fn optional_text(text: &Option<String>, max: usize) -> Result<(), String> {
+    text.as_deref()
+        .map_or(Ok(()), |t| validate_text(t, max, true))
 }
 
 pub fn validate_text(text: &str, max: usize, required: bool) -> Result<(), String> {

@@ -81,18 +81,7 @@ const EXACT_OPTION_WINDOW: f32 = 0.1;
 /// among them from what the message says (size, pack).
 /// `groups_of[i]` is the group of `ranked[i]`.
 pub fn decide_grouped<K: Eq + Hash + Clone>(ranked: &[Ranked], groups_of: &[K]) -> GroupedDecision {
-    let mut order: Vec<K> = Vec::new();
-    let mut members: HashMap<K, Vec<usize>> = HashMap::new();
-    for (i, k) in groups_of.iter().enumerate().take(ranked.len()) {
-        if !members.contains_key(k) {
-            order.push(k.clone());
-        }
-        members.entry(k.clone()).or_default().push(i);
-    }
-    let mut groups: Vec<Vec<usize>> = order
-        .into_iter()
-        .filter_map(|k| members.remove(&k))
-        .collect();
+    let mut groups = group_in_rank_order(ranked.len(), groups_of);
     let Some(top) = ranked.first() else {
         return GroupedDecision {
             decision: Decision::NotFound,
@@ -130,6 +119,34 @@ pub fn decide_grouped<K: Eq + Hash + Clone>(ranked: &[Ranked], groups_of: &[K]) 
     } else {
         Decision::Ambiguous
     };
+    offered_groups(&mut groups, ranked, decision);
+    GroupedDecision {
+        decision,
+        exact_code: false,
+        groups,
+    }
+}
+
+/// The candidates' indexes by group, groups in the order of their best candidate.
+fn group_in_rank_order<K: Eq + Hash + Clone>(count: usize, groups_of: &[K]) -> Vec<Vec<usize>> {
+    let mut order: Vec<K> = Vec::new();
+    let mut members: HashMap<K, Vec<usize>> = HashMap::new();
+    for (i, k) in groups_of.iter().enumerate().take(count) {
+        if !members.contains_key(k) {
+            order.push(k.clone());
+        }
+        members.entry(k.clone()).or_default().push(i);
+    }
+    order
+        .into_iter()
+        .filter_map(|k| members.remove(&k))
+        .collect()
+}
+
+/// Keeps the groups the decision offers: the one matched, those near the top when it is
+/// ambiguous, the nearest few when nothing was found.
+fn offered_groups(groups: &mut Vec<Vec<usize>>, ranked: &[Ranked], decision: Decision) {
+    let top = &ranked[0];
     match decision {
         Decision::Matched => groups.truncate(1),
         Decision::Ambiguous => {
@@ -143,11 +160,6 @@ pub fn decide_grouped<K: Eq + Hash + Clone>(ranked: &[Ranked], groups_of: &[K]) 
             groups.truncate(GROUPS_OFFERED);
         }
         Decision::NotFound => groups.truncate(OFFERED),
-    }
-    GroupedDecision {
-        decision,
-        exact_code: false,
-        groups,
     }
 }
 

@@ -90,71 +90,66 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut registry = Registry::with_prefix("khaacho");
-        let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_duration: HistogramFamily<RouteLabels> =
-            Family::new_with_constructor(latency_histogram as fn() -> Histogram);
-        let logins = Family::<OutcomeLabels, Counter>::default();
-        registry.register(
+        let mut m = Self {
+            registry: Registry::with_prefix("khaacho"),
+            http_requests: Family::default(),
+            http_duration: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+            logins: Family::default(),
+            store_jobs: Gauge::default(),
+            store_commits: Gauge::default(),
+            store_largest_batch: Gauge::default(),
+            store_exec_seconds: Gauge::default(),
+            store_commit_seconds: Gauge::default(),
+            job_skipped: Family::default(),
+        };
+        m.register();
+        m
+    }
+
+    /// Every metric in the registry, with its help text.
+    fn register(&mut self) {
+        let r = &mut self.registry;
+        r.register(
             "http_requests",
             "HTTP requests by route and status",
-            http_requests.clone(),
+            self.http_requests.clone(),
         );
-        registry.register(
+        r.register(
             "http_request_duration_seconds",
             "HTTP request latency by route",
-            http_duration.clone(),
+            self.http_duration.clone(),
         );
-        registry.register("logins", "Login attempts by outcome", logins.clone());
-        let (store_jobs, store_commits, store_largest_batch) =
-            (Gauge::default(), Gauge::default(), Gauge::default());
-        let (store_exec_seconds, store_commit_seconds) = (
-            Gauge::<f64, AtomicU64>::default(),
-            Gauge::<f64, AtomicU64>::default(),
-        );
-        registry.register(
+        r.register("logins", "Login attempts by outcome", self.logins.clone());
+        r.register(
             "store_jobs",
             "Write jobs run since start",
-            store_jobs.clone(),
+            self.store_jobs.clone(),
         );
-        registry.register(
+        r.register(
             "store_commits",
             "Durable commits (group commits) since start",
-            store_commits.clone(),
+            self.store_commits.clone(),
         );
-        registry.register(
+        r.register(
             "store_largest_batch",
             "Most jobs one commit has carried",
-            store_largest_batch.clone(),
+            self.store_largest_batch.clone(),
         );
-        registry.register(
+        r.register(
             "store_exec_seconds",
             "Time the writer spent running jobs",
-            store_exec_seconds.clone(),
+            self.store_exec_seconds.clone(),
         );
-        registry.register(
+        r.register(
             "store_commit_seconds",
             "Time the writer spent committing",
-            store_commit_seconds.clone(),
+            self.store_commit_seconds.clone(),
         );
-        let job_skipped = Family::<JobLabels, Gauge>::default();
-        registry.register(
+        r.register(
             "job_records_skipped",
             "Records a job skipped because handling them failed (each is logged)",
-            job_skipped.clone(),
+            self.job_skipped.clone(),
         );
-        Self {
-            job_skipped,
-            registry,
-            http_requests,
-            http_duration,
-            logins,
-            store_jobs,
-            store_commits,
-            store_largest_batch,
-            store_exec_seconds,
-            store_commit_seconds,
-        }
     }
 
     pub fn observe_http(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -53,10 +53,39 @@ pub fn complete(doc: &mut OpenApi) {
 }
 
 fn complete_operation(op: &mut Operation, has_id: bool, webhook: bool) {
+    let common = common_answers(op, has_id, webhook);
+    let responses = &mut op.responses.responses;
+    for (status, description) in common {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| error_response(description));
+    }
+    for (status, response) in responses.iter_mut() {
+        let is_error = status.starts_with('4') || status.starts_with('5');
+        if let RefOr::T(r) = response
+            && is_error
+            && r.content.is_empty()
+        {
+            let description = if r.description.is_empty() {
+                "refused"
+            } else {
+                r.description.as_str()
+            };
+            *response = error_response(description);
+        }
+    }
+}
+
+/// The answers any operation of this kind can give, with what each means.
+fn common_answers(
+    op: &Operation,
+    has_id: bool,
+    webhook: bool,
+) -> Vec<(&'static str, &'static str)> {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
-    let mut common: Vec<(&str, &str)> = vec![
+    let mut common: Vec<(&'static str, &'static str)> = vec![
         (
             "400",
             "the request could not be read (malformed JSON, query or path)",
@@ -95,26 +124,7 @@ fn complete_operation(op: &mut Operation, has_id: bool, webhook: bool) {
     if webhook {
         common.push(("404", "this provider is not configured"));
     }
-    let responses = &mut op.responses.responses;
-    for (status, description) in common {
-        responses
-            .entry(status.to_string())
-            .or_insert_with(|| error_response(description));
-    }
-    for (status, response) in responses.iter_mut() {
-        let is_error = status.starts_with('4') || status.starts_with('5');
-        if let RefOr::T(r) = response
-            && is_error
-            && r.content.is_empty()
-        {
-            let description = if r.description.is_empty() {
-                "refused"
-            } else {
-                r.description.as_str()
-            };
-            *response = error_response(description);
-        }
-    }
+    common
 }
 
 fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {

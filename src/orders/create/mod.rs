@@ -146,30 +146,42 @@ pub fn place(
     let total = total.paisa();
     check_credit(tx, &retailer, total)?;
     // ---- from here on only writes, which cannot be refused ----
+    let ctx = Writing {
+        retailer: &retailer,
+        source: req.source,
+        actor: &label,
+        rules,
+        now,
+    };
     let mut orders: Vec<Order> = Vec::with_capacity(parts.len());
     for (part, lines) in parts.iter().zip(priced) {
         let group = orders.first().map(|o| o.id);
-        let ctx = Writing {
-            retailer: &retailer,
-            source: req.source,
-            actor: &label,
-            rules,
-            now,
-        };
         orders.push(write_order(tx, &ctx, part, lines, group)?);
     }
     if let Some(key) = scope {
-        let record = IdempotencyRecord {
-            request_hash: request_hash(req),
-            order_ids: orders.iter().map(|o| o.id).collect(),
-            at: now,
-        };
-        tx.open(tables::IDEMPOTENCY)?.put(key.as_str(), &record)?;
+        remember(tx, &key, req, &orders, now)?;
     }
     Ok(Placed {
         orders,
         replayed: false,
     })
+}
+
+/// Keeps the orders a keyed request made, so the same request again answers with them.
+fn remember(
+    tx: &WriteTx,
+    key: &str,
+    req: &NewOrder,
+    orders: &[Order],
+    now: DateTime<Utc>,
+) -> Result<(), OrderError> {
+    let record = IdempotencyRecord {
+        request_hash: request_hash(req),
+        order_ids: orders.iter().map(|o| o.id).collect(),
+        at: now,
+    };
+    tx.open(tables::IDEMPOTENCY)?.put(key, &record)?;
+    Ok(())
 }
 
 /// A shop orders for itself; staff (and Khaacho itself) for any shop; a vendor never.
