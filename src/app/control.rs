@@ -211,8 +211,16 @@ fn command_name(req: &Request) -> &'static str {
     }
 }
 
-/// Sends a request to the server running on `data_dir`. `Ok(None)`: no server is listening.
-pub async fn call(data_dir: &Path, req: &Request) -> Result<Option<Response>, String> {
+/// Both halves of a connection to the server: the write half is kept open while the answer
+/// is read.
+type Halves = (
+    tokio::net::unix::OwnedReadHalf,
+    tokio::net::unix::OwnedWriteHalf,
+);
+
+/// Sends one request line to the server running on `data_dir`; the half of the connection
+/// its answer comes on. `Ok(None)`: no server is listening.
+async fn send(data_dir: &Path, req: &Request) -> Result<Option<Halves>, String> {
     let path = socket_path(data_dir);
     let stream = match UnixStream::connect(&path).await {
         Ok(s) => s,
@@ -235,6 +243,14 @@ pub async fn call(data_dir: &Path, req: &Request) -> Result<Option<Response>, St
     let mut line = serde_json::to_vec(req).map_err(|e| e.to_string())?;
     line.push(b'\n');
     write.write_all(&line).await.map_err(|e| e.to_string())?;
+    Ok(Some((read, write)))
+}
+
+/// Sends a request to the server running on `data_dir`. `Ok(None)`: no server is listening.
+pub async fn call(data_dir: &Path, req: &Request) -> Result<Option<Response>, String> {
+    let Some((read, _write)) = send(data_dir, req).await? else {
+        return Ok(None);
+    };
     let mut answer = String::new();
     BufReader::new(read)
         .read_line(&mut answer)
@@ -249,28 +265,9 @@ pub async fn call(data_dir: &Path, req: &Request) -> Result<Option<Response>, St
 /// caller: into a temporary file beside it, synced, renamed into place, the directory synced.
 /// `Ok(None)`: no server is listening.
 pub async fn backup_to(data_dir: &Path, dest: &Path) -> Result<Option<Value>, String> {
-    let path = socket_path(data_dir);
-    let stream = match UnixStream::connect(&path).await {
-        Ok(s) => s,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
-            ) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => {
-            return Err(format!(
-                "cannot reach the server at {}: {e}",
-                path.display()
-            ));
-        }
+    let Some((read, _write)) = send(data_dir, &Request::BackupStream).await? else {
+        return Ok(None);
     };
-    let (read, mut write) = stream.into_split();
-    let mut line = serde_json::to_vec(&Request::BackupStream).map_err(|e| e.to_string())?;
-    line.push(b'\n');
-    write.write_all(&line).await.map_err(|e| e.to_string())?;
     let mut reader = BufReader::new(read);
     let mut header = String::new();
     reader

@@ -220,14 +220,13 @@ impl Sender {
     ) -> Option<Result<String, SendError>> {
         let to = m.phone.as_str();
         if in_window {
-            let mut sent = Ok(String::new());
-            for part in providers::split_text(&m.body, providers::TWILIO_MAX_CHARS) {
-                sent = twilio::send(&self.http, cfg, to, &part).await;
-                if sent.is_err() {
-                    break;
-                }
-            }
-            return Some(sent);
+            let parts = providers::split_text(&m.body, providers::TWILIO_MAX_CHARS);
+            return Some(
+                in_order(parts, |part| async move {
+                    twilio::send(&self.http, cfg, to, &part).await
+                })
+                .await,
+            );
         }
         let sid = self.cfg.twilio.templates.get(&m.kind)?;
         let body = std::slice::from_ref(&m.body);
@@ -243,14 +242,13 @@ impl Sender {
     ) -> Option<Result<String, SendError>> {
         let to = m.phone.as_str();
         if in_window {
-            let mut sent = Ok(String::new());
-            for part in providers::split_text(&m.body, providers::META_MAX_CHARS) {
-                sent = meta::send(&self.http, cfg, to, &part).await;
-                if sent.is_err() {
-                    break;
-                }
-            }
-            return Some(sent);
+            let parts = providers::split_text(&m.body, providers::META_MAX_CHARS);
+            return Some(
+                in_order(parts, |part| async move {
+                    meta::send(&self.http, cfg, to, &part).await
+                })
+                .await,
+            );
         }
         let name = self.cfg.meta.templates.get(&m.kind)?;
         let (lang, body) = (
@@ -348,6 +346,23 @@ impl Sender {
             })
             .await
     }
+}
+
+/// Sends the parts of a long text one after another, stopping at the first that fails; the
+/// provider's id of the last part sent.
+async fn in_order<F, Fut>(parts: Vec<String>, send: F) -> Result<String, SendError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, SendError>>,
+{
+    let mut sent = Ok(String::new());
+    for part in parts {
+        sent = send(part).await;
+        if sent.is_err() {
+            break;
+        }
+    }
+    sent
 }
 
 fn outside_window(channel: Channel, kind: &str) -> Outcome {
