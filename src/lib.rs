@@ -3,7 +3,10 @@
 //! # The map
 //!
 //! Every module, one line each, top layer first; a module may use the ones listed after it,
-//! never one before it (`tests/module_map.rs` checks both the list and the direction).
+//! never one before it (`tests/module_map.rs` checks both the list and the direction). Two
+//! edges point up on purpose: the table registry (`storage::tables` and `storage::schema`)
+//! names the value types the domains store, and `web` reads the state handle `app` builds
+//! around its router.
 //!
 //! - [`app`]        wiring: the CLI, the server and its state, the services handle, jobs, the
 //!   owner's commands and control socket, `khaacho check`, the demo data
