@@ -35,7 +35,7 @@
 //! 1. `web::webhooks` receives the Twilio or Meta webhook, checks its signature and size, and
 //!    hands the sender and text to [`whatsapp::WhatsApp`].
 //! 2. The conversation reads a snapshot: who is writing (retailer, vendor, stranger), what
-//!    they wrote ([`whatsapp::intent`]), and plans an answer without writing anything: an
+//!    they wrote (`whatsapp::intent`), and plans an answer without writing anything: an
 //!    order text goes through [`parsing`], [`matching`] and [`preview`] to a priced preview
 //!    kept as the conversation's pending order.
 //! 3. The plan is applied in **one write transaction** through the storage writer: CONFIRM

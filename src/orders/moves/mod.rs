@@ -67,7 +67,7 @@ impl MoveRequest {
         }
     }
 
-    /// A move as a caller asks for it: the note is trimmed and at most [`MAX_NOTE_CHARS`].
+    /// A move as a caller asks for it: the note is trimmed and at most `MAX_NOTE_CHARS` characters.
     pub fn checked(
         action: Action,
         note: &str,
