@@ -183,6 +183,14 @@ fn row(line: u64, f: &Fields<'_>) -> Result<ProductInput, Vec<RowError>> {
     })
 }
 
+/// A product's aliases as the API takes them: at most 100, each 1 to 100 characters.
+pub fn validate_aliases(list: &[String]) -> Result<(), String> {
+    if list.len() > 100 {
+        return Err("at most 100".into());
+    }
+    list.iter().try_for_each(|a| validate_text(a, 100, true))
+}
+
 /// An optional text, when given: 1 to `max` characters.
 fn optional_text(text: &Option<String>, max: usize) -> Result<(), String> {
     text.as_deref()

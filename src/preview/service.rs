@@ -27,6 +27,19 @@ pub fn may_preview(who: &Principal, retailer_id: u64, text: &str) -> Result<(), 
     Ok(())
 }
 
+/// Whose order history lifts a phrase's match: staff name any retailer (or none); a retailer
+/// only its own; a vendor none.
+pub fn history_for(who: &Principal, asked: Option<u64>) -> Result<Option<u64>, CatalogError> {
+    match (who.is_staff(), who.retailer_id()) {
+        (true, _) => Ok(asked),
+        (false, Some(own)) if asked.is_none_or(|r| r == own) => Ok(Some(own)),
+        (false, None) if asked.is_none() => Ok(None),
+        _ => Err(CatalogError::Forbidden(
+            "you may only match with your own order history".into(),
+        )),
+    }
+}
+
 /// The retailer's preview of `text`, read in its language and lifted by what it ordered before.
 pub fn preview_for(
     tx: &impl Tx,

@@ -65,6 +65,30 @@ pub struct VendorStats {
     pub total_fulfil_secs: u64,
 }
 
+impl VendorStats {
+    /// Accepted offers over answered ones (0 to 1, two decimals); none before any answer.
+    pub fn acceptance_rate(&self) -> Option<f64> {
+        let answered = self.accepted + self.rejected + self.expired;
+        (answered > 0).then(|| two_places(f64::from(self.accepted) / f64::from(answered)))
+    }
+
+    /// Mean minutes from offer to acceptance (two decimals).
+    pub fn avg_accept_minutes(&self) -> Option<f64> {
+        (self.accepted > 0)
+            .then(|| two_places(self.total_accept_secs as f64 / f64::from(self.accepted) / 60.0))
+    }
+
+    /// Mean hours from acceptance to delivery (two decimals).
+    pub fn avg_fulfil_hours(&self) -> Option<f64> {
+        (self.delivered > 0)
+            .then(|| two_places(self.total_fulfil_secs as f64 / f64::from(self.delivered) / 3600.0))
+    }
+}
+
+fn two_places(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// A vendor as routing sees it: where it is, how busy, how reliable, and what it offers.
 ///
 /// `open_orders` counts orders accepted or waiting for its answer and not yet delivered or

@@ -74,16 +74,10 @@ pub struct ProductPage {
 
 /// Aliases as the API takes them: each one text of 1 to 100 characters, none blank.
 fn aliases(list: &[String]) -> Result<Vec<String>, ApiError> {
-    if list.len() > 100 {
-        return Err(ApiError::unprocessable("aliases: at most 100")
-            .with_details(serde_json::json!({"field": "aliases"})));
-    }
-    for a in list {
-        crate::catalog::import::validate_text(a, 100, true).map_err(|e| {
-            ApiError::unprocessable(format!("aliases: {e}"))
-                .with_details(serde_json::json!({"field": "aliases"}))
-        })?;
-    }
+    crate::catalog::import::validate_aliases(list).map_err(|e| {
+        ApiError::unprocessable(format!("aliases: {e}"))
+            .with_details(serde_json::json!({"field": "aliases"}))
+    })?;
     Ok(list.to_vec())
 }
 
@@ -312,16 +306,7 @@ async fn match_phrase(
     Caller(who): Caller,
     Query(q): Query<MatchQuery>,
 ) -> Result<axum::Json<crate::matching::MatchDecision>, ApiError> {
-    let retailer_id = match (who.is_staff(), who.retailer_id()) {
-        (true, _) => q.retailer_id,
-        (false, Some(own)) if q.retailer_id.is_none_or(|r| r == own) => Some(own),
-        (false, None) if q.retailer_id.is_none() => None,
-        _ => {
-            return Err(ApiError::forbidden(
-                "you may only match with your own order history",
-            ));
-        }
-    };
+    let retailer_id = crate::preview::service::history_for(&who, q.retailer_id)?;
     if !(1..=500).contains(&q.q.chars().count()) {
         return Err(ApiError::bad_request(
             "invalid_query",

@@ -224,8 +224,6 @@ async fn vendor_performance(
 ) -> Result<axum::Json<Performance>, ApiError> {
     let r = state.svc.orders().vendor_performance(&who, id).await?;
     let s = r.stats;
-    let answered = s.accepted + s.rejected + s.expired;
-    let round = |x: f64| (x * 100.0).round() / 100.0;
     Ok(axum::Json(Performance {
         vendor_id: id,
         offered: s.offered,
@@ -235,10 +233,8 @@ async fn vendor_performance(
         delivered: s.delivered,
         cancelled_after_accept: s.cancelled_after_accept,
         open_orders: r.open_orders,
-        acceptance_rate: (answered > 0).then(|| round(f64::from(s.accepted) / f64::from(answered))),
-        avg_accept_minutes: (s.accepted > 0)
-            .then(|| round(s.total_accept_secs as f64 / f64::from(s.accepted) / 60.0)),
-        avg_fulfil_hours: (s.delivered > 0)
-            .then(|| round(s.total_fulfil_secs as f64 / f64::from(s.delivered) / 3600.0)),
+        acceptance_rate: s.acceptance_rate(),
+        avg_accept_minutes: s.avg_accept_minutes(),
+        avg_fulfil_hours: s.avg_fulfil_hours(),
     }))
 }
