@@ -74,6 +74,21 @@ pub enum SoldBy {
     Piece,
 }
 
+/// Why an order could not be placed or moved, as a shop or vendor is told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The shop's credit does not stretch to the order (paisa).
+    CreditShort { available: i64, needed: i64 },
+    /// No vendor (nor set of vendors) can supply the order now; why, line by line.
+    NoVendor { why: String },
+    /// The order is in a state this move does not start from (the state's name).
+    CannotMove { state: String },
+    /// The order is not the sender's to move or report on.
+    NotYours,
+    /// Anything else, in the words of the rule that refused it.
+    Other(String),
+}
+
 /// Stores a value as its JSON text inside the binary codec.
 mod as_json {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

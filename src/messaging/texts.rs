@@ -167,6 +167,31 @@ pub fn placed(lang: Language, numbers: &[String], total: Money) -> String {
     }
 }
 
+/// Why an order could not be placed or moved, in the reader's language.
+pub fn refusal(lang: Language, why: &Refusal) -> String {
+    match (lang, why) {
+        (En, Refusal::CreditShort { available, needed }) => format!(
+            "it needs {} of credit and {} is available",
+            format_npr(*needed),
+            format_npr(*available)
+        ),
+        (Ne, Refusal::CreditShort { available, needed }) => format!(
+            "यसलाई {} क्रेडिट चाहिन्छ, {} मात्र बाँकी छ",
+            format_npr(*needed),
+            format_npr(*available)
+        ),
+        (En, Refusal::NoVendor { why }) => why.clone(),
+        (Ne, Refusal::NoVendor { why }) => format!("अहिले कुनै पसलले यो दिन सक्दैन ({why})"),
+        (En, Refusal::CannotMove { state }) => {
+            format!("the order is {state} and cannot be moved that way")
+        }
+        (Ne, Refusal::CannotMove { state }) => format!("अर्डर {state} अवस्थामा छ, यसरी सार्न मिल्दैन"),
+        (En, Refusal::NotYours) => "that order is not yours to change".into(),
+        (Ne, Refusal::NotYours) => "त्यो अर्डर तपाईंले बदल्न मिल्दैन".into(),
+        (_, Refusal::Other(why)) => why.clone(),
+    }
+}
+
 pub fn refused(lang: Language, why: &str) -> String {
     match lang {
         En => format!("The order could not be placed: {why}"),
@@ -505,7 +530,7 @@ pub fn vendor_price_set(sku: &str, price: i64) -> String {
 
 // ---- the order preview: conversions, questions, and why a line was not added ----
 
-use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, SoldBy};
+use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, Refusal, SoldBy};
 use crate::parsing::{Pack, ProblemKind};
 
 /// A unit or pack word as the shop reads it.
@@ -733,5 +758,34 @@ fn parse_problem(lang: Language, kind: &ProblemKind) -> String {
         (En, ProblemKind::Zero) => "0 is not a quantity we can send: how many do you need?".into(),
         (Ne, ProblemKind::Zero) => "० पठाउन मिल्दैन: कति चाहियो?".into(),
         (_, ProblemKind::TooLarge { written }) => too_large(lang, written),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_worded_in_the_readers_language_with_rupees() {
+        let short = Refusal::CreditShort {
+            available: 50_000,
+            needed: 123_450,
+        };
+        assert_eq!(
+            refusal(En, &short),
+            "it needs NPR 1,234.50 of credit and NPR 500.00 is available"
+        );
+        let ne = refusal(Ne, &short);
+        assert!(ne.contains("NPR 1,234.50") && ne.contains("क्रेडिट"), "{ne}");
+        let moved = refusal(
+            Ne,
+            &Refusal::CannotMove {
+                state: "DELIVERED".into(),
+            },
+        );
+        assert!(
+            moved.contains("DELIVERED") && moved.contains("अर्डर"),
+            "{moved}"
+        );
     }
 }

@@ -165,6 +165,31 @@ impl Rules {
     }
 }
 
+impl OrderError {
+    /// How a shop or vendor is told why: the refusals they meet often are worded in their
+    /// language by the texts; anything else keeps the rule's own words.
+    pub fn refusal(&self) -> crate::messaging::kinds::Refusal {
+        use crate::messaging::kinds::Refusal;
+        match self {
+            OrderError::CreditLimitExceeded {
+                available, needed, ..
+            } => Refusal::CreditShort {
+                available: *available,
+                needed: *needed,
+            },
+            OrderError::NoVendor(why) => Refusal::NoVendor { why: why.clone() },
+            OrderError::Transition(state::TransitionError::Illegal { state, .. }) => {
+                Refusal::CannotMove {
+                    state: state.as_str().to_string(),
+                }
+            }
+            OrderError::NotFound(_)
+            | OrderError::Transition(state::TransitionError::NotAllowed(_)) => Refusal::NotYours,
+            other => Refusal::Other(other.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
     #[error("no order with id {0}")]
@@ -207,4 +232,43 @@ pub enum OrderError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+    use crate::messaging::kinds::Refusal;
+
+    #[test]
+    fn the_refusals_shops_meet_become_kinds_the_texts_word() {
+        let credit = OrderError::CreditLimitExceeded {
+            limit: 100,
+            posted: 0,
+            held: 0,
+            available: 100,
+            needed: 500,
+        };
+        assert_eq!(
+            credit.refusal(),
+            Refusal::CreditShort {
+                available: 100,
+                needed: 500
+            }
+        );
+        let illegal = OrderError::Transition(state::TransitionError::Illegal {
+            state: OrderState::Delivered,
+            action: Action::Cancel,
+        });
+        assert_eq!(
+            illegal.refusal(),
+            Refusal::CannotMove {
+                state: "DELIVERED".into()
+            }
+        );
+        assert_eq!(OrderError::NotFound(3).refusal(), Refusal::NotYours);
+        assert_eq!(
+            OrderError::Rule("x".into()).refusal(),
+            Refusal::Other("x".into())
+        );
+    }
 }

@@ -209,7 +209,10 @@ fn report_issue(
     match tx.attempt(|tx| orders::report_issue(tx, acting, order_id, text, now)) {
         Ok(_) => Ok(vec![texts::issue_noted(lang, number)]),
         Err(OrderError::Store(e)) => Err(e),
-        Err(e) => Ok(vec![texts::not_done(lang, &e.to_string())]),
+        Err(e) => Ok(vec![texts::not_done(
+            lang,
+            &texts::refusal(lang, &e.refusal()),
+        )]),
     }
 }
 
@@ -273,7 +276,7 @@ fn act(
                 out.order.state.as_str(),
             )],
             Err(OrderError::Store(e)) => return Err(e),
-            Err(e) => vec![texts::not_done(lang, &e.to_string())],
+            Err(e) => vec![texts::not_done(lang, &texts::refusal(lang, &e.refusal()))],
         },
     )
 }
@@ -322,7 +325,10 @@ fn place(
         }
         Err(OrderError::Blocked { reason }) => Ok(vec![texts::blocked(lang, &reason)]),
         Err(OrderError::Store(e)) => Err(e),
-        Err(e) => Ok(vec![texts::refused(lang, &e.to_string())]),
+        Err(e) => Ok(vec![texts::refused(
+            lang,
+            &texts::refusal(lang, &e.refusal()),
+        )]),
     }
 }
 
