@@ -11,6 +11,7 @@ pub mod score;
 mod service;
 mod terms;
 
+pub use crate::messaging::kinds::Block;
 pub use service::{CreditError, CreditService, CreditView, StatementRow};
 pub use terms::{RetailerInput, RetailerPatch};
 
@@ -116,17 +117,17 @@ pub fn days_overdue(tx: &impl Tx, retailer_id: u64, today: NaiveDate) -> Result<
 }
 
 /// Why a retailer cannot order now, if it cannot.
+/// Why the shop may not order now, if it may not.
 pub fn block_reason(
     tx: &impl Tx,
     r: &Retailer,
     today: NaiveDate,
     block_after_days: i64,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Block>, StoreError> {
     if r.blocked {
-        return Ok(Some(format!(
-            "{} is blocked by the operator; please contact them",
-            r.name
-        )));
+        return Ok(Some(Block::ByOperator {
+            shop: r.name.clone(),
+        }));
     }
     let overdue = days_overdue(tx, r.id, today)?;
     if overdue > block_after_days {
@@ -134,11 +135,11 @@ pub fn block_reason(
             .iter()
             .map(Invoice::open_paisa)
             .sum();
-        return Ok(Some(format!(
-            "{} has a payment {overdue} days overdue ({} open); new orders resume once it is paid",
-            r.name,
-            crate::types::money::format_npr(owed)
-        )));
+        return Ok(Some(Block::Overdue {
+            shop: r.name.clone(),
+            days: overdue,
+            owed,
+        }));
     }
     Ok(None)
 }

@@ -131,7 +131,10 @@ impl CreditService {
                     position: position(tx, &r)?,
                     terms_days: r.terms_days,
                     days_overdue: days_overdue(tx, id, today)?,
-                    blocked_reason: block_reason(tx, &r, today, rules.block_overdue_after_days)?,
+                    blocked_reason: block_reason(tx, &r, today, rules.block_overdue_after_days)?
+                        .map(|b| {
+                            crate::messaging::texts::block(crate::types::language::Language::En, &b)
+                        }),
                     aging: aging::buckets(&open_invoices(tx, id)?, today, &rules.aging_buckets),
                     score: match latest_score(tx, id)? {
                         Some(s) => Some(s),

@@ -74,6 +74,15 @@ pub enum SoldBy {
     Piece,
 }
 
+/// Why a shop may not order now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// An operator blocked the shop.
+    ByOperator { shop: String },
+    /// A payment is overdue past the configured days; `owed` is what is open (paisa).
+    Overdue { shop: String, days: i64, owed: i64 },
+}
+
 /// Why an order could not be placed or moved, as a shop or vendor is told it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {

@@ -192,6 +192,26 @@ pub fn refusal(lang: Language, why: &Refusal) -> String {
     }
 }
 
+/// Why a shop may not order now, in the reader's language (English for the API).
+pub fn block(lang: Language, b: &Block) -> String {
+    match (lang, b) {
+        (En, Block::ByOperator { shop }) => {
+            format!("{shop} is blocked by the operator; please contact them")
+        }
+        (Ne, Block::ByOperator { shop }) => {
+            format!("{shop} लाई सञ्चालकले रोकेको छ; कृपया सम्पर्क गर्नुहोस्")
+        }
+        (En, Block::Overdue { shop, days, owed }) => format!(
+            "{shop} has a payment {days} days overdue ({} open); new orders resume once it is paid",
+            format_npr(*owed)
+        ),
+        (Ne, Block::Overdue { shop, days, owed }) => format!(
+            "{shop} को भुक्तानी {days} दिन ढिला छ ({} बाँकी); भुक्तानी भएपछि नयाँ अर्डर खुल्छ",
+            format_npr(*owed)
+        ),
+    }
+}
+
 pub fn refused(lang: Language, why: &str) -> String {
     match lang {
         En => format!("The order could not be placed: {why}"),
@@ -530,7 +550,7 @@ pub fn vendor_price_set(sku: &str, price: i64) -> String {
 
 // ---- the order preview: conversions, questions, and why a line was not added ----
 
-use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, Refusal, SoldBy};
+use crate::messaging::kinds::{AskWhy, Block, Conversion, LineProblem, Refusal, SoldBy};
 use crate::parsing::{Pack, ProblemKind};
 
 /// A unit or pack word as the shop reads it.

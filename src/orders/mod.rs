@@ -208,8 +208,8 @@ pub enum OrderError {
     UnknownRecord(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{reason}")]
-    Blocked { reason: String },
+    #[error("{}", crate::messaging::texts::block(crate::types::language::Language::En, .0))]
+    Blocked(crate::messaging::kinds::Block),
     #[error(
         "this order needs {needed} paisa of credit but only {available} is available (limit {limit}, owed {posted}, held for open orders {held})"
     )]

@@ -212,7 +212,7 @@ impl From<OrderError> for ApiError {
             OrderError::UnknownRetailer(_) | OrderError::UnknownRecord(_) => Self::not_found(msg),
             OrderError::Rule(_) => Self::rule(msg),
             OrderError::Forbidden(_) | OrderError::Transition(TransitionError::NotAllowed(_)) => Self::forbidden(msg),
-            OrderError::Blocked { .. } => Self::conflict("retailer_blocked", msg),
+            OrderError::Blocked(_) => Self::conflict("retailer_blocked", msg),
             OrderError::CreditLimitExceeded { limit, posted, held, available, needed } => Self::conflict("credit_limit_exceeded", msg).with_details(json!({
                 "limit_paisa": limit, "posted_paisa": posted, "held_paisa": held, "available_paisa": available, "needed_paisa": needed
             })),

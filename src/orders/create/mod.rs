@@ -202,10 +202,10 @@ fn checked_retailer(
     now: DateTime<Utc>,
 ) -> Result<Retailer, OrderError> {
     let r = crate::retailers::store::get(tx, id)?.ok_or(OrderError::UnknownRetailer(id))?;
-    if let Some(reason) =
+    if let Some(block) =
         credit::block_reason(tx, &r, nepal_date(now), rules.block_overdue_after_days)?
     {
-        return Err(OrderError::Blocked { reason });
+        return Err(OrderError::Blocked(block));
     }
     Ok(r)
 }

@@ -323,7 +323,7 @@ fn place(
                 placed.orders.iter().map(|o| o.total_paisa).sum();
             Ok(vec![texts::placed(lang, &numbers, total)])
         }
-        Err(OrderError::Blocked { reason }) => Ok(vec![texts::blocked(lang, &reason)]),
+        Err(OrderError::Blocked(b)) => Ok(vec![texts::blocked(lang, &texts::block(lang, &b))]),
         Err(OrderError::Store(e)) => Err(e),
         Err(e) => Ok(vec![texts::refused(
             lang,
