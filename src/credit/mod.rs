@@ -12,7 +12,7 @@ mod service;
 mod terms;
 
 pub use crate::messaging::kinds::Block;
-pub use service::{CreditError, CreditService, CreditView, StatementRow};
+pub use service::{CreditError, CreditService, CreditView, Statement, StatementRow};
 pub use terms::{RetailerInput, RetailerPatch};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -49,6 +49,15 @@ pub(super) fn invalid(field: &'static str, reason: impl Into<String>) -> CreditE
 }
 
 /// Everything an operator needs to judge a retailer's credit.
+/// A retailer's account statement.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Statement {
+    pub retailer_id: u64,
+    pub rows: Vec<StatementRow>,
+    /// Owed now (negative: paid in advance).
+    pub balance_paisa: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreditView {
     #[serde(flatten)]
@@ -145,19 +154,23 @@ impl CreditService {
             .await
     }
 
-    /// Every transfer on the retailer's account, oldest first, with the running balance.
-    pub async fn statement(
-        &self,
-        who: &Principal,
-        id: u64,
-    ) -> Result<Vec<StatementRow>, CreditError> {
+    /// Every transfer on the retailer's account, oldest first, with the running balance, and
+    /// what it owes now (the last row's balance).
+    pub async fn statement(&self, who: &Principal, id: u64) -> Result<Statement, CreditError> {
         may_see(who, id)?;
-        self.store
+        let rows = self
+            .store
             .read(move |tx| {
                 retailers::get(tx, id)?.ok_or(CreditError::NotFound(id))?;
-                Ok(statement_rows(tx, id)?)
+                Ok::<_, CreditError>(statement_rows(tx, id)?)
             })
-            .await
+            .await?;
+        let balance_paisa = rows.last().map_or(0, |r| r.balance_paisa);
+        Ok(Statement {
+            retailer_id: id,
+            rows,
+            balance_paisa,
+        })
     }
 
     pub async fn record_payment(

@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::{Caller, Json, Path, Query, Staff};
 use super::paging::{PageQuery, cursor};
 use crate::app::AppState;
-use crate::credit::{CreditView, RetailerInput, RetailerPatch, StatementRow};
+use crate::credit::{CreditView, RetailerInput, RetailerPatch};
 use crate::retailers::{Language, Retailer};
 use crate::support::page::clamp_limit;
 use crate::types::Msisdn;
@@ -231,13 +231,7 @@ async fn credit(
     Ok(axum::Json(state.svc.credit().credit_view(&who, id).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Statement {
-    retailer_id: u64,
-    rows: Vec<StatementRow>,
-    /// Owed now (negative: paid in advance).
-    balance_paisa: i64,
-}
+pub use crate::credit::Statement;
 
 /// Every charge, payment and hold on the retailer's account with the running balance.
 #[utoipa::path(get, path = "/{id}/statement", tag = "retailers", security(("bearer" = [])), params(("id" = u64, Path)),
@@ -247,11 +241,5 @@ async fn statement(
     Caller(who): Caller,
     Path(id): Path<u64>,
 ) -> Result<axum::Json<Statement>, ApiError> {
-    let rows = state.svc.credit().statement(&who, id).await?;
-    let balance_paisa = rows.last().map_or(0, |r| r.balance_paisa);
-    Ok(axum::Json(Statement {
-        retailer_id: id,
-        rows,
-        balance_paisa,
-    }))
+    Ok(axum::Json(state.svc.credit().statement(&who, id).await?))
 }
