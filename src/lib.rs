@@ -39,9 +39,10 @@
 //!    order text goes through [`parsing`], [`matching`] and [`preview`] to a priced preview
 //!    kept as the conversation's pending order.
 //! 3. The plan is applied in **one write transaction** through the storage writer: CONFIRM
-//!    calls [`orders::OrderService::place`]'s door ([`orders`] re-checks stock, credit and
-//!    ownership inside the transaction, reserves stock, holds credit in the [`ledger`], picks
-//!    the vendor with [`routing`]), the message and its answers are logged and the vendor's
+//!    goes through the order door [`orders::place`] (the same one `POST /api/v1/orders`
+//!    reaches through [`orders::OrderService`]), which re-checks stock, credit and ownership
+//!    inside the transaction, reserves stock, holds credit in the [`ledger`] and picks the
+//!    vendor with [`routing`]; the message and its answers are logged and the vendor's
 //!    notification is queued in [`messaging::outbox`] in the same transaction.
 //! 4. The webhook answers; the sender (`whatsapp::sender`) delivers the outbox with retries.
 //!
