@@ -35,22 +35,7 @@ async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> (StatusCo
 }
 
 async fn sim(app: &TestApp, token: &str, from: &str, body: &str) -> String {
-    let (s, r) = app
-        .post(
-            "/api/v1/simulator/messages",
-            token,
-            json!({"from": from, "body": body}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    r["replies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["to"] == from)
-        .map(|m| m["body"].as_str().unwrap().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    app.answer_to(token, from, body).await
 }
 
 async fn audit_actions(app: &TestApp, admin: &str) -> Vec<(String, String)> {

@@ -437,15 +437,7 @@ async fn messages_left_in_the_outbox_at_a_restart_are_all_delivered_once() {
 }
 
 async fn sim(app: &TestApp, token: &str, from: &str, body: &str) -> Vec<Value> {
-    let (s, r) = app
-        .post(
-            "/api/v1/simulator/messages",
-            token,
-            json!({"from": from, "body": body}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    r["replies"].as_array().unwrap().clone()
+    app.simulate(token, from, body).await
 }
 
 fn text_to(replies: &[Value], to: &str) -> String {

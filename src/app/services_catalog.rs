@@ -46,14 +46,15 @@ impl Services {
             .await?)
     }
 
-    pub async fn product_id_by_sku(&self, sku: &str) -> Result<u64, CatalogError> {
-        let sku = sku.trim().to_uppercase();
-        let found = {
-            let sku = sku.clone();
-            self.store()
-                .read(move |tx| catalog::product_by_sku(tx, &sku))
-                .await?
-        };
+    /// The id of the product with this code (as the API took it: upper-case, exact).
+    pub async fn product_id_by_sku(&self, sku: String) -> Result<u64, CatalogError> {
+        let (sku, found) = self
+            .store()
+            .read(move |tx| {
+                let found = catalog::product_by_sku(tx, &sku)?;
+                Ok::<_, StoreError>((sku, found))
+            })
+            .await?;
         found.map(|p| p.id).ok_or(CatalogError::UnknownSku(sku))
     }
 }

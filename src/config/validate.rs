@@ -136,24 +136,14 @@ impl Config {
     }
 }
 
+/// Each value outside its range is a problem naming the range and an example to copy.
 pub(super) fn ranges(p: &mut Vec<String>, bounds: &[Bound<'_>]) {
     for &(key, value, min, max, example) in bounds {
-        range(p, key, value, min, max, example);
-    }
-}
-
-pub(crate) fn range(
-    problems: &mut Vec<String>,
-    key: &str,
-    value: u64,
-    min: u64,
-    max: u64,
-    example: &str,
-) {
-    if !(min..=max).contains(&value) {
-        problems.push(format!(
-            "`{key}`: must be between {min} and {max} (got {value}); example: {} = {example}",
-            key.rsplit('.').next().unwrap_or(key)
-        ));
+        if !(min..=max).contains(&value) {
+            p.push(format!(
+                "`{key}`: must be between {min} and {max} (got {value}); example: {} = {example}",
+                key.rsplit('.').next().unwrap_or(key)
+            ));
+        }
     }
 }

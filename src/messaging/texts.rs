@@ -152,17 +152,16 @@ pub fn nothing_to_order(lang: Language) -> String {
 }
 
 pub fn placed(lang: Language, numbers: &[String], total: Money) -> String {
-    let total = total.paisa();
     match lang {
         En => format!(
             "Order placed: {} — total {}. We will tell you when the vendor accepts.",
             numbers.join(", "),
-            format_npr(total)
+            total
         ),
         Ne => format!(
             "अर्डर राखियो: {} — जम्मा {}। पसलले स्वीकार गरेपछि खबर गर्नेछौं।",
             numbers.join(", "),
-            format_npr(total)
+            total
         ),
     }
 }
@@ -262,16 +261,9 @@ pub fn balance(
 }
 
 pub fn status(lang: Language, number: &str, state: &str, vendor: &str, total: Money) -> String {
-    let total = total.paisa();
     match lang {
-        En => format!(
-            "Order {number}: {state} with {vendor}, total {}.",
-            format_npr(total)
-        ),
-        Ne => format!(
-            "अर्डर {number}: {state} ({vendor}), जम्मा {}।",
-            format_npr(total)
-        ),
+        En => format!("Order {number}: {state} with {vendor}, total {}.", total),
+        Ne => format!("अर्डर {number}: {state} ({vendor}), जम्मा {}।", total),
     }
 }
 

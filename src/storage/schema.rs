@@ -125,32 +125,37 @@ mod tests {
         pending: Option<(Vec<String>, i64)>,
     }
 
+    /// A database file at an old schema `version`, with the rows `fill` writes.
+    fn old_file(path: &std::path::Path, version: u64, fill: impl FnOnce(&redb::WriteTransaction)) {
+        let db = redb::Database::create(path).unwrap();
+        let tx = db.begin_write().unwrap();
+        tables::create_all(&tx).unwrap();
+        {
+            let mut meta = tx.open_table(tables::META.def()).unwrap();
+            meta.insert(SCHEMA_KEY, codec::encode(&version).unwrap().as_slice())
+                .unwrap();
+        }
+        fill(&tx);
+        tx.commit().unwrap();
+    }
+
     #[tokio::test]
     async fn a_version_1_file_opens_with_its_conversations_kept_and_old_previews_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khaacho.redb");
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            tables::create_all(&tx).unwrap();
-            {
-                let mut meta = tx.open_table(tables::META.def()).unwrap();
-                meta.insert(SCHEMA_KEY, codec::encode(&1u64).unwrap().as_slice())
-                    .unwrap();
-                let mut conv = tx.open_table(tables::CONVERSATIONS.def()).unwrap();
-                let old = OldConversation {
-                    version: 7,
-                    language: Some(Language::Ne),
-                    last_channel: Some(Channel::Twilio),
-                    last_inbound_at: Some(at),
-                    pending: Some((vec!["chamal 2 bora".into()], 42)),
-                };
-                conv.insert("+9779802000001", codec::encode(&old).unwrap().as_slice())
-                    .unwrap();
-            }
-            tx.commit().unwrap();
-        }
+        old_file(&path, 1, |tx| {
+            let mut conv = tx.open_table(tables::CONVERSATIONS.def()).unwrap();
+            let old = OldConversation {
+                version: 7,
+                language: Some(Language::Ne),
+                last_channel: Some(Channel::Twilio),
+                last_inbound_at: Some(at),
+                pending: Some((vec!["chamal 2 bora".into()], 42)),
+            };
+            conv.insert("+9779802000001", codec::encode(&old).unwrap().as_slice())
+                .unwrap();
+        });
         let opened = Store::open(&path).unwrap();
         let (conv, version) = opened
             .store
@@ -195,33 +200,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khaacho.redb");
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            tables::create_all(&tx).unwrap();
-            {
-                let mut meta = tx.open_table(tables::META.def()).unwrap();
-                meta.insert(SCHEMA_KEY, codec::encode(&2u64).unwrap().as_slice())
-                    .unwrap();
-                let mut t = tx.open_table(tables::RETAILERS.def()).unwrap();
-                let old = OldRetailer {
-                    id: 7,
-                    name: "Laxmi".into(),
-                    owner_name: "Laxmi Shrestha".into(),
-                    phone: crate::types::Msisdn::parse("+9779802000002").unwrap(),
-                    district: "Kathmandu".into(),
-                    province: "Bagmati".into(),
-                    credit_limit_paisa: 5_000_000,
-                    terms_days: 30,
-                    blocked: true,
-                    language: Language::En,
-                    created_at: at,
-                };
-                t.insert(7u64, codec::encode(&old).unwrap().as_slice())
-                    .unwrap();
-            }
-            tx.commit().unwrap();
-        }
+        old_file(&path, 2, |tx| {
+            let mut t = tx.open_table(tables::RETAILERS.def()).unwrap();
+            let old = OldRetailer {
+                id: 7,
+                name: "Laxmi".into(),
+                owner_name: "Laxmi Shrestha".into(),
+                phone: crate::types::Msisdn::parse("+9779802000002").unwrap(),
+                district: "Kathmandu".into(),
+                province: "Bagmati".into(),
+                credit_limit_paisa: 5_000_000,
+                terms_days: 30,
+                blocked: true,
+                language: Language::En,
+                created_at: at,
+            };
+            t.insert(7u64, codec::encode(&old).unwrap().as_slice())
+                .unwrap();
+        });
         let opened = Store::open(&path).unwrap();
         let r = opened
             .store

@@ -9,10 +9,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 /// Reads a time bound as people give one: an RFC 3339 time, or a Nepal calendar date
 /// (`YYYY-MM-DD`), which means the day's start, or with `end` the next day's start (so the
-/// whole day is included). `None` when it is neither; `Some(None)` for a day with no start.
-pub fn parse_bound(raw: &str, end: bool) -> Option<Option<DateTime<Utc>>> {
+/// whole day is included). `None` when it is neither.
+pub fn parse_bound(raw: &str, end: bool) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(Some(t.with_timezone(&Utc)));
+        return Some(t.with_timezone(&Utc));
     }
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
     let day = if end {
@@ -24,8 +24,8 @@ pub fn parse_bound(raw: &str, end: bool) -> Option<Option<DateTime<Utc>>> {
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default()
         .and_local_timezone(nepal_offset())
-        .single();
-    Some(start.map(|t| t.with_timezone(&Utc)))
+        .single()?;
+    Some(start.with_timezone(&Utc))
 }
 
 pub trait Clock: Send + Sync + 'static {

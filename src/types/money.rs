@@ -4,7 +4,6 @@
 //! (0.5 paisa → 1 paisa). VAT is computed per order line on the line's subtotal.
 
 use std::fmt;
-use std::iter::Sum;
 
 use serde::{Deserialize, Serialize};
 
@@ -92,14 +91,6 @@ impl Money {
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&format_npr(self.0))
-    }
-}
-
-impl Sum for Money {
-    /// Sums amounts that are bounded by the doors (prices, quantities, lines); a sum beyond i64
-    /// saturates rather than wraps, and [`Money::total`] is the checked form.
-    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.fold(0i64, |a, m| a.saturating_add(m.0)))
     }
 }
 

@@ -149,7 +149,7 @@ async fn create_listing(
         (Some(id), None) => id,
         (None, Some(sku)) => {
             let sku = super::products::sku(sku)?;
-            state.svc.product_id_by_sku(&sku).await?
+            state.svc.product_id_by_sku(sku).await?
         }
         _ => {
             return Err(ApiError::rule("give exactly one of product_id and sku"));

@@ -69,12 +69,14 @@ fn time_bound(
     let Some(raw) = raw else {
         return Ok(None);
     };
-    crate::support::clock::parse_bound(raw, end).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_query",
-            format!("{field}: '{raw}' is neither RFC 3339 nor YYYY-MM-DD"),
-        )
-    })
+    crate::support::clock::parse_bound(raw, end)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("{field}: '{raw}' is neither RFC 3339 nor YYYY-MM-DD"),
+            )
+        })
 }
 
 /// Orders, newest first (staff: all; vendors and retailers: their own).

@@ -156,6 +156,31 @@ impl TestApp {
         self.call(Method::GET, path, Some(token), None).await
     }
 
+    /// A message through the simulator "from" a phone: every message it caused, as
+    /// `{"to", "body"}`.
+    pub async fn simulate(&self, token: &str, from: &str, body: &str) -> Vec<Value> {
+        let (s, r) = self
+            .post(
+                "/api/v1/simulator/messages",
+                token,
+                json!({"from": from, "body": body}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        r["replies"].as_array().unwrap().clone()
+    }
+
+    /// What the sender itself was answered, one message a line.
+    pub async fn answer_to(&self, token: &str, from: &str, body: &str) -> String {
+        self.simulate(token, from, body)
+            .await
+            .iter()
+            .filter(|m| m["to"] == from)
+            .map(|m| m["body"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }

@@ -21,6 +21,7 @@ use crate::routing::{Decision, Place};
 use crate::storage::{Tx, WriteTx, tables};
 use crate::support::clock::nepal_date;
 use crate::types::limits::Overflow;
+use crate::types::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +52,19 @@ pub struct NewOrder {
 pub struct Placed {
     pub orders: Vec<Order>,
     pub replayed: bool,
+    /// What the orders come to together.
+    pub total: Money,
+}
+
+impl Placed {
+    fn of(orders: Vec<Order>, replayed: bool) -> Result<Placed, Overflow> {
+        let total = Money::total(orders.iter().map(|o| o.total_paisa))?;
+        Ok(Placed {
+            orders,
+            replayed,
+            total,
+        })
+    }
 }
 
 /// One vendor's share of an order, as routed: which lines, from which listings, and why.
@@ -84,10 +98,7 @@ pub fn preflight(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prefligh
     if let Some(scope) = idempotency_scope(req)?
         && let Some(orders) = replay(tx, &scope, req)?
     {
-        return Ok(Preflight::Replay(Placed {
-            orders,
-            replayed: true,
-        }));
+        return Ok(Preflight::Replay(Placed::of(orders, true)?));
     }
     Ok(Preflight::Ready(prepare(tx, req, rules)?))
 }
@@ -128,10 +139,7 @@ pub fn place(
         .transpose()?
         .flatten()
     {
-        return Ok(Placed {
-            orders,
-            replayed: true,
-        });
+        return Ok(Placed::of(orders, true)?);
     }
     let retailer = checked_retailer(tx, req.retailer_id, rules, now)?;
     let fresh;
@@ -161,10 +169,7 @@ pub fn place(
     if let Some(key) = scope {
         remember(tx, &key, req, &orders, now)?;
     }
-    Ok(Placed {
-        orders,
-        replayed: false,
-    })
+    Ok(Placed::of(orders, false)?)
 }
 
 /// Keeps the orders a keyed request made, so the same request again answers with them.

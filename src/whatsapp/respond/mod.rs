@@ -319,9 +319,7 @@ fn place(
         Ok(placed) => {
             conv.pending = None;
             let numbers: Vec<String> = placed.orders.iter().map(|o| o.number.clone()).collect();
-            let total: crate::types::money::Money =
-                placed.orders.iter().map(|o| o.total_paisa).sum();
-            Ok(vec![texts::placed(lang, &numbers, total)])
+            Ok(vec![texts::placed(lang, &numbers, placed.total)])
         }
         Err(OrderError::Blocked(b)) => Ok(vec![texts::blocked(lang, &texts::block(lang, &b))]),
         Err(OrderError::Store(e)) => Err(e),

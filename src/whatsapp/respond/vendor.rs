@@ -31,32 +31,54 @@ pub(super) fn vendor_step(tx: &impl Tx, text: &str, v: &Vendor) -> Result<Step, 
                 None => reply(texts::vendor_no_waiting_order(num.as_deref())),
             }
         }
-        Intent::Stock(sku, qty) => match (listing_of(tx, v, &sku)?, stock_count(&qty)) {
-            (Some(id), Some(q)) => Ok(Step::SetListing {
-                listing_id: id,
-                patch: ListingPatch {
-                    stock: Some(q),
-                    ..Default::default()
-                },
-                done: texts::vendor_stock_set(&sku.to_uppercase(), q),
-            }),
-            (None, _) => reply(texts::vendor_no_listing(&sku.to_uppercase())),
-            _ => reply(texts::vendor_stock_usage()),
-        },
-        Intent::Price(sku, amount) => match (listing_of(tx, v, &sku)?, rupees_to_paisa(&amount)) {
-            (Some(id), Some(p)) => Ok(Step::SetListing {
-                listing_id: id,
-                patch: ListingPatch {
-                    price_paisa: Some(p),
-                    ..Default::default()
-                },
-                done: texts::vendor_price_set(&sku.to_uppercase(), p),
-            }),
-            (None, _) => reply(texts::vendor_no_listing(&sku.to_uppercase())),
-            _ => reply(texts::vendor_price_usage()),
-        },
+        Intent::Stock(sku, qty) => listing_step(
+            tx,
+            v,
+            &sku,
+            stock_count(&qty),
+            |stock| ListingPatch {
+                stock: Some(stock),
+                ..Default::default()
+            },
+            texts::vendor_stock_set,
+            texts::vendor_stock_usage,
+        ),
+        Intent::Price(sku, amount) => listing_step(
+            tx,
+            v,
+            &sku,
+            rupees_to_paisa(&amount),
+            |price| ListingPatch {
+                price_paisa: Some(price),
+                ..Default::default()
+            },
+            texts::vendor_price_set,
+            texts::vendor_price_usage,
+        ),
         _ => reply(texts::vendor_help()),
     }
+}
+
+/// A vendor's STOCK or PRICE: the change of its own listing, or why there is none.
+fn listing_step(
+    tx: &impl Tx,
+    v: &Vendor,
+    sku: &str,
+    value: Option<i64>,
+    patch: impl Fn(i64) -> ListingPatch,
+    done: fn(&str, i64) -> String,
+    usage: fn() -> String,
+) -> Result<Step, StoreError> {
+    let code = sku.to_uppercase();
+    Ok(match (listing_of(tx, v, sku)?, value) {
+        (Some(listing_id), Some(n)) => Step::SetListing {
+            listing_id,
+            patch: patch(n),
+            done: done(&code, n),
+        },
+        (None, _) => Step::Reply(vec![texts::vendor_no_listing(&code)]),
+        _ => Step::Reply(vec![usage()]),
+    })
 }
 
 fn listing_of(tx: &impl Tx, v: &Vendor, sku: &str) -> Result<Option<u64>, StoreError> {
