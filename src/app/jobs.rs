@@ -66,6 +66,29 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
         })?)
         .await?;
+    sched
+        .add(job(&cfg.analytics, &svc, |svc| async move {
+            nightly_analytics(&svc).await;
+        })?)
+        .await?;
     sched.start().await?;
+    // Days missed while the box was off are built now, not at the next 02:00.
+    let weak = Arc::downgrade(&svc);
+    tokio::spawn(async move {
+        if let Some(svc) = weak.upgrade() {
+            nightly_analytics(&svc).await;
+        }
+    });
     Ok(sched)
+}
+
+/// Builds the analytics facts of every day not yet built, up to yesterday.
+pub async fn nightly_analytics(svc: &Services) {
+    match svc.analytics().nightly().await {
+        Ok(b) if b.days > 0 => {
+            tracing::info!(days = b.days, rows = b.rows, "analytics facts built")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "analytics build failed"),
+    }
 }

@@ -27,6 +27,7 @@ pub struct Services {
     catalog: Catalog,
     orders: OrderService,
     credit: CreditService,
+    analytics: crate::analytics::AnalyticsService,
     whatsapp: WhatsApp,
     sender: Arc<Sender>,
     /// Records the walking jobs skipped, for `/metrics`.
@@ -81,6 +82,10 @@ impl Services {
 
     pub fn orders(&self) -> &OrderService {
         &self.orders
+    }
+
+    pub fn analytics(&self) -> &crate::analytics::AnalyticsService {
+        &self.analytics
     }
 
     pub fn credit(&self) -> &CreditService {
@@ -184,6 +189,11 @@ impl Services {
         );
         let terms = config.credit.default_terms_days;
         let credit = CreditService::new(store.clone(), clock.clone(), credit_rules.clone(), terms);
+        let analytics = crate::analytics::AnalyticsService::new(
+            store.clone(),
+            clock.clone(),
+            config.credit.aging_buckets.clone(),
+        );
         let whatsapp = WhatsApp::new(
             store.clone(),
             clock.clone(),
@@ -209,6 +219,7 @@ impl Services {
             catalog,
             orders,
             credit,
+            analytics,
             whatsapp,
             sender,
             job_skips,

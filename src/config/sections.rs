@@ -16,6 +16,8 @@ pub struct JobsConfig {
     pub deadlines: String,
     /// Delete personal data past its retention (03:30 every night).
     pub retention: String,
+    /// Build the analytics facts of the days not yet built, up to yesterday (02:00).
+    pub analytics: String,
 }
 
 impl Default for JobsConfig {
@@ -24,6 +26,7 @@ impl Default for JobsConfig {
             credit_refresh: "0 0 2 * * *".into(),
             deadlines: "*/30 * * * * *".into(),
             retention: "0 30 3 * * *".into(),
+            analytics: "0 0 2 * * *".into(),
         }
     }
 }

@@ -115,6 +115,7 @@ impl Config {
     fn check_jobs_and_retention(&self, p: &mut Vec<String>) {
         for (key, expr) in [
             ("jobs.credit_refresh", &self.jobs.credit_refresh),
+            ("jobs.analytics", &self.jobs.analytics),
             ("jobs.deadlines", &self.jobs.deadlines),
             ("jobs.retention", &self.jobs.retention),
         ] {

@@ -86,12 +86,14 @@ pub fn open_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, Sto
 
 /// Every invoice of a retailer (open and closed), oldest first.
 pub fn all_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, StoreError> {
+    let invoices = tx.open(tables::INVOICES)?;
     let mut out = Vec::new();
-    for entry in tx.open(tables::INVOICES)?.iter()? {
-        let (_, inv) = entry?;
-        if inv.retailer_id == retailer_id {
-            out.push(inv);
-        }
+    for entry in tx
+        .open(tables::ORDERS_BY_RETAILER)?
+        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
+    {
+        let (_, order_id) = entry?;
+        out.extend(invoices.get(order_id)?);
     }
     Ok(out)
 }

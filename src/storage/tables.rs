@@ -6,6 +6,7 @@
 
 use super::StoreError;
 use super::typed::{OwnedKey, Table};
+use crate::analytics::Fact;
 use crate::audit::AuditEntry;
 use crate::auth::{RefreshToken, Session, User};
 use crate::catalog::{Listing, Product, StockMove, Vendor};
@@ -179,4 +180,9 @@ tables! {
 
     RETAILERS: u64 => Retailer = "retailers";
     RETAILERS_BY_PHONE: &'static str => u64 = "retailers_by_phone";
+
+    /// "YYYY-MM-DD|dimension" → what happened that Nepal day (see `analytics::facts`).
+    DAILY_FACTS: &'static str => Fact = "daily_facts";
+    /// (Nepal date, retailer id) → WhatsApp previews the shop started that day.
+    PREVIEWS_STARTED: (&'static str, u64) => u32 = "previews_started";
 }

@@ -257,6 +257,21 @@ impl From<CreditError> for ApiError {
     }
 }
 
+impl From<crate::analytics::AnalyticsError> for ApiError {
+    fn from(e: crate::analytics::AnalyticsError) -> Self {
+        use crate::analytics::AnalyticsError as E;
+        let msg = e.to_string();
+        match e {
+            E::Forbidden(_) => Self::forbidden(msg),
+            E::NotFound(_) => Self::not_found(msg),
+            E::Invalid { field, .. } => {
+                Self::unprocessable(msg).with_details(json!({"field": field}))
+            }
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::types::limits::OutOfRange> for ApiError {
     fn from(e: crate::types::limits::OutOfRange) -> Self {
         let msg = e.to_string();

@@ -2,6 +2,7 @@
 //! the extractors, the middleware stack, and the OpenAPI document generated from the handlers.
 
 pub mod alerts;
+pub mod analytics;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -49,7 +50,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Khaacho API", description = "B2B wholesale ordering for Nepal. Money is integer paisa in fields ending `_paisa`; times are RFC 3339 UTC; lists answer `{items, next_cursor}` newest first."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "whatsapp"), (name = "webhooks"), (name = "system"))
+    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "analytics"), (name = "whatsapp"), (name = "webhooks"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -79,6 +80,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .nest("/api/v1/retailers", retailers::router())
         .nest("/api/v1/payments", payments::router())
         .nest("/api/v1/alerts", alerts::router())
+        .nest("/api/v1/analytics", analytics::router())
+        .nest("/api/v1", analytics::vendor_router())
         .nest("/api/v1", messages::router())
         .merge(webhooks::webhooks())
 }

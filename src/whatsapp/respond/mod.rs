@@ -150,6 +150,9 @@ pub fn apply(
     Ok(match (plan.step, acting) {
         (Step::Reply(r), _) => r,
         (Step::SetPending(p, r), _) => {
+            if let (None, Some(_), Who::Retailer(shop)) = (&conv.pending, &p, who) {
+                crate::analytics::record_preview(tx, shop.id, env.now)?;
+            }
             conv.pending = p;
             r
         }

@@ -1,0 +1,394 @@
+//! The owner's figures for a range of Nepal days: the summary with the period before it and a
+//! series, the funnel, the top lists and the vendor league, all read from the daily facts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Serialize;
+
+use super::facts::{Days, Fact, dim};
+use crate::storage::{StoreError, TableRead, Tx, tables};
+use crate::support::clock::nepal_date;
+
+/// How the series is bucketed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    Day,
+    /// Nepal weeks, Sunday to Saturday.
+    Week,
+    Month,
+}
+
+impl Granularity {
+    /// The first day of the bucket `day` falls in.
+    pub fn bucket(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Granularity::Day => day,
+            Granularity::Week => {
+                day - Duration::days(i64::from(day.weekday().num_days_from_sunday()))
+            }
+            Granularity::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
+/// The figures of one period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Period {
+    /// Total incl. VAT of the orders delivered in the period, by delivery day.
+    pub gmv_paisa: i64,
+    /// Commission posted in the period, less commission reversed in it.
+    pub margin_paisa: i64,
+    /// Orders placed (confirmed) in the period.
+    pub orders: u64,
+    pub delivered_orders: u64,
+    pub cancelled_orders: u64,
+    /// GMV ÷ delivered orders.
+    pub aov_paisa: i64,
+    /// Shops that placed at least one order in the period.
+    pub active_retailers: u64,
+    /// Active shops whose first order ever was in the period.
+    pub new_retailers: u64,
+    /// Vendors that received at least one order placed in the period.
+    pub active_vendors: u64,
+    pub gmv_excl_vat_paisa: i64,
+    pub vat_paisa: i64,
+    pub units_delivered: u64,
+    pub repaid_paisa: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Point {
+    /// The bucket's first day.
+    pub date: NaiveDate,
+    pub gmv_paisa: i64,
+    pub margin_paisa: i64,
+    pub orders: u64,
+    pub delivered_orders: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub granularity: Granularity,
+    pub current: Period,
+    /// The period of equal length just before `from`.
+    pub previous: Period,
+    pub previous_from: NaiveDate,
+    pub previous_to: NaiveDate,
+    pub series: Vec<Point>,
+    /// What each figure means, as the API documents it.
+    pub definitions: BTreeMap<&'static str, &'static str>,
+}
+
+pub fn definitions() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        (
+            "gmv_paisa",
+            "total incl. VAT of the orders delivered in the period, counted on their Nepal delivery day",
+        ),
+        (
+            "margin_paisa",
+            "the platform's commission from the ledger's commission transfers posted in the period, less commission reversed in it",
+        ),
+        (
+            "orders",
+            "orders placed (confirmed by the shop) in the period",
+        ),
+        ("aov_paisa", "gmv_paisa divided by delivered_orders"),
+        (
+            "active_retailers",
+            "shops that placed at least one order in the period",
+        ),
+        (
+            "new_retailers",
+            "active shops whose first order ever falls in the period",
+        ),
+        (
+            "active_vendors",
+            "vendors holding at least one order placed in the period",
+        ),
+    ])
+}
+
+/// Adds up a period's figures from its facts.
+pub fn period(tx: &impl Tx, days: &Days) -> Result<Period, StoreError> {
+    let mut total = Fact::default();
+    let (mut retailers, mut vendors) = (BTreeSet::new(), BTreeSet::new());
+    for facts in days.values() {
+        for (d, f) in facts {
+            if d == dim::ALL {
+                total.add(f);
+            } else if f.placed > 0 {
+                if let Some(r) = dim::id_of(d, "retailer") {
+                    retailers.insert(r);
+                } else if let Some(v) = dim::id_of(d, "vendor") {
+                    vendors.insert(v);
+                }
+            }
+        }
+    }
+    let first_day = days.keys().next().copied();
+    let mut new = 0;
+    if let Some(first_day) = first_day {
+        for r in &retailers {
+            if first_order_day(tx, *r)?.is_some_and(|d| d >= first_day) {
+                new += 1;
+            }
+        }
+    }
+    Ok(Period {
+        gmv_paisa: total.gmv_paisa,
+        margin_paisa: total.commission_paisa,
+        orders: u64::from(total.placed),
+        delivered_orders: u64::from(total.delivered),
+        cancelled_orders: u64::from(total.cancelled),
+        aov_paisa: if total.delivered > 0 {
+            total.gmv_paisa / i64::from(total.delivered)
+        } else {
+            0
+        },
+        active_retailers: retailers.len() as u64,
+        new_retailers: new,
+        active_vendors: vendors.len() as u64,
+        gmv_excl_vat_paisa: total.gmv_excl_vat_paisa,
+        vat_paisa: total.vat_paisa,
+        units_delivered: total.units_delivered,
+        repaid_paisa: total.repaid_paisa,
+    })
+}
+
+/// The Nepal day of a shop's first order.
+pub fn first_order_day(tx: &impl Tx, retailer: u64) -> Result<Option<NaiveDate>, StoreError> {
+    let Some(first) = tx
+        .open(tables::ORDERS_BY_RETAILER)?
+        .range((retailer, 0)..=(retailer, u64::MAX))?
+        .next()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    Ok(tx
+        .open(tables::ORDERS)?
+        .get(first.1)?
+        .map(|o| nepal_date(o.created_at)))
+}
+
+/// The series of a range's `all` facts, one point per bucket (empty buckets included).
+pub fn series(days: &Days, from: NaiveDate, to: NaiveDate, g: Granularity) -> Vec<Point> {
+    let mut points: BTreeMap<NaiveDate, Point> = BTreeMap::new();
+    let mut day = from;
+    while day <= to {
+        let b = g.bucket(day).max(from);
+        let p = points.entry(b).or_insert(Point {
+            date: b,
+            gmv_paisa: 0,
+            margin_paisa: 0,
+            orders: 0,
+            delivered_orders: 0,
+        });
+        if let Some(f) = days.get(&day).and_then(|f| f.get(dim::ALL)) {
+            p.gmv_paisa += f.gmv_paisa;
+            p.margin_paisa += f.commission_paisa;
+            p.orders += u64::from(f.placed);
+            p.delivered_orders += u64::from(f.delivered);
+        }
+        day += Duration::days(1);
+    }
+    points.into_values().collect()
+}
+
+/// One step of the funnel.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Step {
+    pub step: &'static str,
+    pub count: u64,
+    /// Share of the step before that did not reach this one (0 for the first).
+    pub drop_off: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Funnel {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub steps: Vec<Step>,
+    /// Median minutes from placement to the vendor's acceptance, over orders placed in the
+    /// period that were accepted.
+    pub median_minutes_to_accept: Option<i64>,
+    /// Median minutes from acceptance to delivery, over orders placed in the period.
+    pub median_minutes_to_deliver: Option<i64>,
+    pub definitions: BTreeMap<&'static str, &'static str>,
+}
+
+/// The funnel: previews started by shops on WhatsApp, orders confirmed, accepted by a vendor,
+/// delivered, each counted on its own day in the range.
+pub fn funnel(
+    tx: &impl Tx,
+    days: &Days,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Funnel, StoreError> {
+    let mut total = Fact::default();
+    for f in days.values().filter_map(|d| d.get(dim::ALL)) {
+        total.add(f);
+    }
+    let counts = [
+        ("preview", u64::from(total.previews)),
+        ("confirmed", u64::from(total.confirmed)),
+        ("accepted", u64::from(total.accepted)),
+        ("delivered", u64::from(total.delivered)),
+    ];
+    let mut steps = Vec::new();
+    let mut before: Option<u64> = None;
+    for (step, count) in counts {
+        let drop_off = match before {
+            Some(b) if b > 0 => (1.0 - count as f64 / b as f64).max(0.0),
+            _ => 0.0,
+        };
+        steps.push(Step {
+            step,
+            count,
+            drop_off,
+        });
+        before = Some(count);
+    }
+    let (mut accept, mut deliver) = (Vec::new(), Vec::new());
+    let start = super::facts::day_start(from);
+    let end = super::facts::day_start(to + Duration::days(1));
+    let view = tx.open(tables::ORDERS)?;
+    let first = super::facts::first_at(&view, start, |o| o.created_at)?;
+    for entry in view.range(first..)? {
+        let (_, o) = entry?;
+        if o.created_at >= end {
+            break;
+        }
+        if let Some(a) = o.accepted_at {
+            accept.push((a - o.created_at).num_minutes());
+            if let Some(d) = o.delivered_at {
+                deliver.push((d - a).num_minutes());
+            }
+        }
+    }
+    Ok(Funnel {
+        from,
+        to,
+        steps,
+        median_minutes_to_accept: median(&mut accept),
+        median_minutes_to_deliver: median(&mut deliver),
+        definitions: BTreeMap::from([
+            ("preview", "WhatsApp previews started by shops (a new order text)"),
+            ("confirmed", "orders created, which happens when the shop confirms"),
+            ("accepted", "orders a vendor accepted, on the day it did"),
+            ("delivered", "orders delivered, on their delivery day"),
+            (
+                "drop_off",
+                "1 − this step's count ÷ the previous step's, over the same range",
+            ),
+        ]),
+    })
+}
+
+pub fn median(v: &mut [i64]) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    })
+}
+
+/// One row of a top list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TopRow {
+    pub id: String,
+    pub name: String,
+    pub gmv_paisa: i64,
+    pub units_delivered: u64,
+    pub orders: u64,
+    pub delivered_orders: u64,
+}
+
+/// What a top list ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TopBy {
+    Product,
+    Category,
+    District,
+    Retailer,
+    Vendor,
+}
+
+/// The top `limit` products, categories, districts, shops or vendors by GMV in the facts.
+pub fn top(
+    tx: &impl Tx,
+    days: &Days,
+    by: TopBy,
+    limit: usize,
+) -> Result<Vec<TopRow>, StoreError> {
+    let kind = match by {
+        TopBy::Product | TopBy::Category => "product",
+        TopBy::District => "district",
+        TopBy::Retailer => "retailer",
+        TopBy::Vendor => "vendor",
+    };
+    let mut sums: BTreeMap<String, Fact> = BTreeMap::new();
+    for facts in days.values() {
+        for (d, f) in facts {
+            if let Some(rest) = d.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
+                sums.entry(rest.to_string()).or_default().add(f);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (id, f) in sums {
+        let name = name_of(tx, by, &id)?;
+        rows.push((name, id, f));
+    }
+    if by == TopBy::Category {
+        let mut cats: BTreeMap<String, Fact> = BTreeMap::new();
+        for (name, _, f) in &rows {
+            cats.entry(name.clone()).or_default().add(f);
+        }
+        rows = cats.into_iter().map(|(c, f)| (c.clone(), c, f)).collect();
+    }
+    let mut out: Vec<TopRow> = rows
+        .into_iter()
+        .map(|(name, id, f)| TopRow {
+            id,
+            name,
+            gmv_paisa: f.gmv_paisa,
+            units_delivered: f.units_delivered,
+            orders: u64::from(f.placed),
+            delivered_orders: u64::from(f.delivered),
+        })
+        .collect();
+    out.sort_by(|a, b| b.gmv_paisa.cmp(&a.gmv_paisa).then(a.id.cmp(&b.id)));
+    out.truncate(limit);
+    Ok(out)
+}
+
+fn name_of(tx: &impl Tx, by: TopBy, id: &str) -> Result<String, StoreError> {
+    let num = id.parse::<u64>().ok();
+    Ok(match (by, num) {
+        (TopBy::Product, Some(n)) => crate::catalog::store::product(tx, n)?
+            .map(|p| p.name)
+            .unwrap_or_default(),
+        (TopBy::Category, Some(n)) => crate::catalog::store::product(tx, n)?
+            .and_then(|p| p.category)
+            .unwrap_or_else(|| "(none)".into()),
+        (TopBy::Retailer, Some(n)) => crate::retailers::store::get(tx, n)?
+            .map(|r| r.name)
+            .unwrap_or_default(),
+        (TopBy::Vendor, Some(n)) => crate::catalog::store::vendor(tx, n)?
+            .map(|v| v.name)
+            .unwrap_or_default(),
+        _ => id.to_string(),
+    })
+}
