@@ -224,7 +224,9 @@ fn load_orders(
 ) -> Result<BTreeMap<u64, Order>, StoreError> {
     let view = tx.open(tables::ORDERS)?;
     let mut out = BTreeMap::new();
-    let first = first_at(&view, start - Duration::days(LOOKBACK_DAYS), |o| o.created_at)?;
+    let first = first_at(&view, start - Duration::days(LOOKBACK_DAYS), |o| {
+        o.created_at
+    })?;
     for entry in view.range(first..)? {
         let (id, o) = entry?;
         if o.created_at >= end {
@@ -403,7 +405,10 @@ fn preview_facts(
     districts: &mut Districts,
 ) -> Result<(), StoreError> {
     let view = tx.open(tables::PREVIEWS_STARTED)?;
-    let (lo, hi) = (acc.from.to_string(), (acc.to + Duration::days(1)).to_string());
+    let (lo, hi) = (
+        acc.from.to_string(),
+        (acc.to + Duration::days(1)).to_string(),
+    );
     for entry in view.range((lo.as_str(), 0)..(hi.as_str(), 0))? {
         let ((day, retailer), n) = entry?;
         let Ok(day) = day.parse::<NaiveDate>() else {
@@ -420,7 +425,11 @@ fn preview_facts(
 }
 
 /// Counts a preview a shop started, in the conversation's transaction.
-pub fn record_preview(tx: &WriteTx, retailer_id: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn record_preview(
+    tx: &WriteTx,
+    retailer_id: u64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let day = nepal_date(now).to_string();
     let mut view = tx.open(tables::PREVIEWS_STARTED)?;
     let n = view.get((day.as_str(), retailer_id))?.unwrap_or(0);
@@ -436,7 +445,8 @@ impl Districts {
         if let Some(d) = self.0.get(&retailer) {
             return Ok(d.clone());
         }
-        let d = crate::retailers::store::get(tx, retailer)?.map_or_else(String::new, |r| r.district);
+        let d =
+            crate::retailers::store::get(tx, retailer)?.map_or_else(String::new, |r| r.district);
         self.0.insert(retailer, d.clone());
         Ok(d)
     }
@@ -451,7 +461,9 @@ fn day_key(day: NaiveDate, dim: &str) -> String {
 pub fn store(tx: &WriteTx, days: &Days, from: NaiveDate, to: NaiveDate) -> Result<u64, StoreError> {
     let mut view = tx.open(tables::DAILY_FACTS)?;
     let mut old = Vec::new();
-    for entry in view.range(day_key(from, "").as_str()..day_key(to + Duration::days(1), "").as_str())? {
+    for entry in
+        view.range(day_key(from, "").as_str()..day_key(to + Duration::days(1), "").as_str())?
+    {
         old.push(entry?.0);
     }
     for k in old {
@@ -481,7 +493,12 @@ pub fn built_through(tx: &impl Tx) -> Result<Option<NaiveDate>, StoreError> {
 }
 
 /// The stored facts of `from..=to` for dimensions starting with `prefix` (`""` for all).
-pub fn stored(tx: &impl Tx, from: NaiveDate, to: NaiveDate, prefix: &str) -> Result<Days, StoreError> {
+pub fn stored(
+    tx: &impl Tx,
+    from: NaiveDate,
+    to: NaiveDate,
+    prefix: &str,
+) -> Result<Days, StoreError> {
     let view = tx.open(tables::DAILY_FACTS)?;
     let mut out = Days::new();
     let mut day = from;

@@ -229,7 +229,11 @@ impl AnalyticsService {
             .await?)
     }
 
-    pub async fn funnel(&self, who: &Principal, r: Range) -> Result<summary::Funnel, AnalyticsError> {
+    pub async fn funnel(
+        &self,
+        who: &Principal,
+        r: Range,
+    ) -> Result<summary::Funnel, AnalyticsError> {
         staff_only(who)?;
         self.with_facts(r, move |tx, days| summary::funnel(tx, &days, r.from, r.to))
             .await

@@ -278,8 +278,14 @@ pub fn funnel(
         median_minutes_to_accept: median(&mut accept),
         median_minutes_to_deliver: median(&mut deliver),
         definitions: BTreeMap::from([
-            ("preview", "WhatsApp previews started by shops (a new order text)"),
-            ("confirmed", "orders created, which happens when the shop confirms"),
+            (
+                "preview",
+                "WhatsApp previews started by shops (a new order text)",
+            ),
+            (
+                "confirmed",
+                "orders created, which happens when the shop confirms",
+            ),
             ("accepted", "orders a vendor accepted, on the day it did"),
             ("delivered", "orders delivered, on their delivery day"),
             (
@@ -326,12 +332,7 @@ pub enum TopBy {
 }
 
 /// The top `limit` products, categories, districts, shops or vendors by GMV in the facts.
-pub fn top(
-    tx: &impl Tx,
-    days: &Days,
-    by: TopBy,
-    limit: usize,
-) -> Result<Vec<TopRow>, StoreError> {
+pub fn top(tx: &impl Tx, days: &Days, by: TopBy, limit: usize) -> Result<Vec<TopRow>, StoreError> {
     let kind = match by {
         TopBy::Product | TopBy::Category => "product",
         TopBy::District => "district",

@@ -208,6 +208,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::Preview { .. } => "preview",
         Request::BackupStream => "backup",
         Request::ResetLogins { .. } => "reset_logins",
+        Request::AnalyticsRebuild { .. } => "analytics_rebuild",
     }
 }
 

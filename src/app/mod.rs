@@ -11,6 +11,7 @@
 //! - [`control`]   the Unix control socket that lets commands run while the server holds the file
 //! - [`check`]     `khaacho check`: integrity and domain invariants across every domain
 //! - [`demo`]      the demo data set shipped in `data/`, loaded on first start
+//! - [`simulate`]  `khaacho simulate`: months of history through the real doors, for demos and tests
 
 pub mod check;
 pub mod cli;
@@ -22,5 +23,6 @@ pub mod ops;
 pub mod server;
 pub mod services;
 pub(crate) mod services_catalog;
+pub mod simulate;
 
 pub use server::{App, AppOptions, AppState, shutdown_signal};

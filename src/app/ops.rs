@@ -50,6 +50,11 @@ pub enum Request {
     ResetLogins {
         phone: Option<String>,
     },
+    /// Build the analytics facts of a range of days again.
+    AnalyticsRebuild {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    },
 }
 
 /// A request as it may be logged: `create_user`'s password never shows.
@@ -107,6 +112,15 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
             serde_json::to_value(decision).map_err(|e| e.to_string())
         }
         Request::Preview { text, retailer_id } => preview(svc, text, retailer_id).await,
+        Request::AnalyticsRebuild { from, to } => {
+            let started = std::time::Instant::now();
+            let built = svc
+                .analytics()
+                .rebuild(from, to)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(json!({"built": built, "seconds": started.elapsed().as_secs_f64()}))
+        }
         Request::ResetLogins { phone } => {
             let phone = phone
                 .as_deref()

@@ -13,7 +13,7 @@ mod terms;
 
 pub use crate::messaging::kinds::Block;
 pub use service::{CreditError, CreditService, CreditView, Statement, StatementRow};
-pub use terms::{RetailerInput, RetailerPatch};
+pub use terms::{RetailerInput, RetailerPatch, create as create_retailer};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -101,6 +101,47 @@ fn describe_change(before: &Retailer, after: &Retailer, reason: &str) -> String 
     parts.join("; ")
 }
 
+/// The door for a new shop, in the caller's transaction: a phone already in use is refused;
+/// the creation is audited.
+pub fn create(
+    tx: &WriteTx,
+    input: &RetailerInput,
+    actor: &crate::audit::Actor,
+    terms_days: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Retailer, CreditError> {
+    input.check()?;
+    let r = Retailer {
+        id: 0,
+        name: input.name.trim().into(),
+        owner_name: input.owner_name.trim().into(),
+        phone: input.phone.clone(),
+        district: input.district.trim().into(),
+        province: input.province.trim().into(),
+        credit_limit_paisa: input.credit_limit_paisa,
+        terms_days,
+        blocked: false,
+        language: input.language,
+        created_at: now,
+        active: true,
+    };
+    let r = retailers::insert(tx, r)?.ok_or_else(|| {
+        CreditError::Conflict(format!(
+            "a retailer with phone {} already exists",
+            input.phone
+        ))
+    })?;
+    audit::record(
+        tx,
+        now,
+        actor,
+        "retailer.create",
+        format!("retailer:{}", r.id),
+        r.name.clone(),
+    )?;
+    Ok(r)
+}
+
 impl CreditService {
     pub async fn list_retailers(
         &self,
@@ -132,44 +173,14 @@ impl CreditService {
         input: RetailerInput,
     ) -> Result<Retailer, CreditError> {
         staff_only(who)?;
-        input.check()?;
+
         let (now, actor, terms) = (
             self.clock.now(),
             who.actor(),
             input.terms_days.unwrap_or(self.default_terms_days),
         );
         self.store
-            .write(move |tx| {
-                let r = Retailer {
-                    id: 0,
-                    name: input.name.trim().into(),
-                    owner_name: input.owner_name.trim().into(),
-                    phone: input.phone.clone(),
-                    district: input.district.trim().into(),
-                    province: input.province.trim().into(),
-                    credit_limit_paisa: input.credit_limit_paisa,
-                    terms_days: terms,
-                    blocked: false,
-                    language: input.language,
-                    created_at: now,
-                    active: true,
-                };
-                let r = retailers::insert(tx, r)?.ok_or_else(|| {
-                    CreditError::Conflict(format!(
-                        "a retailer with phone {} already exists",
-                        input.phone
-                    ))
-                })?;
-                audit::record(
-                    tx,
-                    now,
-                    &actor,
-                    "retailer.create",
-                    format!("retailer:{}", r.id),
-                    r.name.clone(),
-                )?;
-                Ok(r)
-            })
+            .write(move |tx| create(tx, &input, &actor, terms, now))
             .await
     }
 

@@ -236,6 +236,34 @@ pub fn save(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), Store
     tx.open(tables::MESSAGES)?.put(after.id, after)
 }
 
+/// A simulated history's past (`khaacho simulate`): the messages it queued were sent at
+/// their time and never go out now. Marks every message due before `before` as sent.
+pub fn settle_simulated(tx: &WriteTx, before: DateTime<Utc>) -> Result<u64, StoreError> {
+    let due: Vec<u64> = tx
+        .open(tables::OUTBOX_DUE)?
+        .range(..(before.timestamp_millis(), 0))?
+        .map(|e| e.map(|(_, id)| id))
+        .collect::<Result<_, _>>()?;
+    let queued: Vec<Message> = {
+        let messages = tx.open(tables::MESSAGES)?;
+        due.iter()
+            .map(|id| messages.need(*id, "queued message"))
+            .collect::<Result<_, _>>()?
+    };
+    let mut n = 0;
+    for m in queued {
+        let sent = Message {
+            status: Status::Sent,
+            channel: m.channel.or(Some(Channel::Simulator)),
+            updated_at: m.next_attempt_at,
+            ..m.clone()
+        };
+        save(tx, &m, &sent)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// The message a provider knows by this id.
 pub fn by_provider_id(
     tx: &impl Tx,

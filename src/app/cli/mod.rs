@@ -117,11 +117,45 @@ pub enum Command {
         #[arg(long)]
         retailer_id: Option<u64>,
     },
+    /// Fill the database (new or demo) with a realistic history of the DAYS days before today,
+    /// made through the real order, payment and listing doors; deterministic for a seed.
+    /// Prints a JSON report. The server must be stopped (it holds the file).
+    Simulate {
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Shops to simulate: the existing ones and new ones up to this number.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        retailers: Option<u32>,
+        /// Orders per ordinary day across all shops (else each shop's own rhythm).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        orders_per_day: Option<u32>,
+        /// Do not load the demo data set if this command creates the database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Analytics: rebuild the stored daily facts of a range of Nepal days.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
     /// Read an order message the way the WhatsApp conversation does and print the items as JSON.
     /// The message is the arguments, or stdin when there are none.
     Parse {
         /// The message, e.g. "chamal 25 kg 2 bora, chini 5 kg"
         message: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Build the daily facts of FROM..=TO again (idempotent; days after yesterday are live).
+    Rebuild {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: chrono::NaiveDate,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: chrono::NaiveDate,
     },
 }
 

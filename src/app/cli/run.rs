@@ -30,6 +30,22 @@ pub(super) async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(format!("{}: {e}", dest.display())),
         },
         Command::Check { file } => check(&config, file).await,
+        Command::Simulate {
+            days,
+            seed,
+            retailers,
+            orders_per_day,
+            no_demo,
+        } => {
+            let opts = crate::app::simulate::Options {
+                days,
+                seed,
+                retailers,
+                orders_per_day,
+                load_demo: !no_demo,
+            };
+            simulate(config, opts).await
+        }
         owner => match owner_request(owner) {
             Ok((req, load_demo)) => remote_or_local(&config, req, load_demo).await,
             Err(e) => Err(e),
@@ -63,6 +79,9 @@ fn owner_request(command: Command) -> Result<(Request, bool), String> {
             (Request::ImportCatalog { csv }, !no_demo)
         }
         Command::Reindex => (Request::Reindex, true),
+        Command::Analytics {
+            command: super::AnalyticsCommand::Rebuild { from, to },
+        } => (Request::AnalyticsRebuild { from, to }, true),
         Command::ResetLogins { phone } => (Request::ResetLogins { phone }, true),
         Command::Preview {
             message,
@@ -166,6 +185,19 @@ async fn backup(config: &Config, dest: PathBuf) -> Result<Value, String> {
         Some(report) => Ok(report),
         None => remote_or_local(config, Request::Backup { dest }, false).await,
     }
+}
+
+async fn simulate(config: Config, opts: crate::app::simulate::Options) -> Result<Value, String> {
+    if control::call(&config.data_dir, &Request::Check)
+        .await?
+        .is_some()
+    {
+        return Err(
+            "the server is running: stop it first (simulate writes history into the file)".into(),
+        );
+    }
+    let report = crate::app::simulate::run(config, opts, chrono::Utc::now()).await?;
+    serde_json::to_value(report).map_err(|e| e.to_string())
 }
 
 async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {
