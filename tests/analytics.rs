@@ -51,13 +51,13 @@ fn all_facts(tx: &impl Tx) -> Result<Vec<(String, khaacho::analytics::Fact)>, St
     tx.open(tables::DAILY_FACTS)?.iter()?.collect()
 }
 
-#[tokio::test]
-async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
+/// 120 days of a simulated history for 40 shops, served on a clock at its end.
+async fn simulated_app(seed: u64) -> (common::TestApp, simulate::Report) {
     let now = Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap();
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let opts = simulate::Options {
         days: 120,
-        seed: 11,
+        seed,
         retailers: Some(40),
         orders_per_day: None,
         load_demo: true,
@@ -68,13 +68,18 @@ async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
     assert!(report.tally.placed > 1_000, "{report:?}");
     assert!(report.tally.delivered > 900 && report.tally.payments > 300);
     assert!(!report.late_payers.is_empty() && !report.churned.is_empty());
-
     let app = spawn_with(Options {
         dir: Some(dir.clone()),
         clock: Some(ManualClock::new(now)),
         ..Options::default()
     })
     .await;
+    (app, report)
+}
+
+#[tokio::test]
+async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
+    let (app, report) = simulated_app(11).await;
     let admin = app.admin_token().await;
     let store = app.state.svc.store_for_tests().clone();
 
@@ -194,7 +199,7 @@ async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
         .rebuild(report.from, report.to)
         .await
         .unwrap();
-    let b = svc.analytics().nightly().await.unwrap();
+    let (b, _) = svc.analytics().nightly().await.unwrap();
     assert_eq!(b.days, 0, "nothing left to catch up");
     assert_eq!(store.read(all_facts).await.unwrap(), before);
 
@@ -210,5 +215,230 @@ async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
         .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let _: &Value = &body;
+    app.stop().await;
+}
+
+fn rows<V: serde::de::DeserializeOwned + 'static>(
+    tx: &impl Tx,
+    table: khaacho::storage::Table<u64, V>,
+) -> Result<Vec<(u64, V)>, StoreError> {
+    tx.open(table)?.iter()?.collect()
+}
+
+#[tokio::test]
+async fn intelligence_finds_the_quiet_shop_the_price_jump_and_the_due_reorders_once() {
+    let (app, report) = simulated_app(5).await;
+    let admin = app.admin_token().await;
+    let svc = app.state.svc.clone();
+    let store = svc.store_for_tests().clone();
+    svc.analytics().nightly().await.unwrap();
+
+    // The shop that went quiet is at high churn risk by its own rhythm; a regular one is not.
+    let mut quiet = None;
+    let mut regular = None;
+    for id in 1..=40u64 {
+        let (code, i) = app
+            .get(&format!("/api/v1/retailers/{id}/insights"), &admin)
+            .await;
+        assert_eq!(code, StatusCode::OK, "{i}");
+        let since = i["days_since_last_order"].as_i64().unwrap_or(0);
+        let gap = i["usual_gap_days"].as_f64().unwrap_or(0.0);
+        if report.churned.contains(&id) && i["churn"]["level"] == "high" && quiet.is_none() {
+            quiet = Some((id, i.clone()));
+        }
+        if !report.churned.contains(&id)
+            && !report.late_payers.contains(&id)
+            && gap > 0.0
+            && gap <= 2.0
+            && since <= 2
+        {
+            regular = Some((id, i.clone()));
+        }
+    }
+    let (quiet, qi) = quiet.expect("a churned shop at high risk");
+    let (regular, ri) = regular.expect("a regular shop");
+    assert_eq!(ri["churn"]["level"], "low", "{ri}");
+    assert!(
+        qi["churn"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("gaps between orders were shorter")
+    );
+    assert!(qi["ltv_paisa"].as_i64().unwrap() >= qi["historical_margin_paisa"].as_i64().unwrap());
+    assert!(qi["historical_margin_paisa"].as_i64().unwrap() > 0);
+    let (_, recs) = app
+        .get(
+            "/api/v1/recommendations?kind=prevent_churn&limit=1000",
+            &admin,
+        )
+        .await;
+    let subjects: Vec<&str> = recs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.contains(&format!("retailer:{quiet}").as_str()),
+        "{recs}"
+    );
+    assert!(!subjects.contains(&format!("retailer:{regular}").as_str()));
+
+    // A shop sees its own insights only.
+    let shop = app.user_token("retailer", "+9779802000001").await;
+    let (code, _) = app.get("/api/v1/retailers/1/insights", &shop).await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, _) = app.get("/api/v1/retailers/2/insights", &shop).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+
+    // A sharp price rise raises one alert and one recommendation, however often the rules run.
+    let (_, l) = app.get("/api/v1/listings/5", &admin).await;
+    let price = l["price_paisa"].as_i64().unwrap();
+    let (code, body) = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/listings/5",
+            Some(&admin),
+            Some(serde_json::json!({"price_paisa": price * 8 / 5, "mrp_paisa": price * 2})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    app.clock.advance(Duration::minutes(5));
+    for _ in 0..3 {
+        svc.analytics().run_rules().await.unwrap();
+    }
+    let (_, alerts) = app
+        .get("/api/v1/alerts?kind=price_change&limit=1000", &admin)
+        .await;
+    let about: Vec<&Value> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["subject"] == "listing:5")
+        .collect();
+    assert_eq!(about.len(), 1, "{alerts}");
+    let (_, recs) = app
+        .get(
+            "/api/v1/recommendations?kind=renegotiate_price&limit=1000",
+            &admin,
+        )
+        .await;
+    let about: Vec<&Value> = recs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["subject"] == "listing:5")
+        .collect();
+    assert_eq!(about.len(), 1, "{recs}");
+    assert!(about[0]["figures"]["change_percent"].as_f64().unwrap() > 50.0);
+    let id = about[0]["id"].as_u64().unwrap();
+    let (_, history) = app.get("/api/v1/listings/5/price-history", &admin).await;
+    assert_eq!(
+        history.as_array().unwrap().last().unwrap()["price_paisa"],
+        price * 8 / 5
+    );
+
+    // Dismissed, it stays dismissed: the next runs raise nothing new about it.
+    let (code, r) = app
+        .post(
+            &format!("/api/v1/recommendations/{id}/dismiss"),
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{r}");
+    assert_eq!(r["status"], "dismissed");
+    let recs_before = store
+        .read(|tx| rows(tx, tables::RECOMMENDATIONS))
+        .await
+        .unwrap();
+    let alerts_before = store.read(|tx| rows(tx, tables::ALERTS)).await.unwrap();
+    svc.analytics().run_rules().await.unwrap();
+    assert_eq!(
+        store
+            .read(|tx| rows(tx, tables::RECOMMENDATIONS))
+            .await
+            .unwrap(),
+        recs_before,
+        "re-running changes nothing"
+    );
+    assert_eq!(
+        store.read(|tx| rows(tx, tables::ALERTS)).await.unwrap(),
+        alerts_before
+    );
+
+    // Reorders due, and a nudge to a shop that opted in, once per week.
+    let (code, due) = app.get("/api/v1/analytics/reorder-due", &admin).await;
+    assert_eq!(code, StatusCode::OK, "{due}");
+    let due = due.as_array().unwrap();
+    assert!(!due.is_empty());
+    let first = due[0]["insights"]["retailer_id"].as_u64().unwrap();
+    assert!(due[0]["insights"]["next_order_expected"].as_str().unwrap() <= "2026-11-26");
+    let (code, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/retailers/{first}/nudges"),
+            Some(&admin),
+            Some(serde_json::json!({"opt_in": true})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let (_, sent) = app
+        .post(
+            "/api/v1/analytics/reorder-due/nudge",
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        sent["retailer_ids"],
+        serde_json::json!([first]),
+        "only the shop that opted in"
+    );
+    let (_, again) = app
+        .post(
+            "/api/v1/analytics/reorder-due/nudge",
+            &admin,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(
+        again["retailer_ids"],
+        serde_json::json!([]),
+        "not twice in a week"
+    );
+    let queued = store
+        .read(|tx| rows(tx, tables::MESSAGES))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, m)| m.kind == "reorder_nudge")
+        .count();
+    assert_eq!(queued, 1);
+
+    // Inventory and a vendor's own figures.
+    let (code, inv) = app.get("/api/v1/analytics/inventory", &admin).await;
+    assert_eq!(code, StatusCode::OK);
+    assert!(
+        inv.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["velocity_per_day"].as_f64().unwrap() > 0.0)
+    );
+    let vendor = app.user_token("vendor", "+9779801000001").await;
+    let (code, own) = app.get("/api/v1/vendors/1/insights", &vendor).await;
+    assert_eq!(code, StatusCode::OK, "{own}");
+    assert_eq!(
+        own["prices"],
+        serde_json::json!([]),
+        "no competitor prices for a vendor"
+    );
+    assert!(own["total"]["orders"].as_u64().unwrap() > 0);
+    let (code, _) = app.get("/api/v1/vendors/2/insights", &vendor).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = app
+        .get("/api/v1/analytics/inventory?vendor_id=2", &vendor)
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
     app.stop().await;
 }

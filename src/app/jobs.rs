@@ -85,10 +85,14 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
 /// Builds the analytics facts of every day not yet built, up to yesterday.
 pub async fn nightly_analytics(svc: &Services) {
     match svc.analytics().nightly().await {
-        Ok(b) if b.days > 0 => {
-            tracing::info!(days = b.days, rows = b.rows, "analytics facts built")
-        }
-        Ok(_) => {}
+        Ok((b, s)) => tracing::info!(
+            days = b.days,
+            rows = b.rows,
+            raised = s.raised,
+            expired = s.expired,
+            price_alerts = s.price_alerts,
+            "analytics built"
+        ),
         Err(e) => tracing::error!(error = %e, "analytics build failed"),
     }
 }

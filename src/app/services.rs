@@ -189,11 +189,8 @@ impl Services {
         );
         let terms = config.credit.default_terms_days;
         let credit = CreditService::new(store.clone(), clock.clone(), credit_rules.clone(), terms);
-        let analytics = crate::analytics::AnalyticsService::new(
-            store.clone(),
-            clock.clone(),
-            config.credit.aging_buckets.clone(),
-        );
+        let analytics =
+            crate::analytics::AnalyticsService::new(store.clone(), clock.clone(), &config);
         let whatsapp = WhatsApp::new(
             store.clone(),
             clock.clone(),

@@ -226,6 +226,7 @@ pub fn change_listing(
     let max_qty = patch.max_qty.unwrap_or(l.max_qty);
     let multiple = patch.pack_multiple.unwrap_or(l.pack_multiple);
     check_listing_numbers(price, mrp, min_qty, max_qty, multiple)?;
+    let repriced = price != l.price_paisa;
     if let Some(stock) = patch.stock {
         within("stock", stock, 0, MAX_STOCK)?;
     }
@@ -241,6 +242,9 @@ pub fn change_listing(
     }
     l.updated_at = now;
     store::save_listing(tx, &l)?;
+    if repriced {
+        store::record_price(tx, id, price, now)?;
+    }
     if let Some(stock) = patch.stock {
         let reason = StockReason::Adjustment {
             user_id: acting.user_id(),

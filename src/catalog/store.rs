@@ -192,7 +192,27 @@ pub fn insert_listing(tx: &WriteTx, mut l: Listing) -> Result<Listing, CatalogEr
         .put((l.product_id, l.vendor_id), &l.id)?;
     tx.open(tables::LISTINGS)?.put(l.id, &l)?;
     record_move(tx, l.id, l.stock, StockReason::Initial, l.updated_at)?;
+    record_price(tx, l.id, l.price_paisa, l.updated_at)?;
     Ok(l)
+}
+
+/// Keeps a listing's price in its history (price intelligence reads it).
+pub fn record_price(
+    tx: &WriteTx,
+    listing_id: u64,
+    price_paisa: i64,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.open(tables::PRICE_HISTORY)?
+        .put((listing_id, at.timestamp_millis()), &price_paisa)
+}
+
+/// A listing's prices, oldest first, as (when, price).
+pub fn price_history(tx: &impl Tx, listing_id: u64) -> Result<Vec<(i64, i64)>, StoreError> {
+    tx.open(tables::PRICE_HISTORY)?
+        .range((listing_id, i64::MIN)..=(listing_id, i64::MAX))?
+        .map(|e| e.map(|((_, at), p)| (at, p)))
+        .collect()
 }
 
 fn record_move(

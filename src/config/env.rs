@@ -11,6 +11,7 @@ pub(super) enum Kind {
 /// Environment variables and the keys they set.
 pub(super) const ENV: &[(&str, &str, Kind)] = &[
     ("KHAACHO_LISTEN", "listen", Kind::Str),
+    ("KHAACHO_REGION", "region", Kind::Str),
     ("KHAACHO_LOG", "log.level", Kind::Str),
     ("KHAACHO_LOG_JSON", "log.json", Kind::Bool),
     ("KHAACHO_LOG_FILE", "log.file", Kind::Bool),

@@ -18,8 +18,8 @@ mod whatsapp;
 pub use env::env_names;
 use env::{ENV, env_value, set_path};
 pub use sections::{
-    AuthConfig, CreditConfig, HttpConfig, JobsConfig, LogConfig, OrdersConfig, RetentionConfig,
-    ScoreWeights,
+    AnalyticsConfig, AuthConfig, CreditConfig, HttpConfig, JobsConfig, LogConfig, OrdersConfig,
+    RetentionConfig, ScoreWeights,
 };
 pub use whatsapp::{MetaSettings, TwilioSettings, WhatsAppConfig};
 
@@ -42,6 +42,9 @@ pub struct Config {
     /// How vendors are scored and chosen; see `routing::Config` for every weight and threshold.
     pub routing: crate::routing::Config,
     pub whatsapp: WhatsAppConfig,
+    /// This box's region, written in every row it exports (the national roll-up groups by it).
+    pub region: String,
+    pub analytics: AnalyticsConfig,
 }
 
 impl Default for Config {
@@ -58,6 +61,8 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             routing: crate::routing::Config::default(),
             whatsapp: WhatsAppConfig::default(),
+            region: "default".into(),
+            analytics: AnalyticsConfig::default(),
         }
     }
 }

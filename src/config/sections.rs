@@ -233,3 +233,75 @@ impl Default for ScoreWeights {
         }
     }
 }
+
+/// Analytics: churn levels, reorder nudges, price alerts and the recommendation rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyticsConfig {
+    /// Churn risk (share of the shop's own gaps shorter than its silence) from which a shop is
+    /// at medium and at high risk, in percent.
+    pub churn_medium_percent: u32,
+    pub churn_high_percent: u32,
+    /// Gaps between order days a shop needs before its rhythm is trusted.
+    pub churn_min_gaps: u32,
+    /// A shop gets at most one reorder nudge in this many days.
+    pub nudge_every_days: u32,
+    /// A price change is abnormal when the robust z-score of its log change against the
+    /// product's own history is at least this (tenths: 35 = 3.5) ...
+    pub price_z_tenths: u32,
+    /// ... and the price moved by at least this many percent.
+    pub price_min_change_percent: u32,
+    /// Earlier changes of the product needed for a z-score; with fewer, only a move of
+    /// `price_fallback_percent` or more is abnormal.
+    pub price_history_min: u32,
+    pub price_fallback_percent: u32,
+    /// Recommend a higher limit for a shop scoring at least this and using at least
+    /// `credit_raise_use_percent` of its limit with nothing overdue.
+    pub credit_raise_score: u32,
+    pub credit_raise_use_percent: u32,
+    /// Recommend a lower limit for a shop scoring below this, or overdue past
+    /// `credit_lower_overdue_days`.
+    pub credit_lower_score: u32,
+    pub credit_lower_overdue_days: u32,
+    /// Vendors judged over the last this many days, with at least `vendor_min_orders` orders.
+    pub vendor_window_days: u32,
+    pub vendor_min_orders: u32,
+    /// Warn about a vendor whose fill rate is below this, or whose cancellations are above
+    /// `vendor_warn_cancel_percent`; promote one whose fill rate is at least
+    /// `vendor_promote_fill_percent` and on-time rate at least `vendor_promote_on_time_percent`.
+    pub vendor_warn_fill_percent: u32,
+    pub vendor_warn_cancel_percent: u32,
+    pub vendor_promote_fill_percent: u32,
+    pub vendor_promote_on_time_percent: u32,
+    /// Renegotiate a listing priced this many percent above the product's median.
+    pub renegotiate_above_median_percent: u32,
+    /// Reorder before a stock-out when stock covers fewer days of sales than this.
+    pub reorder_cover_days: u32,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            churn_medium_percent: 80,
+            churn_high_percent: 95,
+            churn_min_gaps: 4,
+            nudge_every_days: 7,
+            price_z_tenths: 35,
+            price_min_change_percent: 10,
+            price_history_min: 5,
+            price_fallback_percent: 25,
+            credit_raise_score: 750,
+            credit_raise_use_percent: 70,
+            credit_lower_score: 500,
+            credit_lower_overdue_days: 30,
+            vendor_window_days: 30,
+            vendor_min_orders: 10,
+            vendor_warn_fill_percent: 85,
+            vendor_warn_cancel_percent: 15,
+            vendor_promote_fill_percent: 98,
+            vendor_promote_on_time_percent: 95,
+            renegotiate_above_median_percent: 10,
+            reorder_cover_days: 3,
+        }
+    }
+}

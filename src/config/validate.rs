@@ -18,6 +18,7 @@ impl Config {
         self.check_log(&mut p);
         self.check_orders_and_credit(&mut p);
         self.check_jobs_and_retention(&mut p);
+        self.check_analytics(&mut p);
         self.whatsapp.validate(&mut p);
         if let Err(e) = self.routing.validate() {
             p.push(format!("`routing`: {e}"));
@@ -133,6 +134,51 @@ impl Config {
         ranges(p, bounds);
         if r.dedupe_days > r.messages_days {
             p.push("`retention.dedupe_days`: must not be above `retention.messages_days` (a webhook record is dated by its message)".into());
+        }
+    }
+}
+
+impl Config {
+    fn check_analytics(&self, p: &mut Vec<String>) {
+        let a = &self.analytics;
+        #[rustfmt::skip]
+        let bounds: &[Bound<'_>] = &[
+            ("analytics.churn_medium_percent", a.churn_medium_percent.into(), 1, 100, "80"),
+            ("analytics.churn_high_percent", a.churn_high_percent.into(), 1, 100, "95"),
+            ("analytics.churn_min_gaps", a.churn_min_gaps.into(), 1, 1000, "4"),
+            ("analytics.nudge_every_days", a.nudge_every_days.into(), 1, 365, "7"),
+            ("analytics.price_z_tenths", a.price_z_tenths.into(), 10, 1000, "35"),
+            ("analytics.price_min_change_percent", a.price_min_change_percent.into(), 0, 1000, "10"),
+            ("analytics.price_history_min", a.price_history_min.into(), 2, 1000, "5"),
+            ("analytics.price_fallback_percent", a.price_fallback_percent.into(), 1, 1000, "25"),
+            ("analytics.credit_raise_score", a.credit_raise_score.into(), 300, 900, "750"),
+            ("analytics.credit_raise_use_percent", a.credit_raise_use_percent.into(), 1, 100, "70"),
+            ("analytics.credit_lower_score", a.credit_lower_score.into(), 300, 900, "500"),
+            ("analytics.credit_lower_overdue_days", a.credit_lower_overdue_days.into(), 1, 3650, "30"),
+            ("analytics.vendor_window_days", a.vendor_window_days.into(), 7, 365, "30"),
+            ("analytics.vendor_min_orders", a.vendor_min_orders.into(), 1, 100_000, "10"),
+            ("analytics.vendor_warn_fill_percent", a.vendor_warn_fill_percent.into(), 1, 100, "85"),
+            ("analytics.vendor_warn_cancel_percent", a.vendor_warn_cancel_percent.into(), 1, 100, "15"),
+            ("analytics.vendor_promote_fill_percent", a.vendor_promote_fill_percent.into(), 1, 100, "98"),
+            ("analytics.vendor_promote_on_time_percent", a.vendor_promote_on_time_percent.into(), 1, 100, "95"),
+            ("analytics.renegotiate_above_median_percent", a.renegotiate_above_median_percent.into(), 1, 1000, "10"),
+            ("analytics.reorder_cover_days", a.reorder_cover_days.into(), 1, 365, "3"),
+        ];
+        ranges(p, bounds);
+        if a.churn_medium_percent > a.churn_high_percent {
+            p.push("`analytics.churn_medium_percent`: must not be above `analytics.churn_high_percent`".into());
+        }
+        let r = &self.region;
+        if r.is_empty()
+            || r.len() > 64
+            || !r
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            p.push(
+                "`region`: 1 to 64 letters, digits, '-' or '_'; example: region = \"gandaki-1\""
+                    .into(),
+            );
         }
     }
 }

@@ -15,6 +15,10 @@ pub enum AlertKind {
     NoVendor,
     Lead,
     Delivery,
+    /// A listing's price moved far more than the product's prices usually do.
+    PriceChange,
+    /// A listing's stock will not last the days of sales configured.
+    StockOut,
 }
 
 impl AlertKind {
@@ -26,6 +30,8 @@ impl AlertKind {
             AlertKind::NoVendor => "no_vendor",
             AlertKind::Lead => "lead",
             AlertKind::Delivery => "delivery",
+            AlertKind::PriceChange => "price_change",
+            AlertKind::StockOut => "stock_out",
         }
     }
 }

@@ -773,6 +773,26 @@ fn parse_problem(lang: Language, kind: &ProblemKind) -> String {
     }
 }
 
+/// A reorder nudge (outbox kind `reorder_nudge`): the shop's usual order is due. `items` are
+/// (name, usual packs).
+pub fn reorder_nudge(lang: Language, items: &[(String, u32)]) -> String {
+    let list: Vec<String> = items
+        .iter()
+        .take(5)
+        .map(|(name, packs)| format!("{name} × {packs}"))
+        .collect();
+    match lang {
+        En => format!(
+            "Namaste! Time for your usual order? Last time: {}. Reply REORDER to see it priced again, or send your order.",
+            list.join(", ")
+        ),
+        Ne => format!(
+            "नमस्ते! तपाईंको सधैंको अर्डरको समय भयो? पछिल्लो पटक: {}। फेरि मूल्यसहित हेर्न REORDER लेख्नुहोस्, वा अर्डर पठाउनुहोस्।",
+            list.join(", ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,9 @@
 use super::StoreError;
 use super::typed::{OwnedKey, Table};
 use crate::analytics::Fact;
+use crate::analytics::recommend::Recommendation;
+use crate::analytics::shops::{Insights, Nudge};
+use crate::analytics::stock::StockInsight;
 use crate::audit::AuditEntry;
 use crate::auth::{RefreshToken, Session, User};
 use crate::catalog::{Listing, Product, StockMove, Vendor};
@@ -120,6 +123,8 @@ tables! {
     LISTINGS_BY_VENDOR: (u64, u64) => u64 = "listings_by_vendor";
     /// (product id, vendor id) → listing id.
     LISTINGS_BY_PRODUCT: (u64, u64) => u64 = "listings_by_product";
+    /// (listing id, when in ms) → the price it was set to then.
+    PRICE_HISTORY: (u64, i64) => i64 = "price_history";
     /// (listing id, move id) → a change of stock; they sum to the listing's stock.
     STOCK_MOVES: (u64, u64) => StockMove = "stock_moves";
 
@@ -185,4 +190,13 @@ tables! {
     DAILY_FACTS: &'static str => Fact = "daily_facts";
     /// (Nepal date, retailer id) → WhatsApp previews the shop started that day.
     PREVIEWS_STARTED: (&'static str, u64) => u32 = "previews_started";
+    /// Retailer id → its insights as of the last nightly run (the reorder-due list reads them).
+    RETAILER_INSIGHTS: u64 => Insights = "retailer_insights";
+    /// Retailer id → whether it wants reorder nudges, and when it last got one.
+    NUDGES: u64 => Nudge = "nudges";
+    /// Listing id → its inventory figures as of the last nightly run.
+    INVENTORY: u64 => StockInsight = "inventory";
+    RECOMMENDATIONS: u64 => Recommendation = "recommendations";
+    /// "kind|subject" → the latest recommendation of that kind about that subject.
+    RECOMMENDATION_KEYS: &'static str => u64 = "recommendation_keys";
 }

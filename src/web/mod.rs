@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod intelligence;
 pub mod json;
 pub mod listings;
 pub mod messages;
@@ -81,7 +82,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .nest("/api/v1/payments", payments::router())
         .nest("/api/v1/alerts", alerts::router())
         .nest("/api/v1/analytics", analytics::router())
-        .nest("/api/v1", analytics::vendor_router())
+        .nest(
+            "/api/v1",
+            analytics::vendor_router().merge(intelligence::router()),
+        )
         .nest("/api/v1", messages::router())
         .merge(webhooks::webhooks())
 }
