@@ -2,6 +2,7 @@
 //! (built nightly, today's live), the summary, funnel, credit exposure, top lists and the
 //! vendor league. Every figure's definition travels with it in the answer.
 
+pub mod export;
 pub mod exposure;
 pub mod facts;
 pub mod league;
@@ -34,6 +35,8 @@ pub enum AnalyticsError {
     Invalid { field: &'static str, reason: String },
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Export(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -117,6 +120,8 @@ pub struct AnalyticsService {
     aging_buckets: Vec<i64>,
     cfg: crate::config::AnalyticsConfig,
     credit_rules: crate::credit::Rules,
+    region: String,
+    export_dir: std::path::PathBuf,
 }
 
 /// What a build wrote.
@@ -136,7 +141,43 @@ impl AnalyticsService {
             aging_buckets: config.credit.aging_buckets.clone(),
             cfg: config.analytics.clone(),
             credit_rules: crate::credit::Rules::from_config(&config.credit),
+            region: config.region.clone(),
+            export_dir: if config.analytics.export_dir.is_empty() {
+                config.data_dir.join("exports")
+            } else {
+                config.analytics.export_dir.clone().into()
+            },
         }
+    }
+
+    /// Writes day `day`'s Parquet files into `out` (the configured export directory when
+    /// absent), building the day's facts first if they are not stored yet.
+    pub async fn export(
+        &self,
+        day: NaiveDate,
+        out: Option<std::path::PathBuf>,
+    ) -> Result<export::Exported, AnalyticsError> {
+        if day >= self.today() {
+            return Err(AnalyticsError::Invalid {
+                field: "day",
+                reason: format!("{day} is not over yet; export a day up to yesterday"),
+            });
+        }
+        let built = self.store.read(|tx| facts::built_through(tx)).await?;
+        if built.is_none_or(|b| b < day) {
+            self.rebuild(day, day).await?;
+        }
+        let (region, dir) = (
+            self.region.clone(),
+            out.unwrap_or_else(|| self.export_dir.clone()),
+        );
+        self.store
+            .read(move |tx| export::export_day(tx, day, &region, &dir))
+            .await
+            .map_err(|e| match e {
+                export::ExportError::Store(e) => AnalyticsError::Store(e),
+                other => AnalyticsError::Export(other.to_string()),
+            })
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -182,6 +223,15 @@ impl AnalyticsService {
     /// inventory, recommendations, price alerts).
     pub async fn nightly(&self) -> Result<(Built, rules::Settled), AnalyticsError> {
         let built = self.catch_up().await?;
+        if let (Some(from), Some(to)) = (built.from, built.to) {
+            let mut day = from.max(to - Duration::days(31));
+            while day <= to {
+                if let Err(e) = self.export(day, None).await {
+                    tracing::error!(error = %e, %day, "nightly export failed");
+                }
+                day += Duration::days(1);
+            }
+        }
         Ok((built, self.run_rules().await?))
     }
 

@@ -209,6 +209,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::BackupStream => "backup",
         Request::ResetLogins { .. } => "reset_logins",
         Request::AnalyticsRebuild { .. } => "analytics_rebuild",
+        Request::Export { .. } => "export",
     }
 }
 

@@ -50,6 +50,11 @@ pub enum Request {
     ResetLogins {
         phone: Option<String>,
     },
+    /// Write a day's Parquet export into a directory.
+    Export {
+        day: chrono::NaiveDate,
+        out: PathBuf,
+    },
     /// Build the analytics facts of a range of days again.
     AnalyticsRebuild {
         from: chrono::NaiveDate,
@@ -112,6 +117,14 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
             serde_json::to_value(decision).map_err(|e| e.to_string())
         }
         Request::Preview { text, retailer_id } => preview(svc, text, retailer_id).await,
+        Request::Export { day, out } => {
+            let done = svc
+                .analytics()
+                .export(day, Some(out))
+                .await
+                .map_err(|e| e.to_string())?;
+            serde_json::to_value(done).map_err(|e| e.to_string())
+        }
         Request::AnalyticsRebuild { from, to } => {
             let started = std::time::Instant::now();
             let built = svc

@@ -277,6 +277,8 @@ pub struct AnalyticsConfig {
     pub renegotiate_above_median_percent: u32,
     /// Reorder before a stock-out when stock covers fewer days of sales than this.
     pub reorder_cover_days: u32,
+    /// Where the nightly job writes each day's Parquet export (empty: DATA_DIR/exports).
+    pub export_dir: String,
 }
 
 impl Default for AnalyticsConfig {
@@ -302,6 +304,7 @@ impl Default for AnalyticsConfig {
             vendor_promote_on_time_percent: 95,
             renegotiate_above_median_percent: 10,
             reorder_cover_days: 3,
+            export_dir: String::new(),
         }
     }
 }

@@ -267,6 +267,7 @@ impl From<crate::analytics::AnalyticsError> for ApiError {
             E::Invalid { field, .. } => {
                 Self::unprocessable(msg).with_details(json!({"field": field}))
             }
+            E::Export(_) => Self::internal(&e),
             E::Store(e) => e.into(),
         }
     }

@@ -135,6 +135,15 @@ pub enum Command {
         #[arg(long)]
         no_demo: bool,
     },
+    /// Write one Nepal day's orders and daily facts as Parquet (`orders-DAY.parquet`,
+    /// `daily_facts-DAY.parquet`, region in every row) into DIR, for a national roll-up.
+    /// With a server running, the server writes the files.
+    Export {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        day: chrono::NaiveDate,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Analytics: rebuild the stored daily facts of a range of Nepal days.
     Analytics {
         #[command(subcommand)]

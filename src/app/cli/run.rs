@@ -82,6 +82,10 @@ fn owner_request(command: Command) -> Result<(Request, bool), String> {
         Command::Analytics {
             command: super::AnalyticsCommand::Rebuild { from, to },
         } => (Request::AnalyticsRebuild { from, to }, true),
+        Command::Export { day, out } => {
+            let out = std::path::absolute(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            (Request::Export { day, out }, true)
+        }
         Command::ResetLogins { phone } => (Request::ResetLogins { phone }, true),
         Command::Preview {
             message,
