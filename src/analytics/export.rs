@@ -141,10 +141,9 @@ pub fn export_day(
     let orders = delivered_on(tx, day)?;
     let mut districts: HashMap<u64, String> = HashMap::new();
     for (o, _) in &orders {
-        if !districts.contains_key(&o.retailer_id) {
-            let d = crate::retailers::store::get(tx, o.retailer_id)?
-                .map_or_else(String::new, |r| r.district);
-            districts.insert(o.retailer_id, d);
+        if let std::collections::hash_map::Entry::Vacant(e) = districts.entry(o.retailer_id) {
+            let r = crate::retailers::store::get(tx, o.retailer_id)?;
+            e.insert(r.map_or_else(String::new, |r| r.district));
         }
     }
     let facts = facts::stored(tx, day, day, "")?

@@ -163,7 +163,7 @@ impl AnalyticsService {
                 reason: format!("{day} is not over yet; export a day up to yesterday"),
             });
         }
-        let built = self.store.read(|tx| facts::built_through(tx)).await?;
+        let built = self.store.read(facts::built_through).await?;
         if built.is_none_or(|b| b < day) {
             self.rebuild(day, day).await?;
         }
