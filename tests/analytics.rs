@@ -61,6 +61,7 @@ async fn simulated_app(seed: u64) -> (common::TestApp, simulate::Report) {
         retailers: Some(40),
         orders_per_day: None,
         load_demo: true,
+        score_at: None,
     };
     let report = simulate::run(test_config(dir.path()), opts, now)
         .await

@@ -42,6 +42,7 @@ async fn a_box(region: &str, seed: u64, out: &Path, from: &str, to: &str) -> Val
         retailers: Some(20),
         orders_per_day: None,
         load_demo: true,
+        score_at: None,
     };
     simulate::run(cfg, opts, now).await.expect("simulates");
     std::fs::write(

@@ -166,6 +166,17 @@ pub enum AnalyticsCommand {
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: chrono::NaiveDate,
     },
+    /// Measure the credit score's ranking power on a simulated history (in a throwaway
+    /// database): the AUC for "30+ days late within the next 90 days", printed as JSON.
+    ScoreEval {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Days of history; the score is taken 90 days before its end.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(120..=3650))]
+        days: u32,
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(20..=100_000))]
+        retailers: u32,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

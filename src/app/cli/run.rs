@@ -30,6 +30,16 @@ pub(super) async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(format!("{}: {e}", dest.display())),
         },
         Command::Check { file } => check(&config, file).await,
+        Command::Analytics {
+            command:
+                super::AnalyticsCommand::ScoreEval {
+                    seed,
+                    days,
+                    retailers,
+                },
+        } => crate::app::simulate::score_eval::score_eval(seed, days, retailers)
+            .await
+            .and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
         Command::Simulate {
             days,
             seed,
@@ -43,6 +53,7 @@ pub(super) async fn run(config: Config, command: Command) -> ExitCode {
                 retailers,
                 orders_per_day,
                 load_demo: !no_demo,
+                score_at: None,
             };
             simulate(config, opts).await
         }

@@ -9,6 +9,7 @@
 //! pay on time, late or very late; vendors restock and change prices, now and then sharply.
 
 mod day;
+pub mod score_eval;
 mod world;
 
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub struct Options {
     /// Orders per ordinary day across all shops (the shops' own rhythm when absent).
     pub orders_per_day: Option<u32>,
     pub load_demo: bool,
+    /// Record every shop's credit score as it stands at the start of this day (for
+    /// `khaacho analytics score-eval`).
+    pub score_at: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -82,12 +86,24 @@ pub struct Report {
     pub late_payers: Vec<u64>,
     /// Shops that stopped ordering part-way.
     pub churned: Vec<u64>,
+    /// (shop, score) at the start of `score_at`, for shops that had ordered by then.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<(u64, u32)>,
     pub seconds: f64,
 }
 
 /// Simulates the `days` Nepal days before `now`'s day into the configured database; the
 /// services are left with their clock at `now`.
 pub async fn run(config: Config, opts: Options, now: DateTime<Utc>) -> Result<Report, String> {
+    Ok(run_with(config, opts, now).await?.1)
+}
+
+/// [`run`], keeping the services open for the caller.
+pub(crate) async fn run_with(
+    config: Config,
+    opts: Options,
+    now: DateTime<Utc>,
+) -> Result<(Arc<Services>, Report), String> {
     let started = Instant::now();
     let today = nepal_date(now);
     let from = today - Duration::days(i64::from(opts.days));
@@ -115,8 +131,12 @@ pub async fn run(config: Config, opts: Options, now: DateTime<Utc>) -> Result<Re
     ));
     let mut tally = Tally::default();
     let mut pending = Vec::new();
+    let mut scores = Vec::new();
     let mut day = from;
     while day < today {
+        if opts.score_at == Some(day) {
+            scores = scores_now(&svc, day_start(day)).await?;
+        }
         let (later, t) = day::run(&svc, &clock, &world, opts.seed, day, from, pending).await?;
         tally.add(&t);
         pending = later;
@@ -134,7 +154,7 @@ pub async fn run(config: Config, opts: Options, now: DateTime<Utc>) -> Result<Re
     let pick = |f: &dyn Fn(&world::Shop) -> bool| -> Vec<u64> {
         world.shops.iter().filter(|s| f(s)).map(|s| s.id).collect()
     };
-    Ok(Report {
+    let report = Report {
         from,
         to: today - Duration::days(1),
         seed: opts.seed,
@@ -142,8 +162,29 @@ pub async fn run(config: Config, opts: Options, now: DateTime<Utc>) -> Result<Re
         tally,
         late_payers: pick(&|s| s.payer != Payer::Good),
         churned: pick(&|s| s.stops.is_some()),
+        scores,
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    Ok((svc, report))
+}
+
+/// Every shop's credit score at `at`, as the credit domain computes it, for shops that have
+/// ordered.
+async fn scores_now(svc: &Services, at: DateTime<Utc>) -> Result<Vec<(u64, u32)>, String> {
+    let rules = svc.credit().rules().clone();
+    svc.store()
+        .read(move |tx| {
+            let mut out = Vec::new();
+            for entry in tx.open(tables::RETAILERS)?.iter()? {
+                let (id, r) = entry?;
+                if crate::analytics::summary::first_order_day(tx, id)?.is_some() {
+                    out.push((id, crate::credit::score_now(tx, &r, &rules, at)?.score));
+                }
+            }
+            Ok::<_, StoreError>(out)
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The shops to simulate: every existing one, and new ones through the shop door until
