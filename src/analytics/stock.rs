@@ -5,7 +5,7 @@
 //!   from its stock movements;
 //! - slow mover: stock on hand but less than one pack ordered a week.
 //!
-//! A product's row adds up its listings.
+//! A product's row adds up its listings (`by_product`).
 
 use std::collections::BTreeMap;
 
@@ -108,4 +108,47 @@ pub fn inventory(tx: &impl Tx, now: DateTime<Utc>) -> Result<Vec<StockInsight>, 
         });
     }
     Ok(out)
+}
+
+/// A product's inventory across its listings.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProductStock {
+    pub product_id: u64,
+    pub listings: u32,
+    pub stock: i64,
+    pub units_28d: u64,
+    pub velocity_per_day: f64,
+    pub days_of_stock: Option<f64>,
+    /// Days on which every listing of the product had run out is not known per day; this is
+    /// the most stock-out days any one listing had.
+    pub worst_listing_stock_out_days_28d: u32,
+    pub slow_mover: bool,
+}
+
+/// Adds up listings into products.
+pub fn by_product(rows: &[StockInsight]) -> Vec<ProductStock> {
+    let mut out: BTreeMap<u64, ProductStock> = BTreeMap::new();
+    for r in rows {
+        let p = out.entry(r.product_id).or_insert(ProductStock {
+            product_id: r.product_id,
+            listings: 0,
+            stock: 0,
+            units_28d: 0,
+            velocity_per_day: 0.0,
+            days_of_stock: None,
+            worst_listing_stock_out_days_28d: 0,
+            slow_mover: false,
+        });
+        p.listings += 1;
+        p.stock += r.stock;
+        p.units_28d += r.units_28d;
+        p.worst_listing_stock_out_days_28d =
+            p.worst_listing_stock_out_days_28d.max(r.stock_out_days_28d);
+    }
+    for p in out.values_mut() {
+        p.velocity_per_day = p.units_28d as f64 / WINDOW_DAYS as f64;
+        p.days_of_stock = (p.velocity_per_day > 0.0).then(|| p.stock as f64 / p.velocity_per_day);
+        p.slow_mover = p.stock > 0 && p.velocity_per_day * 7.0 < 1.0;
+    }
+    out.into_values().collect()
 }

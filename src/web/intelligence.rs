@@ -13,7 +13,7 @@ use super::extract::{Caller, Json, Query};
 use super::paging::cursor;
 use crate::analytics::recommend::{Kind, Recommendation, Status};
 use crate::analytics::shops::{Insights, Nudge};
-use crate::analytics::stock::StockInsight;
+use crate::analytics::stock::{ProductStock, StockInsight};
 use crate::analytics::{PricePoint, PriceReport, ReorderDue};
 use crate::app::AppState;
 use crate::support::page::clamp_limit;
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reorder_due))
         .routes(routes!(send_nudges))
         .routes(routes!(inventory))
+        .routes(routes!(inventory_by_product))
         .routes(routes!(prices))
         .routes(routes!(price_history))
         .routes(routes!(list_recommendations))
@@ -122,6 +123,22 @@ async fn inventory(
             .inventory(&who, q.vendor_id, q.product_id)
             .await?,
     ))
+}
+
+/// The same figures added up per product across its listings (staff; a vendor over its own).
+#[utoipa::path(get, path = "/analytics/inventory/products", tag = "analytics", security(("bearer" = [])),
+    params(InventoryQuery), responses((status = 200, body = [ProductStock]), (status = 403)))]
+async fn inventory_by_product(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(q): Query<InventoryQuery>,
+) -> Result<axum::Json<Vec<ProductStock>>, ApiError> {
+    let rows = state
+        .svc
+        .analytics()
+        .inventory(&who, q.vendor_id, q.product_id)
+        .await?;
+    Ok(axum::Json(crate::analytics::stock::by_product(&rows)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -73,7 +73,8 @@ fn late_in_window(
 /// Simulates `days` days for `retailers` shops with `seed` and measures the score's AUC.
 pub async fn score_eval(seed: u64, days: u32, retailers: u32) -> Result<ScoreEval, String> {
     let started = std::time::Instant::now();
-    let dir = std::env::temp_dir().join(format!("khaacho-score-eval-{}-{seed}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("khaacho-score-eval-{}-{seed}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut config = Config {
         data_dir: dir.clone(),
