@@ -344,7 +344,17 @@ impl Sim<'_> {
         let Some(inv) = self.tx.open(tables::INVOICES)?.get(order_id)? else {
             return Ok(());
         };
-        if inv.open_paisa() <= 0 {
+        // The shop pays this invoice's amount; payments are allocated oldest-due first, so
+        // an earlier payment may already have covered this invoice and left an older one
+        // open: what is paid is what this invoice came to, never more than is owed.
+        let owed = crate::ledger::account_by_key(
+            self.tx,
+            crate::ledger::AccountKind::RetailerReceivable,
+            inv.retailer_id,
+        )?
+        .map_or(0, |a| a.debit_balance());
+        let amount = inv.amount_paisa.min(owed);
+        if amount <= 0 {
             return Ok(());
         }
         let methods = [
@@ -355,7 +365,7 @@ impl Sim<'_> {
         ];
         let input = PaymentInput {
             retailer_id: inv.retailer_id,
-            amount_paisa: inv.open_paisa(),
+            amount_paisa: amount,
             method: methods[self.rng.random_range(0..methods.len())],
             reference: format!("SIM-{order_id}"),
         };
