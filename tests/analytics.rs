@@ -204,6 +204,13 @@ async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
     assert_eq!(b.days, 0, "nothing left to catch up");
     assert_eq!(store.read(all_facts).await.unwrap(), before);
 
+    // `khaacho check` finds the stored facts in agreement with the records.
+    let problems = store
+        .read(|tx| khaacho::app::check::invariants(tx))
+        .await
+        .unwrap();
+    assert_eq!(problems, Vec::<String>::new());
+
     // Only staff see the business figures.
     let shop = app.user_token("retailer", "+9779802000001").await;
     let (code, body) = app.get("/api/v1/analytics/summary", &shop).await;

@@ -525,3 +525,33 @@ pub fn first_day(tx: &impl Tx) -> Result<Option<NaiveDate>, StoreError> {
         .transpose()?
         .map(|(_, o)| nepal_date(o.created_at)))
 }
+
+/// `khaacho check`: the stored facts of the last `days` built days agree with the records
+/// (orders placed and delivered, GMV and commission in total; figures a later reversal may
+/// legitimately change, such as invoices settled, are not compared).
+pub fn check(tx: &impl Tx, days: i64) -> Result<Vec<String>, StoreError> {
+    let Some(to) = built_through(tx)? else {
+        return Ok(Vec::new());
+    };
+    let from = to - Duration::days(days - 1);
+    let (stored, fresh) = (stored(tx, from, to, dim::ALL)?, compute(tx, from, to)?);
+    let mut problems = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let pick = |d: &Days| {
+            d.get(&day)
+                .and_then(|f| f.get(dim::ALL))
+                .map_or((0, 0, 0, 0), |f| {
+                    (f.placed, f.delivered, f.gmv_paisa, f.commission_paisa)
+                })
+        };
+        let (s, f) = (pick(&stored), pick(&fresh));
+        if s != f {
+            problems.push(format!(
+                "analytics {day}: stored (placed, delivered, gmv, commission) {s:?} but the records give {f:?}; run `khaacho analytics rebuild --from {day} --to {day}`"
+            ));
+        }
+        day += Duration::days(1);
+    }
+    Ok(problems)
+}
