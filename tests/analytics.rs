@@ -205,10 +205,7 @@ async fn the_figures_equal_the_raw_records_of_a_simulated_history() {
     assert_eq!(store.read(all_facts).await.unwrap(), before);
 
     // `khaacho check` finds the stored facts in agreement with the records.
-    let problems = store
-        .read(|tx| khaacho::app::check::invariants(tx))
-        .await
-        .unwrap();
+    let problems = store.read(khaacho::app::check::invariants).await.unwrap();
     assert_eq!(problems, Vec::<String>::new());
 
     // Only staff see the business figures.
