@@ -12,7 +12,7 @@ use crate::storage::{StoreError, TableRead, Tx, tables};
 
 /// A vendor's performance over a range, from its facts.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct Performance {
+pub struct VendorFigures {
     pub orders: u64,
     pub accepted: u64,
     pub delivered: u64,
@@ -33,9 +33,9 @@ fn ratio(a: u32, b: u32) -> Option<f64> {
     (b > 0).then(|| f64::from(a) / f64::from(b))
 }
 
-impl Performance {
-    pub fn of(f: &Fact) -> Performance {
-        Performance {
+impl VendorFigures {
+    pub fn of(f: &Fact) -> VendorFigures {
+        VendorFigures {
             orders: u64::from(f.placed),
             accepted: u64::from(f.accepted),
             delivered: u64::from(f.delivered),
@@ -56,7 +56,7 @@ pub struct LeagueRow {
     pub vendor_id: u64,
     pub name: String,
     #[serde(flatten)]
-    pub performance: Performance,
+    pub performance: VendorFigures,
     /// Mean over the vendor's active listings of (its price ÷ the product's median price
     /// across vendors − 1), in percent; only products two or more vendors list count.
     pub price_position_percent: Option<f64>,
@@ -82,7 +82,7 @@ pub fn league(tx: &impl Tx, days: &Days) -> Result<Vec<LeagueRow>, StoreError> {
         rows.push(LeagueRow {
             vendor_id: id,
             name: v.name,
-            performance: Performance::of(&sum_dim(days, &dim::vendor(id))),
+            performance: VendorFigures::of(&sum_dim(days, &dim::vendor(id))),
             price_position_percent: positions.get(&id).copied(),
         });
     }
@@ -100,7 +100,7 @@ pub fn league(tx: &impl Tx, days: &Days) -> Result<Vec<LeagueRow>, StoreError> {
 pub struct VendorPoint {
     pub date: NaiveDate,
     #[serde(flatten)]
-    pub performance: Performance,
+    pub performance: VendorFigures,
 }
 
 pub fn vendor_series(days: &Days, vendor: u64, g: Granularity) -> Vec<VendorPoint> {
@@ -116,7 +116,7 @@ pub fn vendor_series(days: &Days, vendor: u64, g: Granularity) -> Vec<VendorPoin
         .into_iter()
         .map(|(date, f)| VendorPoint {
             date,
-            performance: Performance::of(&f),
+            performance: VendorFigures::of(&f),
         })
         .collect()
 }
@@ -179,7 +179,7 @@ pub struct PricePosition {
 pub struct VendorInsights {
     pub vendor_id: u64,
     pub name: String,
-    pub total: Performance,
+    pub total: VendorFigures,
     pub series: Vec<VendorPoint>,
     /// Staff only (null for the vendor itself).
     pub price_position_percent: Option<f64>,
@@ -218,7 +218,7 @@ pub fn vendor_insights(
     Ok(Some(VendorInsights {
         vendor_id,
         name: v.name,
-        total: Performance::of(&sum_dim(days, &dim::vendor(vendor_id))),
+        total: VendorFigures::of(&sum_dim(days, &dim::vendor(vendor_id))),
         series: vendor_series(days, vendor_id, g),
         price_position_percent: if staff {
             price_positions(tx)?.get(&vendor_id).copied()

@@ -24,9 +24,6 @@ use crate::auth::Principal;
 use crate::storage::{Store, StoreError, TableRead, Tx};
 use crate::support::clock::{Clock, nepal_date};
 
-/// The longest range one request may ask for.
-pub const MAX_RANGE_DAYS: i64 = 1_830;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
     #[error("{0}")]
@@ -51,6 +48,14 @@ fn staff_only(who: &Principal) -> Result<(), AnalyticsError> {
     }
 }
 
+/// `days` days before `d`, but not before 0001-01-01 (dates are written with four-digit years).
+fn back(d: NaiveDate, days: i64) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
+    d.checked_sub_signed(Duration::days(days))
+        .unwrap_or(first)
+        .max(first)
+}
+
 /// A checked range of Nepal days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
@@ -59,26 +64,15 @@ pub struct Range {
 }
 
 impl Range {
-    /// `from`..=`to`, or the 30 days up to `today` when neither is given.
+    /// `from`..=`to`, or the 30 days up to `to` (today when absent) when `from` is absent.
     pub fn checked(
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<Range, AnalyticsError> {
         let to = to.unwrap_or(today);
-        let from = from.unwrap_or(to - Duration::days(29));
-        if from > to {
-            return Err(AnalyticsError::Invalid {
-                field: "from",
-                reason: format!("{from} is after to ({to})"),
-            });
-        }
-        if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(AnalyticsError::Invalid {
-                field: "to",
-                reason: format!("a range may cover at most {MAX_RANGE_DAYS} days"),
-            });
-        }
+        let from = from.unwrap_or_else(|| back(to, 29));
+        // A range that ends before it starts is empty, as in every list of the API.
         Ok(Range { from, to })
     }
 
@@ -86,19 +80,30 @@ impl Range {
         (self.to - self.from).num_days() + 1
     }
 
-    /// The range of equal length just before this one.
+    /// The range of equal length just before this one (cut at the calendar's start).
     pub fn previous(&self) -> Range {
+        if self.from > self.to {
+            return *self;
+        }
         Range {
-            from: self.from - Duration::days(self.days()),
-            to: self.from - Duration::days(1),
+            from: back(self.from, self.days()),
+            to: back(self.from, 1),
         }
     }
 }
 
 /// The facts of a range: stored days as built, the days after the last build (today
-/// included) computed live, nothing after today.
+/// included) computed live; nothing before the first order or after today is read, so any
+/// range costs at most the data there is.
 pub fn facts_of(tx: &impl Tx, r: Range, today: NaiveDate) -> Result<facts::Days, StoreError> {
     let to = r.to.min(today);
+    let Some(first) = facts::first_day(tx)? else {
+        return Ok(facts::Days::new());
+    };
+    let r = Range {
+        from: r.from.max(first),
+        to,
+    };
     if r.from > to {
         return Ok(facts::Days::new());
     }
@@ -306,7 +311,12 @@ impl AnalyticsService {
                     previous: summary::period(tx, &before)?,
                     previous_from: prev.from,
                     previous_to: prev.to,
-                    series: summary::series(&days, r.from, r.to, g),
+                    series: summary::series(
+                        &days,
+                        facts::first_day(tx)?.map_or(today, |f| f.max(r.from)),
+                        r.to.min(today),
+                        g,
+                    ),
                     definitions: summary::definitions(),
                 })
             })
@@ -319,8 +329,11 @@ impl AnalyticsService {
         r: Range,
     ) -> Result<summary::Funnel, AnalyticsError> {
         staff_only(who)?;
-        self.with_facts(r, move |tx, days| summary::funnel(tx, &days, r.from, r.to))
-            .await
+        let to = r.to.min(self.today());
+        self.with_facts(r, move |tx, days| {
+            summary::funnel(tx, &days, r.from.min(to), to)
+        })
+        .await
     }
 
     pub async fn top(

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::facts::dim;
-use super::league::{Performance, listings_by_product, median_price};
+use super::league::{VendorFigures, listings_by_product, median_price};
 use super::prices::{self, PriceRules};
 use super::recommend::{Finding, Kind, figures};
 use super::shops::{ChurnRules, Insights};
@@ -198,7 +198,7 @@ fn vendor_findings(
     let days = super::facts_of(tx, r, today)?;
     for entry in tx.open(tables::VENDORS)?.iter()? {
         let (id, v) = entry?;
-        let p = Performance::of(&super::league::sum_dim(&days, &dim::vendor(id)));
+        let p = VendorFigures::of(&super::league::sum_dim(&days, &dim::vendor(id)));
         if p.orders < u64::from(cfg.vendor_min_orders) {
             continue;
         }

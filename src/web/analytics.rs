@@ -36,12 +36,14 @@ pub struct RangeQuery {
     /// Last Nepal day, included (default: today).
     to: Option<NaiveDate>,
     /// Series buckets: day (default), week (Sunday first) or month.
+    #[param(inline)]
     granularity: Option<Granularity>,
     /// What a top list ranks (`top` only): product (default), category, district, retailer, vendor.
+    #[param(inline)]
     by: Option<TopBy>,
-    /// Rows of a list, 1 to 100 (10 when absent).
+    /// Rows of a list, 1 to 1000 (10 when absent).
     #[serde(default, deserialize_with = "crate::web::paging::limit")]
-    #[param(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -55,7 +57,7 @@ impl RangeQuery {
     }
 
     fn limit(&self) -> usize {
-        self.limit.unwrap_or(10).clamp(1, 100)
+        self.limit.unwrap_or(10).clamp(1, 1000)
     }
 }
 

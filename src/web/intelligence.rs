@@ -158,7 +158,13 @@ async fn prices(
     Caller(who): Caller,
     Query(q): Query<PricesQuery>,
 ) -> Result<axum::Json<PriceReport>, ApiError> {
-    let days = i64::from(q.days.unwrap_or(30).clamp(1, 365));
+    let days = i64::from(q.days.unwrap_or(30));
+    if !(1..=365).contains(&days) {
+        return Err(
+            ApiError::unprocessable(format!("days: {days} is not between 1 and 365"))
+                .with_details(serde_json::json!({"field": "days"})),
+        );
+    }
     Ok(axum::Json(state.svc.analytics().prices(&who, days).await?))
 }
 
@@ -234,7 +240,7 @@ pub enum Closing {
 /// Dismiss a recommendation (`/dismiss`: it is not raised again for its subject for 30 days)
 /// or mark it done (`/done`) (staff).
 #[utoipa::path(post, path = "/recommendations/{id}/{action}", tag = "analytics", security(("bearer" = [])),
-    params(("id" = u64, Path), ("action" = Closing, Path)),
+    params(("id" = u64, Path), ("action" = inline(Closing), Path)),
     responses((status = 200, body = Recommendation), (status = 403), (status = 404)))]
 async fn close(
     State(state): State<AppState>,

@@ -140,6 +140,9 @@ pub(crate) async fn run_with(
         let (later, t) = day::run(&svc, &clock, &world, opts.seed, day, from, pending).await?;
         tally.add(&t);
         pending = later;
+        if (day - from).num_days() % 30 == 29 {
+            tracing::info!(%day, placed = tally.placed, "simulated up to");
+        }
         day += Duration::days(1);
     }
     clock.set(now);
