@@ -140,6 +140,11 @@ pub(crate) async fn run_with(
         let (later, t) = day::run(&svc, &clock, &world, opts.seed, day, from, pending).await?;
         tally.add(&t);
         pending = later;
+        if (day - from).num_days() % 7 == 6 {
+            // The retention job runs on a simulated box as on a real one.
+            let keep = crate::retention::Retention::from_config(&svc.config().retention);
+            crate::retention::prune(svc.store(), keep, day_start(day + Duration::days(1))).await;
+        }
         if (day - from).num_days() % 30 == 29 {
             tracing::info!(%day, placed = tally.placed, "simulated up to");
         }
