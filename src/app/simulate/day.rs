@@ -94,6 +94,7 @@ pub async fn run(
                     .enumerate()
                     .map(|(i, s)| (s.id, i))
                     .collect(),
+                first,
             };
             sim.plan_day(day, first, &carried);
             let end = day_start(day + Duration::days(1));
@@ -124,6 +125,8 @@ struct Sim<'a> {
     seq: u64,
     tally: Tally,
     shop_of: HashMap<u64, usize>,
+    /// The simulation's first day.
+    first: NaiveDate,
 }
 
 impl Sim<'_> {
@@ -328,7 +331,8 @@ impl Sim<'_> {
         let Some(due) = order.due_date else {
             return;
         };
-        let late = match self.world.shops[i].payer {
+        let offset = (crate::support::clock::nepal_date(at) - self.first).num_days();
+        let late = match self.world.shops[i].payer_on(offset) {
             Payer::Good => self.rng.random_range(-10..=2),
             Payer::Late => self.rng.random_range(10..=40),
             Payer::VeryLate if self.rng.random_bool(0.15) => return,

@@ -82,7 +82,7 @@ pub struct Report {
     pub retailers: usize,
     #[serde(flatten)]
     pub tally: Tally,
-    /// Shops the simulation made late or very late payers.
+    /// Shops the simulation made late or very late payers (at any time).
     pub late_payers: Vec<u64>,
     /// Shops that stopped ordering part-way.
     pub churned: Vec<u64>,
@@ -168,7 +168,7 @@ pub(crate) async fn run_with(
         seed: opts.seed,
         retailers: world.shops.len(),
         tally,
-        late_payers: pick(&|s| s.payer != Payer::Good),
+        late_payers: pick(&|s| s.payer != Payer::Good || s.turns.is_some()),
         churned: pick(&|s| s.stops.is_some()),
         scores,
         seconds: started.elapsed().as_secs_f64(),

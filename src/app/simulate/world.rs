@@ -23,6 +23,17 @@ pub enum Payer {
     VeryLate,
 }
 
+impl Shop {
+    /// How the shop pays on day `offset` of the simulation.
+    pub fn payer_on(&self, offset: i64) -> Payer {
+        match (self.payer, self.turns) {
+            (Payer::Good, Some(t)) if offset >= t => Payer::Late,
+            (_, Some(t)) if offset >= t => Payer::Good,
+            (p, _) => p,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Shop {
     pub id: u64,
@@ -31,6 +42,9 @@ pub struct Shop {
     /// Products it usually orders, with the packs it usually takes.
     pub basket: Vec<(u64, u32)>,
     pub payer: Payer,
+    /// From this day (offset from the start) on it pays the other way: a good payer falls
+    /// behind (a bad season), a late one catches up.
+    pub turns: Option<i64>,
     /// The day it first orders, and the day it stops (churn), as offsets from the start.
     pub joins: i64,
     pub stops: Option<i64>,
@@ -118,6 +132,9 @@ impl World {
                 70..90 => Payer::Late,
                 _ => Payer::VeryLate,
             };
+            let turns = rng
+                .random_bool(0.12)
+                .then(|| rng.random_range(days / 3..days.max(2)));
             let joins = if rng.random_bool(0.2) {
                 rng.random_range(0..days.max(1))
             } else {
@@ -131,6 +148,7 @@ impl World {
                 gap_days,
                 basket,
                 payer,
+                turns,
                 joins,
                 stops,
             });
