@@ -75,12 +75,12 @@ pub fn exposure(
             over += 1;
             over_paisa += exposure - r.credit_limit_paisa;
         }
-        let overdue_paisa = open
-            .iter()
-            .filter(|i| i.due_date < today)
-            .map(|i| i.open_paisa())
-            .sum();
         if exposure > 0 {
+            let overdue_paisa = open
+                .iter()
+                .filter(|i| i.due_date < today)
+                .map(|i| i.open_paisa())
+                .sum();
             shops.push(ShopExposure {
                 retailer_id: r.id,
                 name: r.name.clone(),
@@ -94,15 +94,7 @@ pub fn exposure(
         invoices.extend(open);
     }
     let total = posted + held;
-    for s in &mut shops {
-        s.share = s.exposure_paisa as f64 / total.max(1) as f64;
-    }
-    shops.sort_by(|a, b| {
-        b.exposure_paisa
-            .cmp(&a.exposure_paisa)
-            .then(a.retailer_id.cmp(&b.retailer_id))
-    });
-    let top10_share = shops.iter().take(10).map(|s| s.share).sum();
+    let top10_share = rank(&mut shops, total);
     shops.truncate(top);
     Ok(Exposure {
         as_of: today,
@@ -116,21 +108,39 @@ pub fn exposure(
         expected_inflow: inflow(&invoices, today),
         top_shops: shops,
         top10_share,
-        definitions: BTreeMap::from([
-            (
-                "exposure_paisa",
-                "what shops owe for delivered orders (posted, never below 0 per shop) plus what is held for confirmed orders not yet delivered",
-            ),
-            (
-                "overdue",
-                "open invoice amounts by days past each invoice's own due date (delivery day + the shop's terms)",
-            ),
-            (
-                "expected_inflow",
-                "open amounts not yet due, by the Nepal week (Sunday first) they fall due",
-            ),
-        ]),
+        definitions: definitions(),
     })
+}
+
+/// Orders the shops by exposure, most first, with their share of `total`; returns the top
+/// ten's share.
+fn rank(shops: &mut [ShopExposure], total: i64) -> f64 {
+    for s in shops.iter_mut() {
+        s.share = s.exposure_paisa as f64 / total.max(1) as f64;
+    }
+    shops.sort_by(|a, b| {
+        b.exposure_paisa
+            .cmp(&a.exposure_paisa)
+            .then(a.retailer_id.cmp(&b.retailer_id))
+    });
+    shops.iter().take(10).map(|s| s.share).sum()
+}
+
+fn definitions() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        (
+            "exposure_paisa",
+            "what shops owe for delivered orders (posted, never below 0 per shop) plus what is held for confirmed orders not yet delivered",
+        ),
+        (
+            "overdue",
+            "open invoice amounts by days past each invoice's own due date (delivery day + the shop's terms)",
+        ),
+        (
+            "expected_inflow",
+            "open amounts not yet due, by the Nepal week (Sunday first) they fall due",
+        ),
+    ])
 }
 
 fn inflow(invoices: &[credit::Invoice], today: NaiveDate) -> Vec<Inflow> {

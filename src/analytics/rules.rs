@@ -64,23 +64,8 @@ pub fn find(
             continue;
         }
         if let Some(i) = super::shops::insights(tx, id, today, &churn)? {
-            if i.churn.level == "high" {
-                findings
-                    .entry(Kind::PreventChurn)
-                    .or_default()
-                    .push(Finding {
-                        subject: format!("retailer:{id}"),
-                        reason: format!("{} may have stopped ordering: {}", i.name, i.churn.reason),
-                        figures: figures([
-                            ("churn_risk", i.churn.risk.unwrap_or(0.0)),
-                            (
-                                "days_since_last_order",
-                                i.days_since_last_order.unwrap_or(0) as f64,
-                            ),
-                            ("usual_gap_days", i.usual_gap_days.unwrap_or(0.0)),
-                            ("ltv_paisa", i.ltv_paisa as f64),
-                        ]),
-                    });
+            if let Some(f) = churn_finding(id, &i) {
+                findings.entry(Kind::PreventChurn).or_default().push(f);
             }
             insights.push(i);
         }
@@ -88,29 +73,7 @@ pub fn find(
     }
     vendor_findings(tx, cfg, today, &mut findings)?;
     let inventory = super::stock::inventory(tx, now)?;
-    for s in &inventory {
-        if let Some(days) = s
-            .days_of_stock
-            .filter(|d| *d < f64::from(cfg.reorder_cover_days))
-        {
-            findings
-                .entry(Kind::ReorderStock)
-                .or_default()
-                .push(Finding {
-                    subject: format!("listing:{}", s.listing_id),
-                    reason: format!(
-                        "stock of {} packs lasts {days:.1} days at {:.1} packs a day",
-                        s.stock, s.velocity_per_day
-                    ),
-                    figures: figures([
-                        ("stock", s.stock as f64),
-                        ("velocity_per_day", s.velocity_per_day),
-                        ("days_of_stock", days),
-                        ("stock_out_days_28d", f64::from(s.stock_out_days_28d)),
-                    ]),
-                });
-        }
-    }
+    findings.insert(Kind::ReorderStock, stock_findings(&inventory, cfg));
     let (renegotiate, price_alerts) = price_findings(tx, cfg, now)?;
     findings.insert(Kind::RenegotiatePrice, renegotiate);
     Ok(Found {
@@ -120,6 +83,45 @@ pub fn find(
         price_alerts,
         checked_at: now,
     })
+}
+
+fn churn_finding(id: u64, i: &Insights) -> Option<Finding> {
+    (i.churn.level == "high").then(|| Finding {
+        subject: format!("retailer:{id}"),
+        reason: format!("{} may have stopped ordering: {}", i.name, i.churn.reason),
+        figures: figures([
+            ("churn_risk", i.churn.risk.unwrap_or(0.0)),
+            (
+                "days_since_last_order",
+                i.days_since_last_order.unwrap_or(0) as f64,
+            ),
+            ("usual_gap_days", i.usual_gap_days.unwrap_or(0.0)),
+            ("ltv_paisa", i.ltv_paisa as f64),
+        ]),
+    })
+}
+
+fn stock_findings(inventory: &[StockInsight], cfg: &AnalyticsConfig) -> Vec<Finding> {
+    let cover = f64::from(cfg.reorder_cover_days);
+    inventory
+        .iter()
+        .filter_map(|s| {
+            let days = s.days_of_stock.filter(|d| *d < cover)?;
+            Some(Finding {
+                subject: format!("listing:{}", s.listing_id),
+                reason: format!(
+                    "stock of {} packs lasts {days:.1} days at {:.1} packs a day",
+                    s.stock, s.velocity_per_day
+                ),
+                figures: figures([
+                    ("stock", s.stock as f64),
+                    ("velocity_per_day", s.velocity_per_day),
+                    ("days_of_stock", days),
+                    ("stock_out_days_28d", f64::from(s.stock_out_days_28d)),
+                ]),
+            })
+        })
+        .collect()
 }
 
 fn credit_findings(
@@ -134,14 +136,11 @@ fn credit_findings(
         Some(s) => s.score,
         None => crate::credit::score_now(tx, r, credit_rules, now)?.score,
     };
+    // (The limit is never 0 for a shop with credit use; a 0 limit reads as fully used.)
     let pos = crate::credit::position(tx, r)?;
     let used = pos.posted_paisa.max(0) + pos.held_paisa;
     let overdue = crate::credit::days_overdue(tx, r.id, nepal_date(now))?;
-    let use_percent = if r.credit_limit_paisa > 0 {
-        used as f64 * 100.0 / r.credit_limit_paisa as f64
-    } else {
-        0.0
-    };
+    let use_percent = used as f64 * 100.0 / r.credit_limit_paisa.max(1) as f64;
     let figs = |suggested: i64| {
         figures([
             ("score", f64::from(score)),
@@ -151,6 +150,7 @@ fn credit_findings(
             ("suggested_limit_paisa", suggested as f64),
         ])
     };
+    // Suggested limits are whole thousands of rupees.
     let round = |p: i64| (p / 100_000) * 100_000;
     if score < cfg.credit_lower_score || overdue > i64::from(cfg.credit_lower_overdue_days) {
         let suggested = round((r.credit_limit_paisa / 2).max(pos.posted_paisa.max(0)));
@@ -243,25 +243,22 @@ fn vendor_findings(
     Ok(())
 }
 
-/// Renegotiation findings, and the abnormal changes to alert about: (listing, message).
-type PriceFindings = (Vec<Finding>, Vec<(u64, String)>);
-
-/// Listings priced well above the product's median, or raised abnormally in the last week;
-/// and the abnormal changes since the last check, to alert about.
-fn price_findings(
+/// Abnormal changes: the recent rises by listing, and those since the last check to alert
+/// about (never older than a week).
+fn price_changes(
     tx: &impl Tx,
     cfg: &AnalyticsConfig,
     now: DateTime<Utc>,
-) -> Result<PriceFindings, StoreError> {
+) -> Result<(BTreeMap<u64, prices::Change>, Alerts), StoreError> {
     let rules = PriceRules::from_config(cfg);
     let checked = meta_get(tx, PRICE_CHECKED)?.unwrap_or(0) as i64;
+    let fresh = checked.max((now - Duration::days(7)).timestamp_millis());
     let mut recent: BTreeMap<u64, prices::Change> = BTreeMap::new();
     let mut alerts = Vec::new();
     for c in prices::changes(tx, &rules)?
         .into_iter()
         .filter(|c| c.abnormal)
     {
-        let fresh = checked.max((now - Duration::days(7)).timestamp_millis());
         if c.at.timestamp_millis() >= fresh {
             alerts.push((
                 c.listing_id,
@@ -278,6 +275,23 @@ fn price_findings(
             recent.insert(c.listing_id, c);
         }
     }
+    Ok((recent, alerts))
+}
+
+/// Abnormal changes to alert about: (listing, message).
+type Alerts = Vec<(u64, String)>;
+
+/// Renegotiation findings, and the abnormal changes to alert about.
+type PriceFindings = (Vec<Finding>, Alerts);
+
+/// Listings priced well above the product's median, or raised abnormally in the last week;
+/// and the abnormal changes since the last check, to alert about.
+fn price_findings(
+    tx: &impl Tx,
+    cfg: &AnalyticsConfig,
+    now: DateTime<Utc>,
+) -> Result<PriceFindings, StoreError> {
+    let (recent, alerts) = price_changes(tx, cfg, now)?;
     let mut out = Vec::new();
     let above = 1.0 + f64::from(cfg.renegotiate_above_median_percent) / 100.0;
     for listings in listings_by_product(tx)?.values() {

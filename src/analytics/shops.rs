@@ -186,46 +186,25 @@ pub fn insights(
         .into_iter()
         .filter(|o| o.state != OrderState::Cancelled || o.delivered_at.is_some())
         .collect();
-    let mut days: Vec<NaiveDate> = orders.iter().map(|o| nepal_date(o.created_at)).collect();
-    days.dedup();
-    let gaps: Vec<i64> = days.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
-    let last = days.last().copied();
-    let since = last.map(|l| (today - l).num_days());
-    let churn = match since {
-        Some(s) => churn(&gaps, s, rules),
-        None => Churn {
-            risk: None,
-            level: "unknown".into(),
-            reason: "no orders yet".into(),
-        },
-    };
-    let mut sorted = gaps.clone();
-    let usual_gap = super::summary::median(&mut sorted);
-    let mean_gap = (!gaps.is_empty()).then(|| gaps.iter().sum::<i64>() as f64 / gaps.len() as f64);
+    let rhythm = Rhythm::of(&orders, today, rules);
+    let Rhythm {
+        days,
+        last,
+        since,
+        usual_gap,
+        ..
+    } = rhythm.clone();
+    let churn = rhythm.churn;
     let delivered = orders.iter().filter(|o| o.delivered_at.is_some()).count() as u64;
     let historical = match days.first() {
         Some(f) => margin_of(tx, retailer, *f, &orders)?,
         None => 0,
     };
-    let expected = match (mean_gap, delivered) {
-        (Some(g), d) if d > 0 && g > 0.0 => {
-            let per_order = historical as f64 / d as f64;
-            let survive = 1.0 - churn.risk.unwrap_or(0.5);
-            (per_order * 365.0 / g * survive).round() as i64
-        }
-        _ => 0,
-    };
-    let window = |from: i64, to: i64| -> i64 {
-        orders
-            .iter()
-            .filter(|o| {
-                let age = (today - nepal_date(o.created_at)).num_days();
-                age >= from && age < to
-            })
-            .map(|o| o.total_paisa.paisa())
-            .sum()
-    };
-    let (last30, prev30) = (window(0, 30), window(30, 60));
+    let expected = expected_margin(historical, delivered, rhythm.mean_gap, churn.risk);
+    let (last30, prev30) = (
+        ordered(&orders, today, 0, 30),
+        ordered(&orders, today, 30, 60),
+    );
     let next = match (last, usual_gap) {
         (Some(l), Some(g)) => Some(l + Duration::days(g.max(1))),
         _ => None,
@@ -251,6 +230,76 @@ pub fn insights(
         usual_basket: basket(&orders),
         next_order_expected: next,
     }))
+}
+
+/// The commission of the next 365 days: per delivered order so far × orders a year at the
+/// shop's mean gap × the chance it keeps ordering (1 − churn risk; ½ when unknown).
+fn expected_margin(
+    historical: i64,
+    delivered: u64,
+    mean_gap: Option<f64>,
+    risk: Option<f64>,
+) -> i64 {
+    match mean_gap {
+        Some(g) if delivered > 0 && g > 0.0 => {
+            let per_order = historical as f64 / delivered as f64;
+            (per_order * 365.0 / g * (1.0 - risk.unwrap_or(0.5))).round() as i64
+        }
+        _ => 0,
+    }
+}
+
+/// Value ordered between `from` and `to` days ago (`to` excluded).
+fn ordered(orders: &[Order], today: NaiveDate, from: i64, to: i64) -> i64 {
+    orders
+        .iter()
+        .filter(|o| {
+            let age = (today - nepal_date(o.created_at)).num_days();
+            age >= from && age < to
+        })
+        .map(|o| o.total_paisa.paisa())
+        .sum()
+}
+
+/// A shop's rhythm: the days it ordered, the gaps between them, its silence since, and the
+/// churn risk they give.
+#[derive(Clone)]
+struct Rhythm {
+    days: Vec<NaiveDate>,
+    last: Option<NaiveDate>,
+    since: Option<i64>,
+    usual_gap: Option<i64>,
+    mean_gap: Option<f64>,
+    churn: Churn,
+}
+
+impl Rhythm {
+    fn of(orders: &[Order], today: NaiveDate, rules: &ChurnRules) -> Rhythm {
+        let mut days: Vec<NaiveDate> = orders.iter().map(|o| nepal_date(o.created_at)).collect();
+        days.dedup();
+        let gaps: Vec<i64> = days.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+        let last = days.last().copied();
+        let since = last.map(|l| (today - l).num_days());
+        let churn = match since {
+            Some(s) => churn(&gaps, s, rules),
+            None => Churn {
+                risk: None,
+                level: "unknown".into(),
+                reason: "no orders yet".into(),
+            },
+        };
+        let mean_gap =
+            (!gaps.is_empty()).then(|| gaps.iter().sum::<i64>() as f64 / gaps.len() as f64);
+        let mut sorted = gaps;
+        Rhythm {
+            usual_gap: super::summary::median(&mut sorted),
+            days,
+            last,
+            since,
+            mean_gap,
+            churn,
+        }
+    }
 }
 
 fn basket(orders: &[Order]) -> Vec<BasketItem> {

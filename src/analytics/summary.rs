@@ -230,6 +230,19 @@ pub fn funnel(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Funnel, StoreError> {
+    let (mut accept, mut deliver) = waits(tx, from, to)?;
+    Ok(Funnel {
+        from,
+        to,
+        steps: steps(days),
+        median_minutes_to_accept: median(&mut accept),
+        median_minutes_to_deliver: median(&mut deliver),
+        definitions: funnel_definitions(),
+    })
+}
+
+/// The funnel's steps with their drop-off.
+fn steps(days: &Days) -> Vec<Step> {
     let mut total = Fact::default();
     for f in days.values().filter_map(|d| d.get(dim::ALL)) {
         total.add(f);
@@ -254,6 +267,12 @@ pub fn funnel(
         });
         before = Some(count);
     }
+    steps
+}
+
+/// Minutes from placement to acceptance and from acceptance to delivery, of an even sample
+/// of the orders placed in `from..=to`.
+fn waits(tx: &impl Tx, from: NaiveDate, to: NaiveDate) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
     let (mut accept, mut deliver) = (Vec::new(), Vec::new());
     let start = super::facts::day_start(from);
     let end = super::facts::day_start(to + Duration::days(1));
@@ -279,33 +298,30 @@ pub fn funnel(
             }
         }
     }
-    Ok(Funnel {
-        from,
-        to,
-        steps,
-        median_minutes_to_accept: median(&mut accept),
-        median_minutes_to_deliver: median(&mut deliver),
-        definitions: BTreeMap::from([
-            (
-                "preview",
-                "WhatsApp previews started by shops (a new order text)",
-            ),
-            (
-                "confirmed",
-                "orders created, which happens when the shop confirms",
-            ),
-            ("accepted", "orders a vendor accepted, on the day it did"),
-            ("delivered", "orders delivered, on their delivery day"),
-            (
-                "median_minutes_to_accept",
-                "median minutes from placement to acceptance over the period's orders (an even sample of at most 5,000 when there are more)",
-            ),
-            (
-                "drop_off",
-                "1 − this step's count ÷ the previous step's, over the same range",
-            ),
-        ]),
-    })
+    Ok((accept, deliver))
+}
+
+fn funnel_definitions() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([
+        (
+            "preview",
+            "WhatsApp previews started by shops (a new order text)",
+        ),
+        (
+            "confirmed",
+            "orders created, which happens when the shop confirms",
+        ),
+        ("accepted", "orders a vendor accepted, on the day it did"),
+        ("delivered", "orders delivered, on their delivery day"),
+        (
+            "median_minutes_to_accept",
+            "median minutes from placement to acceptance over the period's orders (an even sample of at most 5,000 when there are more)",
+        ),
+        (
+            "drop_off",
+            "1 − this step's count ÷ the previous step's, over the same range",
+        ),
+    ])
 }
 
 /// Medians of the funnel are read from at most this many orders, evenly spread over the period.
@@ -321,90 +337,5 @@ pub fn median(v: &mut [i64]) -> Option<i64> {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2
-    })
-}
-
-/// One row of a top list.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TopRow {
-    pub id: String,
-    pub name: String,
-    pub gmv_paisa: i64,
-    pub units_delivered: u64,
-    pub orders: u64,
-    pub delivered_orders: u64,
-}
-
-/// What a top list ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TopBy {
-    Product,
-    Category,
-    District,
-    Retailer,
-    Vendor,
-}
-
-/// The top `limit` products, categories, districts, shops or vendors by GMV in the facts.
-pub fn top(tx: &impl Tx, days: &Days, by: TopBy, limit: usize) -> Result<Vec<TopRow>, StoreError> {
-    let kind = match by {
-        TopBy::Product | TopBy::Category => "product",
-        TopBy::District => "district",
-        TopBy::Retailer => "retailer",
-        TopBy::Vendor => "vendor",
-    };
-    let mut sums: BTreeMap<String, Fact> = BTreeMap::new();
-    for facts in days.values() {
-        for (d, f) in facts {
-            if let Some(rest) = d.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
-                sums.entry(rest.to_string()).or_default().add(f);
-            }
-        }
-    }
-    let mut rows = Vec::new();
-    for (id, f) in sums {
-        let name = name_of(tx, by, &id)?;
-        rows.push((name, id, f));
-    }
-    if by == TopBy::Category {
-        let mut cats: BTreeMap<String, Fact> = BTreeMap::new();
-        for (name, _, f) in &rows {
-            cats.entry(name.clone()).or_default().add(f);
-        }
-        rows = cats.into_iter().map(|(c, f)| (c.clone(), c, f)).collect();
-    }
-    let mut out: Vec<TopRow> = rows
-        .into_iter()
-        .map(|(name, id, f)| TopRow {
-            id,
-            name,
-            gmv_paisa: f.gmv_paisa,
-            units_delivered: f.units_delivered,
-            orders: u64::from(f.placed),
-            delivered_orders: u64::from(f.delivered),
-        })
-        .collect();
-    out.sort_by(|a, b| b.gmv_paisa.cmp(&a.gmv_paisa).then(a.id.cmp(&b.id)));
-    out.truncate(limit);
-    Ok(out)
-}
-
-fn name_of(tx: &impl Tx, by: TopBy, id: &str) -> Result<String, StoreError> {
-    let num = id.parse::<u64>().ok();
-    Ok(match (by, num) {
-        (TopBy::Product, Some(n)) => crate::catalog::store::product(tx, n)?
-            .map(|p| p.name)
-            .unwrap_or_default(),
-        (TopBy::Category, Some(n)) => crate::catalog::store::product(tx, n)?
-            .and_then(|p| p.category)
-            .unwrap_or_else(|| "(none)".into()),
-        (TopBy::Retailer, Some(n)) => crate::retailers::store::get(tx, n)?
-            .map(|r| r.name)
-            .unwrap_or_default(),
-        (TopBy::Vendor, Some(n)) => crate::catalog::store::vendor(tx, n)?
-            .map(|v| v.name)
-            .unwrap_or_default(),
-        _ => id.to_string(),
     })
 }

@@ -10,7 +10,8 @@ use super::error::ApiError;
 use super::extract::{Caller, Query};
 use crate::analytics::exposure::Exposure;
 use crate::analytics::league::{LeagueRow, VendorInsights};
-use crate::analytics::summary::{Funnel, Summary, TopRow};
+use crate::analytics::summary::{Funnel, Summary};
+use crate::analytics::top::TopRow;
 use crate::analytics::{Granularity, Range, TopBy};
 use crate::app::AppState;
 

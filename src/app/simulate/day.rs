@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::Tally;
+pub use super::events::{Event, Timed};
 use super::world::{Payer, World};
 use crate::analytics::facts::day_start;
 use crate::app::services::Services;
@@ -21,44 +22,6 @@ use crate::orders::{
 };
 use crate::storage::{StoreError, TableRead, WriteTx, tables};
 use crate::support::clock::ManualClock;
-
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// The shop (index into the world's shops) orders.
-    Place(usize),
-    /// The order's current vendor makes this move.
-    Vendor(u64, Action),
-    /// The shop withdraws its order.
-    Withdraw(u64),
-    /// The shop pays what is still open on the order's invoice.
-    Pay(u64),
-    /// Vendors restock and change prices.
-    Market,
-}
-
-#[derive(Debug, Clone)]
-pub struct Timed {
-    pub at: DateTime<Utc>,
-    pub seq: u64,
-    pub event: Event,
-}
-
-impl PartialEq for Timed {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Timed {}
-impl PartialOrd for Timed {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Timed {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
 
 /// Runs `day`: the shops' orders and the market, with the events carried over from earlier
 /// days. Returns the events that fall on later days.
@@ -88,12 +51,7 @@ pub async fn run(
                 heap: BinaryHeap::new(),
                 seq: 0,
                 tally: Tally::default(),
-                shop_of: world
-                    .shops
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (s.id, i))
-                    .collect(),
+                shop_of: world.shop_index(),
                 first,
             };
             sim.plan_day(day, first, &carried);

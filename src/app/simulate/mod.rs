@@ -9,6 +9,7 @@
 //! pay on time, late or very late; vendors restock and change prices, now and then sharply.
 
 mod day;
+mod events;
 pub mod score_eval;
 mod world;
 
@@ -111,45 +112,8 @@ pub(crate) async fn run_with(
     let (svc, _) = Services::open(config, Arc::new(clock.clone()), opts.load_demo)
         .await
         .map_err(|e| e.to_string())?;
-    let shops = ensure_shops(&svc, opts.retailers, opts.seed).await?;
-    let listings = svc
-        .store()
-        .read(|tx| {
-            tx.open(tables::LISTINGS)?
-                .iter()?
-                .map(|e| e.map(|(_, l)| l))
-                .collect::<Result<Vec<_>, StoreError>>()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    let world = Arc::new(World::draw(
-        opts.seed,
-        &shops,
-        &listings,
-        i64::from(opts.days),
-        opts.orders_per_day,
-    ));
-    let mut tally = Tally::default();
-    let mut pending = Vec::new();
-    let mut scores = Vec::new();
-    let mut day = from;
-    while day < today {
-        if opts.score_at == Some(day) {
-            scores = scores_now(&svc, day_start(day)).await?;
-        }
-        let (later, t) = day::run(&svc, &clock, &world, opts.seed, day, from, pending).await?;
-        tally.add(&t);
-        pending = later;
-        if (day - from).num_days() % 7 == 6 {
-            // The retention job runs on a simulated box as on a real one.
-            let keep = crate::retention::Retention::from_config(&svc.config().retention);
-            crate::retention::prune(svc.store(), keep, day_start(day + Duration::days(1))).await;
-        }
-        if (day - from).num_days() % 30 == 29 {
-            tracing::info!(%day, placed = tally.placed, "simulated up to");
-        }
-        day += Duration::days(1);
-    }
+    let world = Arc::new(draw(&svc, &opts).await?);
+    let (tally, scores) = days(&svc, &clock, &world, &opts, from, today).await?;
     clock.set(now);
     svc.credit()
         .refresh_all()
@@ -174,6 +138,62 @@ pub(crate) async fn run_with(
         seconds: started.elapsed().as_secs_f64(),
     };
     Ok((svc, report))
+}
+
+/// The market for `opts`: its shops (created as needed) and what they and the vendors do.
+async fn draw(svc: &Services, opts: &Options) -> Result<World, String> {
+    let shops = ensure_shops(svc, opts.retailers, opts.seed).await?;
+    let listings = svc
+        .store()
+        .read(|tx| {
+            tx.open(tables::LISTINGS)?
+                .iter()?
+                .map(|e| e.map(|(_, l)| l))
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(World::draw(
+        opts.seed,
+        &shops,
+        &listings,
+        i64::from(opts.days),
+        opts.orders_per_day,
+    ))
+}
+
+/// Every day from `from` to the day before `today`, with the retention job weekly; the
+/// scores at `opts.score_at` when asked.
+async fn days(
+    svc: &Services,
+    clock: &ManualClock,
+    world: &Arc<World>,
+    opts: &Options,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<(Tally, Vec<(u64, u32)>), String> {
+    let mut tally = Tally::default();
+    let mut pending = Vec::new();
+    let mut scores = Vec::new();
+    let mut day = from;
+    while day < today {
+        if opts.score_at == Some(day) {
+            scores = scores_now(svc, day_start(day)).await?;
+        }
+        let (later, t) = day::run(svc, clock, world, opts.seed, day, from, pending).await?;
+        tally.add(&t);
+        pending = later;
+        if (day - from).num_days() % 7 == 6 {
+            // The retention job runs on a simulated box as on a real one.
+            let keep = crate::retention::Retention::from_config(&svc.config().retention);
+            crate::retention::prune(svc.store(), keep, day_start(day + Duration::days(1))).await;
+        }
+        if (day - from).num_days() % 30 == 29 {
+            tracing::info!(%day, placed = tally.placed, "simulated up to");
+        }
+        day += Duration::days(1);
+    }
+    Ok((tally, scores))
 }
 
 /// Every shop's credit score at `at`, as the credit domain computes it, for shops that have

@@ -24,6 +24,45 @@ pub enum Payer {
 }
 
 impl Shop {
+    /// Draws a shop's habits: its rhythm, basket (from `products`, with their pack units),
+    /// how it pays and whether it turns, when it joins and whether it stops.
+    fn draw(rng: &mut StdRng, id: u64, products: &[(u64, u32)], days: i64) -> Shop {
+        let gap_days = [1.0, 2.0, 3.0, 4.0, 7.0][rng.random_range(0..5)];
+        let size = rng.random_range(4..=10).min(products.len());
+        let mut basket = Vec::new();
+        while basket.len() < size {
+            let (p, unit) = products[rng.random_range(0..products.len())];
+            if !basket.iter().any(|(q, _)| *q == p) {
+                basket.push((p, unit * rng.random_range(1..=4)));
+            }
+        }
+        let payer = match rng.random_range(0..100) {
+            0..70 => Payer::Good,
+            70..90 => Payer::Late,
+            _ => Payer::VeryLate,
+        };
+        let turns = rng
+            .random_bool(0.12)
+            .then(|| rng.random_range(days / 3..days.max(2)));
+        let joins = if rng.random_bool(0.2) {
+            rng.random_range(0..days.max(1))
+        } else {
+            0
+        };
+        let stops = rng
+            .random_bool(0.12)
+            .then(|| rng.random_range(days / 2..days.max(1)).max(joins + 14));
+        Shop {
+            id,
+            gap_days,
+            basket,
+            payer,
+            turns,
+            joins,
+            stops,
+        }
+    }
+
     /// How the shop pays on day `offset` of the simulation.
     pub fn payer_on(&self, offset: i64) -> Payer {
         match (self.payer, self.turns) {
@@ -100,6 +139,15 @@ pub struct World {
 }
 
 impl World {
+    /// Shop id → its index in `shops`.
+    pub fn shop_index(&self) -> std::collections::HashMap<u64, usize> {
+        self.shops
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect()
+    }
+
     /// Draws the market for `shops` over `days` days, from the listed products.
     pub fn draw(
         seed: u64,
@@ -116,43 +164,10 @@ impl World {
             .collect();
         products.sort_unstable();
         products.dedup_by_key(|p| p.0);
-        let mut out = Vec::new();
-        for &id in shops {
-            let gap_days = [1.0, 2.0, 3.0, 4.0, 7.0][rng.random_range(0..5)];
-            let size = rng.random_range(4..=10).min(products.len());
-            let mut basket = Vec::new();
-            while basket.len() < size {
-                let (p, unit) = products[rng.random_range(0..products.len())];
-                if !basket.iter().any(|(q, _)| *q == p) {
-                    basket.push((p, unit * rng.random_range(1..=4)));
-                }
-            }
-            let payer = match rng.random_range(0..100) {
-                0..70 => Payer::Good,
-                70..90 => Payer::Late,
-                _ => Payer::VeryLate,
-            };
-            let turns = rng
-                .random_bool(0.12)
-                .then(|| rng.random_range(days / 3..days.max(2)));
-            let joins = if rng.random_bool(0.2) {
-                rng.random_range(0..days.max(1))
-            } else {
-                0
-            };
-            let stops = rng
-                .random_bool(0.12)
-                .then(|| rng.random_range(days / 2..days.max(1)).max(joins + 14));
-            out.push(Shop {
-                id,
-                gap_days,
-                basket,
-                payer,
-                turns,
-                joins,
-                stops,
-            });
-        }
+        let out: Vec<Shop> = shops
+            .iter()
+            .map(|&id| Shop::draw(&mut rng, id, &products, days))
+            .collect();
         let mut suppliers = BTreeMap::new();
         for l in listings {
             suppliers.entry(l.vendor_id).or_insert_with(|| Supplier {

@@ -132,6 +132,19 @@ pub fn plan(
     })
 }
 
+/// Counts a shop's new preview (`started`: it had none pending), the funnel's first step.
+fn started_preview(
+    tx: &WriteTx,
+    who: &Who,
+    started: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    match who {
+        Who::Retailer(shop) if started => crate::analytics::record_preview(tx, shop.id, now),
+        _ => Ok(()),
+    }
+}
+
 /// Carries a plan out in the write transaction; returns the replies and the updated
 /// conversation. Every change goes through its domain door (`orders::act`,
 /// `orders::report_issue`, `catalog::change_listing`, `orders::place`), which checks the sender
@@ -150,9 +163,7 @@ pub fn apply(
     Ok(match (plan.step, acting) {
         (Step::Reply(r), _) => r,
         (Step::SetPending(p, r), _) => {
-            if let (None, Some(_), Who::Retailer(shop)) = (&conv.pending, &p, who) {
-                crate::analytics::record_preview(tx, shop.id, env.now)?;
-            }
+            started_preview(tx, who, conv.pending.is_none() && p.is_some(), env.now)?;
             conv.pending = p;
             r
         }
