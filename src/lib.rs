@@ -28,6 +28,8 @@
 //! - [`matching`]   phrase → catalog product (fst keys + Levenshtein, tantivy BM25) or a question
 //! - [`parsing`]    WhatsApp order text → items (phrase, quantity, unit); pure, no I/O
 //! - [`routing`]    which vendor (or vendors) gets an order, and why; pure, no I/O
+//! - [`forecast`]   demand forecasts with intervals, the method chosen per series by
+//!   backtest; pure, no I/O
 //! - [`support`]    plumbing that knows no business word: clock, paging, rate limits, metrics
 //! - [`storage`]    redb: every table, the one codec, the schema version, the writer, backups
 //! - [`types`]      validated value types every layer shares: phone numbers, roles, money, bounds
@@ -76,6 +78,7 @@ pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod credit;
+pub mod forecast;
 pub mod ledger;
 pub mod matching;
 pub mod messaging;

@@ -22,7 +22,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, "target", "release", "khaacho")
+BIN = os.environ.get("KHAACHO_BIN") or os.path.join(ROOT, "target", "release", "khaacho")
 
 
 def khaacho(data_dir, *args):

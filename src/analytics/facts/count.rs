@@ -65,7 +65,7 @@ pub(super) fn order_facts(acc: &mut Acc<'_>, o: &Order, dims: &[String]) {
         f.placed_paisa += total;
     });
     for l in &o.lines {
-        let product = [dim::product(l.product_id)];
+        let product = [dim::product(l.product_id), dim::listing(l.listing_id)];
         let line_total = l.total_paisa.paisa();
         acc.add(o.created_at, &product, |f| {
             f.placed += 1;

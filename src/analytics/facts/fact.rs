@@ -75,6 +75,10 @@ pub mod dim {
     pub fn product(id: u64) -> String {
         format!("product:{id}")
     }
+    /// A vendor's listing of a product (the vendor-product pair).
+    pub fn listing(id: u64) -> String {
+        format!("listing:{id}")
+    }
     pub fn district(name: &str) -> String {
         format!("district:{name}")
     }

@@ -1,5 +1,5 @@
-//! Daily facts: what happened on each Nepal calendar day, per retailer, vendor, product and
-//! district (and `all`), computed from the order log and the ledger and kept in
+//! Daily facts: what happened on each Nepal calendar day, per retailer, vendor, product,
+//! listing and district (and `all`), computed from the order log and the ledger and kept in
 //! `DAILY_FACTS` under `YYYY-MM-DD|dimension`.
 //!
 //! Definitions (each figure is counted on the Nepal day of the instant named):
@@ -16,7 +16,8 @@
 //!   `days_late_total`: invoices settled that day, those settled after their due date, and
 //!   by how many days in all.
 //!
-//! Products carry units and value (line totals incl. VAT) only: commission is an order's, not
+//! Products, and listings (`listing:ID`, a vendor's offer of a product: the series the
+//! demand forecasts learn from), carry units and value (line totals incl. VAT) only: commission is an order's, not
 //! a line's. Acceptance is looked for among orders placed at most [`LOOKBACK_DAYS`] before
 //! the day (a vendor has hours, not weeks, to accept); everything the ledger records is found
 //! from the day's transfers whatever the order's age.

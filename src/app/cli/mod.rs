@@ -107,6 +107,10 @@ pub enum Command {
         #[arg(long)]
         log: Option<PathBuf>,
     },
+    /// Backtest every forecasting method and the per-series choice on a long CSV
+    /// (`unique_id,ds,y`); prints one JSON object of mean MASE, RMSSE and MAE. Needs no
+    /// database.
+    ForecastEval(ForecastEvalArgs),
     /// The priced preview a shop would get on WhatsApp for an order message, as JSON (the same
     /// as `POST /api/v1/orders/preview`); writes nothing. The message is the arguments, or
     /// stdin when there are none.
@@ -157,6 +161,36 @@ pub enum Command {
     },
 }
 
+/// `khaacho forecast-eval`'s arguments; `--h`, `--step` and `--windows` mean what
+/// statsforecast's `cross_validation` means by `h`, `step_size` and `n_windows`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ForecastEvalArgs {
+    /// The long CSV: a header with `unique_id`, `ds` and `y` (other columns ignored).
+    #[arg(long)]
+    pub series: PathBuf,
+    /// Periods forecast in each window.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=3660))]
+    pub h: usize,
+    /// Season length in periods (7 for daily data, 12 for monthly, 1 for none).
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=366))]
+    pub season: usize,
+    /// Number of backtest windows.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub windows: usize,
+    /// Periods between window starts (default: h, windows side by side).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=3660))]
+    pub step: Option<usize>,
+    /// Lag of the in-sample seasonal naive that scales MASE.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=366))]
+    pub mase_lag: usize,
+    /// Train each window from the series' first sale on.
+    #[arg(long)]
+    pub drop_leading_zeros: bool,
+    /// How many of the best methods the per-series choice averages.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10))]
+    pub combine: usize,
+}
+
 #[derive(Debug, Clone, Subcommand)]
 pub enum AnalyticsCommand {
     /// Build the daily facts of FROM..=TO again (idempotent; days after yesterday are live).
@@ -205,6 +239,7 @@ pub fn main() -> ExitCode {
             queries,
             log,
         }) => return tools::match_eval(catalog, queries, log.as_deref()),
+        Some(Command::ForecastEval(args)) => return tools::forecast_eval(args),
         _ => {}
     }
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
