@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::backtest::{Errors, Scales, Windows};
-use super::methods::Method;
+use super::methods::{Method, points};
 
 /// How series are forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,16 +24,16 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Daily demand: four weeks ahead, weekly season, the best method alone on up to twelve
+    /// Daily demand: four weeks ahead, weekly season, the best method alone on up to 24
     /// windows.
     pub const DAILY: Setup = Setup::for_horizon(28, 7, 1);
 
-    /// Up to twelve choosing windows, side by side when the history allows.
+    /// Up to 24 choosing windows, side by side when the history allows.
     pub const fn for_horizon(h: usize, season: usize, combine: usize) -> Setup {
         Setup {
             h,
             season,
-            windows: 12,
+            windows: 24,
             step: h,
             combine,
         }
@@ -96,18 +96,23 @@ fn rank(y: &[f64], setup: &Setup) -> Option<Ranked> {
         return None;
     }
     let scales: Vec<Scales> = cutoffs.iter().map(|&c| Scales::of(&y[..c], 1)).collect();
-    let mut methods: Vec<(Method, f64, Vec<Vec<f64>>)> = Method::CANDIDATES
+    let candidates = Method::CANDIDATES;
+    let mut by_window: Vec<std::vec::IntoIter<Vec<f64>>> = cutoffs
+        .iter()
+        .map(|&c| points(&candidates, &y[..c], setup.h, setup.season).into_iter())
+        .collect();
+    let mut methods: Vec<(Method, f64, Vec<Vec<f64>>)> = candidates
         .into_iter()
         .map(|m| {
-            let forecasts: Vec<Vec<f64>> = cutoffs
-                .iter()
-                .map(|&c| m.point(&y[..c], setup.h, setup.season))
+            let forecasts: Vec<Vec<f64>> = by_window
+                .iter_mut()
+                .map(|w| w.next().unwrap_or_else(|| vec![0.0; setup.h]))
                 .collect();
             let score = score(y, &cutoffs, &scales, &forecasts, setup.h);
             (m, score, forecasts)
         })
         .collect();
-    // Stable: ties keep the order of Method::ALL.
+    // Stable: ties keep the order of Method::CANDIDATES.
     methods.sort_by(|a, b| a.1.total_cmp(&b.1));
     Some(Ranked { methods, cutoffs })
 }
@@ -257,7 +262,7 @@ mod tests {
             assert!(f.mean[i] <= f.hi80[i] && f.hi80[i] <= f.hi95[i]);
         }
         assert_eq!(f.methods.len(), 1);
-        assert_eq!(f.backtest_windows, 12);
+        assert_eq!(f.backtest_windows, 3);
         assert!(f.fallback.is_none());
     }
 

@@ -48,10 +48,10 @@ fn run(y: &[f64], season: usize, alpha: f64, gamma: f64) -> State {
 fn fit(y: &[f64], season: usize) -> (f64, f64) {
     let (mut alpha, mut gamma): (f64, f64) = (0.1, 0.05);
     for _ in 0..2 {
-        alpha = ses::golden_to(1e-4, 0.9, 1e-5, |a| {
+        alpha = ses::golden_to(1e-4, 0.9, 1e-4, |a| {
             run(y, season, a, gamma.min(1.0 - a)).sse
         });
-        gamma = ses::golden_to(1e-4, (1.0 - alpha).min(0.5), 1e-5, |g| {
+        gamma = ses::golden_to(1e-4, (1.0 - alpha).min(0.5), 1e-4, |g| {
             run(y, season, alpha, g).sse
         });
     }

@@ -38,7 +38,7 @@ pub enum Method {
     Imapa,
     /// Exponential smoothing with additive weekly (seasonal) terms, ETS(A,N,A).
     Ets,
-    /// IMAPA's level spread over the season by the shares of the last eight seasons.
+    /// IMAPA's level spread over the season by the shares of the last 52 seasons.
     SeasonalProfile,
 }
 
@@ -216,13 +216,36 @@ fn imapa(y: &[f64]) -> f64 {
     total / top as f64
 }
 
+/// The forecasts of several methods on one history, sharing the work they have in common
+/// (IMAPA's level, which the seasonal profile spreads).
+pub fn points(methods: &[Method], y: &[f64], h: usize, season: usize) -> Vec<Vec<f64>> {
+    let mut imapa_level: Option<f64> = None;
+    methods
+        .iter()
+        .map(|&m| match m {
+            Method::Imapa | Method::SeasonalProfile if !y.is_empty() => {
+                let level = *imapa_level.get_or_insert_with(|| imapa(y));
+                if m == Method::Imapa {
+                    vec![level; h]
+                } else {
+                    profile(level, y, h, season.max(1))
+                }
+            }
+            _ => m.point(y, h, season),
+        })
+        .collect()
+}
+
 fn seasonal_profile(y: &[f64], h: usize, season: usize) -> Vec<f64> {
-    let level = imapa(y);
+    profile(imapa(y), y, h, season)
+}
+
+fn profile(level: f64, y: &[f64], h: usize, season: usize) -> Vec<f64> {
     if season <= 1 || level == 0.0 {
         return vec![level; h];
     }
     let n = y.len();
-    let span = (8 * season).min(n - n % season);
+    let span = (52 * season).min(n - n % season);
     if span < season {
         return vec![level; h];
     }
@@ -236,7 +259,7 @@ fn seasonal_profile(y: &[f64], h: usize, season: usize) -> Vec<f64> {
     for (i, v) in recent.iter().enumerate() {
         share[i % season] += v;
     }
-    // Shrink toward an even spread so that one busy day in eight weeks is not a pattern.
+    // Shrink toward an even spread so that a few busy days are not taken for a pattern.
     let even = total / season as f64;
     (0..h)
         .map(|i| level * (0.5 * share[i % season] + 0.5 * even) / even)
