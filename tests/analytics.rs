@@ -461,3 +461,133 @@ async fn intelligence_finds_the_quiet_shop_the_price_jump_and_the_due_reorders_o
     assert_eq!(code, StatusCode::FORBIDDEN);
     app.stop().await;
 }
+
+/// Forecasts per product and listing: a 28-day forecast with ordered intervals after the
+/// daily history, the method and its backtest; the nightly run warns of a stock-out (alert and
+/// recommendation) for a fast seller with little stock and not for a slow one with the same
+/// stock; a vendor sees its own listing's forecast only.
+#[tokio::test]
+async fn forecasts_warn_of_stock_outs_for_fast_sellers_only() {
+    let (app, _) = simulated_app(7).await;
+    let admin = app.admin_token().await;
+    let svc = app.state.svc.clone();
+    svc.analytics().nightly().await.unwrap();
+
+    let (_, inv) = app.get("/api/v1/analytics/inventory", &admin).await;
+    let mut sold: Vec<(f64, u64, u64)> = inv
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["units_28d"].as_u64().unwrap() > 0)
+        .map(|r| {
+            (
+                r["velocity_per_day"].as_f64().unwrap(),
+                r["listing_id"].as_u64().unwrap(),
+                r["product_id"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    sold.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (slow_velocity, slow, _) = sold[0];
+    let (fast_velocity, fast, fast_product) = *sold.last().unwrap();
+    assert!(fast_velocity > 1.0 && slow_velocity < 0.3, "{sold:?}");
+    for id in [fast, slow] {
+        let (code, body) = app
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/listings/{id}"),
+                Some(&admin),
+                Some(serde_json::json!({"stock": 2})),
+            )
+            .await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+    }
+    for _ in 0..2 {
+        svc.analytics().run_rules().await.unwrap();
+    }
+    let (_, alerts) = app
+        .get("/api/v1/alerts?kind=stock_out&limit=1000", &admin)
+        .await;
+    let subjects: Vec<&str> = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["resolved_at"].is_null())
+        .map(|a| a["subject"].as_str().unwrap())
+        .collect();
+    let (fast_key, slow_key) = (format!("listing:{fast}"), format!("listing:{slow}"));
+    assert_eq!(
+        subjects.iter().filter(|s| **s == fast_key).count(),
+        1,
+        "one alert for the fast seller however often the rules run: {alerts}"
+    );
+    assert!(!subjects.contains(&slow_key.as_str()));
+    let (_, recs) = app
+        .get(
+            "/api/v1/recommendations?kind=reorder_stock&limit=1000",
+            &admin,
+        )
+        .await;
+    let recs: Vec<&str> = recs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    assert!(recs.contains(&fast_key.as_str()) && !recs.contains(&slow_key.as_str()));
+    let (_, inv) = app
+        .get(
+            &format!("/api/v1/analytics/inventory?product_id={fast_product}"),
+            &admin,
+        )
+        .await;
+    let row = inv
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["listing_id"] == fast)
+        .unwrap();
+    assert_eq!(row["stock_out_risk"]["level"], "high", "{row}");
+
+    // The product's forecast: history then 28 days with ordered intervals.
+    let (code, f) = app
+        .get(&format!("/api/v1/products/{fast_product}/forecast"), &admin)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{f}");
+    let days = f["forecast"].as_array().unwrap();
+    assert_eq!(days.len(), 28);
+    for d in days {
+        let v = |k: &str| d[k].as_f64().unwrap();
+        assert!(
+            0.0 <= v("lo95") && v("lo95") <= v("lo80") && v("lo80") <= v("mean"),
+            "{d}"
+        );
+        assert!(v("mean") <= v("hi80") && v("hi80") <= v("hi95"), "{d}");
+    }
+    let history = f["history"].as_array().unwrap();
+    assert!(history.len() > 60);
+    assert_eq!(history.last().unwrap()["date"], f["through"]);
+    assert!(!f["method"].as_str().unwrap().is_empty());
+    assert!(f["backtest"]["windows"].as_u64().unwrap() > 0);
+    assert!(f["mean"].is_null() && days[0]["mean"].as_f64().unwrap() > 0.0);
+
+    // A vendor: its own listing of a product, never another's; unknown products are 404.
+    let vendor = app.user_token("vendor", "+9779801000001").await;
+    let (_, own) = app.get("/api/v1/analytics/inventory", &vendor).await;
+    let product = own.as_array().unwrap()[0]["product_id"].as_u64().unwrap();
+    let (code, vf) = app
+        .get(&format!("/api/v1/products/{product}/forecast"), &vendor)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{vf}");
+    assert_eq!(vf["vendor_id"], 1);
+    let (code, _) = app
+        .get(
+            &format!("/api/v1/products/{product}/forecast?vendor_id=2"),
+            &vendor,
+        )
+        .await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = app.get("/api/v1/products/999999/forecast", &admin).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

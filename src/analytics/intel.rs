@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::service::AnalyticsService;
-use super::{AnalyticsError, prices, recommend, rules, shops, staff_only, stock};
+use super::{AnalyticsError, demand, facts, prices, recommend, rules, shops, staff_only, stock};
 use crate::auth::Principal;
 use crate::storage::{StoreError, TableRead, Tx};
 
@@ -166,6 +166,7 @@ impl AnalyticsService {
                         s.stock = l.stock;
                         s.days_of_stock =
                             (s.velocity_per_day > 0.0).then(|| l.stock as f64 / s.velocity_per_day);
+                        s.stock_out_risk = s.stock_out_risk.map(|r| r.with_stock(l.stock));
                     }
                     out.push(s);
                 }
@@ -194,6 +195,54 @@ impl AnalyticsService {
                 })
             })
             .await?)
+    }
+
+    /// A product's demand forecast, or one vendor's listing's with `vendor` (staff; a vendor
+    /// for its own listing only, which it gets without naming itself).
+    pub async fn forecast(
+        &self,
+        who: &Principal,
+        product: u64,
+        vendor: Option<u64>,
+    ) -> Result<demand::ForecastView, AnalyticsError> {
+        let vendor = match (who.is_staff(), who.vendor_id()) {
+            (true, _) => vendor,
+            (false, Some(own)) if vendor.is_none_or(|v| v == own) => Some(own),
+            _ => {
+                return Err(AnalyticsError::Forbidden(
+                    "a vendor sees the forecasts of its own listings only".into(),
+                ));
+            }
+        };
+        let (today, lead) = (self.today(), self.cfg.reorder_cover_days);
+        self.store
+            .read(move |tx| {
+                if crate::catalog::store::product(tx, product)?.is_none() {
+                    return Ok(Err(format!("no product with id {product}")));
+                }
+                let listing = match vendor {
+                    Some(v) => match crate::catalog::store::listing_for(tx, v, product)? {
+                        Some(l) => Some(l),
+                        None => {
+                            return Ok(Err(format!(
+                                "vendor {v} has no listing of product {product}"
+                            )));
+                        }
+                    },
+                    None => None,
+                };
+                let through =
+                    facts::built_through(tx)?.unwrap_or(today - chrono::Duration::days(1));
+                Ok::<_, StoreError>(Ok(demand::view(
+                    tx,
+                    product,
+                    listing.as_ref(),
+                    through,
+                    lead,
+                )?))
+            })
+            .await?
+            .map_err(AnalyticsError::NotFound)
     }
 
     /// A listing's price history (staff, or the listing's vendor).
@@ -259,16 +308,30 @@ impl AnalyticsService {
 pub struct ReorderDue {
     pub insights: shops::Insights,
     pub nudge: shops::Nudge,
+    /// Products of its usual basket whose forecast demand over the restocking lead time is
+    /// more than all vendors hold (`high` stock-out risk in the last nightly forecast): the
+    /// order may not be filled in full.
+    pub basket_at_risk: Vec<u64>,
 }
 
 fn reorder_due(tx: &impl Tx, today: NaiveDate) -> Result<Vec<ReorderDue>, StoreError> {
     let mut out = Vec::new();
+    let forecasts = tx.open(crate::storage::tables::FORECASTS)?;
     for entry in tx.open(crate::storage::tables::RETAILER_INSIGHTS)?.iter()? {
         let (id, i) = entry?;
         if i.churn.level != "high" && i.next_order_expected.is_some_and(|n| n <= today) {
+            let mut basket_at_risk = Vec::new();
+            for item in &i.usual_basket {
+                let key = facts::dim::product(item.product_id);
+                let risk = forecasts.get(key.as_str())?.and_then(|f| f.risk);
+                if risk.is_some_and(|r| r.level == "high") {
+                    basket_at_risk.push(item.product_id);
+                }
+            }
             out.push(ReorderDue {
                 nudge: shops::nudge_of(tx, id)?,
                 insights: i,
+                basket_at_risk,
             });
         }
     }

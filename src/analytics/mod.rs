@@ -2,6 +2,7 @@
 //! (built nightly, today's live), the summary, funnel, credit exposure, top lists and the
 //! vendor league. Every figure's definition travels with it in the answer.
 
+pub mod demand;
 pub mod export;
 pub mod exposure;
 pub mod facts;

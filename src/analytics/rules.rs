@@ -25,6 +25,8 @@ const PRICE_CHECKED: &str = "analytics_prices_checked_ms";
 pub struct Found {
     pub insights: Vec<Insights>,
     pub inventory: Vec<StockInsight>,
+    /// Demand forecasts by `product:ID` / `listing:ID`.
+    pub forecasts: BTreeMap<String, super::demand::StoredForecast>,
     pub findings: BTreeMap<Kind, Vec<Finding>>,
     /// Abnormal price changes not yet alerted: (listing, message).
     pub price_alerts: Vec<(u64, String)>,
@@ -38,6 +40,7 @@ pub struct Settled {
     pub price_alerts: u32,
     pub shops: u32,
     pub listings: u32,
+    pub stock_alerts: u32,
 }
 
 pub fn churn_rules(a: &AnalyticsConfig) -> ChurnRules {
@@ -72,13 +75,22 @@ pub fn find(
         credit_findings(tx, cfg, credit_rules, &r, now, &mut findings)?;
     }
     vendor_findings(tx, cfg, today, &mut findings)?;
-    let inventory = super::stock::inventory(tx, now)?;
-    findings.insert(Kind::ReorderStock, stock_findings(&inventory, cfg));
+    let mut inventory = super::stock::inventory(tx, now)?;
+    let through = super::facts::built_through(tx)?.unwrap_or(today - Duration::days(1));
+    let forecasts = super::demand::forecasts(tx, through, cfg.reorder_cover_days)?;
+    for s in &mut inventory {
+        if let Some(f) = forecasts.get(&dim::listing(s.listing_id)) {
+            s.stock_out_risk = f.risk.clone();
+            s.forecast_method = Some(f.forecast.method());
+        }
+    }
+    findings.insert(Kind::ReorderStock, super::stock::findings(&inventory));
     let (renegotiate, price_alerts) = price_findings(tx, cfg, now)?;
     findings.insert(Kind::RenegotiatePrice, renegotiate);
     Ok(Found {
         insights,
         inventory,
+        forecasts,
         findings,
         price_alerts,
         checked_at: now,
@@ -99,29 +111,6 @@ fn churn_finding(id: u64, i: &Insights) -> Option<Finding> {
             ("ltv_paisa", i.ltv_paisa as f64),
         ]),
     })
-}
-
-fn stock_findings(inventory: &[StockInsight], cfg: &AnalyticsConfig) -> Vec<Finding> {
-    let cover = f64::from(cfg.reorder_cover_days);
-    inventory
-        .iter()
-        .filter_map(|s| {
-            let days = s.days_of_stock.filter(|d| *d < cover)?;
-            Some(Finding {
-                subject: format!("listing:{}", s.listing_id),
-                reason: format!(
-                    "stock of {} packs lasts {days:.1} days at {:.1} packs a day",
-                    s.stock, s.velocity_per_day
-                ),
-                figures: figures([
-                    ("stock", s.stock as f64),
-                    ("velocity_per_day", s.velocity_per_day),
-                    ("days_of_stock", days),
-                    ("stock_out_days_28d", f64::from(s.stock_out_days_28d)),
-                ]),
-            })
-        })
-        .collect()
 }
 
 fn credit_findings(
@@ -355,6 +344,8 @@ pub fn settle(tx: &WriteTx, found: &Found, now: DateTime<Utc>) -> Result<Settled
             s.listings += 1;
         }
     }
+    super::demand::store(tx, &found.forecasts)?;
+    s.stock_alerts = super::stock::alerts(tx, &found.inventory, now)?;
     for kind in Kind::ALL {
         let none = Vec::new();
         let f = found.findings.get(&kind).unwrap_or(&none);

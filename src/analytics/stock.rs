@@ -3,7 +3,9 @@
 //! - days of stock left: stock on hand ÷ velocity;
 //! - stock-out days: days on which the listing's stock stood at 0 at some point, read back
 //!   from its stock movements;
-//! - slow mover: stock on hand but less than one pack ordered a week.
+//! - slow mover: stock on hand but less than one pack ordered a week;
+//! - stock-out risk and the forecast method: from the nightly demand forecast
+//!   ([`super::demand`]), the risk recomputed against the stock on hand when read.
 //!
 //! A product's row adds up its listings (`by_product`).
 
@@ -12,8 +14,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::facts::dim;
+use super::recommend::{Finding, figures};
+use crate::credit::alerts::{self, AlertKind};
 use crate::orders::OrderState;
-use crate::storage::{StoreError, TableRead, Tx, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
 use crate::support::clock::nepal_date;
 
 pub const WINDOW_DAYS: i64 = 28;
@@ -31,6 +36,11 @@ pub struct StockInsight {
     pub days_of_stock: Option<f64>,
     pub stock_out_days_28d: u32,
     pub slow_mover: bool,
+    /// Forecast demand over the restocking lead time against the stock; null before the
+    /// first forecast or for a listing never ordered.
+    pub stock_out_risk: Option<super::demand::StockOutRisk>,
+    /// The forecast's method (several joined by "+").
+    pub forecast_method: Option<String>,
 }
 
 /// Packs ordered per listing in `[since, now)`.
@@ -105,6 +115,8 @@ pub fn inventory(tx: &impl Tx, now: DateTime<Utc>) -> Result<Vec<StockInsight>, 
             days_of_stock: (velocity > 0.0).then(|| l.stock as f64 / velocity),
             stock_out_days_28d: stock_out_days(tx, id, l.stock, since, now)?,
             slow_mover: l.stock > 0 && velocity * 7.0 < 1.0,
+            stock_out_risk: None,
+            forecast_method: None,
         });
     }
     Ok(out)
@@ -123,6 +135,9 @@ pub struct ProductStock {
     /// the most stock-out days any one listing had.
     pub worst_listing_stock_out_days_28d: u32,
     pub slow_mover: bool,
+    /// The worst stock-out risk among its listings (`high`, `medium`, `low`), null when none
+    /// has a forecast.
+    pub worst_stock_out_risk: Option<String>,
 }
 
 /// Adds up listings into products.
@@ -138,12 +153,22 @@ pub fn by_product(rows: &[StockInsight]) -> Vec<ProductStock> {
             days_of_stock: None,
             worst_listing_stock_out_days_28d: 0,
             slow_mover: false,
+            worst_stock_out_risk: None,
         });
         p.listings += 1;
         p.stock += r.stock;
         p.units_28d += r.units_28d;
         p.worst_listing_stock_out_days_28d =
             p.worst_listing_stock_out_days_28d.max(r.stock_out_days_28d);
+        if let Some(risk) = &r.stock_out_risk {
+            let rank = |l: &str| ["low", "medium", "high"].iter().position(|x| *x == l);
+            if p.worst_stock_out_risk
+                .as_deref()
+                .is_none_or(|w| rank(&risk.level) > rank(w))
+            {
+                p.worst_stock_out_risk = Some(risk.level.clone());
+            }
+        }
     }
     for p in out.values_mut() {
         p.velocity_per_day = p.units_28d as f64 / WINDOW_DAYS as f64;
@@ -151,4 +176,55 @@ pub fn by_product(rows: &[StockInsight]) -> Vec<ProductStock> {
         p.slow_mover = p.stock > 0 && p.velocity_per_day * 7.0 < 1.0;
     }
     out.into_values().collect()
+}
+
+/// Listings whose stock will not last the restocking lead time at the forecast demand.
+pub fn findings(inventory: &[StockInsight]) -> Vec<Finding> {
+    inventory
+        .iter()
+        .filter_map(|s| {
+            let risk = s.stock_out_risk.as_ref().filter(|r| r.level == "high")?;
+            Some(Finding {
+                subject: format!("listing:{}", s.listing_id),
+                reason: format!(
+                    "stock of {} packs is below the {:.0} packs forecast for the next {} days \
+                     (up to {:.0} at 80 %)",
+                    s.stock, risk.expected_units, risk.lead_days, risk.upper80_units
+                ),
+                figures: figures([
+                    ("stock", s.stock as f64),
+                    ("lead_days", f64::from(risk.lead_days)),
+                    ("forecast_units", risk.expected_units),
+                    ("forecast_upper80_units", risk.upper80_units),
+                    ("velocity_per_day", s.velocity_per_day),
+                    ("stock_out_days_28d", f64::from(s.stock_out_days_28d)),
+                ]),
+            })
+        })
+        .collect()
+}
+
+/// A stock-out alert for each listing at high risk (refreshed while it stays so), resolved
+/// when the risk passes; how many are open.
+pub fn alerts(
+    tx: &WriteTx,
+    inventory: &[StockInsight],
+    now: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let mut raised = 0;
+    for i in inventory {
+        let subject = dim::listing(i.listing_id);
+        match i.stock_out_risk.as_ref().filter(|r| r.level == "high") {
+            Some(r) => {
+                let message = format!(
+                    "listing {}: {} packs in stock, {:.0} forecast for the next {} days",
+                    i.listing_id, i.stock, r.expected_units, r.lead_days
+                );
+                alerts::raise(tx, AlertKind::StockOut, &subject, message, now)?;
+                raised += 1;
+            }
+            None => alerts::resolve(tx, AlertKind::StockOut, &subject, now)?,
+        }
+    }
+    Ok(raised)
 }

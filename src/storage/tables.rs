@@ -7,6 +7,7 @@
 use super::StoreError;
 use super::typed::{OwnedKey, Table};
 use crate::analytics::Fact;
+use crate::analytics::demand::StoredForecast;
 use crate::analytics::recommend::Recommendation;
 use crate::analytics::shops::{Insights, Nudge};
 use crate::analytics::stock::StockInsight;
@@ -196,6 +197,8 @@ tables! {
     NUDGES: u64 => Nudge = "nudges";
     /// Listing id → its inventory figures as of the last nightly run.
     INVENTORY: u64 => StockInsight = "inventory";
+    /// "product:ID" / "listing:ID" → its demand forecast as of the last nightly run.
+    FORECASTS: &'static str => StoredForecast = "forecasts";
     RECOMMENDATIONS: u64 => Recommendation = "recommendations";
     /// "kind|subject" → the latest recommendation of that kind about that subject.
     RECOMMENDATION_KEYS: &'static str => u64 = "recommendation_keys";

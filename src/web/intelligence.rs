@@ -1,7 +1,8 @@
 //! Retailer, inventory and price intelligence, and recommendations:
 //! `/api/v1/retailers/{id}/insights`, `/api/v1/retailers/{id}/nudges`,
 //! `/api/v1/analytics/reorder-due`, `/api/v1/analytics/inventory`, `/api/v1/analytics/prices`,
-//! `/api/v1/listings/{id}/price-history`, `/api/v1/recommendations`.
+//! `/api/v1/listings/{id}/price-history`, `/api/v1/products/{id}/forecast`,
+//! `/api/v1/recommendations`.
 
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::ApiError;
 use super::extract::{Caller, Json, Query};
 use super::paging::cursor;
+use crate::analytics::demand::ForecastView;
 use crate::analytics::recommend::{Kind, Recommendation, Status};
 use crate::analytics::shops::{Insights, Nudge};
 use crate::analytics::stock::{ProductStock, StockInsight};
@@ -28,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inventory_by_product))
         .routes(routes!(prices))
         .routes(routes!(price_history))
+        .routes(routes!(forecast))
         .routes(routes!(list_recommendations))
         .routes(routes!(close))
 }
@@ -178,6 +181,35 @@ async fn price_history(
 ) -> Result<axum::Json<Vec<PricePoint>>, ApiError> {
     Ok(axum::Json(
         state.svc.analytics().price_history(&who, id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastQuery {
+    /// Forecast this vendor's listing of the product instead of the product as a whole.
+    vendor_id: Option<u64>,
+}
+
+/// A product's demand forecast for the next 28 days with 80 % and 95 % intervals, its daily
+/// history, the method chosen by backtest and its backtest error, and the stock-out risk over
+/// the restocking lead time (staff; a vendor for its own listing of the product).
+#[utoipa::path(get, path = "/products/{id}/forecast", tag = "analytics", security(("bearer" = [])),
+    params(("id" = u64, Path), ForecastQuery),
+    responses((status = 200, body = ForecastView), (status = 403), (status = 404)))]
+async fn forecast(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(id): Path<u64>,
+    Query(q): Query<ForecastQuery>,
+) -> Result<axum::Json<ForecastView>, ApiError> {
+    Ok(axum::Json(
+        state
+            .svc
+            .analytics()
+            .forecast(&who, id, q.vendor_id)
+            .await?,
     ))
 }
 

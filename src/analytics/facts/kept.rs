@@ -7,7 +7,8 @@ use super::{BUILT_THROUGH, Days, compute, dim};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, meta_get, meta_put, tables};
 use crate::support::clock::nepal_date;
 
-fn day_key(day: NaiveDate, dim: &str) -> String {
+/// The key of a day's facts for one dimension.
+pub fn day_key(day: NaiveDate, dim: &str) -> String {
     format!("{day}|{dim}")
 }
 

@@ -33,7 +33,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 pub use count::record_preview;
 use count::{Acc, Districts, Keys, ledger_facts, order_facts, preview_facts, settled_facts};
 pub use fact::{Fact, dim};
-pub use kept::{built_through, check, first_day, store, stored};
+pub use kept::{built_through, check, day_key, first_day, store, stored};
 
 use crate::orders::Order;
 use crate::storage::{StoreError, TableRead, Tx, tables};
