@@ -535,6 +535,21 @@ async fn forecasts_warn_of_stock_outs_for_fast_sellers_only() {
         .map(|r| r["subject"].as_str().unwrap())
         .collect();
     assert!(recs.contains(&fast_key.as_str()) && !recs.contains(&slow_key.as_str()));
+    // The vendor heard of it once by WhatsApp, however often the rules ran.
+    let store = svc.store_for_tests().clone();
+    let warnings: Vec<String> = store
+        .read(|tx| rows(tx, tables::MESSAGES))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, m)| m.kind == "stock_out_warning")
+        .map(|(_, m)| m.body)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("may run out: 2 packs in stock"),
+        "{warnings:?}"
+    );
     let (_, inv) = app
         .get(
             &format!("/api/v1/analytics/inventory?product_id={fast_product}"),

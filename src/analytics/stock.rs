@@ -204,8 +204,27 @@ pub fn findings(inventory: &[StockInsight]) -> Vec<Finding> {
         .collect()
 }
 
+/// Tells the vendor by WhatsApp (through the outbox), once when the risk turns high.
+fn warn_vendor(
+    tx: &WriteTx,
+    i: &StockInsight,
+    r: &super::demand::StockOutRisk,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (Some(v), Some(p)) = (
+        crate::catalog::store::vendor(tx, i.vendor_id)?,
+        crate::catalog::store::product(tx, i.product_id)?,
+    ) else {
+        return Ok(());
+    };
+    let forecast = (r.expected_units, r.upper80_units, r.lead_days);
+    let body = crate::messaging::texts::stock_out_warning(&p.name, &p.sku, i.stock, forecast);
+    crate::messaging::outbox::enqueue(tx, &v.phone, "stock_out_warning", body, None, now)?;
+    Ok(())
+}
+
 /// A stock-out alert for each listing at high risk (refreshed while it stays so), resolved
-/// when the risk passes; how many are open.
+/// when the risk passes; how many are open. The vendor hears of it once, when it is raised.
 pub fn alerts(
     tx: &WriteTx,
     inventory: &[StockInsight],
@@ -220,7 +239,11 @@ pub fn alerts(
                     "listing {}: {} packs in stock, {:.0} forecast for the next {} days",
                     i.listing_id, i.stock, r.expected_units, r.lead_days
                 );
+                let open = alerts::is_open(tx, AlertKind::StockOut, &subject)?;
                 alerts::raise(tx, AlertKind::StockOut, &subject, message, now)?;
+                if !open {
+                    warn_vendor(tx, i, r, now)?;
+                }
                 raised += 1;
             }
             None => alerts::resolve(tx, AlertKind::StockOut, &subject, now)?,

@@ -275,7 +275,8 @@ pub struct AnalyticsConfig {
     pub vendor_promote_on_time_percent: u32,
     /// Renegotiate a listing priced this many percent above the product's median.
     pub renegotiate_above_median_percent: u32,
-    /// Reorder before a stock-out when stock covers fewer days of sales than this.
+    /// The restocking lead time in days: a listing whose stock is below its forecast demand
+    /// over this many days is at high stock-out risk (alert and reorder recommendation).
     pub reorder_cover_days: u32,
     /// Where the nightly job writes each day's Parquet export (empty: DATA_DIR/exports).
     pub export_dir: String,

@@ -55,6 +55,14 @@ fn key(kind: AlertKind, subject: &str) -> String {
     format!("{}|{subject}", kind.as_str())
 }
 
+/// Whether an alert of this kind about this subject is open.
+pub fn is_open(tx: &impl Tx, kind: AlertKind, subject: &str) -> Result<bool, StoreError> {
+    Ok(tx
+        .open(tables::OPEN_ALERTS)?
+        .get(key(kind, subject).as_str())?
+        .is_some())
+}
+
 /// Raises an alert, or refreshes the open one with the same kind and subject.
 pub fn raise(
     tx: &WriteTx,

@@ -775,6 +775,20 @@ fn parse_problem(lang: Language, kind: &ProblemKind) -> String {
 
 /// A reorder nudge (outbox kind `reorder_nudge`): the shop's usual order is due. `items` are
 /// (name, usual packs).
+/// A vendor warned that a listing will run out at the forecast demand (vendors read English).
+/// `expected` and `upper` are the packs forecast over the next `days` days (the mean and the
+/// upper end of the 80 % interval).
+pub fn stock_out_warning(
+    product: &str,
+    sku: &str,
+    stock: i64,
+    (expected, upper, days): (f64, f64, u32),
+) -> String {
+    format!(
+        "Khaacho: {product} ({sku}) may run out: {stock} packs in stock, about {expected:.0} expected to be ordered in the next {days} days (up to {upper:.0}). Reply STOCK {sku} <packs> when you restock."
+    )
+}
+
 pub fn reorder_nudge(lang: Language, items: &[(String, u32)]) -> String {
     let list: Vec<String> = items
         .iter()
