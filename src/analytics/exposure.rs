@@ -62,11 +62,13 @@ pub fn exposure(
 ) -> Result<Exposure, StoreError> {
     let (mut posted, mut held, mut limits, mut over, mut over_paisa) = (0, 0, 0, 0, 0);
     let mut shops = Vec::new();
+    let mut open_of = open_invoices(tx)?;
     let mut invoices = Vec::new();
+    let scores = tx.open(tables::CREDIT_SCORES)?;
     for entry in tx.open(tables::RETAILERS)?.iter()? {
         let (_, r) = entry?;
         let pos = credit::position(tx, &r)?;
-        let open = credit::open_invoices(tx, r.id)?;
+        let open = open_of.remove(&r.id).unwrap_or_default();
         let exposure = pos.posted_paisa.max(0) + pos.held_paisa;
         posted += pos.posted_paisa.max(0);
         held += pos.held_paisa;
@@ -88,7 +90,7 @@ pub fn exposure(
                 exposure_paisa: exposure,
                 overdue_paisa,
                 share: 0.0,
-                score: credit::latest_score(tx, r.id)?.map(|s| s.score),
+                score: last_score(&scores, r.id)?,
             });
         }
         invoices.extend(open);
@@ -110,6 +112,61 @@ pub fn exposure(
         top10_share,
         definitions: definitions(),
     })
+}
+
+fn last_score(
+    scores: &impl crate::storage::TableRead<(u64, u64), credit::score::Score>,
+    retailer: u64,
+) -> Result<Option<u32>, StoreError> {
+    Ok(
+        match scores
+            .range((retailer, 0)..=(retailer, u64::MAX))?
+            .next_back()
+        {
+            Some(e) => Some(e?.1.score),
+            None => None,
+        },
+    )
+}
+
+/// Every open invoice by shop, read in one pass over the index and then in key order from
+/// the invoices (far fewer page reads than shop by shop).
+fn open_invoices(
+    tx: &impl Tx,
+) -> Result<std::collections::HashMap<u64, Vec<credit::Invoice>>, StoreError> {
+    let mut ids: Vec<u64> = Vec::new();
+    for entry in tx.open(tables::OPEN_INVOICES)?.iter()? {
+        ids.push(entry?.1);
+    }
+    ids.sort_unstable();
+    let view = tx.open(tables::INVOICES)?;
+    let mut out: std::collections::HashMap<u64, Vec<credit::Invoice>> = Default::default();
+    // Open invoices cluster among the recent ones: walk the table through each cluster
+    // (a cursor step is far cheaper than a lookup), jumping where the next is far ahead.
+    const JUMP: u64 = 64;
+    let mut i = 0;
+    while i < ids.len() {
+        let before = i;
+        for entry in view.range(ids[i]..)? {
+            let (k, invoice) = entry?;
+            while i < ids.len() && ids[i] < k {
+                i += 1;
+            }
+            let Some(&want) = ids.get(i) else { break };
+            if want == k {
+                out.entry(invoice.retailer_id).or_default().push(invoice);
+                i += 1;
+            }
+            if ids.get(i).is_none_or(|&next| next - k > JUMP) {
+                break;
+            }
+        }
+        if i == before {
+            // Not in the table (an index without its invoice): skip it.
+            i += 1;
+        }
+    }
+    Ok(out)
 }
 
 /// Orders the shops by exposure, most first, with their share of `total`; returns the top

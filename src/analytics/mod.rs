@@ -17,6 +17,8 @@ pub mod stock;
 pub mod summary;
 pub mod top;
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate};
 
 pub use facts::{Fact, record_preview};
@@ -98,27 +100,109 @@ impl Range {
 
 /// The facts of a range: stored days as built, the days after the last build (today
 /// included) computed live; nothing before the first order or after today is read, so any
-/// range costs at most the data there is.
-pub fn facts_of(tx: &impl Tx, r: Range, today: NaiveDate) -> Result<facts::Days, StoreError> {
+/// range costs at most the data there is. Only the dimensions `select` keeps are read.
+pub fn facts_of(
+    tx: &impl Tx,
+    r: Range,
+    today: NaiveDate,
+    select: facts::Select<'_>,
+) -> Result<facts::Days, StoreError> {
+    Ok(read_range(tx, r, today, select, false, None)?.0)
+}
+
+/// The facts of the days after the last build, computed live: kept for a short while by the
+/// service so that every dashboard call does not compute today again.
+#[derive(Debug, Clone)]
+pub struct LiveDays {
+    /// The first day computed (the day after the last build).
+    pub from: NaiveDate,
+    pub today: NaiveDate,
+    pub days: facts::Days,
+}
+
+impl LiveDays {
+    /// Computes the days after the last build up to `today`.
+    pub fn compute(tx: &impl Tx, today: NaiveDate) -> Result<LiveDays, StoreError> {
+        let built = facts::built_through(tx)?.filter(|b| *b < today);
+        let first = facts::first_day(tx)?.unwrap_or(today);
+        let from = built.map_or(first, |b| b + Duration::days(1)).min(today);
+        Ok(LiveDays {
+            from,
+            today,
+            days: facts::compute(tx, from, today)?,
+        })
+    }
+}
+
+/// A range's `all` facts and each day's active lists: what the summary adds up.
+pub fn summary_inputs(
+    tx: &impl Tx,
+    r: Range,
+    today: NaiveDate,
+    live: Option<&LiveDays>,
+) -> Result<(facts::Days, BTreeMap<NaiveDate, facts::DayActive>), StoreError> {
+    read_range(
+        tx,
+        r,
+        today,
+        facts::Select::One(facts::dim::ALL),
+        true,
+        live,
+    )
+}
+
+/// [`facts_of`] with the live days taken from `live` when it covers them.
+pub fn facts_with(
+    tx: &impl Tx,
+    r: Range,
+    today: NaiveDate,
+    select: facts::Select<'_>,
+    live: Option<&LiveDays>,
+) -> Result<facts::Days, StoreError> {
+    Ok(read_range(tx, r, today, select, false, live)?.0)
+}
+
+fn read_range(
+    tx: &impl Tx,
+    r: Range,
+    today: NaiveDate,
+    select: facts::Select<'_>,
+    with_active: bool,
+    live: Option<&LiveDays>,
+) -> Result<(facts::Days, BTreeMap<NaiveDate, facts::DayActive>), StoreError> {
+    let (mut days, mut active) = (facts::Days::new(), BTreeMap::new());
     let to = r.to.min(today);
     let Some(first) = facts::first_day(tx)? else {
-        return Ok(facts::Days::new());
+        return Ok((days, active));
     };
-    let r = Range {
-        from: r.from.max(first),
-        to,
-    };
-    if r.from > to {
-        return Ok(facts::Days::new());
+    let from = r.from.max(first);
+    if from > to {
+        return Ok((days, active));
     }
     let built = facts::built_through(tx)?.filter(|b| *b < today);
-    let mut days = match built {
-        Some(b) if b >= r.from => facts::stored(tx, r.from, to.min(b), "")?,
-        _ => facts::Days::new(),
-    };
-    let live_from = built.map_or(r.from, |b| (b + Duration::days(1)).max(r.from));
-    if live_from <= to {
-        days.extend(facts::compute(tx, live_from, to)?);
+    if let Some(b) = built.filter(|b| *b >= from) {
+        days = facts::stored_select(tx, from, to.min(b), select)?;
+        if with_active {
+            active = facts::active::stored(tx, from, to.min(b))?;
+        }
     }
-    Ok(days)
+    let live_from = built.map_or(from, |b| (b + Duration::days(1)).max(from));
+    if live_from <= to {
+        let mut live = match live.filter(|l| l.today == today && l.from <= live_from) {
+            Some(l) => l
+                .days
+                .range(live_from..=to)
+                .map(|(d, f)| (*d, f.clone()))
+                .collect(),
+            None => facts::compute(tx, live_from, to)?,
+        };
+        if with_active {
+            active.extend(facts::active::of_days(tx, &live)?);
+        }
+        for facts in live.values_mut() {
+            facts.retain(|d, _| select.keeps(d));
+        }
+        days.extend(live);
+    }
+    Ok((days, active))
 }

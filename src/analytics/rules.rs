@@ -184,7 +184,7 @@ fn vendor_findings(
         from: today - Duration::days(i64::from(cfg.vendor_window_days)),
         to: today - Duration::days(1),
     };
-    let days = super::facts_of(tx, r, today)?;
+    let days = super::facts_of(tx, r, today, super::facts::Select::Kind("vendor"))?;
     for entry in tx.open(tables::VENDORS)?.iter()? {
         let (id, v) = entry?;
         let p = VendorFigures::of(&super::league::sum_dim(&days, &dim::vendor(id)));

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 
 use super::{
-    AnalyticsError, Granularity, Range, TopBy, export, exposure, facts, facts_of, league, rules,
-    staff_only, summary, top,
+    AnalyticsError, Granularity, LiveDays, Range, TopBy, export, exposure, facts, facts_with,
+    league, rules, staff_only, summary, top,
 };
 use crate::auth::Principal;
 use crate::storage::{Store, StoreError};
@@ -21,7 +21,12 @@ pub struct AnalyticsService {
     credit_rules: crate::credit::Rules,
     region: String,
     export_dir: std::path::PathBuf,
+    /// Today's live facts, recomputed at most every [`LIVE_FOR`].
+    live: std::sync::Mutex<Option<(std::time::Instant, Arc<LiveDays>)>>,
 }
+
+/// How long the live facts of today are reused: figures on a dashboard may be this old.
+const LIVE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What a build wrote.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -46,6 +51,7 @@ impl AnalyticsService {
             } else {
                 config.analytics.export_dir.clone().into()
             },
+            live: std::sync::Mutex::new(None),
         }
     }
 
@@ -79,6 +85,34 @@ impl AnalyticsService {
             })
     }
 
+    /// The facts of the days after the last build (today, usually), reused for [`LIVE_FOR`].
+    async fn live(&self) -> Result<Arc<LiveDays>, AnalyticsError> {
+        let today = self.today();
+        if let Ok(guard) = self.live.lock()
+            && let Some((at, l)) = guard.as_ref()
+            && l.today == today
+            && at.elapsed() < LIVE_FOR
+        {
+            return Ok(l.clone());
+        }
+        let l = Arc::new(
+            self.store
+                .read(move |tx| LiveDays::compute(tx, today))
+                .await?,
+        );
+        if let Ok(mut guard) = self.live.lock() {
+            *guard = Some((std::time::Instant::now(), l.clone()));
+        }
+        Ok(l)
+    }
+
+    /// Forgets the live facts (a build just stored some of those days).
+    fn forget_live(&self) {
+        if let Ok(mut guard) = self.live.lock() {
+            *guard = None;
+        }
+    }
+
     pub fn today(&self) -> NaiveDate {
         nepal_date(self.clock.now())
     }
@@ -97,19 +131,28 @@ impl AnalyticsService {
         }
         let mut rows = 0;
         let mut start = from;
-        // A month per transaction keeps each write short while the server serves.
-        while start <= to {
-            let end = (start + Duration::days(30)).min(to);
-            let days = self
-                .store
-                .read(move |tx| facts::compute(tx, start, end))
-                .await?;
-            rows += self
-                .store
-                .write(move |tx| facts::store(tx, &days, start, end))
-                .await?;
-            start = end + Duration::days(1);
+        // A month per transaction keeps each write short while the server serves; the next
+        // month is computed (on a snapshot) while this one is written, so both cores work.
+        let chunk = |start: NaiveDate| (start, (start + Duration::days(30)).min(to));
+        let compute = |(a, b): (NaiveDate, NaiveDate)| {
+            let store = self.store.clone();
+            async move { store.read(move |tx| facts::compute(tx, a, b)).await }
+        };
+        let mut next = Some(compute(chunk(start)).await?);
+        while let Some(days) = next.take() {
+            let (a, b) = chunk(start);
+            let following = b + Duration::days(1);
+            let write = self.store.write(move |tx| facts::store(tx, &days, a, b));
+            if following <= to {
+                let (written, computed) = tokio::join!(write, compute(chunk(following)));
+                rows += written?;
+                next = Some(computed?);
+            } else {
+                rows += write.await?;
+            }
+            start = following;
         }
+        self.forget_live();
         Ok(Built {
             from: Some(from),
             to: Some(to),
@@ -171,13 +214,15 @@ impl AnalyticsService {
     async fn with_facts<R: Send + 'static>(
         &self,
         r: Range,
+        select: facts::Select<'static>,
         f: impl FnOnce(&crate::storage::ReadTx, facts::Days) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, AnalyticsError> {
         let today = self.today();
+        let live = self.live().await?;
         Ok(self
             .store
             .read(move |tx| {
-                let days = facts_of(tx, r, today)?;
+                let days = facts_with(tx, r, today, select, Some(&live))?;
                 f(tx, days)
             })
             .await?)
@@ -191,18 +236,19 @@ impl AnalyticsService {
     ) -> Result<summary::Summary, AnalyticsError> {
         staff_only(who)?;
         let today = self.today();
+        let live = self.live().await?;
         Ok(self
             .store
             .read(move |tx| {
                 let prev = r.previous();
-                let days = facts_of(tx, r, today)?;
-                let before = facts_of(tx, prev, today)?;
+                let (days, active) = super::summary_inputs(tx, r, today, Some(&live))?;
+                let (before, active_before) = super::summary_inputs(tx, prev, today, Some(&live))?;
                 Ok::<_, StoreError>(summary::Summary {
                     from: r.from,
                     to: r.to,
                     granularity: g,
-                    current: summary::period(tx, &days)?,
-                    previous: summary::period(tx, &before)?,
+                    current: summary::period(&days, &active)?,
+                    previous: summary::period(&before, &active_before)?,
                     previous_from: prev.from,
                     previous_to: prev.to,
                     series: summary::series(
@@ -224,7 +270,7 @@ impl AnalyticsService {
     ) -> Result<summary::Funnel, AnalyticsError> {
         staff_only(who)?;
         let to = r.to.min(self.today());
-        self.with_facts(r, move |tx, days| {
+        self.with_facts(r, facts::Select::One(facts::dim::ALL), move |tx, days| {
             summary::funnel(tx, &days, r.from.min(to), to)
         })
         .await
@@ -238,8 +284,16 @@ impl AnalyticsService {
         limit: usize,
     ) -> Result<Vec<top::TopRow>, AnalyticsError> {
         staff_only(who)?;
-        self.with_facts(r, move |tx, days| top::top(tx, &days, by, limit))
-            .await
+        let kind = match by {
+            TopBy::Product | TopBy::Category => "product",
+            TopBy::District => "district",
+            TopBy::Retailer => "retailer",
+            TopBy::Vendor => "vendor",
+        };
+        self.with_facts(r, facts::Select::Kind(kind), move |tx, days| {
+            top::top(tx, &days, by, limit)
+        })
+        .await
     }
 
     pub async fn league(
@@ -248,8 +302,10 @@ impl AnalyticsService {
         r: Range,
     ) -> Result<Vec<league::LeagueRow>, AnalyticsError> {
         staff_only(who)?;
-        self.with_facts(r, move |tx, days| league::league(tx, &days))
-            .await
+        self.with_facts(r, facts::Select::Kind("vendor"), move |tx, days| {
+            league::league(tx, &days)
+        })
+        .await
     }
 
     /// A vendor's performance over time (staff, or the vendor itself); its price position
@@ -267,11 +323,16 @@ impl AnalyticsService {
             ));
         }
         let staff = who.is_staff();
-        self.with_facts(r, move |tx, days| {
-            league::vendor_insights(tx, &days, vendor_id, g, staff)
-        })
-        .await?
-        .ok_or_else(|| AnalyticsError::NotFound(format!("no vendor with id {vendor_id}")))
+        let today = self.today();
+        let live = self.live().await?;
+        self.store
+            .read(move |tx| {
+                let key = facts::dim::vendor(vendor_id);
+                let days = facts_with(tx, r, today, facts::Select::One(&key), Some(&live))?;
+                league::vendor_insights(tx, &days, vendor_id, g, staff)
+            })
+            .await?
+            .ok_or_else(|| AnalyticsError::NotFound(format!("no vendor with id {vendor_id}")))
     }
 
     pub async fn exposure(

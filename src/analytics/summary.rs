@@ -1,14 +1,13 @@
 //! The owner's figures for a range of Nepal days: the summary with the period before it and a
 //! series, the funnel, the top lists and the vendor league, all read from the daily facts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use super::facts::{Days, Fact, dim};
 use crate::storage::{StoreError, TableRead, Tx, tables};
-use crate::support::clock::nepal_date;
 
 /// How the series is bucketed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
@@ -113,32 +112,16 @@ pub fn definitions() -> BTreeMap<&'static str, &'static str> {
     ])
 }
 
-/// Adds up a period's figures from its facts.
-pub fn period(tx: &impl Tx, days: &Days) -> Result<Period, StoreError> {
+/// Adds up a period's figures from its `all` facts and its days' active lists.
+pub fn period(
+    days: &Days,
+    active: &BTreeMap<NaiveDate, super::facts::DayActive>,
+) -> Result<Period, StoreError> {
     let mut total = Fact::default();
-    let (mut retailers, mut vendors) = (BTreeSet::new(), BTreeSet::new());
-    for facts in days.values() {
-        for (d, f) in facts {
-            if d == dim::ALL {
-                total.add(f);
-            } else if f.placed > 0 {
-                if let Some(r) = dim::id_of(d, "retailer") {
-                    retailers.insert(r);
-                } else if let Some(v) = dim::id_of(d, "vendor") {
-                    vendors.insert(v);
-                }
-            }
-        }
+    for f in days.values().filter_map(|d| d.get(dim::ALL)) {
+        total.add(f);
     }
-    let first_day = days.keys().next().copied();
-    let mut new = 0;
-    if let Some(first_day) = first_day {
-        for r in &retailers {
-            if first_order_day(tx, *r)?.is_some_and(|d| d >= first_day) {
-                new += 1;
-            }
-        }
-    }
+    let (active_retailers, active_vendors, new) = super::facts::active::count(active);
     Ok(Period {
         gmv_paisa: total.gmv_paisa,
         margin_paisa: total.commission_paisa,
@@ -150,30 +133,14 @@ pub fn period(tx: &impl Tx, days: &Days) -> Result<Period, StoreError> {
         } else {
             0
         },
-        active_retailers: retailers.len() as u64,
+        active_retailers,
         new_retailers: new,
-        active_vendors: vendors.len() as u64,
+        active_vendors,
         gmv_excl_vat_paisa: total.gmv_excl_vat_paisa,
         vat_paisa: total.vat_paisa,
         units_delivered: total.units_delivered,
         repaid_paisa: total.repaid_paisa,
     })
-}
-
-/// The Nepal day of a shop's first order.
-pub fn first_order_day(tx: &impl Tx, retailer: u64) -> Result<Option<NaiveDate>, StoreError> {
-    let Some(first) = tx
-        .open(tables::ORDERS_BY_RETAILER)?
-        .range((retailer, 0)..=(retailer, u64::MAX))?
-        .next()
-        .transpose()?
-    else {
-        return Ok(None);
-    };
-    Ok(tx
-        .open(tables::ORDERS)?
-        .get(first.1)?
-        .map(|o| nepal_date(o.created_at)))
 }
 
 /// The series of a range's `all` facts, one point per bucket (empty buckets included).

@@ -120,6 +120,11 @@ pub struct Opened {
     pub created: bool,
 }
 
+/// redb's page cache. Its default (1 GiB) would let a large database hold a gigabyte of
+/// memory while serving; pages beyond this are read again from the file (the operating
+/// system's cache keeps the hot ones, outside the process).
+const CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 impl Store {
     /// Opens (or creates) the database at `path`, checks its schema version and makes sure
     /// every table exists.
@@ -128,12 +133,15 @@ impl Store {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let db = Database::builder().create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => {
-                StoreError::Locked(path.display().to_string())
-            }
-            other => StoreError::Redb(format!("opening {}: {other}", path.display())),
-        })?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => {
+                    StoreError::Locked(path.display().to_string())
+                }
+                other => StoreError::Redb(format!("opening {}: {other}", path.display())),
+            })?;
         restrict_permissions(path)?;
         check_schema(&db, path)?;
         init_tables(&db)?;

@@ -8,6 +8,7 @@ use super::StoreError;
 use super::typed::{OwnedKey, Table};
 use crate::analytics::Fact;
 use crate::analytics::demand::StoredForecast;
+use crate::analytics::facts::DayActive;
 use crate::analytics::recommend::Recommendation;
 use crate::analytics::shops::{Insights, Nudge};
 use crate::analytics::stock::StockInsight;
@@ -189,6 +190,8 @@ tables! {
 
     /// "YYYY-MM-DD|dimension" → what happened that Nepal day (see `analytics::facts`).
     DAILY_FACTS: &'static str => Fact = "daily_facts";
+    /// "YYYY-MM-DD" → the shops and vendors active that Nepal day, and the shops new that day.
+    DAILY_ACTIVE: &'static str => DayActive = "daily_active";
     /// (Nepal date, retailer id) → WhatsApp previews the shop started that day.
     PREVIEWS_STARTED: (&'static str, u64) => u32 = "previews_started";
     /// Retailer id → its insights as of the last nightly run (the reorder-due list reads them).

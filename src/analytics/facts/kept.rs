@@ -7,6 +7,26 @@ use super::{BUILT_THROUGH, Days, compute, dim};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, meta_get, meta_put, tables};
 use crate::support::clock::nepal_date;
 
+/// Which dimensions a read keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select<'a> {
+    All,
+    /// Every dimension of one kind (`retailer`, `vendor`, `product`, `listing`, `district`).
+    Kind(&'a str),
+    /// One dimension (`all`, `vendor:3`).
+    One(&'a str),
+}
+
+impl Select<'_> {
+    pub fn keeps(&self, d: &str) -> bool {
+        match self {
+            Select::All => true,
+            Select::Kind(k) => d.strip_prefix(k).is_some_and(|r| r.starts_with(':')),
+            Select::One(x) => d == *x,
+        }
+    }
+}
+
 /// The key of a day's facts for one dimension.
 pub fn day_key(day: NaiveDate, dim: &str) -> String {
     format!("{day}|{dim}")
@@ -33,6 +53,7 @@ pub fn store(tx: &WriteTx, days: &Days, from: NaiveDate, to: NaiveDate) -> Resul
         }
     }
     drop(view);
+    super::active::store(tx, days, from, to)?;
     let through = meta_get(tx, BUILT_THROUGH)?.unwrap_or(0);
     let to_num = u64::try_from(to.num_days_from_ce()).unwrap_or(0);
     if to_num > through {
@@ -46,6 +67,31 @@ pub fn built_through(tx: &impl Tx) -> Result<Option<NaiveDate>, StoreError> {
     Ok(meta_get(tx, BUILT_THROUGH)?
         .and_then(|n| i32::try_from(n).ok())
         .and_then(NaiveDate::from_num_days_from_ce_opt))
+}
+
+/// The stored facts of `from..=to` that `select` keeps.
+pub fn stored_select(
+    tx: &impl Tx,
+    from: NaiveDate,
+    to: NaiveDate,
+    select: Select<'_>,
+) -> Result<Days, StoreError> {
+    match select {
+        Select::All => stored(tx, from, to, ""),
+        Select::Kind(k) => stored(tx, from, to, &format!("{k}:")),
+        Select::One(d) => {
+            let view = tx.open(tables::DAILY_FACTS)?;
+            let mut out = Days::new();
+            let mut day = from;
+            while day <= to {
+                if let Some(f) = view.get(day_key(day, d).as_str())? {
+                    out.entry(day).or_default().insert(d.to_string(), f);
+                }
+                day += Duration::days(1);
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// The stored facts of `from..=to` for dimensions starting with `prefix` (`""` for all).

@@ -22,6 +22,7 @@
 //! the day (a vendor has hours, not weeks, to accept); everything the ledger records is found
 //! from the day's transfers whatever the order's age.
 
+pub mod active;
 mod count;
 mod fact;
 mod kept;
@@ -30,10 +31,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+pub use active::{DayActive, first_order_day};
 pub use count::record_preview;
 use count::{Acc, Districts, Keys, ledger_facts, order_facts, preview_facts, settled_facts};
 pub use fact::{Fact, dim};
-pub use kept::{built_through, check, day_key, first_day, store, stored};
+pub use kept::{Select, built_through, check, day_key, first_day, store, stored, stored_select};
 
 use crate::orders::Order;
 use crate::storage::{StoreError, TableRead, Tx, tables};

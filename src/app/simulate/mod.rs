@@ -205,7 +205,7 @@ async fn scores_now(svc: &Services, at: DateTime<Utc>) -> Result<Vec<(u64, u32)>
             let mut out = Vec::new();
             for entry in tx.open(tables::RETAILERS)?.iter()? {
                 let (id, r) = entry?;
-                if crate::analytics::summary::first_order_day(tx, id)?.is_some() {
+                if crate::analytics::facts::first_order_day(tx, id)?.is_some() {
                     out.push((id, crate::credit::score_now(tx, &r, &rules, at)?.score));
                 }
             }
