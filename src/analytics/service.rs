@@ -23,9 +23,14 @@ pub struct AnalyticsService {
     export_dir: std::path::PathBuf,
     /// Today's live facts, recomputed at most every [`LIVE_FOR`].
     live: std::sync::Mutex<Option<(std::time::Instant, Arc<LiveDays>)>>,
+    /// The last credit exposure (for a day and a top-list length), reused for [`LIVE_FOR`].
+    exposure: std::sync::Mutex<Option<CachedExposure>>,
 }
 
-/// How long the live facts of today are reused: figures on a dashboard may be this old.
+type CachedExposure = (std::time::Instant, NaiveDate, usize, exposure::Exposure);
+
+/// How long the live facts of today and the credit exposure are reused: figures on a
+/// dashboard may be this old (credit checks at ordering read the ledger itself, never these).
 const LIVE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What a build wrote.
@@ -52,6 +57,7 @@ impl AnalyticsService {
                 config.analytics.export_dir.clone().into()
             },
             live: std::sync::Mutex::new(None),
+            exposure: std::sync::Mutex::new(None),
         }
     }
 
@@ -342,9 +348,20 @@ impl AnalyticsService {
     ) -> Result<exposure::Exposure, AnalyticsError> {
         staff_only(who)?;
         let (today, bounds) = (self.today(), self.aging_buckets.clone());
-        Ok(self
+        if let Ok(guard) = self.exposure.lock()
+            && let Some((at, day, n, e)) = guard.as_ref()
+            && (*day, *n) == (today, top)
+            && at.elapsed() < LIVE_FOR
+        {
+            return Ok(e.clone());
+        }
+        let e = self
             .store
             .read(move |tx| exposure::exposure(tx, today, &bounds, top))
-            .await?)
+            .await?;
+        if let Ok(mut guard) = self.exposure.lock() {
+            *guard = Some((std::time::Instant::now(), today, top, e.clone()));
+        }
+        Ok(e)
     }
 }
