@@ -262,7 +262,7 @@ mod tests {
             assert!(f.mean[i] <= f.hi80[i] && f.hi80[i] <= f.hi95[i]);
         }
         assert_eq!(f.methods.len(), 1);
-        assert_eq!(f.backtest_windows, 3);
+        assert_eq!(f.backtest_windows, 24);
         assert!(f.fallback.is_none());
     }
 
