@@ -1,7 +1,7 @@
 //! Criterion benchmarks for demand forecasting on synthetic daily series (a fixed-seed
 //! generator, so every run sees the same series):
 //! - `forecast/365_days_intermittent`: one series' 28-day forecast with intervals, the method
-//!   chosen by its backtest (24 windows × 10 candidates), as the nightly job and
+//!   chosen by its backtest (12 windows × 10 candidates), as the nightly job and
 //!   `GET /api/v1/products/{id}/forecast` make it; the contract's "well under 1 ms";
 //! - `forecast/365_days_daily_seller`: the same for a product sold every day with a weekly
 //!   pattern;

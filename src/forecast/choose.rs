@@ -24,9 +24,16 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Daily demand: four weeks ahead, weekly season, the best method alone on up to 24
-    /// windows.
-    pub const DAILY: Setup = Setup::for_horizon(28, 7, 1);
+    /// Daily demand: four weeks ahead, weekly season, the best method alone on up to twelve
+    /// windows (a year of history at most is kept, so twelve 28-day windows side by side
+    /// cover it).
+    pub const DAILY: Setup = Setup {
+        h: 28,
+        season: 7,
+        windows: 12,
+        step: 28,
+        combine: 1,
+    };
 
     /// Up to 24 choosing windows, side by side when the history allows.
     pub const fn for_horizon(h: usize, season: usize, combine: usize) -> Setup {
@@ -262,7 +269,7 @@ mod tests {
             assert!(f.mean[i] <= f.hi80[i] && f.hi80[i] <= f.hi95[i]);
         }
         assert_eq!(f.methods.len(), 1);
-        assert_eq!(f.backtest_windows, 24);
+        assert_eq!(f.backtest_windows, 12);
         assert!(f.fallback.is_none());
     }
 

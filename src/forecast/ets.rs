@@ -2,7 +2,7 @@
 //!
 //! The level starts at the first season's mean and the seasonal terms at the first season's
 //! deviations from it; the two weights (level α, season γ with γ ≤ 1 − α) are chosen by
-//! minimising the one-step squared error, searching each in turn twice. Without a season, or
+//! minimising the one-step squared error, searching each in turn once. Without a season, or
 //! with less than two seasons of history, it is simple exponential smoothing with its weight
 //! searched.
 
@@ -47,7 +47,7 @@ fn run(y: &[f64], season: usize, alpha: f64, gamma: f64) -> State {
 
 fn fit(y: &[f64], season: usize) -> (f64, f64) {
     let (mut alpha, mut gamma): (f64, f64) = (0.1, 0.05);
-    for _ in 0..2 {
+    for _ in 0..1 {
         alpha = ses::golden_to(1e-4, 0.9, 1e-4, |a| {
             run(y, season, a, gamma.min(1.0 - a)).sse
         });
