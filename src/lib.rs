@@ -13,7 +13,8 @@
 //! - [`web`]        the only axum code: one router per URL area, extractors, the one error table
 //! - [`whatsapp`]   the retailer and vendor conversations, Twilio/Meta adapters, the sender
 //! - [`analytics`]  daily facts from the order log and the ledger, the owner's figures,
-//!   intelligence about shops, vendors, stock and prices, recommendations, Parquet export
+//!   intelligence about shops, vendors, stock and prices, demand forecasts and stock-out risk,
+//!   recommendations, Parquet export
 //! - [`preview`]    a shop's message → priced lines or a question, before anything is written
 //! - [`orders`]     placing, the state machine, vendor moves, re-routing, notifications
 //! - [`credit`]     credit limits and terms, payments, aging, alerts, the nightly refresh
