@@ -145,6 +145,24 @@ fn score(y: &[f64], cutoffs: &[usize], scales: &[Scales], forecasts: &[Vec<f64>]
     total / cutoffs.len() as f64
 }
 
+/// How much better than IMAPA (in backtest score) another method must be to be chosen alone:
+/// on a few windows the best of ten near-equals is often best by luck.
+const GUARD: f64 = 0.05;
+
+/// With one method to choose, IMAPA stays first unless the best beats it by [`GUARD`].
+fn guarded(mut ranked: Ranked, combine: usize) -> Ranked {
+    if combine > 1 {
+        return ranked;
+    }
+    if let Some(i) = ranked.methods.iter().position(|m| m.0 == Method::Imapa)
+        && ranked.methods[0].1 >= ranked.methods[i].1 * (1.0 - GUARD)
+    {
+        let imapa = ranked.methods.remove(i);
+        ranked.methods.insert(0, imapa);
+    }
+    ranked
+}
+
 fn average(forecasts: &[&[f64]], h: usize) -> Vec<f64> {
     let k = forecasts.len().max(1) as f64;
     (0..h)
@@ -153,7 +171,8 @@ fn average(forecasts: &[&[f64]], h: usize) -> Vec<f64> {
 }
 
 /// Forecasts `setup.h` periods after `y` with the method (or the average of the best few)
-/// that did best on `y`'s own recent windows.
+/// that did best on `y`'s own recent windows; alone, a method must beat IMAPA (a robust
+/// intermittent default) by 5 % to be chosen over it.
 ///
 /// With too little history for one backtest window (fewer than `h`, a season and 8 periods
 /// before it), the fallback is Croston–SBA when anything ever sold, else zero; the
@@ -178,6 +197,7 @@ pub fn forecast(y: &[f64], setup: &Setup) -> Forecast {
             Some("too little history for a backtest window".to_string()),
         );
     };
+    let ranked = guarded(ranked, setup.combine);
     let best = &ranked.methods[..setup.combine.clamp(1, ranked.methods.len())];
     let methods: Vec<Method> = best.iter().map(|b| b.0).collect();
     let fits: Vec<Vec<f64>> = methods
