@@ -141,15 +141,7 @@ impl AnalyticsService {
         vendor: Option<u64>,
         product: Option<u64>,
     ) -> Result<Vec<stock::StockInsight>, AnalyticsError> {
-        let vendor = match (who.is_staff(), who.vendor_id()) {
-            (true, _) => vendor,
-            (false, Some(own)) if vendor.is_none_or(|v| v == own) => Some(own),
-            _ => {
-                return Err(AnalyticsError::Forbidden(
-                    "a vendor sees only its own listings".into(),
-                ));
-            }
-        };
+        let vendor = own_vendor(who, vendor, "a vendor sees only its own listings")?;
         Ok(self
             .store
             .read(move |tx| {
@@ -205,15 +197,11 @@ impl AnalyticsService {
         product: u64,
         vendor: Option<u64>,
     ) -> Result<demand::ForecastView, AnalyticsError> {
-        let vendor = match (who.is_staff(), who.vendor_id()) {
-            (true, _) => vendor,
-            (false, Some(own)) if vendor.is_none_or(|v| v == own) => Some(own),
-            _ => {
-                return Err(AnalyticsError::Forbidden(
-                    "a vendor sees the forecasts of its own listings only".into(),
-                ));
-            }
-        };
+        let vendor = own_vendor(
+            who,
+            vendor,
+            "a vendor sees the forecasts of its own listings only",
+        )?;
         let (today, lead) = (self.today(), self.cfg.reorder_cover_days);
         self.store
             .read(move |tx| {
@@ -300,6 +288,20 @@ impl AnalyticsService {
             .write(move |tx| recommend::close(tx, id, to, &actor, now))
             .await?
             .ok_or_else(|| AnalyticsError::NotFound(format!("no recommendation with id {id}")))
+    }
+}
+
+/// The vendor a read is about: any (or none) for staff; a vendor's own, whether it names
+/// itself or not; refused for anyone else.
+fn own_vendor(
+    who: &Principal,
+    vendor: Option<u64>,
+    refusal: &str,
+) -> Result<Option<u64>, AnalyticsError> {
+    match (who.is_staff(), who.vendor_id()) {
+        (true, _) => Ok(vendor),
+        (false, Some(own)) if vendor.is_none_or(|v| v == own) => Ok(Some(own)),
+        _ => Err(AnalyticsError::Forbidden(refusal.into())),
     }
 }
 

@@ -22,12 +22,37 @@ pub struct AnalyticsService {
     region: String,
     export_dir: std::path::PathBuf,
     /// Today's live facts, recomputed at most every [`LIVE_FOR`].
-    live: std::sync::Mutex<Option<(std::time::Instant, Arc<LiveDays>)>>,
-    /// The last credit exposure (for a day and a top-list length), reused for [`LIVE_FOR`].
-    exposure: std::sync::Mutex<Option<CachedExposure>>,
+    live: Reused<NaiveDate, Arc<LiveDays>>,
+    /// The last credit exposure (for a day and a top-list length).
+    exposure: Reused<(NaiveDate, usize), exposure::Exposure>,
 }
 
-type CachedExposure = (std::time::Instant, NaiveDate, usize, exposure::Exposure);
+/// The last value computed for a key, reused for [`LIVE_FOR`].
+struct Reused<K, V>(std::sync::Mutex<Option<(std::time::Instant, K, V)>>);
+
+impl<K: PartialEq, V: Clone> Reused<K, V> {
+    fn new() -> Self {
+        Reused(std::sync::Mutex::new(None))
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        let guard = self.0.lock().ok()?;
+        let (at, k, v) = guard.as_ref()?;
+        (k == key && at.elapsed() < LIVE_FOR).then(|| v.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some((std::time::Instant::now(), key, value));
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = None;
+        }
+    }
+}
 
 /// How long the live facts of today and the credit exposure are reused: figures on a
 /// dashboard may be this old (credit checks at ordering read the ledger itself, never these).
@@ -56,8 +81,8 @@ impl AnalyticsService {
             } else {
                 config.analytics.export_dir.clone().into()
             },
-            live: std::sync::Mutex::new(None),
-            exposure: std::sync::Mutex::new(None),
+            live: Reused::new(),
+            exposure: Reused::new(),
         }
     }
 
@@ -94,29 +119,16 @@ impl AnalyticsService {
     /// The facts of the days after the last build (today, usually), reused for [`LIVE_FOR`].
     async fn live(&self) -> Result<Arc<LiveDays>, AnalyticsError> {
         let today = self.today();
-        if let Ok(guard) = self.live.lock()
-            && let Some((at, l)) = guard.as_ref()
-            && l.today == today
-            && at.elapsed() < LIVE_FOR
-        {
-            return Ok(l.clone());
+        if let Some(l) = self.live.get(&today) {
+            return Ok(l);
         }
         let l = Arc::new(
             self.store
                 .read(move |tx| LiveDays::compute(tx, today))
                 .await?,
         );
-        if let Ok(mut guard) = self.live.lock() {
-            *guard = Some((std::time::Instant::now(), l.clone()));
-        }
+        self.live.put(today, l.clone());
         Ok(l)
-    }
-
-    /// Forgets the live facts (a build just stored some of those days).
-    fn forget_live(&self) {
-        if let Ok(mut guard) = self.live.lock() {
-            *guard = None;
-        }
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -158,7 +170,8 @@ impl AnalyticsService {
             }
             start = following;
         }
-        self.forget_live();
+        // A build just stored some of the live days.
+        self.live.forget();
         Ok(Built {
             from: Some(from),
             to: Some(to),
@@ -348,20 +361,14 @@ impl AnalyticsService {
     ) -> Result<exposure::Exposure, AnalyticsError> {
         staff_only(who)?;
         let (today, bounds) = (self.today(), self.aging_buckets.clone());
-        if let Ok(guard) = self.exposure.lock()
-            && let Some((at, day, n, e)) = guard.as_ref()
-            && (*day, *n) == (today, top)
-            && at.elapsed() < LIVE_FOR
-        {
-            return Ok(e.clone());
+        if let Some(e) = self.exposure.get(&(today, top)) {
+            return Ok(e);
         }
         let e = self
             .store
             .read(move |tx| exposure::exposure(tx, today, &bounds, top))
             .await?;
-        if let Ok(mut guard) = self.exposure.lock() {
-            *guard = Some((std::time::Instant::now(), today, top, e.clone()));
-        }
+        self.exposure.put((today, top), e.clone());
         Ok(e)
     }
 }
