@@ -289,3 +289,59 @@ async fn login_attempts_from_one_address_are_limited_whatever_the_phone() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn everyone_changes_their_own_console_language_and_nothing_else() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let operator = app.user_token("operator", "+9779811000012").await;
+    let (_, op) = app.get("/api/v1/auth/me", &operator).await;
+    assert_eq!(op["language"], "en", "new users read English: {op}");
+    let own = format!("/api/v1/users/{}", op["id"]);
+    let patch = |token: &str, path: &str, body: serde_json::Value| {
+        let (token, path) = (token.to_string(), path.to_string());
+        let app = &app;
+        async move {
+            app.call(Method::PATCH, &path, Some(&token), Some(body))
+                .await
+        }
+    };
+    let (status, body) = patch(&operator, &own, json!({"language": "ne"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["language"], "ne");
+    let (_, me) = app.get("/api/v1/auth/me", &operator).await;
+    assert_eq!(me["language"], "ne", "remembered on the user");
+
+    // Anything else, or anyone else's language, stays the admin's.
+    let (status, _) = patch(&operator, &own, json!({"language": "en", "name": "X"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, admin_me) = app.get("/api/v1/auth/me", &admin).await;
+    let admins = format!("/api/v1/users/{}", admin_me["id"]);
+    let (status, _) = patch(&operator, &admins, json!({"language": "ne"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = patch(&operator, &own, json!({"language": "fr"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, me) = app.get("/api/v1/auth/me", &operator).await;
+    assert_eq!(
+        (me["language"].as_str(), me["name"].as_str()),
+        (Some("ne"), op["name"].as_str())
+    );
+
+    // An admin may set it for anyone; the audit log names the change.
+    let (status, body) = patch(&admin, &own, json!({"language": "en"})).await;
+    assert_eq!(
+        (status, body["language"].as_str()),
+        (StatusCode::OK, Some("en"))
+    );
+    let vendor = app.user_token("vendor", "+9779811000013").await;
+    let (_, v) = app.get("/api/v1/auth/me", &vendor).await;
+    let (status, _) = patch(
+        &vendor,
+        &format!("/api/v1/users/{}", v["id"]),
+        json!({"language": "ne"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, audit) = app.get("/api/v1/audit?limit=50", &admin).await;
+    assert!(audit.to_string().contains("language"), "{audit}");
+}

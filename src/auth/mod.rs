@@ -134,6 +134,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::storage::ts")]
     pub updated_at: DateTime<Utc>,
+    /// The language the console is shown in.
+    pub language: crate::types::language::Language,
 }
 
 /// One login: a family of refresh tokens, rotated on use, revoked together.

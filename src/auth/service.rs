@@ -51,9 +51,22 @@ pub struct UserPatch {
     pub role: Option<Role>,
     pub active: Option<bool>,
     pub password: Option<String>,
+    pub language: Option<crate::types::language::Language>,
 }
 
-crate::debug_redacted!(UserPatch { name, email, role, active } secret { password });
+crate::debug_redacted!(UserPatch { name, email, role, active, language } secret { password });
+
+impl UserPatch {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.email.is_none()
+            && self.role.is_none()
+            && self.active.is_none()
+            && self.password.is_none()
+            && self.language.is_none()
+    }
+}
 
 pub struct AuthService {
     pub(super) store: Store,

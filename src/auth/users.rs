@@ -57,11 +57,24 @@ fn user_record(new: &NewUser, hash: PasswordHash, now: DateTime<Utc>) -> User {
         password_hash: hash,
         created_at: now,
         updated_at: now,
+        language: crate::types::language::Language::En,
     }
 }
 
-/// Nobody changes their own role or deactivates themselves (no self-made admins, no lockouts).
+/// Admins change anyone's account; everyone else only their own console language. Nobody
+/// changes their own role or deactivates themselves (no self-made admins, no lockouts).
 fn check_self_edit(who: &Principal, id: u64, patch: &UserPatch) -> Result<(), AuthError> {
+    if who.role != crate::types::Role::Admin {
+        let only_language = UserPatch {
+            language: None,
+            ..patch.clone()
+        };
+        if who.user_id != id || !only_language.is_empty() {
+            return Err(AuthError::Forbidden(
+                "only admins change accounts; you may change your own language".into(),
+            ));
+        }
+    }
     if who.user_id != id {
         return Ok(());
     }
@@ -109,6 +122,10 @@ fn apply_patch(
     if let Some(h) = hash {
         u.password_hash = h;
         changed.push("password");
+    }
+    if let Some(language) = patch.language {
+        u.language = language;
+        changed.push("language");
     }
     u.updated_at = now;
     store::save_user(tx, &u)?;

@@ -6,6 +6,7 @@
 //!   language). Pending previews live ten minutes, so the step keeps every conversation's
 //!   version, language, channel and last message time and drops its pending preview.
 //! - 2 → 3: a retailer gained `active` (deactivated shops); every existing shop is active.
+//! - 3 → 4: a user gained `language` (the console's); every existing user reads English.
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -17,7 +18,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
@@ -26,6 +27,53 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
     }
     if found < 3 {
         retailers_v3(tx)?;
+    }
+    if found < 4 {
+        users_v4(tx)?;
+    }
+    Ok(())
+}
+
+/// A user as version 3 wrote it: every field of today's but `language`, in order.
+#[derive(Deserialize)]
+struct UserV3 {
+    id: u64,
+    phone: crate::types::Msisdn,
+    email: Option<String>,
+    name: String,
+    role: crate::types::Role,
+    party: Option<crate::auth::Party>,
+    active: bool,
+    password_hash: crate::auth::PasswordHash,
+    #[serde(with = "super::ts")]
+    created_at: DateTime<Utc>,
+    #[serde(with = "super::ts")]
+    updated_at: DateTime<Utc>,
+}
+
+fn users_v4(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut table = tx.open_table(tables::USERS.def())?;
+    let mut rewritten: Vec<(u64, Vec<u8>)> = Vec::new();
+    for entry in table.iter()? {
+        let (k, v) = entry?;
+        let old: UserV3 = codec::decode(v.value())?;
+        let u = crate::auth::User {
+            id: old.id,
+            phone: old.phone,
+            email: old.email,
+            name: old.name,
+            role: old.role,
+            party: old.party,
+            active: old.active,
+            password_hash: old.password_hash,
+            created_at: old.created_at,
+            updated_at: old.updated_at,
+            language: Language::En,
+        };
+        rewritten.push((k.value(), codec::encode(&u)?));
+    }
+    for (k, v) in rewritten {
+        table.insert(k, v.as_slice())?;
     }
     Ok(())
 }
@@ -230,5 +278,59 @@ mod tests {
             (r.name.as_str(), r.credit_limit_paisa, r.created_at),
             ("Laxmi", 5_000_000, at)
         );
+    }
+
+    /// A user as version 3 wrote it.
+    #[derive(Serialize)]
+    struct OldUser {
+        id: u64,
+        phone: crate::types::Msisdn,
+        email: Option<String>,
+        name: String,
+        role: crate::types::Role,
+        party: Option<crate::auth::Party>,
+        active: bool,
+        password_hash: crate::auth::PasswordHash,
+        #[serde(with = "crate::storage::ts")]
+        created_at: DateTime<Utc>,
+        #[serde(with = "crate::storage::ts")]
+        updated_at: DateTime<Utc>,
+    }
+
+    #[tokio::test]
+    async fn a_version_3_file_opens_with_every_user_reading_english() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("khaacho.redb");
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
+        old_file(&path, 3, |tx| {
+            let mut t = tx.open_table(tables::USERS.def()).unwrap();
+            let old = OldUser {
+                id: 3,
+                phone: crate::types::Msisdn::parse("+9779802000003").unwrap(),
+                email: Some("ops@example.com".into()),
+                name: "Sita".into(),
+                role: crate::types::Role::Operator,
+                party: None,
+                active: true,
+                password_hash: crate::auth::PasswordHash("$argon2id$v=19$x".into()),
+                created_at: at,
+                updated_at: at,
+            };
+            t.insert(3u64, codec::encode(&old).unwrap().as_slice())
+                .unwrap();
+        });
+        let opened = Store::open(&path).unwrap();
+        let u = opened
+            .store
+            .read(|tx| tx.open(tables::USERS)?.get(3))
+            .await
+            .unwrap()
+            .expect("user kept");
+        assert_eq!(u.language, Language::En);
+        assert_eq!(
+            (u.name.as_str(), u.role, u.updated_at),
+            ("Sita", crate::types::Role::Operator, at)
+        );
+        assert_eq!(u.email.as_deref(), Some("ops@example.com"));
     }
 }

@@ -12,6 +12,7 @@ use super::extract::{AdminUser, Caller, Json, Path, Query};
 use crate::app::AppState;
 use crate::auth::{NewUser, Party, User, UserPatch};
 use crate::support::page::{Page, clamp_limit};
+use crate::types::language::Language;
 use crate::types::{Msisdn, Role};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,6 +35,8 @@ pub struct UserView {
     retailer_id: Option<u64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// The console's language: `en` or `ne`.
+    language: Language,
 }
 
 impl From<User> for UserView {
@@ -54,6 +57,7 @@ impl From<User> for UserView {
             retailer_id,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            language: u.language,
         }
     }
 }
@@ -176,9 +180,11 @@ pub struct UpdateUser {
     active: Option<bool>,
     #[schema(min_length = 10, max_length = 256, pattern = r"\S")]
     password: Option<String>,
+    /// The console's language (`en` | `ne`): the one field users change on their own account.
+    language: Option<Language>,
 }
 
-crate::debug_redacted!(UpdateUser { name, email, role, active } secret { password });
+crate::debug_redacted!(UpdateUser { name, email, role, active, language } secret { password });
 
 /// Distinguishes a field set to `null` (Some(None)) from one left out (None).
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -187,12 +193,13 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// Change a user. Nobody changes their own role or deactivates themselves.
+/// Change a user (admins). Anyone may change their own `language`; nobody changes their own
+/// role or deactivates themselves.
 #[utoipa::path(patch, path = "/{id}", tag = "users", security(("bearer" = [])), params(("id" = u64, Path)),
     request_body = UpdateUser, responses((status = 200, body = UserView), (status = 403), (status = 404), (status = 422)))]
 async fn update_user(
     State(state): State<AppState>,
-    AdminUser(admin): AdminUser,
+    Caller(who): Caller,
     Path(id): Path<u64>,
     Json(req): Json<UpdateUser>,
 ) -> Result<axum::Json<UserView>, ApiError> {
@@ -202,14 +209,10 @@ async fn update_user(
         role: req.role,
         active: req.active,
         password: req.password,
+        language: req.language,
     };
     Ok(axum::Json(
-        state
-            .svc
-            .auth()
-            .update_user(&admin, id, patch)
-            .await?
-            .into(),
+        state.svc.auth().update_user(&who, id, patch).await?.into(),
     ))
 }
 
@@ -250,6 +253,7 @@ mod tests {
             role: None,
             active: None,
             password: Some("s3cret-pass".into()),
+            language: None,
         };
         for s in [format!("{create:?}"), format!("{update:?}")] {
             assert!(!s.contains("s3cret") && s.contains("[redacted]"), "{s}");
