@@ -26,8 +26,23 @@ macro_rules! assets {
 
 const ASSETS: &[Asset] = assets![
     "index.html" => "text/html; charset=utf-8",
-    "app.js" => "text/javascript; charset=utf-8",
     "app.css" => "text/css; charset=utf-8",
+    "js/main.js" => "text/javascript; charset=utf-8",
+    "js/format.js" => "text/javascript; charset=utf-8",
+    "js/dom.js" => "text/javascript; charset=utf-8",
+    "js/api.js" => "text/javascript; charset=utf-8",
+    "js/ui.js" => "text/javascript; charset=utf-8",
+    "js/lookups.js" => "text/javascript; charset=utf-8",
+    "js/router.js" => "text/javascript; charset=utf-8",
+    "js/pages/login.js" => "text/javascript; charset=utf-8",
+    "js/pages/dashboard.js" => "text/javascript; charset=utf-8",
+    "js/pages/orders.js" => "text/javascript; charset=utf-8",
+    "js/pages/products.js" => "text/javascript; charset=utf-8",
+    "js/pages/vendors.js" => "text/javascript; charset=utf-8",
+    "js/pages/retailers.js" => "text/javascript; charset=utf-8",
+    "js/pages/payments.js" => "text/javascript; charset=utf-8",
+    "js/pages/admin.js" => "text/javascript; charset=utf-8",
+    "js/pages/whatsapp.js" => "text/javascript; charset=utf-8",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -37,7 +52,7 @@ pub fn router() -> Router<AppState> {
             get(|State(s): State<AppState>| serve(s, "index.html".into())),
         )
         .route(
-            "/assets/{file}",
+            "/assets/{*file}",
             get(|State(s): State<AppState>, Path(file): Path<String>| serve(s, file)),
         )
 }
@@ -61,4 +76,33 @@ async fn serve(state: AppState, name: String) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    /// Every file under `assets/` is embedded (a module left out would fail only in a browser),
+    /// and every embedded name is a file there.
+    #[test]
+    fn every_file_under_assets_is_embedded() {
+        fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, base, out);
+                } else {
+                    let rel = path.strip_prefix(base).unwrap();
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let mut on_disk = Vec::new();
+        walk(&base, &base, &mut on_disk);
+        on_disk.sort();
+        let mut embedded: Vec<String> = ASSETS.iter().map(|a| a.name.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
 }

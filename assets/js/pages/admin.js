@@ -1,0 +1,134 @@
+/* Alerts, the audit log and users. */
+
+import { fmt, phoneE164 } from '../format.js';
+import { h, link } from '../dom.js';
+import { api } from '../api.js';
+import { changes, formDialog, kvTable, makeForm, pageHead, pagedList, toast } from '../ui.js';
+import { lookupAll } from '../lookups.js';
+import { go, render } from '../router.js';
+import { filterBar } from './orders.js';
+import { readFieldsFrom } from './products.js';
+
+/* Alerts and audit: generic lists */
+
+export const ALERT_KINDS = ['credit_utilization', 'overdue', 'score_drop', 'no_vendor', 'lead', 'delivery'];
+
+export async function alertsPage({ view, query }) {
+  pageHead(view, 'Alerts');
+  await lookupAll('retailers', 'vendors');
+  view.append(filterBar([
+    { name: 'open', label: 'Show', type: 'select', options: [['', 'Open alerts'], ['false', 'All, resolved too']] },
+    { name: 'kind', label: 'Kind', type: 'select', options: [['', 'Any kind'], ...ALERT_KINDS.map((k) => [k, fmt.label(k)])] },
+  ], query, (q) => go('/alerts', q)));
+  view.append(h('section.card.flush', pagedList({
+    path: '/api/v1/alerts',
+    query: { open: query.open, kind: query.kind },
+    columns: 'auto',
+    empty: query.open === 'false' ? 'No alerts yet.' : 'No open alerts. All quiet.',
+    what: 'alerts',
+  })));
+}
+
+export async function auditPage({ view }) {
+  pageHead(view, 'Audit log');
+  await lookupAll('retailers', 'vendors');
+  view.append(h('section.card.flush', pagedList({ path: '/api/v1/audit', columns: 'auto', empty: 'The audit log is empty.', what: 'the audit log' })));
+}
+
+/* Users (admin) */
+
+export const ROLE_OPTIONS = [['admin', 'Admin'], ['operator', 'Operator'], ['vendor', 'Vendor'], ['retailer', 'Retailer']];
+
+export async function usersPage({ view, query }) {
+  pageHead(view, 'Users', h('button.btn.primary', { type: 'button', onclick: newUser }, 'New user'));
+  view.append(filterBar([{ name: 'role', label: 'Role', type: 'select', options: [['', 'All roles'], ...ROLE_OPTIONS] }], query, (q) => go('/users', q)));
+  view.append(h('section.card.flush', pagedList({
+    path: '/api/v1/users',
+    query: { role: query.role },
+    columns: [
+      { label: 'Name', value: (u) => link(`#/users/${u.id}`, u.name) },
+      { label: 'Phone', value: (u) => u.phone },
+      { label: 'Role', value: (u) => h(`span.role.r-${u.role}`, u.role) },
+      { label: 'Email', value: (u) => u.email || '', cls: 'opt' },
+      { label: 'Active', value: (u) => (u.active ? 'Yes' : h('span.badge.off', 'deactivated')) },
+      { label: 'Created', value: (u) => fmt.time(u.created_at), cls: 'opt' },
+    ],
+    rowLink: (u) => `#/users/${u.id}`,
+    empty: 'No users with this role.',
+    what: 'users',
+  })));
+}
+
+export async function newUser() {
+  const u = await formDialog({
+    title: 'New user',
+    intro: 'A vendor or retailer user logs in as the vendor or retailer with the same phone.',
+    fields: [
+      { name: 'phone', label: 'Phone', type: 'tel', required: true, placeholder: '+9779812345678' },
+      { name: 'name', label: 'Name', required: true },
+      { name: 'role', label: 'Role', type: 'select', options: ROLE_OPTIONS, value: 'operator' },
+      { name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password' },
+      { name: 'email', label: 'Email (optional)', type: 'email' },
+    ],
+    submitLabel: 'Create user',
+    onSubmit: (v) => api('/api/v1/users', { method: 'POST', body: { ...v, phone: phoneE164(v.phone), email: v.email || null } }),
+  });
+  if (u) {
+    toast(`User ${u.name} created.`, 'ok');
+    go(`/users/${u.id}`);
+  }
+}
+
+export async function userPage({ view, params, me }) {
+  const user = await api(`/api/v1/users/${params.id}`);
+  const self = user.id === me.id;
+  pageHead(view, user.name, h(`span.role.r-${user.role}`, user.role), !user.active && h('span.badge.off', 'deactivated'),
+    user.active && !self && h('button.btn.danger-outline', {
+      type: 'button',
+      onclick: async () => {
+        const ok = await formDialog({
+          title: `Deactivate ${user.name}?`,
+          intro: 'They can no longer log in and their sessions end. The account stays for the audit trail.',
+          submitLabel: 'Deactivate',
+          danger: true,
+          onSubmit: () => api(`/api/v1/users/${user.id}/deactivate`, { method: 'POST' }).then(() => true),
+        });
+        if (ok) {
+          toast(`${user.name} deactivated.`, 'ok');
+          render();
+        }
+      },
+    }, 'Deactivate'));
+  const fields = [
+    { name: 'name', label: 'Name', required: true, value: user.name },
+    { name: 'email', label: 'Email', type: 'email', value: user.email },
+    !self && { name: 'role', label: 'Role', type: 'select', options: ROLE_OPTIONS, value: user.role },
+    !self && { name: 'active', label: 'Active', type: 'checkbox', value: user.active },
+  ].filter(Boolean);
+  view.append(h('div.grid-2',
+    h('section.card', h('div.card-head', h('h2', 'Account')), makeForm({
+      fields,
+      submitLabel: 'Save changes',
+      onSubmit: async (v) => {
+        const patch = changes(readFieldsFrom(user, fields), v);
+        if ('email' in patch && !patch.email) patch.email = null;
+        if (!Object.keys(patch).length) return toast('Nothing changed.');
+        await api(`/api/v1/users/${user.id}`, { method: 'PATCH', body: patch });
+        toast('User saved.', 'ok');
+        render();
+      },
+    })),
+    h('div.stack',
+      h('section.card', h('div.card-head', h('h2', 'Facts')), kvTable({
+        phone: user.phone, vendor_id: user.vendor_id, retailer_id: user.retailer_id, created_at: user.created_at, updated_at: user.updated_at,
+      })),
+      h('section.card', h('div.card-head', h('h2', 'Set a new password')), makeForm({
+        fields: [{ name: 'password', label: 'New password', type: 'password', required: true, autocomplete: 'new-password' }],
+        submitLabel: 'Set password',
+        onSubmit: async (v, form) => {
+          await api(`/api/v1/users/${user.id}`, { method: 'PATCH', body: { password: v.password } });
+          form.reset();
+          toast(`Password set for ${user.name}. Tell them in person, not by message.`, 'ok');
+        },
+      })))));
+}

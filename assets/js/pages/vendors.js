@@ -1,0 +1,78 @@
+/* Vendors. */
+
+import { hundredthsInput, phoneE164 } from '../format.js';
+import { h, link } from '../dom.js';
+import { api } from '../api.js';
+import { changes, formDialog, kvTable, makeForm, pageHead, pagedList, section, toast } from '../ui.js';
+import { forgetLookups, lookup } from '../lookups.js';
+import { go, render } from '../router.js';
+import { listingsSection, readFieldsFrom } from './products.js';
+
+/* Vendors */
+
+export function vendorFields(v = {}) {
+  return [
+    { name: 'name', label: 'Name', required: true, value: v.name },
+    { name: 'phone', label: 'WhatsApp phone', type: 'tel', required: true, value: v.phone, placeholder: '+9779801000001' },
+    { name: 'district', label: 'District', required: true, value: v.district },
+    { name: 'province', label: 'Province', required: true, value: v.province },
+    { name: 'commission_bps', label: 'Commission (%)', type: 'percent', value: v.commission_bps, placeholder: 'default', hint: 'Empty: the platform default.' },
+  ];
+}
+
+export async function vendorsPage({ view }) {
+  pageHead(view, 'Vendors', h('button.btn.primary', {
+    type: 'button',
+    onclick: async () => {
+      const created = await formDialog({
+        title: 'New vendor',
+        fields: vendorFields(),
+        submitLabel: 'Create vendor',
+        onSubmit: (v) => api('/api/v1/vendors', { method: 'POST', body: { ...v, phone: phoneE164(v.phone) } }),
+      });
+      if (created) {
+        forgetLookups('vendors');
+        toast(`Vendor ${created.name} created.`, 'ok');
+        go(`/vendors/${created.id}`);
+      }
+    },
+  }, 'New vendor'));
+  view.append(h('section.card.flush', pagedList({
+    path: '/api/v1/vendors',
+    columns: [
+      { label: 'Name', value: (v) => link(`#/vendors/${v.id}`, v.name) },
+      { label: 'Phone', value: (v) => v.phone },
+      { label: 'District', value: (v) => v.district || '', cls: 'opt' },
+      { label: 'Province', value: (v) => v.province || '', cls: 'opt' },
+      { label: 'Commission', value: (v) => (v.commission_bps === null || v.commission_bps === undefined ? h('span.muted', 'default') : `${hundredthsInput(v.commission_bps)}%`), cls: 'num opt' },
+      { label: 'Active', value: (v) => (v.active === false ? h('span.badge.off', 'inactive') : 'Yes') },
+    ],
+    rowLink: (v) => `#/vendors/${v.id}`,
+    empty: 'No vendors yet.',
+    what: 'vendors',
+  })));
+}
+
+export async function vendorPage({ view, params }) {
+  const [vendor] = await Promise.all([api(`/api/v1/vendors/${params.id}`), lookup('products')]);
+  pageHead(view, vendor.name, vendor.active === false && h('span.badge.off', 'inactive'),
+    h('a.btn.secondary', { href: `#/orders?vendor_id=${vendor.id}` }, 'Orders'),
+    h('a.btn.secondary', { href: `#/whatsapp?phone=${encodeURIComponent(vendor.phone)}` }, 'WhatsApp'));
+  const fields = [...vendorFields(vendor), { name: 'active', label: 'Active (receives orders)', type: 'checkbox', value: vendor.active ?? true }];
+  view.append(h('div.grid-2',
+    h('section.card', h('div.card-head', h('h2', 'Details')), makeForm({
+      fields,
+      submitLabel: 'Save changes',
+      onSubmit: async (v) => {
+        const patch = changes(readFieldsFrom(vendor, fields), v);
+        if (!Object.keys(patch).length) return toast('Nothing changed.');
+        if (patch.phone) patch.phone = phoneE164(patch.phone);
+        await api(`/api/v1/vendors/${vendor.id}`, { method: 'PATCH', body: patch });
+        forgetLookups('vendors');
+        toast('Vendor saved.', 'ok');
+        render();
+      },
+    })),
+    section('Performance', async () => kvTable(await api(`/api/v1/vendors/${vendor.id}/performance`)), { what: 'vendor performance' })));
+  view.append(listingsSection({ vendor_id: vendor.id }, { title: 'Listings' }));
+}
