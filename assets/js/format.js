@@ -76,6 +76,24 @@ export const fmt = {
     if (Number.isInteger(n)) return fmt.qty(n);
     return Number(n).toLocaleString('en-IN', { maximumFractionDigits: 3 });
   },
+  /** Integer paisa → a short amount for chart axes: "रु 950", "रु 12.5 K", "रु 4.2 L" (lakh), "रु 1.3 Cr" (crore). */
+  moneyShort(paisa) {
+    const r = Number(paisa) / 100;
+    if (!Number.isFinite(r)) return '—';
+    const abs = Math.abs(r);
+    const [div, unit] = abs >= 1e7 ? [1e7, ' Cr'] : abs >= 1e5 ? [1e5, ' L'] : abs >= 1e3 ? [1e3, ' K'] : [1, ''];
+    const v = r / div;
+    return `रु\u00a0${(Math.abs(v) >= 100 || div === 1 ? Math.round(v) : Math.round(v * 10) / 10).toString()}${unit}`;
+  },
+  /** A change from `before` to `now` as "+12%" / "−3%"; "new" when there was nothing before. */
+  change(now, before) {
+    const a = Number(now);
+    const b = Number(before);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return '';
+    if (b === 0) return a === 0 ? '±0%' : 'new';
+    const pct = Math.round(((a - b) / Math.abs(b)) * 100);
+    return pct > 0 ? `+${pct}%` : pct < 0 ? `−${Math.abs(pct)}%` : '±0%';
+  },
   /** 0.87 → "87%", 87 → "87%". */
   percent(x) {
     const v = Number(x);

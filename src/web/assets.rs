@@ -28,6 +28,7 @@ const ASSETS: &[Asset] = assets![
     "index.html" => "text/html; charset=utf-8",
     "app.css" => "text/css; charset=utf-8",
     "js/main.js" => "text/javascript; charset=utf-8",
+    "js/chart.js" => "text/javascript; charset=utf-8",
     "js/format.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
@@ -43,6 +44,13 @@ const ASSETS: &[Asset] = assets![
     "js/pages/payments.js" => "text/javascript; charset=utf-8",
     "js/pages/admin.js" => "text/javascript; charset=utf-8",
     "js/pages/whatsapp.js" => "text/javascript; charset=utf-8",
+    "vendor/README.md" => "text/markdown; charset=utf-8",
+    "vendor/uplot/uPlot.esm.js" => "text/javascript; charset=utf-8",
+    "vendor/uplot/uPlot.min.css" => "text/css; charset=utf-8",
+    "vendor/uplot/LICENSE" => "text/plain; charset=utf-8",
+    "fonts/noto-sans-devanagari-400.woff2" => "font/woff2",
+    "fonts/noto-sans-devanagari-700.woff2" => "font/woff2",
+    "fonts/OFL.txt" => "text/plain; charset=utf-8",
 ];
 
 pub fn router() -> Router<AppState> {

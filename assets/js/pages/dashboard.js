@@ -3,7 +3,9 @@
 import { fmt, nepalToday } from '../format.js';
 import { h, link } from '../dom.js';
 import { api, rowsOf } from '../api.js';
-import { ORDER_STATES, errorText, pageHead, section, simpleTable, stateBadge } from '../ui.js';
+import { ORDER_STATES, pageHead, section, simpleTable, stateBadge, toast } from '../ui.js';
+import { go } from '../router.js';
+import { bars, dayChart } from '../chart.js';
 import { lookup, lookupAll, partyLink } from '../lookups.js';
 import { productCell } from './products.js';
 import { creditSummary } from './retailers.js';
@@ -32,46 +34,145 @@ export function orderColumns({ retailer = true, vendor = true } = {}) {
   ].filter(Boolean);
 }
 
-export async function staffDashboard({ view }) {
+/** The dashboard's range from the page's query: `days` back from today, or `from`/`to`. */
+function dashboardRange(query, today) {
+  const ymd = /^\d{4}-\d{2}-\d{2}$/;
+  if (ymd.test(query.from || '') && ymd.test(query.to || '') && query.from <= query.to) return { from: query.from, to: query.to, days: null };
+  const days = [7, 30, 90, 365].includes(Number(query.days)) ? Number(query.days) : 30;
+  return { from: shiftDay(today, -(days - 1)), to: today, days };
+}
+
+/** A Nepal day moved by `n` days. */
+function shiftDay(ymd, n) {
+  const d = new Date(`${ymd}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+function rangePicker(range) {
+  const preset = (days, label) => h(`a.chip${range.days === days ? '.active' : ''}`, { href: `#/?days=${days}`, 'aria-current': range.days === days ? 'true' : null }, label);
+  const from = h('input', { type: 'date', name: 'from', value: range.from, 'aria-label': 'From (Nepal day)' });
+  const to = h('input', { type: 'date', name: 'to', value: range.to, 'aria-label': 'To (Nepal day)' });
+  const form = h('form.range-picker', { role: 'search', 'aria-label': 'Dashboard range' },
+    preset(7, '7 days'), preset(30, '30 days'), preset(90, '90 days'), preset(365, '1 year'),
+    h('span.range-dates', from, h('span', '–'), to, h('button.btn.secondary', { type: 'submit' }, 'Show')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (from.value && to.value) go('/', { from: from.value, to: to.value });
+  });
+  return form;
+}
+
+function kpi(label, now, before, format) {
+  const change = fmt.change(now, before);
+  const tone = change.startsWith('+') ? 'up' : change.startsWith('−') ? 'down' : 'flat';
+  return h('div.stat', h('span.stat-value', format(now)), h('span.stat-label', label),
+    h(`span.stat-change.${tone}`, { title: `Previous period: ${format(before)}` }, change, h('span.sr-only', ' against the previous period')));
+}
+
+async function salesSection(range) {
+  const s = await api('/api/v1/analytics/summary', { query: { from: range.from, to: range.to } });
+  const p = await api('/api/v1/analytics/summary', { query: { from: s.previous_from, to: s.previous_to } });
+  const days = s.series.map((d) => d.date);
+  const prev = (key) => days.map((_, i) => p.series[i]?.[key] ?? null);
+  const c = s.current;
+  const b = s.previous;
+  return [
+    h('div.stats',
+      kpi('GMV', c.gmv_paisa, b.gmv_paisa, fmt.money),
+      kpi('margin', c.margin_paisa, b.margin_paisa, fmt.money),
+      kpi('orders', c.orders, b.orders, fmt.qty),
+      kpi('average order', c.aov_paisa, b.aov_paisa, fmt.money),
+      kpi('active shops', c.active_retailers, b.active_retailers, fmt.qty)),
+    h('p.muted', `${fmt.day(s.from)} – ${fmt.day(s.to)}, against ${fmt.day(s.previous_from)} – ${fmt.day(s.previous_to)} (dashed).`),
+    h('div.grid-2',
+      dayChart({ title: 'GMV by day, this period and the previous', days, format: fmt.moneyShort,
+        series: [{ label: 'GMV', values: s.series.map((d) => d.gmv_paisa) }, { label: 'Previous period', values: prev('gmv_paisa'), dash: true }] }),
+      dayChart({ title: 'Margin by day, this period and the previous', days, format: fmt.moneyShort,
+        series: [{ label: 'Margin', values: s.series.map((d) => d.margin_paisa) }, { label: 'Previous period', values: prev('margin_paisa'), dash: true }] })),
+  ];
+}
+
+async function funnelSection(range) {
+  const f = await api('/api/v1/analytics/funnel', { query: { from: range.from, to: range.to } });
+  const names = { preview: 'WhatsApp previews', confirmed: 'confirmed', accepted: 'accepted by a vendor', delivered: 'delivered' };
+  return [
+    bars(f.steps.map((st) => ({ label: names[st.step] || st.step, value: st.count, note: st.drop_off > 0 ? `(−${fmt.percent(st.drop_off)})` : '' })), { format: fmt.qty }),
+    h('p.muted', `Median ${fmt.qty(f.median_minutes_to_accept ?? 0)} min to accept, ${fmt.qty(Math.round((f.median_minutes_to_deliver ?? 0) / 60))} h to deliver.`),
+  ];
+}
+
+async function creditSection() {
+  const c = await api('/api/v1/analytics/credit');
+  return [
+    h('div.stats',
+      statTile('exposure', fmt.money(c.exposure_paisa), '#/retailers'),
+      statTile('of limits', fmt.percent(c.limits_paisa ? c.exposure_paisa / c.limits_paisa : 0), '#/retailers'),
+      statTile('shops over limit', fmt.qty(c.shops_over_limit), '#/retailers')),
+    h('h3', 'Owed, by days overdue'),
+    bars(c.overdue.map((b) => ({ label: b.label, value: b.amount_paisa, note: `· ${fmt.qty(b.invoices)} invoices`, tone: b.from_days > 30 ? 'bad' : b.from_days > 0 ? 'warn' : null })), { format: fmt.money }),
+  ];
+}
+
+async function topSection(range, by, kind) {
+  const rows = await api('/api/v1/analytics/top', { query: { from: range.from, to: range.to, by, limit: 5 } });
+  return simpleTable([
+    { label: by === 'vendor' ? 'Vendor' : 'Product', value: (r) => partyLink(kind, Number(r.id), r.name) },
+    { label: 'GMV', value: (r) => fmt.money(r.gmv_paisa), cls: 'num' },
+    { label: 'Orders', value: (r) => fmt.qty(r.orders), cls: 'num' },
+  ], rows, { empty: 'No sales in this range.' });
+}
+
+/** Open recommendations, with done and dismiss. */
+export async function recommendationsList(reload, limit = 8) {
+  const page = await api('/api/v1/recommendations', { query: { limit } });
+  const act = async (r, action) => {
+    await api(`/api/v1/recommendations/${r.id}/${action}`, { method: 'POST' });
+    toast(action === 'done' ? 'Marked done.' : 'Dismissed for 30 days.');
+    reload();
+  };
+  return simpleTable([
+    { label: 'Kind', value: (r) => fmt.label(r.kind) },
+    { label: 'Why', value: (r) => r.reason },
+    { label: '', value: (r) => h('span.row-actions',
+      h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, 'Done'),
+      h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, 'Dismiss')) },
+  ], rowsOf(page), { empty: 'Nothing to recommend right now.' });
+}
+
+export async function staffDashboard({ view, query }) {
   const today = nepalToday();
+  const range = dashboardRange(query, today);
   pageHead(view, 'Dashboard', h('a.btn.secondary', { href: '#/whatsapp' }, 'WhatsApp simulator'), h('a.btn.primary', { href: '#/orders/new' }, 'New order'));
-  await lookupAll('retailers', 'vendors');
+  await lookupAll('retailers', 'vendors', 'products');
+  view.append(rangePicker(range));
+  view.append(section('Sales', () => salesSection(range), { what: 'sales figures' }));
 
   // `from`/`to` take Nepal calendar dates; `to` includes its whole day.
   const todays = api('/api/v1/orders', { query: { from: today, to: today, limit: 1000 } }).then(rowsOf);
   view.append(h('div.grid-2',
-    section(`Orders today · ${fmt.day(today)}`, async () => {
+    section(`Orders today by state · ${fmt.day(today)}`, async () => {
       const orders = await todays;
-      const counts = Object.fromEntries(ORDER_STATES.map((s) => [s, 0]));
+      const counts = Object.fromEntries(ORDER_STATES.map((st) => [st, 0]));
       for (const o of orders) counts[o.state] = (counts[o.state] || 0) + 1;
-      const total = orders.filter((o) => o.state !== 'CANCELLED').reduce((sum, o) => sum + (Number(o.total_paisa) || 0), 0);
-      return [
-        h('div.stats',
-          statTile('orders', fmt.qty(orders.length), `#/orders?from=${today}&to=${today}`),
-          statTile('ordered value', fmt.money(total), `#/orders?from=${today}&to=${today}`, 'wide')),
-        h('div.state-counts', ORDER_STATES.map((s) => h('a.state-count', { href: `#/orders?state=${s}&from=${today}&to=${today}` },
-          stateBadge(s), h('span.count', fmt.qty(counts[s]))))),
-      ];
+      return h('div.state-counts', ORDER_STATES.map((st) => h('a.state-count', { href: `#/orders?state=${st}&from=${today}&to=${today}` },
+        stateBadge(st), h('span.count', fmt.qty(counts[st])))));
     }, { what: 'orders' }),
+    section('Funnel', () => funnelSection(range), { what: 'the funnel' })));
+  view.append(h('div.grid-2',
+    section('Credit exposure', creditSection, { what: 'credit exposure', actions: link('#/retailers', 'Retailers') }),
     h('div.stack',
-      section('Needs attention', async () => {
-        const [placed, alerts] = await Promise.allSettled([
-          api('/api/v1/orders', { query: { state: 'PLACED', limit: 200 } }),
-          api('/api/v1/alerts', { query: { limit: 200 } }),
-        ]);
-        const count = (page, pick) => `${fmt.qty(pick(rowsOf(page)).length)}${page?.next_cursor ? '+' : ''}`;
-        const tile = (res, label, href, pick) => (res.status === 'fulfilled'
-          ? statTile(label, count(res.value, pick), href)
-          : h('div.stat.unavailable', h('span.stat-value', '—'), h('span.stat-label', `${label}: ${errorText(res.reason)}`)));
-        return h('div.stats',
-          tile(placed, 'orders waiting for a vendor', '#/orders?state=PLACED', (x) => x),
-          tile(alerts, 'open alerts', '#/alerts', (x) => x.filter(isOpenAlert)));
-      }, { what: 'these counts' }))));
-
-  view.append(section('Latest orders today', async () => {
-    const orders = (await todays).slice(0, 10);
-    return simpleTable(orderColumns(), orders, { rowLink: (o) => `#/orders/${o.id}`, empty: 'No orders yet today.' });
-  }, { what: 'orders', actions: link('#/orders', 'All orders') }));
+      section('Top products', () => topSection(range, 'product', 'products'), { what: 'top products' }),
+      section('Top vendors', () => topSection(range, 'vendor', 'vendors'), { what: 'top vendors' }))));
+  const recs = section('Recommendations', () => recommendationsList(() => recs.reload()), { what: 'recommendations' });
+  view.append(h('div.grid-2', recs,
+    section('Open alerts', async () => {
+      const alerts = rowsOf(await api('/api/v1/alerts', { query: { limit: 200 } })).filter(isOpenAlert).slice(0, 8);
+      return simpleTable([
+        { label: 'Raised', value: (a) => fmt.time(a.raised_at), cls: 'opt' },
+        { label: 'Alert', value: (a) => a.message },
+      ], alerts, { empty: 'No open alerts.' });
+    }, { what: 'alerts', actions: link('#/alerts', 'All alerts') })));
 }
 
 export function isOpenAlert(a) {
