@@ -134,7 +134,7 @@ export async function recommendationsList(reload, limit = 8) {
   return simpleTable([
     { label: 'Kind', value: (r) => fmt.label(r.kind) },
     { label: 'Why', value: (r) => r.reason },
-    { label: '', value: (r) => h('span.row-actions',
+    { label: 'Actions', value: (r) => h('span.row-actions',
       h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, 'Done'),
       h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, 'Dismiss')) },
   ], rowsOf(page), { empty: 'Nothing to recommend right now.' });

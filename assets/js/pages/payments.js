@@ -28,7 +28,7 @@ export function paymentColumns(withRetailer = true) {
 export function allocationsText(allocs) {
   if (!Array.isArray(allocs)) return renderValue('allocations', allocs);
   if (!allocs.length) return h('span.muted', '—');
-  return h('span', allocs.map((a, i) => [
+  return h('span.inline-links', allocs.map((a, i) => [
     i ? ', ' : '',
     a.order_id ? link(`#/orders/${a.order_id}`, a.order_number || `Order #${a.order_id}`) : '',
     a.amount_paisa !== undefined ? ` ${fmt.money(a.amount_paisa)}` : '',
