@@ -259,5 +259,29 @@ async fn the_console_works_in_a_real_browser() {
         "document.querySelector('main').innerText.includes('{number}')"
     ))
     .await;
+
+    // Nepali: the toggle stores the language on the user and the console reloads in it.
+    b.click(".lang-toggle").await;
+    b.wait_for("document.documentElement.lang === 'ne' && document.querySelector('nav') && document.querySelector('nav').innerText.includes('अर्डरहरू')").await;
+    b.goto(&format!("{}/#/", server.url)).await;
+    b.wait_for("document.querySelectorAll('.chart canvas').length >= 2")
+        .await;
+    let heading = b.text("main h1").await;
+    assert_eq!(heading, "ड्यासबोर्ड");
+    b.screenshot("dashboard-ne").await;
+    let faults = accessibility_faults(&b).await;
+    assert!(faults.is_empty(), "Nepali dashboard: {faults:#?}");
+    let me = b
+        .exec_async(
+            "const done = arguments[arguments.length - 1];
+             const s = JSON.parse(sessionStorage.getItem('khaacho.session'));
+             fetch('/api/v1/auth/me', { headers: { authorization: `Bearer ${s.access_token}` } })
+               .then((r) => r.json()).then((me) => done(me.language));",
+            vec![],
+        )
+        .await;
+    assert_eq!(me, json!("ne"), "remembered on the user");
+    b.click(".lang-toggle").await;
+    b.wait_for("document.documentElement.lang === 'en' && document.querySelector('nav') && document.querySelector('nav').innerText.includes('Orders')").await;
     b.close().await;
 }

@@ -1,6 +1,7 @@
 /* Charts: uPlot line charts over Nepal days, each with the table of its figures beside it
  * (for screen readers, for copying, and for anyone who prefers numbers). */
 
+import { t } from './i18n.js';
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { h } from './dom.js';
 import { fmt } from './format.js';
@@ -13,7 +14,7 @@ const COLOURS = ['#0b6e4f', '#8a94a6', '#c2410c'];
 const daySeconds = (ymd) => Date.parse(`${ymd}T00:00:00Z`) / 1000;
 
 /** Axis text is drawn on a canvas, so the bundled Devanagari face (for रु) must be loaded first. */
-const AXIS_FONT = '12px system-ui, "Khaacho Devanagari", sans-serif';
+const AXIS_FONT = '12px "Khaacho Devanagari", system-ui, sans-serif';
 const fontReady = document.fonts ? document.fonts.load(AXIS_FONT, 'रु').catch(() => null) : Promise.resolve();
 
 /**
@@ -26,11 +27,11 @@ const fontReady = document.fonts ? document.fonts.load(AXIS_FONT, 'रु').catc
 export function dayChart({ title, days, series, format = fmt.number, height = 220 }) {
   const box = h('div.chart', { role: 'img', 'aria-label': title });
   const figure = h('figure.chart-figure', box,
-    h('details.chart-table', h('summary', 'Table'),
+    h('details.chart-table', h('summary', t('Table')),
       simpleTable([
-        { label: 'Day', value: (r) => fmt.day(r.day) },
+        { label: t('Day'), value: (r) => fmt.day(r.day) },
         ...series.map((s, i) => ({ label: s.label, value: (r) => (r.values[i] == null ? '—' : format(r.values[i])), cls: 'num' })),
-      ], days.map((day, i) => ({ day, values: series.map((s) => s.values[i]) })), { empty: 'No days in this range.' })));
+      ], days.map((day, i) => ({ day, values: series.map((s) => s.values[i]) })), { empty: t('No days in this range.') })));
   const data = [days.map(daySeconds), ...series.map((s) => s.values)];
   const opts = {
     width: 600,
@@ -39,11 +40,11 @@ export function dayChart({ title, days, series, format = fmt.number, height = 22
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
     axes: [
-      { font: AXIS_FONT, values: (u, ticks) => ticks.map((t) => fmt.day(new Date(t * 1000).toISOString().slice(0, 10)).replace(/ \d{4}$/, '')) },
+      { font: AXIS_FONT, values: (u, ticks) => ticks.map((x) => fmt.dayShort(new Date(x * 1000).toISOString().slice(0, 10))) },
       { font: AXIS_FONT, values: (u, ticks) => ticks.map(format), size: 80 },
     ],
     series: [
-      { label: 'Day', value: (u, t) => (t == null ? '' : fmt.day(new Date(t * 1000).toISOString().slice(0, 10))) },
+      { label: t('Day'), value: (u, x) => (x == null ? '' : fmt.day(new Date(x * 1000).toISOString().slice(0, 10))) },
       ...series.map((s, i) => ({
         label: s.label,
         stroke: COLOURS[i % COLOURS.length],

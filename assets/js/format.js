@@ -1,5 +1,7 @@
-/* Formatting: money, quantities, Nepal time, parsing what people type. The only place values become text. */
+/* Formatting: money, quantities, Nepal time (with Bikram Sambat beside AD), parsing what people
+ * type. The only place values become text; digits follow the user's choice (i18n.js). */
 
+import { BS_MONTH_NAMES, digits, language, toBikramSambat } from './i18n.js';
 
 export const NPT_OFFSET_MS = (5 * 60 + 45) * 60 * 1000; // Nepal is UTC+05:45, no DST
 export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -46,25 +48,39 @@ export const fmt = {
     if (!Number.isInteger(n)) return String(paisa);
     const abs = Math.abs(n);
     const text = `रु\u00a0${groupDigits(String(Math.floor(abs / 100)))}.${pad2(abs % 100)}`;
-    return n < 0 ? `−${text}` : text;
+    return digits(n < 0 ? `−${text}` : text);
   },
   /** Integer quantity → "1,200". */
   qty(n) {
     if (n === null || n === undefined || n === '') return '—';
     const v = Number(n);
     if (!Number.isInteger(v)) return String(n);
-    return (v < 0 ? '−' : '') + groupDigits(String(Math.abs(v)));
+    return digits((v < 0 ? '−' : '') + groupDigits(String(Math.abs(v))));
   },
   /** RFC 3339 UTC → "26 Nov 2025, 14:05" in Nepal time. */
   time(iso) {
     if (!iso) return '—';
     const p = nepalParts(iso);
-    return p ? `${p.d} ${MONTHS[p.mo]} ${p.y}, ${pad2(p.h)}:${pad2(p.mi)}` : String(iso);
+    if (!p) return String(iso);
+    return `${fmt.day(`${p.y}-${pad2(p.mo + 1)}-${pad2(p.d)}`)}, ${digits(`${pad2(p.h)}:${pad2(p.mi)}`)}`;
   },
   /** A calendar date "2026-12-26" (already a Nepal date) → "26 Dec 2026". */
   day(ymd) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(ymd || ''));
-    return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}` : ymd ? String(ymd) : '—';
+    if (!m) return ymd ? String(ymd) : '—';
+    const ad = `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+    const bs = toBikramSambat(ymd);
+    if (!bs) return digits(ad);
+    const names = BS_MONTH_NAMES[language()];
+    // Nepali readers get the BS date first, English readers the AD date first.
+    return language() === 'ne'
+      ? `${digits(`${bs.d} ${names[bs.m - 1]} ${bs.y}`)} (${digits(ad)})`
+      : `${digits(ad)} (${bs.d} ${names[bs.m - 1]} ${bs.y})`;
+  },
+  /** A calendar date "2026-12-26" → "26 Dec" (AD only: chart axes). */
+  dayShort(ymd) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(ymd || ''));
+    return m ? digits(`${Number(m[3])} ${MONTHS[Number(m[2]) - 1]}`) : String(ymd || '');
   },
   /** RFC 3339 UTC → "14:05" in Nepal time. */
   clock(iso) {
@@ -74,7 +90,7 @@ export const fmt = {
   /** A plain number (scores, ratios): integers grouped, others to 3 significant decimals. */
   number(n) {
     if (Number.isInteger(n)) return fmt.qty(n);
-    return Number(n).toLocaleString('en-IN', { maximumFractionDigits: 3 });
+    return digits(Number(n).toLocaleString('en-IN', { maximumFractionDigits: 3 }));
   },
   /** Integer paisa → a short amount for chart axes: "रु 950", "रु 12.5 K", "रु 4.2 L" (lakh), "रु 1.3 Cr" (crore). */
   moneyShort(paisa) {
@@ -83,7 +99,7 @@ export const fmt = {
     const abs = Math.abs(r);
     const [div, unit] = abs >= 1e7 ? [1e7, ' Cr'] : abs >= 1e5 ? [1e5, ' L'] : abs >= 1e3 ? [1e3, ' K'] : [1, ''];
     const v = r / div;
-    return `रु\u00a0${(Math.abs(v) >= 100 || div === 1 ? Math.round(v) : Math.round(v * 10) / 10).toString()}${unit}`;
+    return digits(`रु\u00a0${(Math.abs(v) >= 100 || div === 1 ? Math.round(v) : Math.round(v * 10) / 10).toString()}${unit}`);
   },
   /** A change from `before` to `now` as "+12%" / "−3%"; "new" when there was nothing before. */
   change(now, before) {
@@ -98,7 +114,7 @@ export const fmt = {
   percent(x) {
     const v = Number(x);
     if (!Number.isFinite(v)) return '—';
-    return `${Math.round(v <= 1 ? v * 100 : v)}%`;
+    return digits(`${Math.round(v <= 1 ? v * 100 : v)}%`);
   },
   label(key) {
     const k = String(key).replace(/_paisa$/, '').replace(/_id$/, '').replace(/(\d)_(\d)/g, '$1–$2').replace(/_/g, ' ');

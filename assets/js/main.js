@@ -1,5 +1,6 @@
 /* Start-up: the routes, global listeners, the first render. */
 
+import { t } from './i18n.js';
 import { session } from './api.js';
 import { errorText, toast } from './ui.js';
 import { ADMIN, ALL, STAFF, render, route, toggleNav } from './router.js';
@@ -13,25 +14,25 @@ import { paymentsPage } from './pages/payments.js';
 import { alertsPage, auditPage, userPage, usersPage } from './pages/admin.js';
 import { whatsappPage } from './pages/whatsapp.js';
 
-route('/', dashboardPage, ALL, 'Dashboard');
-route('/account', accountPage, ALL, 'Your account');
-route('/orders', ordersPage, ALL, 'Orders');
-route('/orders/new', newOrderPage, STAFF, 'New order');
-route('/orders/:id', orderPage, ALL, 'Order');
-route('/products', productsPage, STAFF, 'Products');
-route('/products/:id', productPage, STAFF, 'Product');
+route('/', dashboardPage, ALL, t('Dashboard'));
+route('/account', accountPage, ALL, t('Your account'));
+route('/orders', ordersPage, ALL, t('Orders'));
+route('/orders/new', newOrderPage, STAFF, t('New order'));
+route('/orders/:id', orderPage, ALL, t('Order'));
+route('/products', productsPage, STAFF, t('Products'));
+route('/products/:id', productPage, STAFF, t('Product'));
 route('/listings', listingsPage, [...STAFF, 'vendor'], 'Listings');
-route('/match', matchPage, STAFF, 'Match tester');
-route('/vendors', vendorsPage, STAFF, 'Vendors');
-route('/vendors/:id', vendorPage, STAFF, 'Vendor');
-route('/retailers', retailersPage, STAFF, 'Retailers');
+route('/match', matchPage, STAFF, t('Match tester'));
+route('/vendors', vendorsPage, STAFF, t('Vendors'));
+route('/vendors/:id', vendorPage, STAFF, t('Vendor'));
+route('/retailers', retailersPage, STAFF, t('Retailers'));
 route('/retailers/:id', retailerPage, [...STAFF, 'retailer'], 'Retailer');
-route('/payments', paymentsPage, STAFF, 'Payments');
-route('/alerts', alertsPage, STAFF, 'Alerts');
-route('/whatsapp', whatsappPage, STAFF, 'WhatsApp');
-route('/users', usersPage, ADMIN, 'Users');
-route('/users/:id', userPage, ADMIN, 'User');
-route('/audit', auditPage, ADMIN, 'Audit log');
+route('/payments', paymentsPage, STAFF, t('Payments'));
+route('/alerts', alertsPage, STAFF, t('Alerts'));
+route('/whatsapp', whatsappPage, STAFF, t('WhatsApp'));
+route('/users', usersPage, ADMIN, t('Users'));
+route('/users/:id', userPage, ADMIN, t('User'));
+route('/audit', auditPage, ADMIN, t('Audit log'));
 
 window.addEventListener('hashchange', render);
 window.addEventListener('unhandledrejection', (ev) => toast(errorText(ev.reason), 'error'));

@@ -1,12 +1,13 @@
 /* Router and page frame: hash routes, role-filtered navigation, header. */
 
+import { adoptLanguage, language, t } from './i18n.js';
 import { h } from './dom.js';
 import { ApiError, api, queryString, session } from './api.js';
 import { errorNotice, errorText, notice, pageHead, toast } from './ui.js';
 import { showLogin } from './pages/login.js';
 
 export const ALL = ['admin', 'operator', 'vendor', 'retailer'];
-export const STAFF = ['admin', 'operator'];
+export const STAFF = ['admin', t('operator')];
 export const ADMIN = ['admin'];
 
 export const ROUTES = []; // filled in section 8 once the pages exist: [pattern, page, roles]
@@ -70,19 +71,20 @@ export function navItems(me) {
 export const frame = { root: null, nav: null, main: null };
 
 export function buildFrame(me) {
-  const nav = h('nav.sidenav', { id: 'sidenav', 'aria-label': 'Main' },
+  const nav = h('nav.sidenav', { id: 'sidenav', 'aria-label': t('Main') },
     navItems(me).map(([group, links]) => h('div.nav-group',
-      h('div.nav-title', group),
-      links.map(([path, label]) => h('a.nav-link', { href: `#${path}`, dataset: { path } }, label)))));
-  const menu = h('button.menu-btn', { type: 'button', 'aria-label': 'Menu', 'aria-controls': 'sidenav', 'aria-expanded': 'false', onclick: () => toggleNav() },
+      h('div.nav-title', t(group)),
+      links.map(([path, label]) => h('a.nav-link', { href: `#${path}`, dataset: { path } }, t(label))))));
+  const menu = h('button.menu-btn', { type: 'button', 'aria-label': t('Menu'), 'aria-controls': 'sidenav', 'aria-expanded': 'false', onclick: () => toggleNav() },
     h('span'), h('span'), h('span'));
   const header = h('header.topbar',
     menu,
     h('a.brand', { href: '#/' }, h('span.logo', { 'aria-hidden': 'true' }, 'K'), 'Khaacho'),
     h('div.spacer'),
-    h('div.who', h('span.who-name', me.name || me.phone), h(`span.role.r-${me.role}`, me.role)),
-    h('a.account-link', { href: '#/account' }, 'Account'),
-    h('button.btn.ghost.small', { type: 'button', onclick: logout }, 'Log out'));
+    h('div.who', h('span.who-name', me.name || me.phone), h(`span.role.r-${me.role}`, t(me.role))),
+    languageToggle(me),
+    h('a.account-link', { href: '#/account' }, t('Account')),
+    h('button.btn.ghost.small', { type: 'button', onclick: logout }, t('Log out')));
   const main = h('main.main', { id: 'main', tabindex: '-1' });
   const scrim = h('div.scrim', { onclick: () => toggleNav(false) });
   frame.root = h('div.frame', header, h('div.shell', nav, scrim, main));
@@ -90,6 +92,20 @@ export function buildFrame(me) {
   frame.main = main;
   frame.menu = menu;
   document.getElementById('app').replaceChildren(frame.root);
+}
+
+/** Switches the user's console language (stored on the user) and reloads in it. */
+export async function switchLanguage(me, lang) {
+  const updated = await api(`/api/v1/users/${me.id}`, { method: 'PATCH', body: { language: lang } });
+  session.me = { ...me, language: updated.language };
+  if (adoptLanguage(updated.language)) window.location.reload();
+  else render();
+}
+
+function languageToggle(me) {
+  const other = language() === 'ne' ? 'en' : 'ne';
+  return h('button.btn.ghost.small.lang-toggle', { type: 'button', lang: other, 'aria-label': other === 'ne' ? 'नेपालीमा हेर्नुहोस्' : 'View in English', onclick: () => switchLanguage(me, other).catch((err) => toast(errorText(err), 'error')) },
+    other === 'ne' ? 'नेपाली' : 'English');
 }
 
 export function toggleNav(open = !document.body.classList.contains('nav-open')) {
@@ -120,6 +136,10 @@ export async function render() {
       if (session.tokens) showLogin(errorText(err));
       return;
     }
+    if (adoptLanguage(session.me.language)) {
+      window.location.reload();
+      return;
+    }
   }
   if (seq !== renderSeq) return;
   if (!frame.root || !document.body.contains(frame.root)) buildFrame(session.me);
@@ -131,13 +151,13 @@ export async function render() {
   window.scrollTo(0, 0);
   const r = findRoute(path);
   if (!r) {
-    pageHead(view, 'Page not found');
-    view.append(notice('error', 'There is no page here.', 'Use the menu to find your way.'));
+    pageHead(view, t('Page not found'));
+    view.append(notice('error', t('There is no page here.'), 'Use the menu to find your way.'));
     return;
   }
   if (!canOpen(path)) {
-    pageHead(view, 'No access');
-    view.append(notice('forbidden', 'This page is not for your role.', `You are logged in as ${session.role}.`));
+    pageHead(view, t('No access'));
+    view.append(notice('forbidden', t('This page is not for your role.'), `You are logged in as ${session.role}.`));
     return;
   }
   try {

@@ -1,5 +1,6 @@
 /* Building blocks: toasts, forms and dialogs, tables, paged lists, sections, notices, order states. */
 
+import { t } from './i18n.js';
 import { fmt, hundredthsInput, parseCount, parsePercentBps, parseRupees } from './format.js';
 import { h, link } from './dom.js';
 import { ApiError, FieldError, api, rowsOf } from './api.js';
@@ -10,7 +11,7 @@ export function toast(message, kind = 'info') {
   const box = document.getElementById('toasts');
   const item = h(`div.toast.${kind}`, { role: kind === 'error' ? 'alert' : 'status' },
     h('span', message),
-    h('button.toast-close', { type: 'button', 'aria-label': 'Dismiss', onclick: () => item.remove() }, '×'));
+    h('button.toast-close', { type: 'button', 'aria-label': t('Dismiss'), onclick: () => item.remove() }, '×'));
   box.append(item);
   while (box.children.length > 4) box.firstChild.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 10000 : 4000);
@@ -33,11 +34,11 @@ export function notice(kind, title, text) {
 /** A whole-block message for an error: not available yet, forbidden, or the server's message. */
 export function errorNotice(err, what = 'this') {
   if (err instanceof ApiError && err.missing) {
-    return notice('pending', 'Not available yet',
+    return notice('pending', t('Not available yet'),
       `This server does not answer ${err.method} ${err.path} yet, so ${what} cannot be shown. It will appear here once the backend provides it.`);
   }
   if (err instanceof ApiError && err.status === 403) {
-    return notice('forbidden', 'No access', `Your account may not see ${what}. ${err.message}`);
+    return notice('forbidden', t('No access'), `Your account may not see ${what}. ${err.message}`);
   }
   return notice('error', `Could not load ${what}`, errorText(err));
 }
@@ -187,7 +188,7 @@ export function makeForm({ fields, submitLabel = 'Save', onSubmit, extra = null,
 export function formDialog({ title, intro = null, fields = [], submitLabel = 'Save', onSubmit = async () => true, danger = false }) {
   return new Promise((resolve) => {
     let result = null;
-    const cancel = h('button.btn.ghost', { type: 'button', onclick: () => dialog.close() }, 'Cancel');
+    const cancel = h('button.btn.ghost', { type: 'button', onclick: () => dialog.close() }, t('Cancel'));
     const form = makeForm({
       fields,
       submitLabel,
@@ -254,7 +255,7 @@ export function simpleTable(columns, rows, options) {
 export function pagedList({ path, query = {}, columns, rowLink = null, empty = 'Nothing here yet.', what = 'this list', limit = 50, onPage = null }) {
   const el = h('div.paged');
   const status = h('div.list-status');
-  const more = h('button.btn.secondary.more', { type: 'button', hidden: true }, 'Load more');
+  const more = h('button.btn.secondary.more', { type: 'button', hidden: true }, t('Load more'));
   let table = null;
   let cursor = null;
   let count = 0;
@@ -277,7 +278,7 @@ export function pagedList({ path, query = {}, columns, rowLink = null, empty = '
       status.replaceChildren(count === 0 ? h('p.empty', empty) : '');
       if (count === 0) table.el.hidden = true;
     } catch (err) {
-      status.replaceChildren(count === 0 ? errorNotice(err, what) : notice('error', 'Could not load more', errorText(err)));
+      status.replaceChildren(count === 0 ? errorNotice(err, what) : notice('error', t('Could not load more'), errorText(err)));
       more.hidden = count === 0 || !cursor;
       more.textContent = 'Try again';
     } finally {
@@ -344,7 +345,7 @@ export function factsTable(rows) {
 
 export function kvTable(obj, { money = false, skip = [] } = {}) {
   const entries = Object.entries(obj || {}).filter(([k]) => !skip.includes(k));
-  if (!entries.length) return h('p.empty', 'Nothing to show.');
+  if (!entries.length) return h('p.empty', t('Nothing to show.'));
   return h('table.kv', h('tbody', entries.map(([k, v]) =>
     h('tr', h('th', { scope: 'row' }, fmt.label(k)), h('td', renderValue(k, v, { money }))))));
 }
@@ -357,10 +358,10 @@ export const stateBadge = (state) => h(`span.badge.s-${String(state).toLowerCase
 /** What may be done from each state, by whom. The server decides; this only hides pointless buttons. */
 export const TRANSITIONS = {
   PLACED: [['accept', 'Accept', ['admin', 'operator', 'vendor']], ['reject', 'Reject', ['admin', 'operator', 'vendor']],
-    ['reroute', 'Reroute', ['admin', 'operator']], ['cancel', 'Cancel order', ['admin', 'operator', 'retailer']]],
-  ACCEPTED: [['pack', 'Start packing', ['admin', 'operator', 'vendor']], ['reroute', 'Reroute', ['admin', 'operator']],
-    ['cancel', 'Cancel order', ['admin', 'operator']]],
-  PACKING: [['dispatch', 'Dispatch', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator']]],
-  DISPATCHED: [['deliver', 'Mark delivered', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', 'operator']]],
+    ['reroute', 'Reroute', ['admin', t('operator')]], ['cancel', 'Cancel order', ['admin', 'operator', 'retailer']]],
+  ACCEPTED: [['pack', 'Start packing', ['admin', 'operator', 'vendor']], ['reroute', 'Reroute', ['admin', t('operator')]],
+    ['cancel', 'Cancel order', ['admin', t('operator')]]],
+  PACKING: [['dispatch', 'Dispatch', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', t('operator')]]],
+  DISPATCHED: [['deliver', 'Mark delivered', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', t('operator')]]],
   DELIVERED: [['complete', 'Complete', ['admin', 'operator', 'retailer']]],
 };

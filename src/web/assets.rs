@@ -29,6 +29,8 @@ const ASSETS: &[Asset] = assets![
     "app.css" => "text/css; charset=utf-8",
     "js/main.js" => "text/javascript; charset=utf-8",
     "js/chart.js" => "text/javascript; charset=utf-8",
+    "js/i18n.js" => "text/javascript; charset=utf-8",
+    "js/lang/ne.js" => "text/javascript; charset=utf-8",
     "js/format.js" => "text/javascript; charset=utf-8",
     "js/dom.js" => "text/javascript; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",

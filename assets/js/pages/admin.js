@@ -1,5 +1,6 @@
 /* Alerts, the audit log and users. */
 
+import { t } from '../i18n.js';
 import { fmt, phoneE164 } from '../format.js';
 import { h, link } from '../dom.js';
 import { api } from '../api.js';
@@ -14,63 +15,63 @@ import { readFieldsFrom } from './products.js';
 export const ALERT_KINDS = ['credit_utilization', 'overdue', 'score_drop', 'no_vendor', 'lead', 'delivery'];
 
 export async function alertsPage({ view, query }) {
-  pageHead(view, 'Alerts');
+  pageHead(view, t('Alerts'));
   await lookupAll('retailers', 'vendors');
   view.append(filterBar([
-    { name: 'open', label: 'Show', type: 'select', options: [['', 'Open alerts'], ['false', 'All, resolved too']] },
-    { name: 'kind', label: 'Kind', type: 'select', options: [['', 'Any kind'], ...ALERT_KINDS.map((k) => [k, fmt.label(k)])] },
+    { name: 'open', label: t('Show'), type: 'select', options: [['', t('Open alerts')], ['false', t('All, resolved too')]] },
+    { name: 'kind', label: t('Kind'), type: 'select', options: [['', t('Any kind')], ...ALERT_KINDS.map((k) => [k, fmt.label(k)])] },
   ], query, (q) => go('/alerts', q)));
   view.append(h('section.card.flush', pagedList({
     path: '/api/v1/alerts',
     query: { open: query.open, kind: query.kind },
     columns: 'auto',
     empty: query.open === 'false' ? 'No alerts yet.' : 'No open alerts. All quiet.',
-    what: 'alerts',
+    what: t('alerts'),
   })));
 }
 
 export async function auditPage({ view }) {
-  pageHead(view, 'Audit log');
+  pageHead(view, t('Audit log'));
   await lookupAll('retailers', 'vendors');
-  view.append(h('section.card.flush', pagedList({ path: '/api/v1/audit', columns: 'auto', empty: 'The audit log is empty.', what: 'the audit log' })));
+  view.append(h('section.card.flush', pagedList({ path: '/api/v1/audit', columns: 'auto', empty: t('The audit log is empty.'), what: t('the audit log') })));
 }
 
 /* Users (admin) */
 
-export const ROLE_OPTIONS = [['admin', 'Admin'], ['operator', 'Operator'], ['vendor', 'Vendor'], ['retailer', 'Retailer']];
+export const ROLE_OPTIONS = [['admin', t('Admin')], ['operator', t('Operator')], ['vendor', t('Vendor')], ['retailer', t('Retailer')]];
 
 export async function usersPage({ view, query }) {
-  pageHead(view, 'Users', h('button.btn.primary', { type: 'button', onclick: newUser }, 'New user'));
-  view.append(filterBar([{ name: 'role', label: 'Role', type: 'select', options: [['', 'All roles'], ...ROLE_OPTIONS] }], query, (q) => go('/users', q)));
+  pageHead(view, t('Users'), h('button.btn.primary', { type: 'button', onclick: newUser }, t('New user')));
+  view.append(filterBar([{ name: 'role', label: t('Role'), type: 'select', options: [['', t('All roles')], ...ROLE_OPTIONS] }], query, (q) => go('/users', q)));
   view.append(h('section.card.flush', pagedList({
     path: '/api/v1/users',
     query: { role: query.role },
     columns: [
-      { label: 'Name', value: (u) => link(`#/users/${u.id}`, u.name) },
-      { label: 'Phone', value: (u) => u.phone },
-      { label: 'Role', value: (u) => h(`span.role.r-${u.role}`, u.role) },
-      { label: 'Email', value: (u) => u.email || '', cls: 'opt' },
-      { label: 'Active', value: (u) => (u.active ? 'Yes' : h('span.badge.off', 'deactivated')) },
-      { label: 'Created', value: (u) => fmt.time(u.created_at), cls: 'opt' },
+      { label: t('Name'), value: (u) => link(`#/users/${u.id}`, u.name) },
+      { label: t('Phone'), value: (u) => u.phone },
+      { label: t('Role'), value: (u) => h(`span.role.r-${u.role}`, u.role) },
+      { label: t('Email'), value: (u) => u.email || '', cls: 'opt' },
+      { label: t('Active'), value: (u) => (u.active ? 'Yes' : h('span.badge.off', t('deactivated'))) },
+      { label: t('Created'), value: (u) => fmt.time(u.created_at), cls: 'opt' },
     ],
     rowLink: (u) => `#/users/${u.id}`,
-    empty: 'No users with this role.',
-    what: 'users',
+    empty: t('No users with this role.'),
+    what: t('users'),
   })));
 }
 
 export async function newUser() {
   const u = await formDialog({
-    title: 'New user',
-    intro: 'A vendor or retailer user logs in as the vendor or retailer with the same phone.',
+    title: t('New user'),
+    intro: t('A vendor or retailer user logs in as the vendor or retailer with the same phone.'),
     fields: [
-      { name: 'phone', label: 'Phone', type: 'tel', required: true, placeholder: '+9779812345678' },
-      { name: 'name', label: 'Name', required: true },
-      { name: 'role', label: 'Role', type: 'select', options: ROLE_OPTIONS, value: 'operator' },
-      { name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'new-password' },
-      { name: 'email', label: 'Email (optional)', type: 'email' },
+      { name: 'phone', label: t('Phone'), type: 'tel', required: true, placeholder: '+9779812345678' },
+      { name: 'name', label: t('Name'), required: true },
+      { name: 'role', label: t('Role'), type: 'select', options: ROLE_OPTIONS, value: 'operator' },
+      { name: 'password', label: t('Password'), type: 'password', required: true, autocomplete: 'new-password' },
+      { name: 'email', label: t('Email (optional)'), type: 'email' },
     ],
-    submitLabel: 'Create user',
+    submitLabel: t('Create user'),
     onSubmit: (v) => api('/api/v1/users', { method: 'POST', body: { ...v, phone: phoneE164(v.phone), email: v.email || null } }),
   });
   if (u) {
@@ -82,14 +83,14 @@ export async function newUser() {
 export async function userPage({ view, params, me }) {
   const user = await api(`/api/v1/users/${params.id}`);
   const self = user.id === me.id;
-  pageHead(view, user.name, h(`span.role.r-${user.role}`, user.role), !user.active && h('span.badge.off', 'deactivated'),
+  pageHead(view, user.name, h(`span.role.r-${user.role}`, user.role), !user.active && h('span.badge.off', t('deactivated')),
     user.active && !self && h('button.btn.danger-outline', {
       type: 'button',
       onclick: async () => {
         const ok = await formDialog({
           title: `Deactivate ${user.name}?`,
-          intro: 'They can no longer log in and their sessions end. The account stays for the audit trail.',
-          submitLabel: 'Deactivate',
+          intro: t('They can no longer log in and their sessions end. The account stays for the audit trail.'),
+          submitLabel: t('Deactivate'),
           danger: true,
           onSubmit: () => api(`/api/v1/users/${user.id}/deactivate`, { method: 'POST' }).then(() => true),
         });
@@ -100,15 +101,15 @@ export async function userPage({ view, params, me }) {
       },
     }, 'Deactivate'));
   const fields = [
-    { name: 'name', label: 'Name', required: true, value: user.name },
-    { name: 'email', label: 'Email', type: 'email', value: user.email },
-    !self && { name: 'role', label: 'Role', type: 'select', options: ROLE_OPTIONS, value: user.role },
-    !self && { name: 'active', label: 'Active', type: 'checkbox', value: user.active },
+    { name: 'name', label: t('Name'), required: true, value: user.name },
+    { name: 'email', label: t('Email'), type: 'email', value: user.email },
+    !self && { name: 'role', label: t('Role'), type: 'select', options: ROLE_OPTIONS, value: user.role },
+    !self && { name: 'active', label: t('Active'), type: 'checkbox', value: user.active },
   ].filter(Boolean);
   view.append(h('div.grid-2',
-    h('section.card', h('div.card-head', h('h2', 'Account')), makeForm({
+    h('section.card', h('div.card-head', h('h2', t('Account'))), makeForm({
       fields,
-      submitLabel: 'Save changes',
+      submitLabel: t('Save changes'),
       onSubmit: async (v) => {
         const patch = changes(readFieldsFrom(user, fields), v);
         if ('email' in patch && !patch.email) patch.email = null;
@@ -119,12 +120,12 @@ export async function userPage({ view, params, me }) {
       },
     })),
     h('div.stack',
-      h('section.card', h('div.card-head', h('h2', 'Facts')), kvTable({
+      h('section.card', h('div.card-head', h('h2', t('Facts'))), kvTable({
         phone: user.phone, vendor_id: user.vendor_id, retailer_id: user.retailer_id, created_at: user.created_at, updated_at: user.updated_at,
       })),
-      h('section.card', h('div.card-head', h('h2', 'Set a new password')), makeForm({
-        fields: [{ name: 'password', label: 'New password', type: 'password', required: true, autocomplete: 'new-password' }],
-        submitLabel: 'Set password',
+      h('section.card', h('div.card-head', h('h2', t('Set a new password'))), makeForm({
+        fields: [{ name: 'password', label: t('New password'), type: 'password', required: true, autocomplete: 'new-password' }],
+        submitLabel: t('Set password'),
         onSubmit: async (v, form) => {
           await api(`/api/v1/users/${user.id}`, { method: 'PATCH', body: { password: v.password } });
           form.reset();

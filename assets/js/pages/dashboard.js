@@ -1,5 +1,6 @@
 /* The dashboard of each role. */
 
+import { t } from '../i18n.js';
 import { fmt, nepalToday } from '../format.js';
 import { h, link } from '../dom.js';
 import { api, rowsOf } from '../api.js';
@@ -25,12 +26,12 @@ export function statTile(label, value, href, cls = '') {
 
 export function orderColumns({ retailer = true, vendor = true } = {}) {
   return [
-    { label: 'Order', value: (o) => link(`#/orders/${o.id}`, o.number || `#${o.id}`) },
-    { label: 'Placed', value: (o) => fmt.time(o.created_at), cls: 'opt' },
-    retailer && { label: 'Retailer', value: (o) => partyLink('retailers', o.retailer_id, o.retailer_name) },
-    vendor && { label: 'Vendor', value: (o) => partyLink('vendors', o.vendor_id, o.vendor_name), cls: 'opt' },
-    { label: 'State', value: (o) => stateBadge(o.state) },
-    { label: 'Total', value: (o) => fmt.money(o.total_paisa), cls: 'num' },
+    { label: t('Order'), value: (o) => link(`#/orders/${o.id}`, o.number || `#${o.id}`) },
+    { label: t('Placed'), value: (o) => fmt.time(o.created_at), cls: 'opt' },
+    retailer && { label: t('Retailer'), value: (o) => partyLink('retailers', o.retailer_id, o.retailer_name) },
+    vendor && { label: t('Vendor'), value: (o) => partyLink('vendors', o.vendor_id, o.vendor_name), cls: 'opt' },
+    { label: t('State'), value: (o) => stateBadge(o.state) },
+    { label: t('Total'), value: (o) => fmt.money(o.total_paisa), cls: 'num' },
   ].filter(Boolean);
 }
 
@@ -51,11 +52,11 @@ function shiftDay(ymd, n) {
 
 function rangePicker(range) {
   const preset = (days, label) => h(`a.chip${range.days === days ? '.active' : ''}`, { href: `#/?days=${days}`, 'aria-current': range.days === days ? 'true' : null }, label);
-  const from = h('input', { type: 'date', name: 'from', value: range.from, 'aria-label': 'From (Nepal day)' });
-  const to = h('input', { type: 'date', name: 'to', value: range.to, 'aria-label': 'To (Nepal day)' });
-  const form = h('form.range-picker', { role: 'search', 'aria-label': 'Dashboard range' },
-    preset(7, '7 days'), preset(30, '30 days'), preset(90, '90 days'), preset(365, '1 year'),
-    h('span.range-dates', from, h('span', '–'), to, h('button.btn.secondary', { type: 'submit' }, 'Show')));
+  const from = h('input', { type: 'date', name: 'from', value: range.from, 'aria-label': t('From (Nepal day)') });
+  const to = h('input', { type: 'date', name: 'to', value: range.to, 'aria-label': t('To (Nepal day)') });
+  const form = h('form.range-picker', { role: 'search', 'aria-label': t('Dashboard range') },
+    preset(7, t('7 days')), preset(30, t('30 days')), preset(90, t('90 days')), preset(365, t('1 year')),
+    h('span.range-dates', from, h('span', '–'), to, h('button.btn.secondary', { type: 'submit' }, t('Show'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (from.value && to.value) go('/', { from: from.value, to: to.value });
@@ -67,7 +68,7 @@ function kpi(label, now, before, format) {
   const change = fmt.change(now, before);
   const tone = change.startsWith('+') ? 'up' : change.startsWith('−') ? 'down' : 'flat';
   return h('div.stat', h('span.stat-value', format(now)), h('span.stat-label', label),
-    h(`span.stat-change.${tone}`, { title: `Previous period: ${format(before)}` }, change, h('span.sr-only', ' against the previous period')));
+    h(`span.stat-change.${tone}`, { title: `${t('Previous period')}: ${format(before)}` }, change, h('span.sr-only', t(' against the previous period'))));
 }
 
 async function salesSection(range) {
@@ -79,26 +80,26 @@ async function salesSection(range) {
   const b = s.previous;
   return [
     h('div.stats',
-      kpi('GMV', c.gmv_paisa, b.gmv_paisa, fmt.money),
-      kpi('margin', c.margin_paisa, b.margin_paisa, fmt.money),
-      kpi('orders', c.orders, b.orders, fmt.qty),
-      kpi('average order', c.aov_paisa, b.aov_paisa, fmt.money),
-      kpi('active shops', c.active_retailers, b.active_retailers, fmt.qty)),
-    h('p.muted', `${fmt.day(s.from)} – ${fmt.day(s.to)}, against ${fmt.day(s.previous_from)} – ${fmt.day(s.previous_to)} (dashed).`),
+      kpi(t('GMV'), c.gmv_paisa, b.gmv_paisa, fmt.money),
+      kpi(t('margin'), c.margin_paisa, b.margin_paisa, fmt.money),
+      kpi(t('orders'), c.orders, b.orders, fmt.qty),
+      kpi(t('average order'), c.aov_paisa, b.aov_paisa, fmt.money),
+      kpi(t('active shops'), c.active_retailers, b.active_retailers, fmt.qty)),
+    h('p.muted', t('{from} – {to}, against {pfrom} – {pto} (dashed).', { from: fmt.day(s.from), to: fmt.day(s.to), pfrom: fmt.day(s.previous_from), pto: fmt.day(s.previous_to) })),
     h('div.grid-2',
-      dayChart({ title: 'GMV by day, this period and the previous', days, format: fmt.moneyShort,
-        series: [{ label: 'GMV', values: s.series.map((d) => d.gmv_paisa) }, { label: 'Previous period', values: prev('gmv_paisa'), dash: true }] }),
-      dayChart({ title: 'Margin by day, this period and the previous', days, format: fmt.moneyShort,
-        series: [{ label: 'Margin', values: s.series.map((d) => d.margin_paisa) }, { label: 'Previous period', values: prev('margin_paisa'), dash: true }] })),
+      dayChart({ title: t('GMV by day, this period and the previous'), days, format: fmt.moneyShort,
+        series: [{ label: t('GMV'), values: s.series.map((d) => d.gmv_paisa) }, { label: t('Previous period'), values: prev('gmv_paisa'), dash: true }] }),
+      dayChart({ title: t('Margin by day, this period and the previous'), days, format: fmt.moneyShort,
+        series: [{ label: t('Margin'), values: s.series.map((d) => d.margin_paisa) }, { label: t('Previous period'), values: prev('margin_paisa'), dash: true }] })),
   ];
 }
 
 async function funnelSection(range) {
   const f = await api('/api/v1/analytics/funnel', { query: { from: range.from, to: range.to } });
-  const names = { preview: 'WhatsApp previews', confirmed: 'confirmed', accepted: 'accepted by a vendor', delivered: 'delivered' };
+  const names = { preview: t('WhatsApp previews'), confirmed: t('confirmed'), accepted: t('accepted by a vendor'), delivered: t('delivered') };
   return [
     bars(f.steps.map((st) => ({ label: names[st.step] || st.step, value: st.count, note: st.drop_off > 0 ? `(−${fmt.percent(st.drop_off)})` : '' })), { format: fmt.qty }),
-    h('p.muted', `Median ${fmt.qty(f.median_minutes_to_accept ?? 0)} min to accept, ${fmt.qty(Math.round((f.median_minutes_to_deliver ?? 0) / 60))} h to deliver.`),
+    h('p.muted', t('Median {accept} min to accept, {deliver} h to deliver.', { accept: fmt.qty(f.median_minutes_to_accept ?? 0), deliver: fmt.qty(Math.round((f.median_minutes_to_deliver ?? 0) / 60)) })),
   ];
 }
 
@@ -106,11 +107,11 @@ async function creditSection() {
   const c = await api('/api/v1/analytics/credit');
   return [
     h('div.stats',
-      statTile('exposure', fmt.money(c.exposure_paisa), '#/retailers'),
-      statTile('of limits', fmt.percent(c.limits_paisa ? c.exposure_paisa / c.limits_paisa : 0), '#/retailers'),
-      statTile('shops over limit', fmt.qty(c.shops_over_limit), '#/retailers')),
-    h('h3', 'Owed, by days overdue'),
-    bars(c.overdue.map((b) => ({ label: b.label, value: b.amount_paisa, note: `· ${fmt.qty(b.invoices)} invoices`, tone: b.from_days > 30 ? 'bad' : b.from_days > 0 ? 'warn' : null })), { format: fmt.money }),
+      statTile(t('exposure'), fmt.money(c.exposure_paisa), '#/retailers'),
+      statTile(t('of limits'), fmt.percent(c.limits_paisa ? c.exposure_paisa / c.limits_paisa : 0), '#/retailers'),
+      statTile(t('shops over limit'), fmt.qty(c.shops_over_limit), '#/retailers')),
+    h('h3', t('Owed, by days overdue')),
+    bars(c.overdue.map((b) => ({ label: t(b.label), value: b.amount_paisa, note: `· ${t('{n} invoices', { n: fmt.qty(b.invoices) })}`, tone: b.from_days > 30 ? 'bad' : b.from_days > 0 ? 'warn' : null })), { format: fmt.money }),
   ];
 }
 
@@ -118,9 +119,9 @@ async function topSection(range, by, kind) {
   const rows = await api('/api/v1/analytics/top', { query: { from: range.from, to: range.to, by, limit: 5 } });
   return simpleTable([
     { label: by === 'vendor' ? 'Vendor' : 'Product', value: (r) => partyLink(kind, Number(r.id), r.name) },
-    { label: 'GMV', value: (r) => fmt.money(r.gmv_paisa), cls: 'num' },
-    { label: 'Orders', value: (r) => fmt.qty(r.orders), cls: 'num' },
-  ], rows, { empty: 'No sales in this range.' });
+    { label: t('GMV'), value: (r) => fmt.money(r.gmv_paisa), cls: 'num' },
+    { label: t('Orders'), value: (r) => fmt.qty(r.orders), cls: 'num' },
+  ], rows, { empty: t('No sales in this range.') });
 }
 
 /** Open recommendations, with done and dismiss. */
@@ -128,51 +129,51 @@ export async function recommendationsList(reload, limit = 8) {
   const page = await api('/api/v1/recommendations', { query: { limit } });
   const act = async (r, action) => {
     await api(`/api/v1/recommendations/${r.id}/${action}`, { method: 'POST' });
-    toast(action === 'done' ? 'Marked done.' : 'Dismissed for 30 days.');
+    toast(action === 'done' ? t('Marked done.') : t('Dismissed for 30 days.'));
     reload();
   };
   return simpleTable([
-    { label: 'Kind', value: (r) => fmt.label(r.kind) },
-    { label: 'Why', value: (r) => r.reason },
-    { label: 'Actions', value: (r) => h('span.row-actions',
-      h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, 'Done'),
-      h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, 'Dismiss')) },
-  ], rowsOf(page), { empty: 'Nothing to recommend right now.' });
+    { label: t('Kind'), value: (r) => t(fmt.label(r.kind)) },
+    { label: t('Why'), value: (r) => r.reason },
+    { label: t('Actions'), value: (r) => h('span.row-actions',
+      h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, t('Done')),
+      h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, t('Dismiss'))) },
+  ], rowsOf(page), { empty: t('Nothing to recommend right now.') });
 }
 
 export async function staffDashboard({ view, query }) {
   const today = nepalToday();
   const range = dashboardRange(query, today);
-  pageHead(view, 'Dashboard', h('a.btn.secondary', { href: '#/whatsapp' }, 'WhatsApp simulator'), h('a.btn.primary', { href: '#/orders/new' }, 'New order'));
+  pageHead(view, t('Dashboard'), h('a.btn.secondary', { href: '#/whatsapp' }, t('WhatsApp simulator')), h('a.btn.primary', { href: '#/orders/new' }, t('New order')));
   await lookupAll('retailers', 'vendors', 'products');
   view.append(rangePicker(range));
-  view.append(section('Sales', () => salesSection(range), { what: 'sales figures' }));
+  view.append(section(t('Sales'), () => salesSection(range), { what: t('sales figures') }));
 
   // `from`/`to` take Nepal calendar dates; `to` includes its whole day.
   const todays = api('/api/v1/orders', { query: { from: today, to: today, limit: 1000 } }).then(rowsOf);
   view.append(h('div.grid-2',
-    section(`Orders today by state · ${fmt.day(today)}`, async () => {
+    section(`${t('Orders today by state')} · ${fmt.day(today)}`, async () => {
       const orders = await todays;
       const counts = Object.fromEntries(ORDER_STATES.map((st) => [st, 0]));
       for (const o of orders) counts[o.state] = (counts[o.state] || 0) + 1;
       return h('div.state-counts', ORDER_STATES.map((st) => h('a.state-count', { href: `#/orders?state=${st}&from=${today}&to=${today}` },
         stateBadge(st), h('span.count', fmt.qty(counts[st])))));
-    }, { what: 'orders' }),
-    section('Funnel', () => funnelSection(range), { what: 'the funnel' })));
+    }, { what: t('orders') }),
+    section(t('Funnel'), () => funnelSection(range), { what: t('the funnel') })));
   view.append(h('div.grid-2',
-    section('Credit exposure', creditSection, { what: 'credit exposure', actions: link('#/retailers', 'Retailers') }),
+    section(t('Credit exposure'), creditSection, { what: t('credit exposure'), actions: link('#/retailers', t('Retailers')) }),
     h('div.stack',
-      section('Top products', () => topSection(range, 'product', 'products'), { what: 'top products' }),
-      section('Top vendors', () => topSection(range, 'vendor', 'vendors'), { what: 'top vendors' }))));
-  const recs = section('Recommendations', () => recommendationsList(() => recs.reload()), { what: 'recommendations' });
+      section(t('Top products'), () => topSection(range, 'product', 'products'), { what: t('top products') }),
+      section(t('Top vendors'), () => topSection(range, 'vendor', 'vendors'), { what: t('top vendors') }))));
+  const recs = section(t('Recommendations'), () => recommendationsList(() => recs.reload()), { what: t('recommendations') });
   view.append(h('div.grid-2', recs,
-    section('Open alerts', async () => {
+    section(t('Open alerts'), async () => {
       const alerts = rowsOf(await api('/api/v1/alerts', { query: { limit: 200 } })).filter(isOpenAlert).slice(0, 8);
       return simpleTable([
-        { label: 'Raised', value: (a) => fmt.time(a.raised_at), cls: 'opt' },
-        { label: 'Alert', value: (a) => a.message },
-      ], alerts, { empty: 'No open alerts.' });
-    }, { what: 'alerts', actions: link('#/alerts', 'All alerts') })));
+        { label: t('Raised'), value: (a) => fmt.time(a.raised_at), cls: 'opt' },
+        { label: t('Alert'), value: (a) => a.message },
+      ], alerts, { empty: t('No open alerts.') });
+    }, { what: t('alerts'), actions: link('#/alerts', t('All alerts')) })));
 }
 
 export function isOpenAlert(a) {
@@ -182,28 +183,28 @@ export function isOpenAlert(a) {
 }
 
 export async function vendorDashboard({ view, me }) {
-  pageHead(view, 'Dashboard');
+  pageHead(view, t('Dashboard'));
   await lookup('products');
-  view.append(section('Orders needing action', async () => {
+  view.append(section(t('Orders needing action'), async () => {
     const orders = rowsOf(await api('/api/v1/orders', { query: { vendor_id: me.vendor_id, limit: 200 } }));
     const open = orders.filter((o) => ['PLACED', 'ACCEPTED', 'PACKING', 'DISPATCHED'].includes(o.state));
-    return simpleTable(orderColumns({ vendor: false }), open, { rowLink: (o) => `#/orders/${o.id}`, empty: 'Nothing to do right now.' });
-  }, { what: 'your orders', actions: link('#/orders', 'All orders') }));
-  view.append(section('Low stock', async () => {
+    return simpleTable(orderColumns({ vendor: false }), open, { rowLink: (o) => `#/orders/${o.id}`, empty: t('Nothing to do right now.') });
+  }, { what: t('your orders'), actions: link('#/orders', t('All orders')) }));
+  view.append(section(t('Low stock'), async () => {
     const listings = rowsOf(await api('/api/v1/listings', { query: { vendor_id: me.vendor_id, limit: 1000 } }));
     const low = listings.filter((l) => l.active !== false && Number(l.stock) <= Math.max(10, Number(l.min_qty) || 0)).slice(0, 20);
     return simpleTable([
-      { label: 'Product', value: (l) => productCell(l) },
-      { label: 'Stock', value: (l) => fmt.qty(l.stock), cls: 'num' },
-    ], low, { empty: 'All your listings have stock.' });
-  }, { what: 'your listings', actions: link('#/listings', 'Edit stock and prices') }));
+      { label: t('Product'), value: (l) => productCell(l) },
+      { label: t('Stock'), value: (l) => fmt.qty(l.stock), cls: 'num' },
+    ], low, { empty: t('All your listings have stock.') });
+  }, { what: t('your listings'), actions: link('#/listings', t('Edit stock and prices')) }));
 }
 
 export async function retailerDashboard({ view, me }) {
   pageHead(view, `Namaste, ${me.name || ''}`.trim());
-  if (me.retailer_id) view.append(section('Your credit', () => creditSummary(me.retailer_id), { what: 'your credit', actions: link(`#/retailers/${me.retailer_id}`, 'Statement') }));
-  view.append(section('Your recent orders', async () => {
+  if (me.retailer_id) view.append(section(t('Your credit'), () => creditSummary(me.retailer_id), { what: t('your credit'), actions: link(`#/retailers/${me.retailer_id}`, t('Statement')) }));
+  view.append(section(t('Your recent orders'), async () => {
     const orders = rowsOf(await api('/api/v1/orders', { query: { retailer_id: me.retailer_id, limit: 10 } }));
-    return simpleTable(orderColumns({ retailer: false }), orders, { rowLink: (o) => `#/orders/${o.id}`, empty: 'No orders yet. Order on WhatsApp any time.' });
-  }, { what: 'your orders', actions: link('#/orders', 'All orders') }));
+    return simpleTable(orderColumns({ retailer: false }), orders, { rowLink: (o) => `#/orders/${o.id}`, empty: t('No orders yet. Order on WhatsApp any time.') });
+  }, { what: t('your orders'), actions: link('#/orders', t('All orders')) }));
 }

@@ -1,5 +1,6 @@
 /* Orders: the list, a new order (form or a shop's message), one order and its moves. */
 
+import { t } from '../i18n.js';
 import { fmt, parseCount, randomKey } from '../format.js';
 import { h } from '../dom.js';
 import { FieldError, api } from '../api.js';
@@ -12,7 +13,7 @@ import { orderColumns } from './dashboard.js';
 
 export function filterBar(fields, query, onApply) {
   const form = h('form.filters', { role: 'search' }, fields.map((spec) => field({ ...spec, value: query[spec.name] ?? spec.value })),
-    h('div.filter-actions', h('button.btn.secondary', { type: 'submit' }, 'Apply'),
+    h('div.filter-actions', h('button.btn.secondary', { type: 'submit' }, t('Apply')),
       h('button.btn.ghost', { type: 'button', onclick: () => onApply({}) }, 'Clear')));
   form.addEventListener('change', (ev) => {
     if (ev.target.tagName === 'SELECT' || ev.target.type === 'date') form.requestSubmit();
@@ -26,14 +27,14 @@ export function filterBar(fields, query, onApply) {
 
 export async function ordersPage({ view, query, me }) {
   const staff = STAFF.includes(me.role);
-  pageHead(view, me.role === 'retailer' ? 'My orders' : 'Orders', staff && h('a.btn.primary', { href: '#/orders/new' }, 'New order'));
+  pageHead(view, me.role === 'retailer' ? 'My orders' : 'Orders', staff && h('a.btn.primary', { href: '#/orders/new' }, t('New order')));
   const [retailers, vendors] = staff ? await lookupAll('retailers', 'vendors') : [new Map(), new Map()];
   const filters = [
-    { name: 'state', label: 'State', type: 'select', options: [['', 'Any state'], ...ORDER_STATES.map((s) => [s, s.charAt(0) + s.slice(1).toLowerCase()])] },
-    staff && { name: 'retailer_id', label: 'Retailer', type: 'select', options: partyOptions(retailers, 'Any retailer') },
-    staff && { name: 'vendor_id', label: 'Vendor', type: 'select', options: partyOptions(vendors, 'Any vendor') },
-    { name: 'from', label: 'From (Nepal date)', type: 'date' },
-    { name: 'to', label: 'To', type: 'date' },
+    { name: 'state', label: t('State'), type: 'select', options: [['', t('Any state')], ...ORDER_STATES.map((s) => [s, s.charAt(0) + s.slice(1).toLowerCase()])] },
+    staff && { name: 'retailer_id', label: t('Retailer'), type: 'select', options: partyOptions(retailers, 'Any retailer') },
+    staff && { name: 'vendor_id', label: t('Vendor'), type: 'select', options: partyOptions(vendors, 'Any vendor') },
+    { name: 'from', label: t('From (Nepal date)'), type: 'date' },
+    { name: 'to', label: t('To'), type: 'date' },
   ].filter(Boolean);
   view.append(filterBar(filters, query, (q) => go('/orders', q)));
 
@@ -47,13 +48,13 @@ export async function ordersPage({ view, query, me }) {
     query: apiQuery,
     columns: orderColumns({ retailer: me.role !== 'retailer', vendor: me.role !== 'vendor' }),
     rowLink: (o) => `#/orders/${o.id}`,
-    empty: 'No orders match these filters.',
-    what: 'orders',
+    empty: t('No orders match these filters.'),
+    what: t('orders'),
   })));
 }
 
 export async function newOrderPage({ view, query }) {
-  pageHead(view, 'New order for a retailer');
+  pageHead(view, t('New order for a retailer'));
   const [retailers, products] = await lookupAll('retailers', 'products');
   const bySku = new Map([...products.values()].map((p) => [String(p.sku).toUpperCase(), p]));
   const datalist = h('datalist', { id: 'sku-list' },
@@ -67,8 +68,8 @@ export async function newOrderPage({ view, query }) {
 
   const addLine = (sku = '', qty = '') => {
     const name = h('div.line-name.muted');
-    const skuInput = h('input', { name: 'sku', list: 'sku-list', value: sku, placeholder: 'SKU or product name', 'aria-label': 'SKU', autocomplete: 'off' });
-    const qtyInput = h('input.qty', { name: 'quantity', value: qty, inputmode: 'numeric', placeholder: 'Qty', 'aria-label': 'Quantity' });
+    const skuInput = h('input', { name: 'sku', list: 'sku-list', value: sku, placeholder: t('SKU or product name'), 'aria-label': t('SKU'), autocomplete: 'off' });
+    const qtyInput = h('input.qty', { name: 'quantity', value: qty, inputmode: 'numeric', placeholder: t('Qty'), 'aria-label': t('Quantity') });
     const showName = () => {
       const p = bySku.get(skuInput.value.trim().toUpperCase());
       name.textContent = p ? `${p.name}${p.pack_size ? ` · ${p.pack_size} ${p.unit || ''}` : ''}` : skuInput.value ? 'Unknown SKU' : '';
@@ -82,7 +83,7 @@ export async function newOrderPage({ view, query }) {
       }
     });
     const row = h('tr', h('td', skuInput, name), h('td', qtyInput),
-      h('td', h('button.btn.ghost.small', { type: 'button', 'aria-label': 'Remove line', onclick: () => { row.remove(); if (!lines.children.length) addLine(); } }, 'Remove')));
+      h('td', h('button.btn.ghost.small', { type: 'button', 'aria-label': t('Remove line'), onclick: () => { row.remove(); if (!lines.children.length) addLine(); } }, 'Remove')));
     lines.append(row);
     showName();
     skuInput.focus();
@@ -101,12 +102,12 @@ export async function newOrderPage({ view, query }) {
   };
   retailerSelect.addEventListener('change', showCredit);
 
-  const submit = h('button.btn.primary', { type: 'submit' }, 'Place order');
+  const submit = h('button.btn.primary', { type: 'submit' }, t('Place order'));
   const form = h('form.card.form', { novalidate: true },
-    h('div.field', h('label', { for: retailerSelect.id }, 'Retailer'), retailerSelect),
+    h('div.field', h('label', { for: retailerSelect.id }, t('Retailer')), retailerSelect),
     credit,
-    h('table.table.lines-edit', h('thead', h('tr', h('th', 'Product'), h('th', 'Quantity'), h('th', ''))), lines),
-    h('p', h('button.btn.secondary', { type: 'button', onclick: () => addLine() }, 'Add line'), h('span.muted.hint-inline', 'Enter in a quantity adds a line.')),
+    h('table.table.lines-edit', h('thead', h('tr', h('th', t('Product')), h('th', t('Quantity')), h('th', ''))), lines),
+    h('p', h('button.btn.secondary', { type: 'button', onclick: () => addLine() }, t('Add line')), h('span.muted.hint-inline', t('Enter in a quantity adds a line.'))),
     errBox,
     h('div.form-actions', submit),
     datalist);
@@ -157,7 +158,7 @@ export async function newOrderPage({ view, query }) {
  * options, and choosing one adds the line it makes; what could not be added is listed.
  */
 export function messageCard(retailerSelect, lines, addLine) {
-  const text = h('textarea', { id: 'order-message', name: 'text', rows: 4, placeholder: 'e.g. 2 bora chamal, wai wai 2 carton, चिनी ५ किलो', 'aria-describedby': 'order-message-hint' });
+  const text = h('textarea', { id: 'order-message', name: 'text', rows: 4, placeholder: t('e.g. 2 bora chamal, wai wai 2 carton, चिनी ५ किलो'), 'aria-describedby': 'order-message-hint' });
   const out = h('div.preview-result', { 'aria-live': 'polite' });
   const errBox = h('div.form-error', { role: 'alert', hidden: true });
   const fill = (rows) => {
@@ -192,22 +193,22 @@ export function messageCard(retailerSelect, lines, addLine) {
       if (p.not_added.length) {
         out.append(h('ul.preview-not-added', p.not_added.map((n) => h('li', h('strong', n.phrase), `: ${n.reason}`))));
       }
-      if (!p.lines.length && !p.questions.length && !p.not_added.length) out.append(h('p.muted', 'Nothing to order in that message.'));
+      if (!p.lines.length && !p.questions.length && !p.not_added.length) out.append(h('p.muted', t('Nothing to order in that message.')));
     } catch (err) {
       showFormError(ev.target, errBox, err);
     }
   };
   return h('form.card.form', { onsubmit: read, 'aria-labelledby': 'order-message-title' },
-    h('div.card-head', h('h2', { id: 'order-message-title' }, 'From a shop’s message')),
-    h('div.field', h('label', { for: 'order-message' }, 'The message as the shop wrote it'), text,
-      h('small.muted', { id: 'order-message-hint' }, 'Read as the shop’s WhatsApp preview reads it; nothing is ordered until you place the order.')),
+    h('div.card-head', h('h2', { id: 'order-message-title' }, t('From a shop’s message'))),
+    h('div.field', h('label', { for: 'order-message' }, t('The message as the shop wrote it')), text,
+      h('small.muted', { id: 'order-message-hint' }, t('Read as the shop’s WhatsApp preview reads it; nothing is ordered until you place the order.'))),
     errBox, out,
-    h('div.form-actions', h('button.btn.secondary', { type: 'submit' }, 'Read message')));
+    h('div.form-actions', h('button.btn.secondary', { type: 'submit' }, t('Read message'))));
 }
 
 export async function orderPage({ view, params, me }) {
   const staff = STAFF.includes(me.role);
-  await lookupAll(...(staff ? ['retailers', 'vendors'] : []));
+  await lookupAll(...(staff ? ['retailers', t('vendors')] : []));
   const order = await api(`/api/v1/orders/${params.id}`);
   pageHead(view, `Order ${order.number || `#${order.id}`}`, stateBadge(order.state));
 
@@ -215,21 +216,21 @@ export async function orderPage({ view, params, me }) {
     h('section.card', factsTable([
       ['Placed', fmt.time(order.created_at)],
       ['Retailer', partyLink('retailers', order.retailer_id, order.retailer_name)],
-      ['Vendor', order.vendor_id ? partyLink('vendors', order.vendor_id, order.vendor_name) : h('span.muted', 'not routed yet')],
+      ['Vendor', order.vendor_id ? partyLink('vendors', order.vendor_id, order.vendor_name) : h('span.muted', t('not routed yet'))],
       ['Total', h('strong', fmt.money(order.total_paisa))],
       order.state === 'PLACED' && order.accept_by && ['Vendor must accept by', fmt.time(order.accept_by)],
       order.delivered_at && ['Delivered', fmt.time(order.delivered_at)],
       order.due_date && ['Payment due', fmt.day(order.due_date)],
       order.cancel_reason && ['Cancelled because', order.cancel_reason],
     ])),
-    h('section.card.actions-card', h('div.card-head', h('h2', 'Next step')), transitionControls(order, me))));
+    h('section.card.actions-card', h('div.card-head', h('h2', t('Next step'))), transitionControls(order, me))));
 
   const lineColumns = [
-    { label: 'Product', value: (l) => h('div', h('div', l.name || l.sku), h('small.muted', l.sku)) },
-    { label: 'Qty', value: (l) => fmt.qty(l.quantity), cls: 'num' },
-    { label: 'Unit price', value: (l) => fmt.money(l.unit_price_paisa), cls: 'num opt' },
-    { label: 'VAT', value: (l) => fmt.money(l.vat_paisa), cls: 'num opt' },
-    { label: 'Total', value: (l) => fmt.money(l.total_paisa), cls: 'num' },
+    { label: t('Product'), value: (l) => h('div', h('div', l.name || l.sku), h('small.muted', l.sku)) },
+    { label: t('Qty'), value: (l) => fmt.qty(l.quantity), cls: 'num' },
+    { label: t('Unit price'), value: (l) => fmt.money(l.unit_price_paisa), cls: 'num opt' },
+    { label: t('VAT'), value: (l) => fmt.money(l.vat_paisa), cls: 'num opt' },
+    { label: t('Total'), value: (l) => fmt.money(l.total_paisa), cls: 'num' },
   ];
   const t = dataTable(lineColumns);
   t.addRows(order.lines || []);
@@ -242,17 +243,17 @@ export async function orderPage({ view, params, me }) {
         if (i === 0) return h('th', { scope: 'row' }, label);
         return h('td', { class: c.cls }, i === last ? fmt.money(v) : '');
       })))));
-  view.append(h('section.card.flush', h('div.card-head', h('h2', 'Lines')), t.el));
+  view.append(h('section.card.flush', h('div.card-head', h('h2', t('Lines'))), t.el));
 
-  view.append(h('section.card', h('div.card-head', h('h2', 'History')),
+  view.append(h('section.card', h('div.card-head', h('h2', t('History'))),
     simpleTable([
-      { label: 'When', value: (e) => fmt.time(e.at) },
-      { label: 'Change', value: (e) => h('span.change', e.from ? stateBadge(e.from) : h('span.muted', 'new'), ' → ', stateBadge(e.to)) },
-      { label: 'By', value: (e) => renderValue('actor', e.actor) },
-      { label: 'Note', value: (e) => e.note || '' },
-    ], [...(order.history || [])].reverse(), { empty: 'No history recorded.' })));
+      { label: t('When'), value: (e) => fmt.time(e.at) },
+      { label: t('Change'), value: (e) => h('span.change', e.from ? stateBadge(e.from) : h('span.muted', t('new')), ' → ', stateBadge(e.to)) },
+      { label: t('By'), value: (e) => renderValue('actor', e.actor) },
+      { label: t('Note'), value: (e) => e.note || '' },
+    ], [...(order.history || [])].reverse(), { empty: t('No history recorded.') })));
 
-  if (staff) view.append(section('Routing', () => routingView(order), { what: 'routing decisions' }));
+  if (staff) view.append(section(t('Routing'), () => routingView(order), { what: t('routing decisions') }));
 }
 
 /** Moves that ask for a reason first, with what they do. */
@@ -268,7 +269,7 @@ export function transitionControls(order, me) {
     const final = ['COMPLETED', 'CANCELLED'].includes(order.state);
     return h('p.muted', final ? `This order is ${order.state.toLowerCase()}.` : 'Nothing for you to do on this order now.');
   }
-  const note = h('input', { name: 'note', placeholder: 'Note (optional)', 'aria-label': 'Note' });
+  const note = h('input', { name: 'note', placeholder: t('Note (optional)'), 'aria-label': t('Note') });
   const errBox = h('div.form-error', { role: 'alert', hidden: true });
   const run = async (action, label, button) => {
     errBox.hidden = true;
@@ -277,7 +278,7 @@ export function transitionControls(order, me) {
       const answer = await formDialog({
         title: `${label}?`,
         intro: ASKS_REASON[action],
-        fields: [{ name: 'note', label: 'Reason', type: 'textarea', value: text, required: true, rows: 2 }],
+        fields: [{ name: 'note', label: t('Reason'), type: 'textarea', value: text, required: true, rows: 2 }],
         submitLabel: label,
         danger: true,
         onSubmit: async (v) => v,
@@ -308,15 +309,15 @@ export function transitionControls(order, me) {
 export async function routingView(order) {
   const r = await api(`/api/v1/orders/${order.id}/routing`);
   const decisions = r?.decisions || [];
-  if (!decisions.length) return h('p.empty', 'No routing decisions recorded for this order.');
+  if (!decisions.length) return h('p.empty', t('No routing decisions recorded for this order.'));
   const factorKeys = ['availability', 'price', 'proximity', 'workload', 'reliability'];
   return [...decisions].reverse().map((d) => h('div.decision',
     h('p', h('strong', fmt.time(d.at)), ' · chose ', d.chosen_vendor_id ? partyLink('vendors', d.chosen_vendor_id) : h('em', 'no vendor'), d.reason ? ` · ${d.reason}` : ''),
     simpleTable([
-      { label: 'Vendor', value: (c) => h('span', c.vendor_id === d.chosen_vendor_id ? h('span.chosen', { title: 'chosen' }, '✓ ') : '', partyLink('vendors', c.vendor_id)) },
-      { label: 'Score', value: (c) => (c.score === null || c.score === undefined ? '—' : fmt.number(Number(c.score))), cls: 'num' },
+      { label: t('Vendor'), value: (c) => h('span', c.vendor_id === d.chosen_vendor_id ? h('span.chosen', { title: t('chosen') }, '✓ ') : '', partyLink('vendors', c.vendor_id)) },
+      { label: t('Score'), value: (c) => (c.score === null || c.score === undefined ? '—' : fmt.number(Number(c.score))), cls: 'num' },
       ...factorKeys.map((k) => ({ label: fmt.label(k), value: (c) => (c.factors?.[k] === undefined ? '—' : fmt.number(Number(c.factors[k]))), cls: 'num opt' })),
-      { label: 'Eligible', value: (c) => (c.eligible ? 'Yes' : h('span.warn-text', 'No')) },
-      { label: 'Why', value: (c) => c.reason || '' },
-    ], d.candidates || [], { empty: 'No candidates.' })));
+      { label: t('Eligible'), value: (c) => (c.eligible ? 'Yes' : h('span.warn-text', t('No'))) },
+      { label: t('Why'), value: (c) => c.reason || '' },
+    ], d.candidates || [], { empty: t('No candidates.') })));
 }

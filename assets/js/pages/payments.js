@@ -1,5 +1,6 @@
 /* Payments. */
 
+import { t } from '../i18n.js';
 import { fmt } from '../format.js';
 import { h, link } from '../dom.js';
 import { FieldError, api } from '../api.js';
@@ -10,17 +11,17 @@ import { filterBar } from './orders.js';
 
 /* Payments */
 
-export const METHODS = [['cash', 'Cash'], ['bank_transfer', 'Bank transfer'], ['esewa', 'eSewa'], ['khalti', 'Khalti'], ['fonepay', 'Fonepay'], ['cheque', 'Cheque']];
+export const METHODS = [['cash', t('Cash')], ['bank_transfer', t('Bank transfer')], ['esewa', t('eSewa')], ['khalti', t('Khalti')], ['fonepay', t('Fonepay')], ['cheque', t('Cheque')]];
 
 export function paymentColumns(withRetailer = true) {
   return [
-    { label: 'When', value: (p) => fmt.time(p.created_at) },
-    withRetailer && { label: 'Retailer', value: (p) => partyLink('retailers', p.retailer_id) },
-    { label: 'Amount', value: (p) => fmt.money(p.amount_paisa), cls: 'num' },
-    { label: 'Method', value: (p) => (METHODS.find(([m]) => m === p.method)?.[1] || p.method) },
-    { label: 'Reference', value: (p) => p.reference || '', cls: 'opt' },
-    { label: 'Paid against', value: (p) => allocationsText(p.allocations), cls: 'opt' },
-    { label: 'Left as credit', value: (p) => (p.unallocated_paisa ? fmt.money(p.unallocated_paisa) : ''), cls: 'num opt' },
+    { label: t('When'), value: (p) => fmt.time(p.created_at) },
+    withRetailer && { label: t('Retailer'), value: (p) => partyLink('retailers', p.retailer_id) },
+    { label: t('Amount'), value: (p) => fmt.money(p.amount_paisa), cls: 'num' },
+    { label: t('Method'), value: (p) => (METHODS.find(([m]) => m === p.method)?.[1] || p.method) },
+    { label: t('Reference'), value: (p) => p.reference || '', cls: 'opt' },
+    { label: t('Paid against'), value: (p) => allocationsText(p.allocations), cls: 'opt' },
+    { label: t('Left as credit'), value: (p) => (p.unallocated_paisa ? fmt.money(p.unallocated_paisa) : ''), cls: 'num opt' },
   ].filter(Boolean);
 }
 
@@ -37,10 +38,10 @@ export function allocationsText(allocs) {
 
 export function paymentFields(retailers, retailerId) {
   return [
-    { name: 'retailer_id', label: 'Retailer', type: 'select', options: partyOptions(retailers, 'Choose a retailer…'), value: retailerId, required: true },
-    { name: 'amount_paisa', label: 'Amount (रु)', type: 'money', required: true, placeholder: 'e.g. 12500 or 12,500.50' },
-    { name: 'method', label: 'Method', type: 'select', options: METHODS, value: 'cash' },
-    { name: 'reference', label: 'Reference', required: true, placeholder: 'Receipt, cheque or transaction no.', hint: 'Recorded once per reference: a repeat is not counted twice.' },
+    { name: 'retailer_id', label: t('Retailer'), type: 'select', options: partyOptions(retailers, 'Choose a retailer…'), value: retailerId, required: true },
+    { name: 'amount_paisa', label: t('Amount (रु)'), type: 'money', required: true, placeholder: t('e.g. 12500 or 12,500.50') },
+    { name: 'method', label: t('Method'), type: 'select', options: METHODS, value: 'cash' },
+    { name: 'reference', label: t('Reference'), required: true, placeholder: t('Receipt, cheque or transaction no.'), hint: t('Recorded once per reference: a repeat is not counted twice.') },
   ];
 }
 
@@ -53,9 +54,9 @@ export function paymentBody(v) {
 export async function paymentDialog(retailerId) {
   const retailers = await lookup('retailers');
   const p = await formDialog({
-    title: 'Record a payment',
+    title: t('Record a payment'),
     fields: paymentFields(retailers, retailerId),
-    submitLabel: 'Record payment',
+    submitLabel: t('Record payment'),
     onSubmit: (v) => api('/api/v1/payments', { method: 'POST', body: paymentBody(v) }),
   });
   if (p) toast(`Payment of ${fmt.money(p.amount_paisa)} recorded.`, 'ok');
@@ -63,12 +64,12 @@ export async function paymentDialog(retailerId) {
 }
 
 export async function paymentsPage({ view, query }) {
-  pageHead(view, 'Payments');
+  pageHead(view, t('Payments'));
   const retailers = await lookup('retailers');
   const result = h('div.payment-result');
   const form = makeForm({
     fields: paymentFields(retailers, query.retailer_id),
-    submitLabel: 'Record payment',
+    submitLabel: t('Record payment'),
     cls: 'cols',
     onSubmit: async (v, f) => {
       const p = await api('/api/v1/payments', { method: 'POST', body: paymentBody(v) });
@@ -82,14 +83,14 @@ export async function paymentsPage({ view, query }) {
       list.replaceChildren(makeList());
     },
   });
-  view.append(h('section.card', h('div.card-head', h('h2', 'Record a payment')), form, result));
-  view.append(filterBar([{ name: 'retailer_id', label: 'Show payments of', type: 'select', options: partyOptions(retailers, 'All retailers') }], query, (q) => go('/payments', q)));
+  view.append(h('section.card', h('div.card-head', h('h2', t('Record a payment'))), form, result));
+  view.append(filterBar([{ name: 'retailer_id', label: t('Show payments of'), type: 'select', options: partyOptions(retailers, 'All retailers') }], query, (q) => go('/payments', q)));
   const makeList = () => pagedList({
     path: '/api/v1/payments',
     query: { retailer_id: query.retailer_id },
     columns: paymentColumns(!query.retailer_id),
-    empty: 'No payments recorded yet.',
-    what: 'payments',
+    empty: t('No payments recorded yet.'),
+    what: t('payments'),
   });
   const list = h('section.card.flush', makeList());
   view.append(list);

@@ -1,5 +1,6 @@
 /* Products, listings (price and stock edited in place) and the match tester. */
 
+import { t } from '../i18n.js';
 import { asciiDigits, fmt, hundredthsInput, parseCount, parseRupees } from '../format.js';
 import { h, link } from '../dom.js';
 import { FieldError, api, session } from '../api.js';
@@ -16,27 +17,27 @@ export function productCell(item) {
   return h('div.product-cell', h('div', name), h('small.muted', item.sku || p?.sku || ''));
 }
 
-export const UNIT_OPTIONS = [['', '—'], ['g', 'g'], ['kg', 'kg'], ['ml', 'ml'], ['l', 'l'], ['pcs', 'pcs']];
+export const UNIT_OPTIONS = [['', '—'], ['g', t('g')], ['kg', t('kg')], ['ml', t('ml')], ['l', t('l')], ['pcs', t('pcs')]];
 
 /** The product form; the SKU is set once, at creation, and `active` is changed on the product page. */
 export function productFields(p = null) {
   return [
-    !p && { name: 'sku', label: 'SKU', required: true, hint: 'Stored upper-case, e.g. RICE-1KG' },
-    { name: 'name', label: 'Name', required: true, value: p?.name },
-    { name: 'brand', label: 'Brand', value: p?.brand },
-    { name: 'category', label: 'Category', value: p?.category },
-    { name: 'pack_size', label: 'Pack size', value: p?.pack_size, placeholder: 'e.g. 1 or 0.5' },
-    { name: 'unit', label: 'Unit', type: 'select', options: UNIT_OPTIONS, value: p?.unit },
+    !p && { name: 'sku', label: t('SKU'), required: true, hint: t('Stored upper-case, e.g. RICE-1KG') },
+    { name: 'name', label: t('Name'), required: true, value: p?.name },
+    { name: 'brand', label: t('Brand'), value: p?.brand },
+    { name: 'category', label: t('Category'), value: p?.category },
+    { name: 'pack_size', label: t('Pack size'), value: p?.pack_size, placeholder: t('e.g. 1 or 0.5') },
+    { name: 'unit', label: t('Unit'), type: 'select', options: UNIT_OPTIONS, value: p?.unit },
     {
       name: 'aliases',
-      label: 'Aliases (one per line, any script)',
+      label: t('Aliases (one per line, any script)'),
       type: 'lines',
       value: p?.aliases,
       wide: true,
       rows: 5,
-      hint: 'What retailers write: chamal, चामल, mansuli…',
+      hint: t('What retailers write: chamal, चामल, mansuli…'),
     },
-    p && { name: 'active', label: 'Active (matched and orderable)', type: 'checkbox', value: p.active },
+    p && { name: 'active', label: t('Active (matched and orderable)'), type: 'checkbox', value: p.active },
   ].filter(Boolean);
 }
 
@@ -50,24 +51,24 @@ export function productBody(v) {
 }
 
 export async function productsPage({ view, query }) {
-  pageHead(view, 'Products', h('button.btn.primary', { type: 'button', onclick: newProduct }, 'New product'));
+  pageHead(view, t('Products'), h('button.btn.primary', { type: 'button', onclick: newProduct }, t('New product')));
   const search = h('input.search', {
     type: 'search',
     value: query.q || '',
-    placeholder: 'Search: name, SKU, alias — typos are fine (chamal, चिनी, suger)',
-    'aria-label': 'Search products',
+    placeholder: t('Search: name, SKU, alias — typos are fine (chamal, चिनी, suger)'),
+    'aria-label': t('Search products'),
   });
   const results = h('section.card.flush');
   view.append(h('div.searchbar', search), results);
 
   const columns = [
-    { label: 'SKU', value: (p) => link(`#/products/${p.id}`, p.sku) },
-    { label: 'Name', value: (p) => h('div', h('div', p.name), p.aliases?.length ? h('small.muted.aliases', p.aliases.slice(0, 6).join(' · ')) : '') },
-    { label: 'Brand', value: (p) => p.brand || '', cls: 'opt' },
-    { label: 'Category', value: (p) => p.category || '', cls: 'opt' },
-    { label: 'Pack', value: (p) => (p.pack_size ? `${p.pack_size} ${p.unit || ''}` : '—'), cls: 'num' },
-    { label: 'From', value: (p) => (p.price_from_paisa === undefined ? '' : fmt.money(p.price_from_paisa)), cls: 'num opt' },
-    { label: 'Active', value: (p) => (p.active === false ? h('span.badge.off', 'inactive') : 'Yes') },
+    { label: t('SKU'), value: (p) => link(`#/products/${p.id}`, p.sku) },
+    { label: t('Name'), value: (p) => h('div', h('div', p.name), p.aliases?.length ? h('small.muted.aliases', p.aliases.slice(0, 6).join(' · ')) : '') },
+    { label: t('Brand'), value: (p) => p.brand || '', cls: 'opt' },
+    { label: t('Category'), value: (p) => p.category || '', cls: 'opt' },
+    { label: t('Pack'), value: (p) => (p.pack_size ? `${p.pack_size} ${p.unit || ''}` : '—'), cls: 'num' },
+    { label: t('From'), value: (p) => (p.price_from_paisa === undefined ? '' : fmt.money(p.price_from_paisa)), cls: 'num opt' },
+    { label: t('Active'), value: (p) => (p.active === false ? h('span.badge.off', t('inactive')) : 'Yes') },
   ];
   const show = () => {
     const q = search.value.trim();
@@ -78,7 +79,7 @@ export async function productsPage({ view, query }) {
       columns,
       rowLink: (p) => `#/products/${p.id}`,
       empty: q ? `No product matches “${q}”.` : 'No products yet.',
-      what: 'products',
+      what: t('products'),
     }));
   };
   let timer = null;
@@ -92,9 +93,9 @@ export async function productsPage({ view, query }) {
 
 export async function newProduct() {
   const created = await formDialog({
-    title: 'New product',
+    title: t('New product'),
     fields: productFields(),
-    submitLabel: 'Create product',
+    submitLabel: t('Create product'),
     onSubmit: (v) => api('/api/v1/products', { method: 'POST', body: productBody(v) }),
   });
   if (created) {
@@ -106,11 +107,11 @@ export async function newProduct() {
 
 export async function productPage({ view, params }) {
   const [product] = await Promise.all([api(`/api/v1/products/${params.id}`), lookupAll('vendors', 'products')]);
-  pageHead(view, product.name, h('code.sku', product.sku), product.active === false && h('span.badge.off', 'inactive'));
+  pageHead(view, product.name, h('code.sku', product.sku), product.active === false && h('span.badge.off', t('inactive')));
   const fields = productFields(product);
-  view.append(h('section.card', h('div.card-head', h('h2', 'Details')), makeForm({
+  view.append(h('section.card', h('div.card-head', h('h2', t('Details'))), makeForm({
     fields,
-    submitLabel: 'Save changes',
+    submitLabel: t('Save changes'),
     cls: 'cols',
     onSubmit: async (v) => {
       const before = productBody(readFieldsFrom(product, fields));
@@ -122,7 +123,7 @@ export async function productPage({ view, params }) {
       render();
     },
   })));
-  view.append(listingsSection({ product_id: product.id }, { title: 'Vendors selling it', showVendor: true, showProduct: false }));
+  view.append(listingsSection({ product_id: product.id }, { title: t('Vendors selling it'), showVendor: true, showProduct: false }));
 }
 
 /** The values a form would read for `obj`, for comparing against what was typed. */
@@ -204,31 +205,31 @@ export function listingColumns({ role, showVendor, showProduct = true }) {
     return u || body;
   });
   return [
-    showProduct && { label: 'Product', value: (l) => (staff ? h('a.plain', { href: `#/products/${l.product_id}` }, productCell(l)) : productCell(l)) },
-    showVendor && { label: 'Vendor', value: (l) => partyLink('vendors', l.vendor_id) },
+    showProduct && { label: t('Product'), value: (l) => (staff ? h('a.plain', { href: `#/products/${l.product_id}` }, productCell(l)) : productCell(l)) },
+    showVendor && { label: t('Vendor'), value: (l) => partyLink('vendors', l.vendor_id) },
     {
-      label: 'Price (रु)',
+      label: t('Price (रु)'),
       cls: 'num',
-      value: (l) => inlineEdit({ value: l.price_paisa, kind: 'money', label: 'Price', column: 'price_paisa', save: (v) => patch(l, { price_paisa: v }) }),
+      value: (l) => inlineEdit({ value: l.price_paisa, kind: 'money', label: t('Price'), column: 'price_paisa', save: (v) => patch(l, { price_paisa: v }) }),
     },
-    { label: 'MRP', cls: 'num opt', value: (l) => fmt.money(l.mrp_paisa) },
-    { label: 'Stock', cls: 'num', value: (l) => inlineEdit({ value: l.stock, kind: 'count', label: 'Stock', column: 'stock', save: (v) => patch(l, { stock: v }) }) },
-    { label: 'Min / pack', cls: 'num opt', value: (l) => `${fmt.qty(l.min_qty)} / ${fmt.qty(l.pack_multiple)}` },
-    { label: 'Active', value: (l) => (l.active === false ? h('span.badge.off', 'off') : 'Yes'), cls: 'opt' },
-    { label: 'Updated', value: (l) => (l.updated_at ? h('small.muted', fmt.time(l.updated_at)) : ''), cls: 'opt' },
+    { label: t('MRP'), cls: 'num opt', value: (l) => fmt.money(l.mrp_paisa) },
+    { label: t('Stock'), cls: 'num', value: (l) => inlineEdit({ value: l.stock, kind: 'count', label: t('Stock'), column: 'stock', save: (v) => patch(l, { stock: v }) }) },
+    { label: t('Min / pack'), cls: 'num opt', value: (l) => `${fmt.qty(l.min_qty)} / ${fmt.qty(l.pack_multiple)}` },
+    { label: t('Active'), value: (l) => (l.active === false ? h('span.badge.off', t('off')) : 'Yes'), cls: 'opt' },
+    { label: t('Updated'), value: (l) => (l.updated_at ? h('small.muted', fmt.time(l.updated_at)) : ''), cls: 'opt' },
     staff && { label: '', value: (l) => h('button.btn.ghost.small', { type: 'button', onclick: (ev) => editListing(l, ev.target.closest('tr'), { role, showVendor, showProduct }) }, 'Edit') },
   ].filter(Boolean);
 }
 
 export function listingFields(l = {}) {
   return [
-    { name: 'price_paisa', label: 'Price (रु, before VAT)', type: 'money', value: l.price_paisa, required: true },
-    { name: 'mrp_paisa', label: 'MRP (रु)', type: 'money', value: l.mrp_paisa, required: true },
-    { name: 'stock', label: 'Stock', type: 'count', value: l.stock, required: true },
-    { name: 'min_qty', label: 'Minimum quantity', type: 'count', value: l.min_qty ?? 1, required: true },
-    { name: 'max_qty', label: 'Maximum quantity per order', type: 'count', value: l.max_qty, hint: 'Empty: no maximum.' },
-    { name: 'pack_multiple', label: 'Sold in multiples of', type: 'count', value: l.pack_multiple ?? 1, required: true },
-    { name: 'active', label: 'Active', type: 'checkbox', value: l.active ?? true },
+    { name: 'price_paisa', label: t('Price (रु, before VAT)'), type: 'money', value: l.price_paisa, required: true },
+    { name: 'mrp_paisa', label: t('MRP (रु)'), type: 'money', value: l.mrp_paisa, required: true },
+    { name: 'stock', label: t('Stock'), type: 'count', value: l.stock, required: true },
+    { name: 'min_qty', label: t('Minimum quantity'), type: 'count', value: l.min_qty ?? 1, required: true },
+    { name: 'max_qty', label: t('Maximum quantity per order'), type: 'count', value: l.max_qty, hint: t('Empty: no maximum.') },
+    { name: 'pack_multiple', label: t('Sold in multiples of'), type: 'count', value: l.pack_multiple ?? 1, required: true },
+    { name: 'active', label: t('Active'), type: 'checkbox', value: l.active ?? true },
   ];
 }
 
@@ -259,13 +260,13 @@ export async function newListing(preset = {}) {
   document.body.append(datalist);
   const presetProduct = preset.product_id && products.get(preset.product_id);
   const created = await formDialog({
-    title: 'New listing',
+    title: t('New listing'),
     fields: [
-      { name: 'vendor_id', label: 'Vendor', type: 'select', options: partyOptions(vendors, 'Choose…'), value: preset.vendor_id, required: true },
-      { name: 'sku', label: 'Product SKU', list: 'listing-sku-list', value: presetProduct?.sku, required: true },
+      { name: 'vendor_id', label: t('Vendor'), type: 'select', options: partyOptions(vendors, 'Choose…'), value: preset.vendor_id, required: true },
+      { name: 'sku', label: t('Product SKU'), list: 'listing-sku-list', value: presetProduct?.sku, required: true },
       ...listingFields(),
     ],
-    submitLabel: 'Create listing',
+    submitLabel: t('Create listing'),
     onSubmit: async (v) => {
       const product = bySku.get(v.sku.toUpperCase());
       if (!product) throw new FieldError('sku', `No product has SKU ${v.sku}.`);
@@ -283,14 +284,14 @@ export async function newListing(preset = {}) {
 /** A listings table for one vendor or one product, with a text filter over the loaded rows. */
 export function listingsSection(query, { title = 'Listings', showVendor = false, showProduct = true } = {}) {
   const role = session.role;
-  const filter = h('input.search.small', { type: 'search', placeholder: 'Filter these rows', 'aria-label': 'Filter listings' });
+  const filter = h('input.search.small', { type: 'search', placeholder: t('Filter these rows'), 'aria-label': t('Filter listings') });
   const list = pagedList({
     path: '/api/v1/listings',
     query,
     limit: 200,
     columns: listingColumns({ role, showVendor, showProduct }),
-    empty: 'No listings.',
-    what: 'listings',
+    empty: t('No listings.'),
+    what: t('listings'),
     onPage: () => setTimeout(applyFilter),
   });
   function applyFilter() {
@@ -298,20 +299,20 @@ export function listingsSection(query, { title = 'Listings', showVendor = false,
     for (const tr of list.querySelectorAll('tbody tr')) tr.hidden = !!q && !tr.textContent.toLowerCase().includes(q);
   }
   filter.addEventListener('input', applyFilter);
-  const add = STAFF.includes(role) && h('button.btn.secondary.small', { type: 'button', onclick: () => newListing(query) }, 'Add listing');
+  const add = STAFF.includes(role) && h('button.btn.secondary.small', { type: 'button', onclick: () => newListing(query) }, t('Add listing'));
   return h('section.card.flush', h('div.card-head', h('h2', title), h('div.actions', filter, add)),
-    h('p.hint.pad', 'Click a price or stock, type, press Enter to save and move down (Esc undoes).'), list);
+    h('p.hint.pad', t('Click a price or stock, type, press Enter to save and move down (Esc undoes).')), list);
 }
 
 export async function listingsPage({ view, query, me }) {
   const staff = STAFF.includes(me.role);
   pageHead(view, staff ? 'Listings' : 'My listings');
-  const [vendors, products] = await lookupAll(...(staff ? ['vendors', 'products'] : ['products']));
+  const [vendors, products] = await lookupAll(...(staff ? ['vendors', t('products')] : ['products']));
   if (staff) {
-    const productOptions = [['', 'Any product'], ...[...(products || new Map()).values()].sort((a, b) => a.sku.localeCompare(b.sku)).map((p) => [p.id, `${p.sku} · ${p.name}`])];
+    const productOptions = [['', t('Any product')], ...[...(products || new Map()).values()].sort((a, b) => a.sku.localeCompare(b.sku)).map((p) => [p.id, `${p.sku} · ${p.name}`])];
     view.append(filterBar([
-      { name: 'vendor_id', label: 'Vendor', type: 'select', options: partyOptions(vendors, 'Any vendor') },
-      { name: 'product_id', label: 'Product', type: 'select', options: productOptions },
+      { name: 'vendor_id', label: t('Vendor'), type: 'select', options: partyOptions(vendors, 'Any vendor') },
+      { name: 'product_id', label: t('Product'), type: 'select', options: productOptions },
     ], query, (q) => go('/listings', q)));
   }
   const q = staff ? { vendor_id: query.vendor_id, product_id: query.product_id } : { vendor_id: me.vendor_id };
@@ -321,7 +322,7 @@ export async function listingsPage({ view, query, me }) {
 /* Match tester */
 
 export async function matchPage({ view, query }) {
-  pageHead(view, 'Match tester');
+  pageHead(view, t('Match tester'));
   const retailers = await lookup('retailers');
   const out = h('div.match-out');
   const samples = ['chamal 25 kg', 'चिनी १ किलो', 'wai wai', 'suger 1kg', 'dal masoor', 'tel 1 litre'];
@@ -336,14 +337,14 @@ export async function matchPage({ view, query }) {
   };
   const form = makeForm({
     fields: [
-      { name: 'q', label: 'What the retailer wrote', required: true, value: query.q, placeholder: 'e.g. chamal 25 kg', wide: true },
-      { name: 'retailer_id', label: 'As retailer (optional)', type: 'select', options: partyOptions(retailers, 'Nobody in particular'), value: query.retailer_id, hint: 'Their order history can break ties.' },
+      { name: 'q', label: t('What the retailer wrote'), required: true, value: query.q, placeholder: t('e.g. chamal 25 kg'), wide: true },
+      { name: 'retailer_id', label: t('As retailer (optional)'), type: 'select', options: partyOptions(retailers, 'Nobody in particular'), value: query.retailer_id, hint: t('Their order history can break ties.') },
     ],
-    submitLabel: 'Match',
+    submitLabel: t('Match'),
     cls: 'cols',
     onSubmit: runMatch,
   });
-  const chips = h('div.chips', h('span.muted', 'Try: '), samples.map((s) => h('button.chip', {
+  const chips = h('div.chips', h('span.muted', t('Try: ')), samples.map((s) => h('button.chip', {
     type: 'button',
     onclick: () => {
       form.elements.namedItem('q').value = s;
@@ -361,10 +362,10 @@ export function matchResult(res) {
     h('div.card-head', h('h2', h(`span.decision.${kinds[res.decision] || 'warn'}`, words[res.decision] || res.decision))),
     simpleTable([
       { label: '#', value: (c) => String((res.candidates || []).indexOf(c) + 1), cls: 'num' },
-      { label: 'Product', value: (c) => h('div', h('div', c.name), h('small.muted', c.sku)) },
-      { label: 'Confidence', value: (c) => confidenceBar(c.confidence) },
-      { label: 'Why', value: (c) => c.reason || '' },
-    ], res.candidates || [], { empty: 'No candidates.' }));
+      { label: t('Product'), value: (c) => h('div', h('div', c.name), h('small.muted', c.sku)) },
+      { label: t('Confidence'), value: (c) => confidenceBar(c.confidence) },
+      { label: t('Why'), value: (c) => c.reason || '' },
+    ], res.candidates || [], { empty: t('No candidates.') }));
 }
 
 export function confidenceBar(x) {

@@ -1,5 +1,6 @@
 /* Retailers: the list, a shop's page with its credit, aging, score and statement. */
 
+import { t } from '../i18n.js';
 import { fmt, parseRupees, phoneE164 } from '../format.js';
 import { h, link } from '../dom.js';
 import { ApiError, FieldError, api, rowsOf } from '../api.js';
@@ -12,23 +13,23 @@ import { paymentColumns, paymentDialog } from './payments.js';
 
 /* Retailers */
 
-export const LANGUAGES = [['ne', 'Nepali'], ['en', 'English']];
+export const LANGUAGES = [['ne', t('Nepali')], ['en', t('English')]];
 
 export async function newRetailer() {
   const r = await formDialog({
-    title: 'New retailer',
-    intro: 'A retailer login with the same phone is linked to the shop.',
+    title: t('New retailer'),
+    intro: t('A retailer login with the same phone is linked to the shop.'),
     fields: [
-      { name: 'name', label: 'Shop name', required: true },
-      { name: 'owner_name', label: 'Owner', required: true },
-      { name: 'phone', label: 'WhatsApp phone', type: 'tel', required: true, placeholder: '+9779802000016' },
-      { name: 'district', label: 'District', required: true },
-      { name: 'province', label: 'Province', required: true },
-      { name: 'credit_limit_paisa', label: 'Credit limit (रु)', type: 'money', required: true },
-      { name: 'terms_days', label: 'Terms (days to pay)', type: 'count', hint: 'Empty: the configured default.' },
-      { name: 'language', label: 'Replies in', type: 'select', options: LANGUAGES, value: 'ne' },
+      { name: 'name', label: t('Shop name'), required: true },
+      { name: 'owner_name', label: t('Owner'), required: true },
+      { name: 'phone', label: t('WhatsApp phone'), type: 'tel', required: true, placeholder: '+9779802000016' },
+      { name: 'district', label: t('District'), required: true },
+      { name: 'province', label: t('Province'), required: true },
+      { name: 'credit_limit_paisa', label: t('Credit limit (रु)'), type: 'money', required: true },
+      { name: 'terms_days', label: t('Terms (days to pay)'), type: 'count', hint: t('Empty: the configured default.') },
+      { name: 'language', label: t('Replies in'), type: 'select', options: LANGUAGES, value: 'ne' },
     ],
-    submitLabel: 'Create retailer',
+    submitLabel: t('Create retailer'),
     onSubmit: (v) => api('/api/v1/retailers', { method: 'POST', body: { ...v, phone: phoneE164(v.phone) } }),
   });
   if (r) {
@@ -39,22 +40,22 @@ export async function newRetailer() {
 }
 
 export async function retailersPage({ view }) {
-  pageHead(view, 'Retailers', h('button.btn.primary', { type: 'button', onclick: newRetailer }, 'New retailer'));
-  const filter = h('input.search', { type: 'search', placeholder: 'Filter by name, phone, district', 'aria-label': 'Filter retailers' });
+  pageHead(view, t('Retailers'), h('button.btn.primary', { type: 'button', onclick: newRetailer }, t('New retailer')));
+  const filter = h('input.search', { type: 'search', placeholder: t('Filter by name, phone, district'), 'aria-label': t('Filter retailers') });
   const list = pagedList({
     path: '/api/v1/retailers',
     limit: 200,
     columns: [
-      { label: 'Shop', value: (r) => h('div', link(`#/retailers/${r.id}`, r.name), r.owner_name ? h('small.muted', ` ${r.owner_name}`) : '') },
-      { label: 'Phone', value: (r) => r.phone },
-      { label: 'District', value: (r) => r.district || '', cls: 'opt' },
-      { label: 'Credit limit', value: (r) => fmt.money(r.credit_limit_paisa), cls: 'num' },
-      { label: 'Terms', value: (r) => (r.terms_days === undefined ? '—' : `${r.terms_days} days`), cls: 'num opt' },
-      { label: 'Status', value: (r) => (r.blocked ? h('span.badge.blocked', 'blocked') : h('span.badge.okay', 'ok')) },
+      { label: t('Shop'), value: (r) => h('div', link(`#/retailers/${r.id}`, r.name), r.owner_name ? h('small.muted', ` ${r.owner_name}`) : '') },
+      { label: t('Phone'), value: (r) => r.phone },
+      { label: t('District'), value: (r) => r.district || '', cls: 'opt' },
+      { label: t('Credit limit'), value: (r) => fmt.money(r.credit_limit_paisa), cls: 'num' },
+      { label: t('Terms'), value: (r) => (r.terms_days === undefined ? '—' : `${r.terms_days} days`), cls: 'num opt' },
+      { label: t('Status'), value: (r) => (r.blocked ? h('span.badge.blocked', t('blocked')) : h('span.badge.okay', t('ok'))) },
     ],
     rowLink: (r) => `#/retailers/${r.id}`,
-    empty: 'No retailers yet.',
-    what: 'retailers',
+    empty: t('No retailers yet.'),
+    what: t('retailers'),
   });
   filter.addEventListener('input', () => {
     const q = filter.value.trim().toLowerCase();
@@ -72,34 +73,34 @@ export async function retailerPage({ view, params, me }) {
   } catch (err) {
     if (staff || !(err instanceof ApiError && (err.status === 403 || err.missing))) throw err;
   }
-  pageHead(view, retailer?.name || 'Credit & statement', retailer?.blocked && h('span.badge.blocked', 'blocked'),
+  pageHead(view, retailer?.name || 'Credit & statement', retailer?.blocked && h('span.badge.blocked', t('blocked')),
     staff && h('a.btn.secondary', { href: `#/orders/new?retailer_id=${id}` }, 'New order'),
-    staff && h('button.btn.secondary', { type: 'button', onclick: () => paymentDialog(id).then((p) => p && render()) }, 'Record payment'),
+    staff && h('button.btn.secondary', { type: 'button', onclick: () => paymentDialog(id).then((p) => p && render()) }, t('Record payment')),
     staff && retailer && h('a.btn.secondary', { href: `#/whatsapp?phone=${encodeURIComponent(retailer.phone)}` }, 'WhatsApp'));
 
-  const credit = section('Credit', () => creditSummary(id), { what: 'credit' });
+  const credit = section(t('Credit'), () => creditSummary(id), { what: t('credit') });
   if (!retailer) view.append(credit);
   else {
-    view.append(h('div.grid-2', credit, h('section.card', h('div.card-head', h('h2', 'Details')),
+    view.append(h('div.grid-2', credit, h('section.card', h('div.card-head', h('h2', t('Details'))),
       staff ? retailerForm(retailer) : kvTable(retailer, { skip: ['id', 'created_at'] }))));
   }
   view.append(h('div.grid-2',
-    section('Aging', async () => agingView((await creditOf(id)).aging), { what: 'credit aging' }),
-    section('Credit score', async () => scoreView((await creditOf(id)).score), { what: 'the credit score' })));
-  view.append(section('Statement', () => statementView(id), { what: 'the statement', cls: 'flush' }));
+    section(t('Aging'), async () => agingView((await creditOf(id)).aging), { what: t('credit aging') }),
+    section(t('Credit score'), async () => scoreView((await creditOf(id)).score), { what: t('the credit score') })));
+  view.append(section(t('Statement'), () => statementView(id), { what: t('the statement'), cls: 'flush' }));
   if (staff) {
-    view.append(h('section.card.flush', h('div.card-head', h('h2', 'Recent orders'), link(`#/orders?retailer_id=${id}`, 'All')),
+    view.append(h('section.card.flush', h('div.card-head', h('h2', t('Recent orders')), link(`#/orders?retailer_id=${id}`, t('All'))),
       pagedList({
         path: '/api/v1/orders',
         query: { retailer_id: id },
         limit: 10,
         columns: orderColumns({ retailer: false }),
         rowLink: (o) => `#/orders/${o.id}`,
-        empty: 'No orders yet.',
-        what: 'orders',
+        empty: t('No orders yet.'),
+        what: t('orders'),
       })));
-    view.append(h('section.card.flush', h('div.card-head', h('h2', 'Payments'), link(`#/payments?retailer_id=${id}`, 'All')),
-      pagedList({ path: '/api/v1/payments', query: { retailer_id: id }, limit: 10, columns: paymentColumns(false), empty: 'No payments yet.', what: 'payments' })));
+    view.append(h('section.card.flush', h('div.card-head', h('h2', t('Payments')), link(`#/payments?retailer_id=${id}`, t('All'))),
+      pagedList({ path: '/api/v1/payments', query: { retailer_id: id }, limit: 10, columns: paymentColumns(false), empty: t('No payments yet.'), what: t('payments') })));
   }
 }
 
@@ -123,12 +124,12 @@ export async function creditSummary(id) {
     bar.children[1].style.width = `${Math.max(0, Math.min(100 - (Number(c.posted_paisa) / limit) * 100, (Number(c.held_paisa) / limit) * 100))}%`;
   }
   return [
-    c.blocked_reason && notice('error', 'Cannot order on credit now', c.blocked_reason),
+    c.blocked_reason && notice('error', t('Cannot order on credit now'), c.blocked_reason),
     h('div.stats.credit',
-      h('div.stat.big', h('span.stat-value', fmt.money(c.available_paisa)), h('span.stat-label', 'available')),
-      h('div.stat', h('span.stat-value', fmt.money(c.posted_paisa)), h('span.stat-label', 'owed (posted)')),
-      h('div.stat', h('span.stat-value', fmt.money(c.held_paisa)), h('span.stat-label', 'held for open orders')),
-      h('div.stat', h('span.stat-value', fmt.money(c.limit_paisa)), h('span.stat-label', 'limit'))),
+      h('div.stat.big', h('span.stat-value', fmt.money(c.available_paisa)), h('span.stat-label', t('available'))),
+      h('div.stat', h('span.stat-value', fmt.money(c.posted_paisa)), h('span.stat-label', t('owed (posted)'))),
+      h('div.stat', h('span.stat-value', fmt.money(c.held_paisa)), h('span.stat-label', t('held for open orders'))),
+      h('div.stat', h('span.stat-value', fmt.money(c.limit_paisa)), h('span.stat-label', t('limit')))),
     limit > 0 && bar,
     limit > 0 && h('p.muted.small-text', `${Math.round((used / limit) * 100)}% of the limit in use`),
     kvTable(c, { skip: ['limit_paisa', 'posted_paisa', 'held_paisa', 'available_paisa', 'aging', 'score', 'blocked_reason'] }),
@@ -136,14 +137,14 @@ export async function creditSummary(id) {
 }
 
 export function agingView(aging) {
-  if (aging === undefined || aging === null) return h('p.empty', 'No aging figures.');
+  if (aging === undefined || aging === null) return h('p.empty', t('No aging figures.'));
   if (Array.isArray(aging) && aging.every((b) => b && 'label' in b && 'amount_paisa' in b)) {
     // Buckets: [{label, from_days, to_days, amount_paisa, invoices}]
     return simpleTable([
-      { label: 'Days past due', value: (b) => b.label },
-      { label: 'Invoices', value: (b) => (b.invoices === undefined ? '' : fmt.qty(b.invoices)), cls: 'num' },
-      { label: 'Amount', value: (b) => h(b.amount_paisa ? 'strong' : 'span.muted', fmt.money(b.amount_paisa)), cls: 'num' },
-    ], aging, { empty: 'Nothing owed.' });
+      { label: t('Days past due'), value: (b) => b.label },
+      { label: t('Invoices'), value: (b) => (b.invoices === undefined ? '' : fmt.qty(b.invoices)), cls: 'num' },
+      { label: t('Amount'), value: (b) => h(b.amount_paisa ? 'strong' : 'span.muted', fmt.money(b.amount_paisa)), cls: 'num' },
+    ], aging, { empty: t('Nothing owed.') });
   }
   if (Array.isArray(aging)) return simpleTable(autoColumns(aging), aging);
   if (typeof aging !== 'object') return h('p', String(aging));
@@ -153,7 +154,7 @@ export function agingView(aging) {
 }
 
 export function scoreView(score) {
-  if (score === undefined || score === null) return h('p.empty', 'No score yet.');
+  if (score === undefined || score === null) return h('p.empty', t('No score yet.'));
   if (typeof score !== 'object') return h('div.score', h('span.score-value', fmt.number(Number(score))));
   const value = score.score ?? score.value ?? score.points;
   const grade = score.grade ?? score.band ?? score.rating;
@@ -166,9 +167,9 @@ export function scoreView(score) {
       grade && h('span.badge.grade', String(grade)), score.at && h('small.muted', `as of ${fmt.time(score.at)}`)),
     // Components: [{name, weight, value 0..1, explanation}]
     components && simpleTable([
-      { label: 'Factor', value: (c) => h('div', h('div', fmt.label(c.name || '')), c.explanation && h('small.muted', c.explanation)) },
-      { label: 'Weight', value: (c) => (c.weight === undefined ? '' : fmt.number(c.weight)), cls: 'num' },
-      { label: 'How good', value: (c) => confidenceBar(c.value) },
+      { label: t('Factor'), value: (c) => h('div', h('div', fmt.label(c.name || '')), c.explanation && h('small.muted', c.explanation)) },
+      { label: t('Weight'), value: (c) => (c.weight === undefined ? '' : fmt.number(c.weight)), cls: 'num' },
+      { label: t('How good'), value: (c) => confidenceBar(c.value) },
     ], components),
     explain && (Array.isArray(explain)
       ? (explain.every((x) => typeof x !== 'object') ? h('ul.explain', explain.map((x) => h('li', String(x)))) : simpleTable(autoColumns(explain), explain))
@@ -185,7 +186,7 @@ export async function statementView(id) {
   const out = [];
   if (Object.keys(summary).length) out.push(h('div.pad', kvTable(summary)));
   if (!rows.length) {
-    out.push(h('p.empty.pad', 'No transfers yet.'));
+    out.push(h('p.empty.pad', t('No transfers yet.')));
     return out;
   }
   const t = dataTable(autoColumns(rows, {
@@ -196,7 +197,7 @@ export async function statementView(id) {
   out.push(t.el);
   if (first?.next_cursor) {
     let cursor = first.next_cursor;
-    const more = h('button.btn.secondary.more', { type: 'button' }, 'Load more');
+    const more = h('button.btn.secondary.more', { type: 'button' }, t('Load more'));
     more.addEventListener('click', async () => {
       more.disabled = true;
       try {
@@ -220,18 +221,18 @@ export const CREDIT_KEYS = ['credit_limit_paisa', 'terms_days', 'blocked'];
 
 export function retailerForm(r) {
   const fields = [
-    { name: 'phone', label: 'WhatsApp phone', type: 'tel', value: r.phone, required: true },
-    { name: 'district', label: 'District', value: r.district },
-    { name: 'credit_limit_paisa', label: 'Credit limit (रु)', type: 'money', value: r.credit_limit_paisa, required: true },
-    { name: 'terms_days', label: 'Terms (days to pay)', type: 'count', value: r.terms_days, required: true },
-    { name: 'language', label: 'Replies in', type: 'select', options: LANGUAGES, value: r.language },
-    { name: 'blocked', label: 'Blocked (cannot order on credit)', type: 'checkbox', value: r.blocked },
+    { name: 'phone', label: t('WhatsApp phone'), type: 'tel', value: r.phone, required: true },
+    { name: 'district', label: t('District'), value: r.district },
+    { name: 'credit_limit_paisa', label: t('Credit limit (रु)'), type: 'money', value: r.credit_limit_paisa, required: true },
+    { name: 'terms_days', label: t('Terms (days to pay)'), type: 'count', value: r.terms_days, required: true },
+    { name: 'language', label: t('Replies in'), type: 'select', options: LANGUAGES, value: r.language },
+    { name: 'blocked', label: t('Blocked (cannot order on credit)'), type: 'checkbox', value: r.blocked },
   ];
-  const reasonField = field({ name: 'reason', label: 'Reason for this credit change (kept in the audit log)', type: 'textarea', rows: 2, required: true, wide: true });
+  const reasonField = field({ name: 'reason', label: t('Reason for this credit change (kept in the audit log)'), type: 'textarea', rows: 2, required: true, wide: true });
   reasonField.hidden = true;
   const form = makeForm({
     fields,
-    submitLabel: 'Save changes',
+    submitLabel: t('Save changes'),
     extra: reasonField,
     onSubmit: async (v) => {
       const patch = changes(readFieldsFrom(r, fields), v);

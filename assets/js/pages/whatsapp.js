@@ -1,5 +1,6 @@
 /* WhatsApp: conversations per phone, and the simulator that demos the product. */
 
+import { t } from '../i18n.js';
 import { fmt, phoneE164 } from '../format.js';
 import { h } from '../dom.js';
 import { ApiError, api, rowsOf } from '../api.js';
@@ -12,15 +13,15 @@ import { replaceQuery } from '../router.js';
 export const SIM_SAMPLES = ['HELP', 'chamal 25 kg 2 bora', 'RICE-1KG x 10', 'चिनी १० किलो', 'CONFIRM', 'CANCEL', 'STATUS', 'BALANCE', 'REORDER', 'ACCEPT', 'REJECT out of stock'];
 
 export async function whatsappPage({ view, query }) {
-  pageHead(view, 'WhatsApp');
+  pageHead(view, t('WhatsApp'));
   const [retailers, vendors] = await lookupAll('retailers', 'vendors');
   const phoneOwner = (phone) => [...retailers.values()].find((r) => r.phone === phone)
     || [...vendors.values()].find((v) => v.phone === phone);
-  const picker = h('select', { 'aria-label': 'Conversation' },
-    h('option', { value: '' }, 'Choose a phone…'),
-    h('optgroup', { label: 'Retailers' }, [...retailers.values()].map((r) => h('option', { value: r.phone, selected: r.phone === query.phone }, `${r.name} · ${r.phone}`))),
-    h('optgroup', { label: 'Vendors' }, [...vendors.values()].map((v) => h('option', { value: v.phone, selected: v.phone === query.phone }, `${v.name} · ${v.phone}`))));
-  const other = h('input', { type: 'tel', placeholder: 'or any phone: +9779…', 'aria-label': 'Other phone', value: query.phone && !phoneOwner(query.phone) ? query.phone : '' });
+  const picker = h('select', { 'aria-label': t('Conversation') },
+    h('option', { value: '' }, t('Choose a phone…')),
+    h('optgroup', { label: t('Retailers') }, [...retailers.values()].map((r) => h('option', { value: r.phone, selected: r.phone === query.phone }, `${r.name} · ${r.phone}`))),
+    h('optgroup', { label: t('Vendors') }, [...vendors.values()].map((v) => h('option', { value: v.phone, selected: v.phone === query.phone }, `${v.name} · ${v.phone}`))));
+  const other = h('input', { type: 'tel', placeholder: t('or any phone: +9779…'), 'aria-label': t('Other phone'), value: query.phone && !phoneOwner(query.phone) ? query.phone : '' });
   const chat = h('div.chat');
   view.append(h('div.toolbar', picker, other), chat);
 
@@ -41,7 +42,7 @@ export async function whatsappPage({ view, query }) {
   });
   if (query.phone) open(query.phone);
   else {
-    chat.append(notice('info', 'Pick a retailer or vendor to see their conversation.',
+    chat.append(notice('info', t('Pick a retailer or vendor to see their conversation.'),
       'The simulator below the chat sends messages as that phone, exactly as if they came from WhatsApp: use it to demo ordering end to end.'));
   }
 }
@@ -66,17 +67,17 @@ export function conversation(phone, owner, phoneOwner) {
     try {
       const items = rowsOf(await api('/api/v1/messages', { query: { phone, limit: 100 } }));
       log.replaceChildren(...[...items].reverse().map(bubble));
-      status.replaceChildren(items.length ? '' : h('p.muted.chat-empty', 'No messages with this phone yet.'));
+      status.replaceChildren(items.length ? '' : h('p.muted.chat-empty', t('No messages with this phone yet.')));
     } catch (err) {
       status.replaceChildren(err instanceof ApiError && err.missing
-        ? h('p.muted', 'Message history (GET /api/v1/messages) is not available on this server yet; simulator replies still show here as they come.')
+        ? h('p.muted', t('Message history (GET /api/v1/messages) is not available on this server yet; simulator replies still show here as they come.'))
         : errorNotice(err, 'messages'));
     }
     scrollDown();
   };
 
-  const input = h('textarea', { rows: 1, placeholder: 'Type a message as this phone…', 'aria-label': 'Message' });
-  const send = h('button.btn.primary', { type: 'submit' }, 'Send');
+  const input = h('textarea', { rows: 1, placeholder: t('Type a message as this phone…'), 'aria-label': t('Message') });
+  const send = h('button.btn.primary', { type: 'submit' }, t('Send'));
   const composer = h('form.composer', input, send);
   const sendText = async (text) => {
     if (!text.trim()) return;
@@ -91,7 +92,7 @@ export function conversation(phone, owner, phoneOwner) {
       for (const r of res?.replies || []) {
         log.append(r.to && r.to !== phone ? elsewhere(r) : bubble({ direction: 'out', body: r.body, created_at: new Date().toISOString() }));
       }
-      if (!res?.replies?.length) log.append(h('div.msg.note', h('div.msg-meta', 'No reply.')));
+      if (!res?.replies?.length) log.append(h('div.msg.note', h('div.msg-meta', t('No reply.'))));
     } catch (err) {
       pending.classList.add('failed');
       pending.append(h('div.msg-error', errorText(err)));
@@ -117,7 +118,7 @@ export function conversation(phone, owner, phoneOwner) {
   loadHistory();
   return h('section.card.chat-card',
     h('div.chat-head', h('div', h('strong', owner?.name || phone), h('div.muted', owner ? phone : 'unknown phone')),
-      h('button.btn.ghost.small', { type: 'button', onclick: loadHistory }, 'Refresh')),
+      h('button.btn.ghost.small', { type: 'button', onclick: loadHistory }, t('Refresh'))),
     log, status,
-    h('div.sim', h('div.sim-title', 'Simulator — sends as this phone'), chips, composer));
+    h('div.sim', h('div.sim-title', t('Simulator — sends as this phone')), chips, composer));
 }
