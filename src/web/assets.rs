@@ -115,4 +115,66 @@ mod tests {
         embedded.sort();
         assert_eq!(on_disk, embedded);
     }
+
+    /// The `'text'` literals of `t('text'…)` calls in a module.
+    fn translated_literals(js: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut rest = js;
+        while let Some(at) = rest.find("t('") {
+            let before = rest[..at].chars().last();
+            rest = &rest[at + 3..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let mut text = String::new();
+            let mut chars = rest.char_indices();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => text.extend(chars.next().map(|(_, c)| c)),
+                    '\'' => {
+                        rest = &rest[i + 1..];
+                        break;
+                    }
+                    c => text.push(c),
+                }
+            }
+            found.push(text);
+        }
+        found
+    }
+
+    /// Every text the console passes through `t()` has its Nepali in `lang/ne.js`.
+    #[test]
+    fn every_console_text_has_its_nepali() {
+        let ne = ASSETS
+            .iter()
+            .find(|a| a.name == "js/lang/ne.js")
+            .map(|a| std::str::from_utf8(a.body).unwrap())
+            .unwrap();
+        let keys: std::collections::HashSet<String> = ne
+            .lines()
+            .filter_map(|l| l.trim().strip_suffix(','))
+            .filter_map(|l| {
+                let (key, _) = l.split_once("\": ")?;
+                serde_json::from_str::<String>(&format!("{key}\"")).ok()
+            })
+            .collect();
+        assert!(keys.len() > 300, "{} keys read", keys.len());
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let js = std::str::from_utf8(asset.body).unwrap();
+            for text in translated_literals(js) {
+                seen += 1;
+                if !keys.contains(&text) {
+                    missing.push(format!("{}: {text:?}", asset.name));
+                }
+            }
+        }
+        assert!(
+            seen > 300,
+            "only {seen} texts found: is the t('…') reader broken?"
+        );
+        assert!(missing.is_empty(), "no Nepali for: {missing:#?}");
+    }
 }

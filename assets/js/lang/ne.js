@@ -361,4 +361,9 @@ export default {
   "Password changed. Your other sessions have ended.": "पासवर्ड बदलियो। तपाईंका अन्य सत्र सकिए।",
   "The two new passwords differ.": "दुई नयाँ पासवर्ड फरक छन्।",
   "The current password is wrong.": "हालको पासवर्ड गलत छ।",
+  "g": "g",
+  "kg": "kg",
+  "ml": "ml",
+  "l": "l",
+  "pcs": "pcs",
 };
