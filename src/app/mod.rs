@@ -9,10 +9,12 @@
 //! - [`logging`]   where logs go: stdout or stderr, and the rotated file of the server
 //! - [`ops`]       the owner's commands, shared by the CLI and the control socket
 //! - [`control`]   the Unix control socket that lets commands run while the server holds the file
+//! - [`backups`]   backups kept in the data directory for the console: taken, listed, opened
 //! - [`check`]     `khaacho check`: integrity and domain invariants across every domain
 //! - [`demo`]      the demo data set shipped in `data/`, loaded on first start
 //! - [`simulate`]  `khaacho simulate`: months of history through the real doors, for demos and tests
 
+pub mod backups;
 pub mod check;
 pub mod cli;
 pub mod control;

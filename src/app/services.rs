@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
+use crate::audit::Actor;
 use crate::auth::{AuthService, NewUser, TokenKeys};
 use crate::catalog::{Catalog, CatalogService};
 use crate::config::{Config, ConfigError};
 use crate::credit::CreditService;
+use crate::messaging::dead_letters::{self, RetryError};
+use crate::messaging::outbox::{Message, Status};
 use crate::orders::OrderService;
 use crate::storage::{self, Store, StoreError};
 use crate::support::clock::Clock;
@@ -140,8 +143,32 @@ impl Services {
         phone: Option<Msisdn>,
         cursor: Option<u64>,
         limit: usize,
-    ) -> Result<crate::support::page::Page<crate::messaging::outbox::Message>, StoreError> {
+    ) -> Result<crate::support::page::Page<Message>, StoreError> {
         crate::whatsapp::sender::list(&self.store, phone, cursor, limit).await
+    }
+
+    /// Outgoing messages newest first, of one status (`dead` for the dead letters) or all.
+    pub async fn outbox(
+        &self,
+        status: Option<Status>,
+        cursor: Option<u64>,
+        limit: usize,
+    ) -> Result<crate::support::page::Page<Message>, StoreError> {
+        self.store
+            .read(move |tx| dead_letters::list_outgoing(tx, status, cursor, limit))
+            .await
+    }
+
+    /// Sends a dead or failed outgoing message again (see [`crate::whatsapp::resend`]) and
+    /// wakes the sender.
+    pub async fn retry_message(&self, actor: Actor, id: u64) -> Result<Message, RetryError> {
+        let now = self.clock.now();
+        let message = self
+            .store
+            .write(move |tx| crate::whatsapp::resend::retry(tx, &actor, id, now))
+            .await?;
+        self.whatsapp.outbox_signal().notify_one();
+        Ok(message)
     }
 
     /// The database, for tests that must look at or damage the file itself.
@@ -240,11 +267,7 @@ impl Services {
             password: password.clone(),
             must_change_password: true,
         };
-        match self
-            .auth
-            .create_user(&crate::audit::Actor::System, new)
-            .await
-        {
+        match self.auth.create_user(&Actor::System, new).await {
             Ok(_) => Ok(Some((phone, password))),
             Err(crate::auth::AuthError::PhoneTaken(p)) => Err(StartError::Io(format!(
                 "no active admin exists and {p} (auth.bootstrap_admin_phone) belongs to another user; \

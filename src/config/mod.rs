@@ -99,6 +99,19 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The effective configuration as the admin's settings screen shows it: every value, the
+    /// data directory included, with each secret as `"[hidden]"` when set and null when not.
+    /// Secrets are [`Secret`](crate::types::Secret) values and that is how the type
+    /// serialises, so a secret added later is hidden without a change here.
+    pub fn redacted_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut shown = serde_json::to_value(self)?;
+        if let Some(map) = shown.as_object_mut() {
+            let dir = self.data_dir.display().to_string();
+            map.insert("data_dir".into(), dir.into());
+        }
+        Ok(shown)
+    }
+
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.listen.parse().map_err(|_| {
             ConfigError(vec![format!(
@@ -199,5 +212,45 @@ mod tests {
             "a-very-long-secret-value-0123456789"
         );
         assert!(!format!("{cfg:?}").contains("a-very-long-secret"));
+    }
+
+    #[test]
+    fn the_settings_shown_to_admins_hide_every_secret() {
+        let secrets = [
+            ("KHAACHO_JWT_SECRET", "jwt-secret-value-0123456789abcdef"),
+            ("KHAACHO_TWILIO_AUTH_TOKEN", "twilio-auth-token-value"),
+            ("KHAACHO_META_ACCESS_TOKEN", "meta-access-token-value"),
+            ("KHAACHO_META_APP_SECRET", "meta-app-secret-value"),
+            ("KHAACHO_META_VERIFY_TOKEN", "meta-verify-token-value"),
+        ];
+        let providers = [
+            ("KHAACHO_TWILIO_ACCOUNT_SID", "AC0123"),
+            ("KHAACHO_TWILIO_FROM", "whatsapp:+14155238886"),
+            ("KHAACHO_META_PHONE_NUMBER_ID", "1234567"),
+            ("KHAACHO_PUBLIC_URL", "https://khaacho.example.com.np"),
+        ];
+        let env: Vec<_> = secrets.iter().chain(&providers).copied().collect();
+        let cfg = load(None, &env).unwrap();
+        assert_eq!(cfg.whatsapp.meta.verify_token.expose(), secrets[4].1);
+        let shown = cfg.redacted_json().unwrap();
+        let text = shown.to_string();
+        for (_, value) in secrets {
+            assert!(!text.contains(value), "{value} shows in {text}");
+        }
+        assert_eq!(
+            text.matches("\"[hidden]\"").count(),
+            secrets.len(),
+            "{text}"
+        );
+        assert_eq!(shown["auth"]["jwt_secret"], "[hidden]");
+        assert_eq!(shown["whatsapp"]["meta"]["app_secret"], "[hidden]");
+        assert_eq!(shown["whatsapp"]["twilio"]["account_sid"], "AC0123");
+        let unset = load(None, &[]).unwrap().redacted_json().unwrap();
+        assert!(unset["auth"]["jwt_secret"].is_null(), "{unset}");
+        assert!(
+            unset["whatsapp"]["twilio"]["auth_token"].is_null(),
+            "{unset}"
+        );
+        assert!(unset["data_dir"].is_string(), "{unset}");
     }
 }

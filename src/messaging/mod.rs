@@ -2,10 +2,12 @@
 //! retailer or vendor reads, in both languages. Below the domains that send (orders,
 //! preview, whatsapp), so each of them can write a message in its own write transaction.
 //!
+//! - [`dead_letters`] outgoing messages given up on, listed and put back in the outbox
 //! - [`kinds`]  what a preview says about a line, for the texts to word
 //! - [`outbox`] the message log and the durable outbox
 //! - [`texts`]  every sentence a shop or vendor reads, keyed by message kind
 
+pub mod dead_letters;
 pub mod kinds;
 pub mod outbox;
 pub mod texts;

@@ -55,6 +55,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Throttled => "throttled",
+            Status::Pending => "pending",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+            Status::Failed => "failed",
+            Status::Dead => "dead",
+        }
+    }
+
     /// Delivery reports arrive out of order; a status only ever moves up this rank.
     pub fn rank(self) -> u8 {
         match self {

@@ -166,6 +166,9 @@ macro_rules! debug_redacted {
 pub struct Secret(String);
 
 impl Secret {
+    /// What a set secret serialises as.
+    pub const HIDDEN: &str = "[hidden]";
+
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -187,9 +190,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A secret serialises as [`Secret::HIDDEN`] when set and as null when not: whatever shows
+/// a configuration (the admin's settings screen) shows that a secret is set, never its value.
 impl Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(if self.0.is_empty() { "" } else { "[redacted]" })
+        if self.0.is_empty() {
+            s.serialize_none()
+        } else {
+            s.serialize_str(Secret::HIDDEN)
+        }
     }
 }
 

@@ -299,6 +299,34 @@ impl From<crate::whatsapp::WhatsAppError> for ApiError {
     }
 }
 
+impl From<crate::messaging::dead_letters::RetryError> for ApiError {
+    fn from(e: crate::messaging::dead_letters::RetryError) -> Self {
+        use crate::messaging::dead_letters::RetryError as R;
+        let msg = e.to_string();
+        match e {
+            R::NotFound(_) => Self::not_found(msg),
+            R::NotRetryable { status, .. } => {
+                Self::conflict("not_retryable", msg).with_details(json!({"status": status}))
+            }
+            R::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::app::backups::BackupError> for ApiError {
+    fn from(e: crate::app::backups::BackupError) -> Self {
+        use crate::app::backups::BackupError as B;
+        let msg = e.to_string();
+        match e {
+            B::BadName(_) => Self::unprocessable(msg).with_details(json!({"field": "name"})),
+            B::NotFound(_) => Self::not_found(msg),
+            B::Exists(_) => Self::conflict("backup_exists", msg),
+            B::Io(e) => Self::internal(&e),
+            B::Store(e) => e.into(),
+        }
+    }
+}
+
 /// A webhook the provider's adapter refused.
 impl From<crate::whatsapp::providers::ProviderError> for ApiError {
     fn from(e: crate::whatsapp::providers::ProviderError) -> Self {

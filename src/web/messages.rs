@@ -1,4 +1,5 @@
-//! The simulator `/api/v1/simulator/messages` and the message log `/api/v1/messages`.
+//! The simulator `/api/v1/simulator/messages` and the message log `/api/v1/messages` (its
+//! views serve the admin's outbox too).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,7 +13,7 @@ use super::extract::{Json, Query, Staff};
 use super::webhooks::MAX_WEBHOOK_BYTES;
 use crate::app::AppState;
 use crate::messaging::outbox::{Channel, Direction, Message, Status};
-use crate::support::page::clamp_limit;
+use crate::support::page::{Page, clamp_limit};
 use crate::types::Msisdn;
 use crate::whatsapp::providers::ProviderError;
 
@@ -89,6 +90,7 @@ async fn simulate(
     Ok(axum::Json(Simulated { replies, duplicate }))
 }
 
+/// A message in or out, as the log and the outbox show it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageView {
     id: u64,
@@ -104,10 +106,13 @@ pub struct MessageView {
     last_error: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// When the sender next tries a pending message (null for any other status).
+    next_attempt_at: Option<DateTime<Utc>>,
 }
 
 impl From<Message> for MessageView {
     fn from(m: Message) -> Self {
+        let next_attempt_at = (m.status == Status::Pending).then_some(m.next_attempt_at);
         Self {
             id: m.id,
             direction: m.direction,
@@ -121,14 +126,26 @@ impl From<Message> for MessageView {
             last_error: m.last_error,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            next_attempt_at,
         }
     }
 }
 
+/// A page of messages, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessagePage {
     items: Vec<MessageView>,
     next_cursor: Option<String>,
+}
+
+impl From<Page<Message>> for MessagePage {
+    fn from(p: Page<Message>) -> Self {
+        let p = p.map(MessageView::from);
+        Self {
+            items: p.items,
+            next_cursor: p.next_cursor,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -165,9 +182,5 @@ async fn list_messages(
         .svc
         .messages(phone, cursor, clamp_limit(q.limit))
         .await?;
-    let page = page.map(MessageView::from);
-    Ok(axum::Json(MessagePage {
-        items: page.items,
-        next_cursor: page.next_cursor,
-    }))
+    Ok(axum::Json(page.into()))
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer, the only place that knows axum: one file per URL area, one error table,
 //! the extractors, the middleware stack, and the OpenAPI document generated from the handlers.
 
+pub mod admin;
 pub mod alerts;
 pub mod analytics;
 pub mod assets;
@@ -51,7 +52,7 @@ use error::ApiError;
 #[openapi(
     info(title = "Khaacho API", description = "B2B wholesale ordering for Nepal. Money is integer paisa in fields ending `_paisa`; times are RFC 3339 UTC; lists answer `{items, next_cursor}` newest first."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "analytics"), (name = "whatsapp"), (name = "webhooks"), (name = "system"))
+    tags((name = "auth"), (name = "users"), (name = "catalog"), (name = "vendors"), (name = "listings"), (name = "orders"), (name = "retailers"), (name = "payments"), (name = "alerts"), (name = "analytics"), (name = "whatsapp"), (name = "webhooks"), (name = "system"), (name = "admin"))
 )]
 struct ApiDoc;
 
@@ -87,6 +88,7 @@ pub fn api() -> OpenApiRouter<AppState> {
             analytics::vendor_router().merge(intelligence::router()),
         )
         .nest("/api/v1", messages::router())
+        .nest("/api/v1/admin", admin::router())
         .merge(webhooks::webhooks())
 }
 

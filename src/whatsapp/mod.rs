@@ -12,11 +12,13 @@
 //! - `respond`: the conversation's rules, for retailers, vendors and strangers
 //! - `service`: the entry point the webhooks and the simulator call
 //! - `sender`: delivers the outbox with retries, templates outside the 24-hour window
+//! - `resend`: an admin sends a given-up message again
 
 mod apply;
 mod intent;
 mod preview;
 pub mod providers;
+pub mod resend;
 mod respond;
 pub mod sender;
 mod service;
