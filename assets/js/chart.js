@@ -23,8 +23,10 @@ const fontReady = document.fonts ? document.fonts.load(AXIS_FONT, 'रु').catc
  *   series: [{ label, values: [number|null, …], dash: bool }]
  *   format: value → text (axis, tooltip legend, table)
  *   title:  what the chart shows (its accessible name)
+ *   bands:  [[upper, lower]] indexes into `series` whose gap is shaded (forecast intervals);
+ *           series with `band: true` are drawn as a faint edge only
  */
-export function dayChart({ title, days, series, format = fmt.number, height = 220 }) {
+export function dayChart({ title, days, series, format = fmt.number, height = 220, bands = [] }) {
   const box = h('div.chart', { role: 'img', 'aria-label': title });
   const figure = h('figure.chart-figure', box,
     h('details.chart-table', h('summary', t('Table')),
@@ -47,13 +49,14 @@ export function dayChart({ title, days, series, format = fmt.number, height = 22
       { label: t('Day'), value: (u, x) => (x == null ? '' : fmt.day(new Date(x * 1000).toISOString().slice(0, 10))) },
       ...series.map((s, i) => ({
         label: s.label,
-        stroke: COLOURS[i % COLOURS.length],
-        width: 2,
+        stroke: s.band ? 'rgba(11, 110, 79, 0.35)' : (s.colour || COLOURS[i % COLOURS.length]),
+        width: s.band ? 1 : 2,
         dash: s.dash ? [6, 4] : undefined,
         value: (u, v) => (v == null ? '—' : format(v)),
-        points: { show: days.length <= 45 },
+        points: { show: !s.band && days.length <= 45 },
       })),
     ],
+    bands: bands.map(([upper, lower], i) => ({ series: [upper + 1, lower + 1], fill: i ? 'rgba(11, 110, 79, 0.10)' : 'rgba(11, 110, 79, 0.16)' })),
   };
   // Drawn once the box is in the page and has a width; redrawn when the width changes.
   let plot = null;

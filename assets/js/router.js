@@ -55,8 +55,9 @@ export function navItems(me) {
   const role = me.role;
   const items = [
     ['Work', [['/', 'Dashboard', ALL], ['/orders', role === 'retailer' ? 'My orders' : 'Orders', ALL], ['/orders/new', 'New order', STAFF],
-      ['/payments', 'Payments', STAFF], ['/alerts', 'Alerts', STAFF], ['/whatsapp', 'WhatsApp', STAFF]]],
+      ['/payments', 'Payments', STAFF], ['/alerts', 'Alerts', STAFF], ['/recommendations', 'Recommendations', STAFF], ['/whatsapp', 'WhatsApp', STAFF]]],
     ['Catalog', [['/products', 'Products', STAFF], ['/listings', role === 'vendor' ? 'My listings' : 'Listings', [...STAFF, 'vendor']],
+      ['/inventory', 'Inventory', [...STAFF, 'vendor']], ['/prices', 'Prices', STAFF],
       ['/match', 'Match tester', STAFF]]],
     ['Parties', [['/retailers', 'Retailers', STAFF], ['/vendors', 'Vendors', STAFF]]],
     ['Admin', [['/users', 'Users', ADMIN], ['/audit', 'Audit log', ADMIN]]],

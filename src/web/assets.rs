@@ -46,6 +46,7 @@ const ASSETS: &[Asset] = assets![
     "js/pages/payments.js" => "text/javascript; charset=utf-8",
     "js/pages/admin.js" => "text/javascript; charset=utf-8",
     "js/pages/whatsapp.js" => "text/javascript; charset=utf-8",
+    "js/pages/intelligence.js" => "text/javascript; charset=utf-8",
     "vendor/README.md" => "text/markdown; charset=utf-8",
     "vendor/uplot/uPlot.esm.js" => "text/javascript; charset=utf-8",
     "vendor/uplot/uPlot.min.css" => "text/css; charset=utf-8",

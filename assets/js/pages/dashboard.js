@@ -4,11 +4,11 @@ import { t } from '../i18n.js';
 import { fmt, nepalToday } from '../format.js';
 import { h, link } from '../dom.js';
 import { api, rowsOf } from '../api.js';
-import { ORDER_STATES, pageHead, section, simpleTable, stateBadge, toast } from '../ui.js';
+import { ORDER_STATES, pageHead, section, simpleTable, stateBadge } from '../ui.js';
 import { go } from '../router.js';
 import { bars, dayChart } from '../chart.js';
-import { lookup, lookupAll, partyLink } from '../lookups.js';
-import { productCell } from './products.js';
+import { recommendationsList, retailerInsightsSection, riskBadge, vendorTrendSection } from './intelligence.js';
+import { lookup, lookupAll, lookupName, partyLink } from '../lookups.js';
 import { creditSummary } from './retailers.js';
 
 /* Dashboard */
@@ -124,23 +124,6 @@ async function topSection(range, by, kind) {
   ], rows, { empty: t('No sales in this range.') });
 }
 
-/** Open recommendations, with done and dismiss. */
-export async function recommendationsList(reload, limit = 8) {
-  const page = await api('/api/v1/recommendations', { query: { limit } });
-  const act = async (r, action) => {
-    await api(`/api/v1/recommendations/${r.id}/${action}`, { method: 'POST' });
-    toast(action === 'done' ? t('Marked done.') : t('Dismissed for 30 days.'));
-    reload();
-  };
-  return simpleTable([
-    { label: t('Kind'), value: (r) => t(fmt.label(r.kind)) },
-    { label: t('Why'), value: (r) => r.reason },
-    { label: t('Actions'), value: (r) => h('span.row-actions',
-      h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, t('Done')),
-      h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, t('Dismiss'))) },
-  ], rowsOf(page), { empty: t('Nothing to recommend right now.') });
-}
-
 export async function staffDashboard({ view, query }) {
   const today = nepalToday();
   const range = dashboardRange(query, today);
@@ -190,19 +173,24 @@ export async function vendorDashboard({ view, me }) {
     const open = orders.filter((o) => ['PLACED', 'ACCEPTED', 'PACKING', 'DISPATCHED'].includes(o.state));
     return simpleTable(orderColumns({ vendor: false }), open, { rowLink: (o) => `#/orders/${o.id}`, empty: t('Nothing to do right now.') });
   }, { what: t('your orders'), actions: link('#/orders', t('All orders')) }));
-  view.append(section(t('Low stock'), async () => {
-    const listings = rowsOf(await api('/api/v1/listings', { query: { vendor_id: me.vendor_id, limit: 1000 } }));
-    const low = listings.filter((l) => l.active !== false && Number(l.stock) <= Math.max(10, Number(l.min_qty) || 0)).slice(0, 20);
+  view.append(section(t('Stock-out risk'), async () => {
+    const rows = (await api('/api/v1/analytics/inventory', { query: { vendor_id: me.vendor_id } }))
+      .filter((r) => ['high', 'medium'].includes(r.stock_out_risk?.level))
+      .sort((a, b) => (a.stock_out_risk.level === 'high' ? 0 : 1) - (b.stock_out_risk.level === 'high' ? 0 : 1));
     return simpleTable([
-      { label: t('Product'), value: (l) => productCell(l) },
-      { label: t('Stock'), value: (l) => fmt.qty(l.stock), cls: 'num' },
-    ], low, { empty: t('All your listings have stock.') });
-  }, { what: t('your listings'), actions: link('#/listings', t('Edit stock and prices')) }));
+      { label: t('Product'), value: (r) => link(`#/forecast/${r.product_id}?vendor_id=${r.vendor_id}`, lookupName('products', r.product_id)) },
+      { label: t('Stock'), value: (r) => fmt.qty(r.stock), cls: 'num' },
+      { label: t('Expected over lead time'), value: (r) => fmt.number(Math.round(r.stock_out_risk.expected_units * 10) / 10), cls: 'num' },
+      { label: t('Stock-out risk'), value: (r) => riskBadge(r.stock_out_risk.level) },
+    ], rows, { empty: t('No listing is likely to run out.') });
+  }, { what: t('your listings'), actions: link('#/inventory', t('All stock')) }));
+  view.append(vendorTrendSection(me.vendor_id));
 }
 
 export async function retailerDashboard({ view, me }) {
   pageHead(view, `Namaste, ${me.name || ''}`.trim());
   if (me.retailer_id) view.append(section(t('Your credit'), () => creditSummary(me.retailer_id), { what: t('your credit'), actions: link(`#/retailers/${me.retailer_id}`, t('Statement')) }));
+  if (me.retailer_id) view.append(retailerInsightsSection(me.retailer_id));
   view.append(section(t('Your recent orders'), async () => {
     const orders = rowsOf(await api('/api/v1/orders', { query: { retailer_id: me.retailer_id, limit: 10 } }));
     return simpleTable(orderColumns({ retailer: false }), orders, { rowLink: (o) => `#/orders/${o.id}`, empty: t('No orders yet. Order on WhatsApp any time.') });

@@ -1,6 +1,7 @@
 /* Products, listings (price and stock edited in place) and the match tester. */
 
 import { t } from '../i18n.js';
+import { forecastSection } from './intelligence.js';
 import { asciiDigits, fmt, hundredthsInput, parseCount, parseRupees } from '../format.js';
 import { h, link } from '../dom.js';
 import { FieldError, api, session } from '../api.js';
@@ -123,6 +124,7 @@ export async function productPage({ view, params }) {
       render();
     },
   })));
+  view.append(forecastSection(product.id));
   view.append(listingsSection({ product_id: product.id }, { title: t('Vendors selling it'), showVendor: true, showProduct: false }));
 }
 

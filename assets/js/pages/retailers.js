@@ -1,6 +1,7 @@
 /* Retailers: the list, a shop's page with its credit, aging, score and statement. */
 
 import { t } from '../i18n.js';
+import { retailerInsightsSection } from './intelligence.js';
 import { fmt, parseRupees, phoneE164 } from '../format.js';
 import { h, link } from '../dom.js';
 import { ApiError, FieldError, api, rowsOf } from '../api.js';
@@ -87,6 +88,7 @@ export async function retailerPage({ view, params, me }) {
   view.append(h('div.grid-2',
     section(t('Aging'), async () => agingView((await creditOf(id)).aging), { what: t('credit aging') }),
     section(t('Credit score'), async () => scoreView((await creditOf(id)).score), { what: t('the credit score') })));
+  view.append(retailerInsightsSection(id));
   view.append(section(t('Statement'), () => statementView(id), { what: t('the statement'), cls: 'flush' }));
   if (staff) {
     view.append(h('section.card.flush', h('div.card-head', h('h2', t('Recent orders')), link(`#/orders?retailer_id=${id}`, t('All'))),

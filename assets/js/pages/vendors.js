@@ -1,6 +1,7 @@
 /* Vendors. */
 
 import { t } from '../i18n.js';
+import { vendorTrendSection } from './intelligence.js';
 import { hundredthsInput, phoneE164 } from '../format.js';
 import { h, link } from '../dom.js';
 import { api } from '../api.js';
@@ -75,5 +76,6 @@ export async function vendorPage({ view, params }) {
       },
     })),
     section(t('Performance'), async () => kvTable(await api(`/api/v1/vendors/${vendor.id}/performance`)), { what: t('vendor performance') })));
+  view.append(vendorTrendSection(vendor.id));
   view.append(listingsSection({ vendor_id: vendor.id }, { title: t('Listings') }));
 }
