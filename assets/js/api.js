@@ -93,7 +93,7 @@ export function refreshTokens() {
  * options: { method, query, body, headers, auth = true }
  */
 export async function api(path, options = {}) {
-  const { method = 'GET', query, body, headers = {}, auth = true, retried = false } = options;
+  const { method = 'GET', query, body, headers = {}, auth = true, retried = false, as = 'json' } = options;
   const init = { method, headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -131,6 +131,7 @@ export async function api(path, options = {}) {
     throw err;
   }
   if (res.status === 204) return null;
+  if (as === 'blob') return res.blob();
   const text = await res.text();
   return text ? JSON.parse(text) : null;
 }

@@ -11,7 +11,7 @@ import { listingsPage, matchPage, productPage, productsPage } from './pages/prod
 import { vendorPage, vendorsPage } from './pages/vendors.js';
 import { retailerPage, retailersPage } from './pages/retailers.js';
 import { paymentsPage } from './pages/payments.js';
-import { alertsPage, auditPage, userPage, usersPage } from './pages/admin.js';
+import { alertsPage, auditPage, systemPage, userPage, usersPage } from './pages/admin.js';
 import { whatsappPage } from './pages/whatsapp.js';
 import { forecastPage, inventoryPage, pricesPage, recommendationsPage } from './pages/intelligence.js';
 
@@ -38,6 +38,7 @@ route('/whatsapp', whatsappPage, STAFF, t('WhatsApp'));
 route('/users', usersPage, ADMIN, t('Users'));
 route('/users/:id', userPage, ADMIN, t('User'));
 route('/audit', auditPage, ADMIN, t('Audit log'));
+route('/system', systemPage, ADMIN, t('System'));
 
 window.addEventListener('hashchange', render);
 window.addEventListener('unhandledrejection', (ev) => toast(errorText(ev.reason), 'error'));

@@ -60,7 +60,7 @@ export function navItems(me) {
       ['/inventory', 'Inventory', [...STAFF, 'vendor']], ['/prices', 'Prices', STAFF],
       ['/match', 'Match tester', STAFF]]],
     ['Parties', [['/retailers', 'Retailers', STAFF], ['/vendors', 'Vendors', STAFF]]],
-    ['Admin', [['/users', 'Users', ADMIN], ['/audit', 'Audit log', ADMIN]]],
+    ['Admin', [['/users', 'Users', ADMIN], ['/audit', 'Audit log', ADMIN], ['/system', 'System', ADMIN]]],
     ['You', [['/account', 'Account', ALL]]],
   ];
   if (role === 'retailer' && me.retailer_id) items[0][1].push([`/retailers/${me.retailer_id}`, 'Credit & statement', ['retailer']]);

@@ -1,10 +1,10 @@
-/* Alerts, the audit log and users. */
+/* Alerts, the audit log, users, and the system screen (backups, outbox, settings). */
 
 import { t } from '../i18n.js';
 import { fmt, phoneE164 } from '../format.js';
 import { h, link } from '../dom.js';
 import { api } from '../api.js';
-import { changes, formDialog, kvTable, makeForm, pageHead, pagedList, toast } from '../ui.js';
+import { changes, dataTable, formDialog, kvTable, makeForm, pageHead, pagedList, section, simpleTable, toast } from '../ui.js';
 import { lookupAll } from '../lookups.js';
 import { go, render } from '../router.js';
 import { filterBar } from './orders.js';
@@ -132,4 +132,112 @@ export async function userPage({ view, params, me }) {
           toast(`Password set for ${user.name}. Tell them in person, not by message.`, 'ok');
         },
       })))));
+}
+
+/* System (admin): backups, the outbox with its dead letters, the effective settings */
+
+export async function systemPage({ view, query }) {
+  pageHead(view, t('System'));
+  const backups = section(t('Backups'), () => backupList(), {
+    what: t('backups'),
+    actions: h('button.btn.primary', { type: 'button', onclick: (ev) => takeBackup(ev.currentTarget, backups) }, t('Take a backup')),
+  });
+  view.append(backups);
+  view.append(outboxSection(query.status || 'dead'));
+  view.append(section(t('Settings in effect'), async () => settingsTable(await api('/api/v1/admin/settings')), { what: t('settings') }));
+}
+
+async function takeBackup(button, list) {
+  button.disabled = true;
+  try {
+    const b = await api('/api/v1/admin/backups', { method: 'POST' });
+    toast(t('Backup {name} written ({size}).', { name: b.name, size: fileSize(b.bytes) }), 'ok');
+    list.reload();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function fileSize(bytes) {
+  const mb = Number(bytes) / (1024 * 1024);
+  return mb >= 1 ? `${fmt.number(Math.round(mb * 10) / 10)} MB` : `${fmt.qty(Math.ceil(Number(bytes) / 1024))} KB`;
+}
+
+async function download(name, button) {
+  button.disabled = true;
+  try {
+    const blob = await api(`/api/v1/admin/backups/${encodeURIComponent(name)}`, { as: 'blob' });
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function backupList() {
+  const { items } = await api('/api/v1/admin/backups');
+  return simpleTable([
+    { label: t('Backup'), value: (b) => h('code', b.name) },
+    { label: t('Taken'), value: (b) => fmt.time(b.created_at) },
+    { label: t('Size'), value: (b) => fileSize(b.bytes), cls: 'num' },
+    { label: t('Actions'), value: (b) => h('button.btn.small.secondary', { type: 'button', onclick: (ev) => download(b.name, ev.currentTarget) }, t('Download')) },
+  ], items, { empty: t('No backups taken from the console yet.') });
+}
+
+const OUTBOX_STATES = ['dead', 'failed', 'pending', 'sent', 'delivered', 'read'];
+
+function outboxSection(status) {
+  const select = h('select', { 'aria-label': t('Status') }, OUTBOX_STATES.map((s) => h('option', { value: s, selected: s === status }, t(s))));
+  select.addEventListener('change', () => go('/system', { status: select.value }));
+  const retry = async (m, button) => {
+    button.disabled = true;
+    try {
+      await api(`/api/v1/admin/outbox/${m.id}/retry`, { method: 'POST' });
+      toast(t('Message {id} will be sent again.', { id: m.id }), 'ok');
+      button.closest('tr')?.remove();
+    } catch (err) {
+      button.disabled = false;
+      throw err;
+    }
+  };
+  const list = pagedList({
+    path: '/api/v1/admin/outbox',
+    query: { status },
+    columns: [
+      { label: t('Created'), value: (m) => fmt.time(m.created_at) },
+      { label: t('Phone'), value: (m) => m.phone },
+      { label: t('Kind'), value: (m) => m.kind || '—', cls: 'opt' },
+      { label: t('Attempts'), value: (m) => fmt.qty(m.attempts), cls: 'num' },
+      { label: t('Last error'), value: (m) => m.last_error || '—', cls: 'opt' },
+      { label: t('Actions'), value: (m) => (['dead', 'failed'].includes(m.status)
+        ? h('button.btn.small', { type: 'button', onclick: (ev) => retry(m, ev.currentTarget) }, t('Retry'))
+        : t(m.status)) },
+    ],
+    empty: t('No messages in this state.'),
+    what: t('the outbox'),
+  });
+  return h('section.card.flush', h('div.card-head', h('h2', t('Outbox')), select), list);
+}
+
+/** Nested settings as "section.key → value" rows; secrets arrive as "[hidden]". */
+function settingsTable(settings) {
+  const rows = [];
+  const walk = (prefix, value) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix}.${k}` : k, v);
+    } else {
+      rows.push({ key: prefix, value: Array.isArray(value) ? value.join(', ') : value === null ? '—' : String(value) });
+    }
+  };
+  walk('', settings);
+  const table = dataTable([
+    { label: t('Setting'), value: (r) => h('code', r.key) },
+    { label: t('Value'), value: (r) => r.value },
+  ]);
+  table.addRows(rows);
+  return table.el;
 }
