@@ -1,5 +1,6 @@
 /* Session and api(): tokens in sessionStorage, one refresh on `token_expired`, errors as ApiError. */
 
+import { t } from './i18n.js';
 import { forgetLookups } from './lookups.js';
 import { endSession } from './router.js';
 import { showPasswordChange } from './pages/login.js';
@@ -104,7 +105,7 @@ export async function api(path, options = {}) {
   try {
     res = await fetch(path + queryString(query), init);
   } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the Khaacho server. Check the connection and try again.');
+    throw new ApiError(0, 'network', t('Cannot reach the Khaacho server. Check the connection and try again.'));
   }
   // A 401 about the token ends the session (after one refresh when it merely expired). A 401
   // `invalid_credentials` is about a password in the body (POST /auth/password): the form shows it.
@@ -115,12 +116,12 @@ export async function api(path, options = {}) {
       try {
         await refreshTokens();
       } catch {
-        endSession('Your session has ended. Please log in again.');
+        endSession(t('Your session has ended. Please log in again.'));
         throw err;
       }
       return api(path, { ...options, retried: true });
     }
-    endSession('Your session has ended. Please log in again.');
+    endSession(t('Your session has ended. Please log in again.'));
     throw err;
   }
   if (!res.ok) {

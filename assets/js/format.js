@@ -1,7 +1,7 @@
 /* Formatting: money, quantities, Nepal time (with Bikram Sambat beside AD), parsing what people
  * type. The only place values become text; digits follow the user's choice (i18n.js). */
 
-import { BS_MONTH_NAMES, digits, language, toBikramSambat } from './i18n.js';
+import { BS_MONTH_NAMES, digits, language, t, toBikramSambat } from './i18n.js';
 
 export const NPT_OFFSET_MS = (5 * 60 + 45) * 60 * 1000; // Nepal is UTC+05:45, no DST
 export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -134,9 +134,9 @@ export function parseHundredths(input, example) {
   if (s === '') return null;
   const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
   if (!m || (m[1] === '' && !m[2])) throw new Error(`Enter a number like ${example}`);
-  if ((m[2] || '').length > 2) throw new Error('At most two decimals, please.');
+  if ((m[2] || '').length > 2) throw new Error(t('At most two decimals, please.'));
   const n = Number(m[1] || '0') * 100 + Number((m[2] || '').padEnd(2, '0'));
-  if (!Number.isSafeInteger(n)) throw new Error('That number is too large.');
+  if (!Number.isSafeInteger(n)) throw new Error(t('That number is too large.'));
   return n;
 }
 
@@ -164,7 +164,7 @@ export function parseCount(input) {
   if (s === '') return null;
   if (!/^\d+$/.test(s)) throw new Error('Enter a whole number, like 12');
   const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new Error('That number is too large.');
+  if (!Number.isSafeInteger(n)) throw new Error(t('That number is too large.'));
   return n;
 }
 

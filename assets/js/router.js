@@ -7,7 +7,7 @@ import { errorNotice, errorText, notice, pageHead, toast } from './ui.js';
 import { showLogin } from './pages/login.js';
 
 export const ALL = ['admin', 'operator', 'vendor', 'retailer'];
-export const STAFF = ['admin', t('operator')];
+export const STAFF = ['admin', 'operator'];
 export const ADMIN = ['admin'];
 
 export const ROUTES = []; // filled in section 8 once the pages exist: [pattern, page, roles]
@@ -153,7 +153,7 @@ export async function render() {
   const r = findRoute(path);
   if (!r) {
     pageHead(view, t('Page not found'));
-    view.append(notice('error', t('There is no page here.'), 'Use the menu to find your way.'));
+    view.append(notice('error', t('There is no page here.'), t('Use the menu to find your way.')));
     return;
   }
   if (!canOpen(path)) {
@@ -184,5 +184,5 @@ export async function logout() {
   }
   session.clear();
   frame.root = null;
-  showLogin('You are logged out.', 'info');
+  showLogin(t('You are logged out.'), 'info');
 }

@@ -20,7 +20,7 @@ export function toast(message, kind = 'info') {
 /** A friendly line for any error. */
 export function errorText(err) {
   if (err instanceof ApiError) {
-    if (err.missing) return 'Not available on this server yet.';
+    if (err.missing) return t('Not available on this server yet.');
     if (err.status === 403) return `Not allowed: ${err.message}`;
     return err.message;
   }
@@ -242,7 +242,7 @@ export function dataTable(columns, { rowLink = null } = {}) {
 }
 
 export function simpleTable(columns, rows, options) {
-  if (!rows.length) return h('p.empty', options?.empty || 'Nothing here yet.');
+  if (!rows.length) return h('p.empty', options?.empty || t('Nothing here yet.'));
   const t = dataTable(columns, options);
   t.addRows(rows);
   return t.el;
@@ -252,7 +252,7 @@ export function simpleTable(columns, rows, options) {
  * A list endpoint as a table with "Load more". columns may be 'auto' (from the first page's keys).
  * options: { path, query, columns, rowLink, empty, what, limit, onPage(page, isFirst) }
  */
-export function pagedList({ path, query = {}, columns, rowLink = null, empty = 'Nothing here yet.', what = 'this list', limit = 50, onPage = null }) {
+export function pagedList({ path, query = {}, columns, rowLink = null, empty = t('Nothing here yet.'), what = 'this list', limit = 50, onPage = null }) {
   const el = h('div.paged');
   const status = h('div.list-status');
   const more = h('button.btn.secondary.more', { type: 'button', hidden: true }, t('Load more'));
@@ -357,11 +357,11 @@ export const stateBadge = (state) => h(`span.badge.s-${String(state).toLowerCase
 
 /** What may be done from each state, by whom. The server decides; this only hides pointless buttons. */
 export const TRANSITIONS = {
-  PLACED: [['accept', 'Accept', ['admin', 'operator', 'vendor']], ['reject', 'Reject', ['admin', 'operator', 'vendor']],
-    ['reroute', 'Reroute', ['admin', t('operator')]], ['cancel', 'Cancel order', ['admin', 'operator', 'retailer']]],
-  ACCEPTED: [['pack', 'Start packing', ['admin', 'operator', 'vendor']], ['reroute', 'Reroute', ['admin', t('operator')]],
-    ['cancel', 'Cancel order', ['admin', t('operator')]]],
-  PACKING: [['dispatch', 'Dispatch', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', t('operator')]]],
-  DISPATCHED: [['deliver', 'Mark delivered', ['admin', 'operator', 'vendor']], ['cancel', 'Cancel order', ['admin', t('operator')]]],
-  DELIVERED: [['complete', 'Complete', ['admin', 'operator', 'retailer']]],
+  PLACED: [['accept', t('Accept'), ['admin', 'operator', 'vendor']], ['reject', t('Reject'), ['admin', 'operator', 'vendor']],
+    ['reroute', t('Reroute'), ['admin', 'operator']], ['cancel', t('Cancel order'), ['admin', 'operator', 'retailer']]],
+  ACCEPTED: [['pack', t('Start packing'), ['admin', 'operator', 'vendor']], ['reroute', t('Reroute'), ['admin', 'operator']],
+    ['cancel', t('Cancel order'), ['admin', 'operator']]],
+  PACKING: [['dispatch', t('Dispatch'), ['admin', 'operator', 'vendor']], ['cancel', t('Cancel order'), ['admin', 'operator']]],
+  DISPATCHED: [['deliver', t('Mark delivered'), ['admin', 'operator', 'vendor']], ['cancel', t('Cancel order'), ['admin', 'operator']]],
+  DELIVERED: [['complete', t('Complete'), ['admin', 'operator', 'retailer']]],
 };

@@ -25,7 +25,7 @@ export async function alertsPage({ view, query }) {
     path: '/api/v1/alerts',
     query: { open: query.open, kind: query.kind },
     columns: 'auto',
-    empty: query.open === 'false' ? 'No alerts yet.' : 'No open alerts. All quiet.',
+    empty: query.open === 'false' ? t('No alerts yet.') : t('No open alerts. All quiet.'),
     what: t('alerts'),
   })));
 }
@@ -113,9 +113,9 @@ export async function userPage({ view, params, me }) {
       onSubmit: async (v) => {
         const patch = changes(readFieldsFrom(user, fields), v);
         if ('email' in patch && !patch.email) patch.email = null;
-        if (!Object.keys(patch).length) return toast('Nothing changed.');
+        if (!Object.keys(patch).length) return toast(t('Nothing changed.'));
         await api(`/api/v1/users/${user.id}`, { method: 'PATCH', body: patch });
-        toast('User saved.', 'ok');
+        toast(t('User saved.'), 'ok');
         render();
       },
     })),

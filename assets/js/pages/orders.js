@@ -64,7 +64,7 @@ export async function newOrderPage({ view, query }) {
   const lines = h('tbody');
   const credit = h('div.credit-hint');
   const errBox = h('div.form-error', { role: 'alert', hidden: true });
-  const retailerSelect = fieldInput({ name: 'retailer_id', type: 'select', options: partyOptions(retailers, 'Choose a retailer…'), value: query.retailer_id, required: true });
+  const retailerSelect = fieldInput({ name: 'retailer_id', type: 'select', options: partyOptions(retailers, t('Choose a retailer…')), value: query.retailer_id, required: true });
 
   const addLine = (sku = '', qty = '') => {
     const name = h('div.line-name.muted');
@@ -117,7 +117,7 @@ export async function newOrderPage({ view, query }) {
     errBox.hidden = true;
     try {
       const retailerId = Number(retailerSelect.value);
-      if (!retailerId) throw new FieldError('retailer_id', 'Choose the retailer this order is for.');
+      if (!retailerId) throw new FieldError('retailer_id', t('Choose the retailer this order is for.'));
       const body = { retailer_id: retailerId, lines: [] };
       for (const row of lines.children) {
         const sku = row.querySelector('[name=sku]').value.trim().toUpperCase();
@@ -133,7 +133,7 @@ export async function newOrderPage({ view, query }) {
         if (!quantity) throw new Error(`${sku}: enter a quantity of at least 1.`);
         body.lines.push({ sku, quantity });
       }
-      if (!body.lines.length) throw new Error('Add at least one line.');
+      if (!body.lines.length) throw new Error(t('Add at least one line.'));
       submit.disabled = true;
       const order = await api('/api/v1/orders', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
       const all = order.orders?.length ? order.orders : [order];
@@ -172,8 +172,8 @@ export function messageCard(retailerSelect, lines, addLine) {
     out.replaceChildren();
     const retailerId = Number(retailerSelect.value);
     try {
-      if (!retailerId) throw new FieldError('retailer_id', 'Choose the retailer first: prices, credit and language are the shop’s.');
-      if (!text.value.trim()) throw new FieldError('text', 'Paste the shop’s message.');
+      if (!retailerId) throw new FieldError('retailer_id', t('Choose the retailer first: prices, credit and language are the shop’s.'));
+      if (!text.value.trim()) throw new FieldError('text', t('Paste the shop’s message.'));
       const p = await api('/api/v1/orders/preview', { method: 'POST', body: { retailer_id: retailerId, text: text.value } });
       fill(p.lines.map((l) => [l.sku, l.quantity]));
       if (p.lines.length) {
@@ -208,7 +208,7 @@ export function messageCard(retailerSelect, lines, addLine) {
 
 export async function orderPage({ view, params, me }) {
   const staff = STAFF.includes(me.role);
-  await lookupAll(...(staff ? ['retailers', t('vendors')] : []));
+  await lookupAll(...(staff ? ['retailers', 'vendors'] : []));
   const order = await api(`/api/v1/orders/${params.id}`);
   pageHead(view, `Order ${order.number || `#${order.id}`}`, stateBadge(order.state));
 
@@ -258,16 +258,16 @@ export async function orderPage({ view, params, me }) {
 
 /** Moves that ask for a reason first, with what they do. */
 export const ASKS_REASON = {
-  reject: 'The order goes back to routing for another vendor.',
-  reroute: 'The order leaves this vendor and is routed again; its stock here is released.',
-  cancel: 'Stock and credit held for this order are released.',
+  reject: t('The order goes back to routing for another vendor.'),
+  reroute: t('The order leaves this vendor and is routed again; its stock here is released.'),
+  cancel: t('Stock and credit held for this order are released.'),
 };
 
 export function transitionControls(order, me) {
   const moves = (TRANSITIONS[order.state] || []).filter(([, , roles]) => roles.includes(me.role));
   if (!moves.length) {
     const final = ['COMPLETED', 'CANCELLED'].includes(order.state);
-    return h('p.muted', final ? `This order is ${order.state.toLowerCase()}.` : 'Nothing for you to do on this order now.');
+    return h('p.muted', final ? `This order is ${order.state.toLowerCase()}.` : t('Nothing for you to do on this order now.'));
   }
   const note = h('input', { name: 'note', placeholder: t('Note (optional)'), 'aria-label': t('Note') });
   const errBox = h('div.form-error', { role: 'alert', hidden: true });

@@ -38,7 +38,7 @@ export function allocationsText(allocs) {
 
 export function paymentFields(retailers, retailerId) {
   return [
-    { name: 'retailer_id', label: t('Retailer'), type: 'select', options: partyOptions(retailers, 'Choose a retailer…'), value: retailerId, required: true },
+    { name: 'retailer_id', label: t('Retailer'), type: 'select', options: partyOptions(retailers, t('Choose a retailer…')), value: retailerId, required: true },
     { name: 'amount_paisa', label: t('Amount (रु)'), type: 'money', required: true, placeholder: t('e.g. 12500 or 12,500.50') },
     { name: 'method', label: t('Method'), type: 'select', options: METHODS, value: 'cash' },
     { name: 'reference', label: t('Reference'), required: true, placeholder: t('Receipt, cheque or transaction no.'), hint: t('Recorded once per reference: a repeat is not counted twice.') },
@@ -46,8 +46,8 @@ export function paymentFields(retailers, retailerId) {
 }
 
 export function paymentBody(v) {
-  if (!v.amount_paisa || v.amount_paisa <= 0) throw new FieldError('amount_paisa', 'The amount must be more than zero.');
-  if (!Number(v.retailer_id)) throw new FieldError('retailer_id', 'Choose the retailer who paid.');
+  if (!v.amount_paisa || v.amount_paisa <= 0) throw new FieldError('amount_paisa', t('The amount must be more than zero.'));
+  if (!Number(v.retailer_id)) throw new FieldError('retailer_id', t('Choose the retailer who paid.'));
   return { retailer_id: Number(v.retailer_id), amount_paisa: v.amount_paisa, method: v.method, reference: v.reference };
 }
 
@@ -78,7 +78,7 @@ export async function paymentsPage({ view, query }) {
       f.elements.namedItem('reference').value = '';
       for (const echo of f.querySelectorAll('.echo')) echo.textContent = '';
       result.replaceChildren(notice('ok', `Recorded ${fmt.money(p.amount_paisa)} from ${lookupName('retailers', p.retailer_id)}.`),
-        h('p', 'Paid against: ', allocationsText(p.allocations),
+        h('p', t('Paid against: '), allocationsText(p.allocations),
           p.unallocated_paisa ? ` · ${fmt.money(p.unallocated_paisa)} left as credit` : ''));
       list.replaceChildren(makeList());
     },

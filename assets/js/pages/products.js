@@ -18,7 +18,7 @@ export function productCell(item) {
   return h('div.product-cell', h('div', name), h('small.muted', item.sku || p?.sku || ''));
 }
 
-export const UNIT_OPTIONS = [['', '—'], ['g', t('g')], ['kg', t('kg')], ['ml', t('ml')], ['l', t('l')], ['pcs', t('pcs')]];
+export const UNIT_OPTIONS = [['', '—'], ['g', 'g'], ['kg', 'kg'], ['ml', 'ml'], ['l', 'l'], ['pcs', 'pcs']];
 
 /** The product form; the SKU is set once, at creation, and `active` is changed on the product page. */
 export function productFields(p = null) {
@@ -79,7 +79,7 @@ export async function productsPage({ view, query }) {
       query: { q },
       columns,
       rowLink: (p) => `#/products/${p.id}`,
-      empty: q ? `No product matches “${q}”.` : 'No products yet.',
+      empty: q ? `No product matches “${q}”.` : t('No products yet.'),
       what: t('products'),
     }));
   };
@@ -117,10 +117,10 @@ export async function productPage({ view, params }) {
     onSubmit: async (v) => {
       const before = productBody(readFieldsFrom(product, fields));
       const patch = changes(before, productBody(v));
-      if (!Object.keys(patch).length) return toast('Nothing changed.');
+      if (!Object.keys(patch).length) return toast(t('Nothing changed.'));
       await api(`/api/v1/products/${product.id}`, { method: 'PATCH', body: patch });
       forgetLookups('products');
-      toast('Product saved.', 'ok');
+      toast(t('Product saved.'), 'ok');
       render();
     },
   })));
@@ -248,7 +248,7 @@ export async function editListing(l, row, columnOptions) {
   });
   if (updated && updated !== true) {
     Object.assign(l, updated);
-    toast('Listing saved.', 'ok');
+    toast(t('Listing saved.'), 'ok');
     const fresh = dataTable(listingColumns(columnOptions));
     fresh.addRows([l]);
     row.replaceWith(fresh.tbody.firstChild);
@@ -264,7 +264,7 @@ export async function newListing(preset = {}) {
   const created = await formDialog({
     title: t('New listing'),
     fields: [
-      { name: 'vendor_id', label: t('Vendor'), type: 'select', options: partyOptions(vendors, 'Choose…'), value: preset.vendor_id, required: true },
+      { name: 'vendor_id', label: t('Vendor'), type: 'select', options: partyOptions(vendors, t('Choose…')), value: preset.vendor_id, required: true },
       { name: 'sku', label: t('Product SKU'), list: 'listing-sku-list', value: presetProduct?.sku, required: true },
       ...listingFields(),
     ],
@@ -278,7 +278,7 @@ export async function newListing(preset = {}) {
   });
   datalist.remove();
   if (created) {
-    toast('Listing created.', 'ok');
+    toast(t('Listing created.'), 'ok');
     render();
   }
 }
@@ -309,7 +309,7 @@ export function listingsSection(query, { title = 'Listings', showVendor = false,
 export async function listingsPage({ view, query, me }) {
   const staff = STAFF.includes(me.role);
   pageHead(view, staff ? 'Listings' : 'My listings');
-  const [vendors, products] = await lookupAll(...(staff ? ['vendors', t('products')] : ['products']));
+  const [vendors, products] = await lookupAll(...(staff ? ['vendors', 'products'] : ['products']));
   if (staff) {
     const productOptions = [['', t('Any product')], ...[...(products || new Map()).values()].sort((a, b) => a.sku.localeCompare(b.sku)).map((p) => [p.id, `${p.sku} · ${p.name}`])];
     view.append(filterBar([

@@ -238,16 +238,16 @@ export function retailerForm(r) {
     extra: reasonField,
     onSubmit: async (v) => {
       const patch = changes(readFieldsFrom(r, fields), v);
-      if (!Object.keys(patch).length) return toast('Nothing changed.');
+      if (!Object.keys(patch).length) return toast(t('Nothing changed.'));
       if (CREDIT_KEYS.some((k) => k in patch)) {
         const reason = form.elements.namedItem('reason').value.trim();
-        if (!reason) throw new FieldError('reason', 'Say why the credit limit, terms or block change: it is kept in the audit log.');
+        if (!reason) throw new FieldError('reason', t('Say why the credit limit, terms or block change: it is kept in the audit log.'));
         patch.reason = reason;
       }
       if (patch.phone) patch.phone = phoneE164(patch.phone);
       await api(`/api/v1/retailers/${r.id}`, { method: 'PATCH', body: patch });
       forgetLookups('retailers');
-      toast('Retailer saved.', 'ok');
+      toast(t('Retailer saved.'), 'ok');
       render();
     },
   });

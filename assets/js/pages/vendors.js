@@ -67,11 +67,11 @@ export async function vendorPage({ view, params }) {
       submitLabel: t('Save changes'),
       onSubmit: async (v) => {
         const patch = changes(readFieldsFrom(vendor, fields), v);
-        if (!Object.keys(patch).length) return toast('Nothing changed.');
+        if (!Object.keys(patch).length) return toast(t('Nothing changed.'));
         if (patch.phone) patch.phone = phoneE164(patch.phone);
         await api(`/api/v1/vendors/${vendor.id}`, { method: 'PATCH', body: patch });
         forgetLookups('vendors');
-        toast('Vendor saved.', 'ok');
+        toast(t('Vendor saved.'), 'ok');
         render();
       },
     })),

@@ -43,7 +43,7 @@ export async function whatsappPage({ view, query }) {
   if (query.phone) open(query.phone);
   else {
     chat.append(notice('info', t('Pick a retailer or vendor to see their conversation.'),
-      'The simulator below the chat sends messages as that phone, exactly as if they came from WhatsApp: use it to demo ordering end to end.'));
+      t('The simulator below the chat sends messages as that phone, exactly as if they came from WhatsApp: use it to demo ordering end to end.')));
   }
 }
 
@@ -54,7 +54,7 @@ export function conversation(phone, owner, phoneOwner) {
     const mine = m.direction === 'in'; // from this phone to Khaacho: shown on the right, as on their phone
     return h(`div.msg.${mine ? 'in' : 'out'}`,
       h('div.msg-body', m.body),
-      h('div.msg-meta', mine ? '' : 'Khaacho · ', fmt.clock(m.created_at) || 'now', m.status && !mine ? ` · ${m.status}` : ''));
+      h('div.msg-meta', mine ? '' : t('Khaacho · '), fmt.clock(m.created_at) || 'now', m.status && !mine ? ` · ${m.status}` : ''));
   };
   const elsewhere = (r) => {
     const who = phoneOwner(r.to);
