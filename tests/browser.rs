@@ -131,16 +131,67 @@ async fn accessibility_faults(b: &Browser) -> Vec<Value> {
 }
 
 async fn login(b: &Browser, url: &str) {
+    login_as(b, url, ADMIN_PHONE, PASSWORD).await;
+}
+
+async fn login_as(b: &Browser, url: &str, phone: &str, password: &str) {
     b.goto(&format!("{url}/")).await;
     b.wait_for("document.querySelector('input[name=phone]')")
         .await;
     let faults = accessibility_faults(b).await;
     assert!(faults.is_empty(), "login page: {faults:#?}");
-    b.type_into("input[name=phone]", ADMIN_PHONE).await;
-    b.type_into("input[name=password]", PASSWORD).await;
+    b.type_into("input[name=phone]", phone).await;
+    b.type_into("input[name=password]", password).await;
     b.click("form button[type=submit]").await;
     b.wait_for("document.querySelector('nav') && location.hash !== '#/login'")
         .await;
+}
+
+async fn logout(b: &Browser) {
+    b.exec(
+        "[...document.querySelectorAll('header button')].find((x) => x.textContent === 'Log out').click()",
+        vec![],
+    )
+    .await;
+    b.wait_for("document.querySelector('input[name=phone]')")
+        .await;
+}
+
+/// Calls the API from the page with the logged-in user's token: (status, body).
+async fn api(b: &Browser, method: &str, path: &str, body: Value) -> (u64, Value) {
+    let answer = b
+        .exec_async(
+            "const [method, path, body, done] = arguments;
+             const s = JSON.parse(sessionStorage.getItem('khaacho.session'));
+             const init = { method, headers: { authorization: `Bearer ${s.access_token}` } };
+             if (body !== null) { init.body = JSON.stringify(body); init.headers['content-type'] = 'application/json'; }
+             fetch(path, init).then(async (r) => done([r.status, await r.text()]));",
+            vec![json!(method), json!(path), body],
+        )
+        .await;
+    let status = answer[0].as_u64().unwrap();
+    let text = answer[1].as_str().unwrap_or_default();
+    (status, serde_json::from_str(text).unwrap_or(Value::Null))
+}
+
+/// Clicks the first button whose text is `label`.
+async fn press(b: &Browser, scope: &str, label: &str) {
+    b.wait_for(&format!(
+        "[...document.querySelectorAll({})].some((x) => x.textContent.trim() === {})",
+        json!(format!("{scope} button")),
+        json!(label)
+    ))
+    .await;
+    let found = b
+        .exec(
+            "const [scope, label] = arguments;
+             const button = [...document.querySelectorAll(`${scope} button`)].find((x) => x.textContent.trim() === label);
+             if (button) button.click();
+             return !!button;",
+            vec![json!(scope), json!(label)],
+        )
+        .await;
+    assert_eq!(found, json!(true), "no button {label:?} in {scope}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,19 +271,16 @@ async fn the_console_works_in_a_real_browser() {
 
     // A new shop (no simulated debts) orders on WhatsApp through the simulator; the order is
     // then found in Orders.
-    let created = b
-        .exec_async(
-            "const done = arguments[arguments.length - 1];
-             const s = JSON.parse(sessionStorage.getItem('khaacho.session'));
-             fetch('/api/v1/retailers', { method: 'POST',
-               headers: { authorization: `Bearer ${s.access_token}`, 'content-type': 'application/json' },
-               body: JSON.stringify({ name: 'Browser Kirana', owner_name: 'Sita Rai', phone: '+9779802099001',
-                 district: 'Kathmandu', province: 'Bagmati', credit_limit_paisa: 10000000, language: 'en' }) })
-               .then((r) => done(r.status));",
-            vec![],
-        )
-        .await;
-    assert_eq!(created, json!(201));
+    let (status, shop) = api(
+        &b,
+        "POST",
+        "/api/v1/retailers",
+        json!({"name": "Browser Kirana", "owner_name": "Sita Rai", "phone": "+9779802099001",
+               "district": "Kathmandu", "province": "Bagmati", "credit_limit_paisa": 10_000_000, "language": "en"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{shop}");
+    let shop_id = shop["id"].as_u64().unwrap();
     b.goto(&format!("{}/#/whatsapp?phone=%2B9779802099001", server.url))
         .await;
     b.wait_for("document.querySelector('form.composer textarea')")
@@ -259,6 +307,97 @@ async fn the_console_works_in_a_real_browser() {
         "document.querySelector('main').innerText.includes('{number}')"
     ))
     .await;
+
+    // Staff paste the shop's message, get the same preview, and place the order.
+    b.goto(&format!(
+        "{}/#/orders/new?retailer_id={shop_id}",
+        server.url
+    ))
+    .await;
+    b.wait_for("document.querySelector('#order-message')").await;
+    b.type_into("#order-message", "chamal 25 kg 2 bora").await;
+    press(&b, "form.card.form", "Read message").await;
+    b.wait_for(
+        "[...document.querySelectorAll('input[name=sku]')].some((i) => i.value.trim() !== '')",
+    )
+    .await;
+    b.screenshot("order-from-a-message").await;
+    press(&b, "main", "Place order").await;
+    b.wait_for("/^#\\/orders\\/\\d+$/.test(location.hash) && document.querySelector('main h1')")
+        .await;
+    let hash = b.exec("return location.hash", vec![]).await;
+    let order_id: u64 = hash
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, order) = api(
+        &b,
+        "GET",
+        &format!("/api/v1/orders/{order_id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(order["state"], "PLACED", "{order}");
+    let vendor_id = order["vendor_id"].as_u64().expect("routed to a vendor");
+
+    // The vendor logs in and accepts it.
+    let (_, vendor) = api(
+        &b,
+        "GET",
+        &format!("/api/v1/vendors/{vendor_id}"),
+        Value::Null,
+    )
+    .await;
+    let (status, body) = api(
+        &b,
+        "POST",
+        "/api/v1/users",
+        json!({"phone": vendor["phone"], "name": "Vendor login", "role": "vendor", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    logout(&b).await;
+    login_as(&b, &server.url, vendor["phone"].as_str().unwrap(), PASSWORD).await;
+    b.wait_for("document.querySelectorAll('.chart canvas').length >= 2")
+        .await;
+    b.screenshot("vendor-dashboard").await;
+    let faults = accessibility_faults(&b).await;
+    assert!(faults.is_empty(), "vendor dashboard: {faults:#?}");
+    b.goto(&format!("{}/#/orders/{order_id}", server.url)).await;
+    b.wait_for("document.querySelector('main h1')").await;
+    press(&b, "main", "Accept").await;
+    b.wait_for("document.querySelector('main').innerText.includes('ACCEPTED')")
+        .await;
+    logout(&b).await;
+
+    // Back as the admin: a payment from the shop changes its credit, and the dashboard counts the
+    // accepted order.
+    login(&b, &server.url).await;
+    b.goto(&format!("{}/#/retailers/{shop_id}", server.url))
+        .await;
+    b.wait_for("document.querySelector('.stat.big .stat-value')")
+        .await;
+    let available = b.text(".stat.big .stat-value").await;
+    press(&b, ".page-head", "Record payment").await;
+    b.wait_for("document.querySelector('dialog input[name=amount_paisa]')")
+        .await;
+    b.type_into("dialog input[name=amount_paisa]", "1500").await;
+    b.type_into("dialog input[name=reference]", "BROWSER-1")
+        .await;
+    b.click("dialog button[type=submit]").await;
+    b.wait_for(&format!(
+        "!document.querySelector('dialog') && document.querySelector('.stat.big .stat-value') && document.querySelector('.stat.big .stat-value').innerText !== {}",
+        json!(available)
+    ))
+    .await;
+    b.screenshot("retailer-after-payment").await;
+    b.goto(&format!("{}/#/", server.url)).await;
+    b.wait_for("[...document.querySelectorAll('.state-count')].some((c) => c.innerText.includes('ACCEPTED') && !/\\b0$/.test(c.innerText.trim()))")
+        .await;
 
     // Nepali: the toggle stores the language on the user and the console reloads in it.
     b.click(".lang-toggle").await;

@@ -17,8 +17,8 @@ export const session = {
       this.tokens = null;
     }
   },
-  save(t) {
-    this.tokens = { ...this.tokens, ...t };
+  save(tokens) {
+    this.tokens = { ...this.tokens, ...tokens };
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(this.tokens));
   },
   clear() {
@@ -82,7 +82,7 @@ export function refreshTokens() {
     body: { refresh_token: session.tokens?.refresh_token },
     auth: false,
   })
-    .then((t) => session.save(t))
+    .then((tokens) => session.save(tokens))
     .finally(() => {
       refreshing = null;
     });

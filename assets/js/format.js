@@ -8,10 +8,10 @@ export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', '
 export const pad2 = (n) => String(n).padStart(2, '0');
 
 /** Nepali grouping: the last three digits, then pairs (12,34,567). Takes a string of digits. */
-export function groupDigits(digits) {
-  if (digits.length <= 3) return digits;
-  const head = digits.slice(0, -3).replace(/\B(?=(\d{2})+(?!\d))/g, ',');
-  return `${head},${digits.slice(-3)}`;
+export function groupDigits(plain) {
+  if (plain.length <= 3) return plain;
+  const head = plain.slice(0, -3).replace(/\B(?=(\d{2})+(?!\d))/g, ',');
+  return `${head},${plain.slice(-3)}`;
 }
 
 /** Devanagari digits (०-९) to ASCII, so "१०" can be typed anywhere a number is asked for. */
@@ -25,10 +25,10 @@ export function asciiDigits(text) {
  */
 export function phoneE164(text) {
   const raw = asciiDigits(String(text).trim());
-  const digits = raw.replace(/[\s().-]/g, '');
-  if (/^\+[0-9]+$/.test(digits)) return digits;
-  if (/^00[0-9]+$/.test(digits)) return `+${digits.slice(2)}`;
-  if (/^9[0-9]{9}$/.test(digits)) return `+977${digits}`;
+  const bare = raw.replace(/[\s().-]/g, '');
+  if (/^\+[0-9]+$/.test(bare)) return bare;
+  if (/^00[0-9]+$/.test(bare)) return `+${bare.slice(2)}`;
+  if (/^9[0-9]{9}$/.test(bare)) return `+977${bare}`;
   return raw;
 }
 

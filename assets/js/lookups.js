@@ -56,3 +56,11 @@ export function partyOptions(map, blank = 'All') {
   const sorted = [...map.values()].sort((a, b) => String(a.name).localeCompare(String(b.name)));
   return [['', blank], ...sorted.map((x) => [x.id, `${x.name}${x.district ? ` · ${x.district}` : ''}`])];
 }
+
+/** The look-up of `kind`, loaded again when it lacks `id` (a record created elsewhere since). */
+export async function lookupWith(kind, id) {
+  const map = await lookup(kind);
+  if (id === null || id === undefined || id === '' || map.has(Number(id))) return map;
+  forgetLookups(kind);
+  return lookup(kind);
+}

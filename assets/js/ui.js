@@ -243,9 +243,9 @@ export function dataTable(columns, { rowLink = null } = {}) {
 
 export function simpleTable(columns, rows, options) {
   if (!rows.length) return h('p.empty', options?.empty || t('Nothing here yet.'));
-  const t = dataTable(columns, options);
-  t.addRows(rows);
-  return t.el;
+  const table = dataTable(columns, options);
+  table.addRows(rows);
+  return table.el;
 }
 
 /**

@@ -491,4 +491,6 @@ export default {
   "Say why the credit limit, terms or block change: it is kept in the audit log.": "उधारो सीमा, अवधि वा रोक किन बदलियो लेख्नुहोस्: यो लगमा राखिन्छ।",
   "Retailer saved.": "पसल बचत भयो।",
   "Vendor saved.": "विक्रेता बचत भयो।",
+  "Payment of {amount} recorded.": "{amount} भुक्तानी दर्ता भयो।",
+  "Subtotal": "उप-जम्मा",
 };

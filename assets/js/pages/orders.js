@@ -5,7 +5,7 @@ import { fmt, parseCount, randomKey } from '../format.js';
 import { h } from '../dom.js';
 import { FieldError, api } from '../api.js';
 import { ORDER_STATES, TRANSITIONS, dataTable, errorText, factsTable, field, fieldInput, formDialog, pageHead, pagedList, renderValue, section, showFormError, simpleTable, stateBadge, toast } from '../ui.js';
-import { lookupAll, partyLink, partyOptions } from '../lookups.js';
+import { lookup, lookupAll, lookupWith, partyLink, partyOptions } from '../lookups.js';
 import { STAFF, go, render } from '../router.js';
 import { orderColumns } from './dashboard.js';
 
@@ -55,7 +55,7 @@ export async function ordersPage({ view, query, me }) {
 
 export async function newOrderPage({ view, query }) {
   pageHead(view, t('New order for a retailer'));
-  const [retailers, products] = await lookupAll('retailers', 'products');
+  const [retailers, products] = await Promise.all([lookupWith('retailers', query.retailer_id), lookup('products')]);
   const bySku = new Map([...products.values()].map((p) => [String(p.sku).toUpperCase(), p]));
   const datalist = h('datalist', { id: 'sku-list' },
     [...products.values()].filter((p) => p.active !== false).map((p) => h('option', { value: p.sku }, p.name)));
@@ -232,18 +232,18 @@ export async function orderPage({ view, params, me }) {
     { label: t('VAT'), value: (l) => fmt.money(l.vat_paisa), cls: 'num opt' },
     { label: t('Total'), value: (l) => fmt.money(l.total_paisa), cls: 'num' },
   ];
-  const t = dataTable(lineColumns);
-  t.addRows(order.lines || []);
+  const lineTable = dataTable(lineColumns);
+  lineTable.addRows(order.lines || []);
   // Totals: the label in the first column, the amount under Total; one cell per column (no
   // colspan) so that columns hidden on phones stay hidden here too.
   const last = lineColumns.length - 1;
-  t.el.querySelector('table').append(h('tfoot',
-    [['Subtotal', order.subtotal_paisa], ['VAT', order.vat_paisa], ['Total', order.total_paisa]].map(([label, v]) =>
+  lineTable.el.querySelector('table').append(h('tfoot',
+    [[t('Subtotal'), order.subtotal_paisa], [t('VAT'), order.vat_paisa], [t('Total'), order.total_paisa]].map(([label, v]) =>
       h('tr', lineColumns.map((c, i) => {
         if (i === 0) return h('th', { scope: 'row' }, label);
         return h('td', { class: c.cls }, i === last ? fmt.money(v) : '');
       })))));
-  view.append(h('section.card.flush', h('div.card-head', h('h2', t('Lines'))), t.el));
+  view.append(h('section.card.flush', h('div.card-head', h('h2', t('Lines'))), lineTable.el));
 
   view.append(h('section.card', h('div.card-head', h('h2', t('History'))),
     simpleTable([

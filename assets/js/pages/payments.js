@@ -5,7 +5,7 @@ import { fmt } from '../format.js';
 import { h, link } from '../dom.js';
 import { FieldError, api } from '../api.js';
 import { formDialog, makeForm, notice, pageHead, pagedList, renderValue, toast } from '../ui.js';
-import { lookup, lookupName, partyLink, partyOptions } from '../lookups.js';
+import { lookup, lookupName, lookupWith, partyLink, partyOptions } from '../lookups.js';
 import { go } from '../router.js';
 import { filterBar } from './orders.js';
 
@@ -52,14 +52,14 @@ export function paymentBody(v) {
 }
 
 export async function paymentDialog(retailerId) {
-  const retailers = await lookup('retailers');
+  const retailers = await lookupWith('retailers', retailerId);
   const p = await formDialog({
     title: t('Record a payment'),
     fields: paymentFields(retailers, retailerId),
     submitLabel: t('Record payment'),
     onSubmit: (v) => api('/api/v1/payments', { method: 'POST', body: paymentBody(v) }),
   });
-  if (p) toast(`Payment of ${fmt.money(p.amount_paisa)} recorded.`, 'ok');
+  if (p) toast(t('Payment of {amount} recorded.', { amount: fmt.money(p.amount_paisa) }), 'ok');
   return p;
 }
 

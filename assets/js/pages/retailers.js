@@ -191,12 +191,12 @@ export async function statementView(id) {
     out.push(h('p.empty.pad', t('No transfers yet.')));
     return out;
   }
-  const t = dataTable(autoColumns(rows, {
+  const table = dataTable(autoColumns(rows, {
     order: ['at', 'description', 'code', 'order_id', 'debit_paisa', 'credit_paisa', 'balance_paisa', 'hold'],
     skip: ['transfer_id'],
   }));
-  t.addRows(rows);
-  out.push(t.el);
+  table.addRows(rows);
+  out.push(table.el);
   if (first?.next_cursor) {
     let cursor = first.next_cursor;
     const more = h('button.btn.secondary.more', { type: 'button' }, t('Load more'));
