@@ -112,6 +112,8 @@ function languageToggle(me) {
 export function toggleNav(open = !document.body.classList.contains('nav-open')) {
   document.body.classList.toggle('nav-open', open);
   frame.menu?.setAttribute('aria-expanded', String(open));
+  // Opened from the keyboard: the first link takes the focus, so Tab walks the menu.
+  if (open) requestAnimationFrame(() => frame.nav?.querySelector('a.nav-link')?.focus());
 }
 
 export function markNav(path) {
