@@ -260,6 +260,13 @@ async fn the_console_works_in_a_real_browser() {
         ("#/alerts", "alerts"),
         ("#/whatsapp", "whatsapp"),
         ("#/products", "products"),
+        ("#/products/3", "product-forecast"),
+        ("#/inventory", "inventory"),
+        ("#/prices", "prices"),
+        ("#/recommendations", "recommendations"),
+        ("#/retailers/3", "retailer"),
+        ("#/vendors/1", "vendor"),
+        ("#/system", "system"),
     ] {
         b.goto(&format!("{}/{page}", server.url)).await;
         b.wait_for("document.querySelector('main h1') && !document.querySelector('.loading')")
@@ -399,6 +406,29 @@ async fn the_console_works_in_a_real_browser() {
     b.wait_for("[...document.querySelectorAll('.state-count')].some((c) => c.innerText.includes('ACCEPTED') && !/\\b0$/.test(c.innerText.trim()))")
         .await;
 
+    // The admin takes a backup on the System screen; it is listed and downloads whole.
+    b.goto(&format!("{}/#/system", server.url)).await;
+    press(&b, "main", "Take a backup").await;
+    b.wait_for("document.querySelector('main code') && /khaacho-\\d{8}-\\d{6}\\.redb/.test(document.querySelector('main').innerText)")
+        .await;
+    let name = b
+        .exec(
+            "return document.querySelector('main td code').innerText",
+            vec![],
+        )
+        .await;
+    let bytes = b
+        .exec_async(
+            "const [name, done] = arguments;
+             const s = JSON.parse(sessionStorage.getItem('khaacho.session'));
+             fetch(`/api/v1/admin/backups/${name}`, { headers: { authorization: `Bearer ${s.access_token}` } })
+               .then((r) => r.arrayBuffer()).then((b) => done(b.byteLength));",
+            vec![name],
+        )
+        .await;
+    assert!(bytes.as_u64().unwrap() > 100_000, "backup of {bytes} bytes");
+    b.screenshot("system").await;
+
     // Nepali: the toggle stores the language on the user and the console reloads in it.
     b.click(".lang-toggle").await;
     b.wait_for("document.documentElement.lang === 'ne' && document.querySelector('nav') && document.querySelector('nav').innerText.includes('अर्डरहरू')").await;
@@ -422,5 +452,67 @@ async fn the_console_works_in_a_real_browser() {
     assert_eq!(me, json!("ne"), "remembered on the user");
     b.click(".lang-toggle").await;
     b.wait_for("document.documentElement.lang === 'en' && document.querySelector('nav') && document.querySelector('nav').innerText.includes('Orders')").await;
+    b.close().await;
+}
+
+/// The console on a 360 px phone: nothing wider than the screen, and usable by keyboard alone
+/// (the closed menu is out of the tab order; opened, it takes the focus).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_fits_a_phone_and_works_by_keyboard() {
+    let server = Server::start().await;
+    let b = Browser::start_phone(360, 740).await;
+    login(&b, &server.url).await;
+    for page in [
+        "#/",
+        "#/orders",
+        "#/orders/new",
+        "#/retailers/3",
+        "#/products/3",
+        "#/inventory",
+        "#/whatsapp",
+        "#/system",
+    ] {
+        b.goto(&format!("{}/{page}", server.url)).await;
+        b.wait_for("document.querySelector('main h1') && !document.querySelector('.loading')")
+            .await;
+        let widths = b
+            .exec(
+                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            widths[0], widths[1],
+            "{page} is wider than the phone: {widths}"
+        );
+        b.screenshot(&format!("phone{}", page.replace(['#', '/'], "-")))
+            .await;
+    }
+    b.goto(&format!("{}/#/", server.url)).await;
+    b.wait_for("document.querySelector('main h1')").await;
+    // From the page (where the focus starts after a render), Shift+Tab reaches the menu button.
+    let mut on_menu = false;
+    for _ in 0..6 {
+        b.keys("\u{E008}\u{E004}\u{E000}").await;
+        let focused = b
+            .exec("return document.activeElement.className", vec![])
+            .await;
+        if focused.as_str().unwrap_or_default().contains("menu-btn") {
+            on_menu = true;
+            break;
+        }
+    }
+    assert!(on_menu, "the menu button is reachable by keyboard");
+    b.keys("\u{E007}").await;
+    b.wait_for("document.body.classList.contains('nav-open') && document.activeElement.classList.contains('nav-link')")
+        .await;
+    b.keys("\u{E004}\u{E004}").await;
+    let link = b
+        .exec("return document.activeElement.getAttribute('href')", vec![])
+        .await;
+    assert_eq!(link, json!("#/orders/new"), "Tab walks the menu");
+    b.keys("\u{E007}").await;
+    b.wait_for("location.hash === '#/orders/new' && !document.body.classList.contains('nav-open')")
+        .await;
     b.close().await;
 }

@@ -26,8 +26,17 @@ pub struct Element(String);
 
 impl Browser {
     /// Starts chromedriver (`CHROMEDRIVER`, else `chromedriver` on the PATH) and a headless
-    /// Chromium session with a phone-sized window when `width` is small.
+    /// Chromium session with a `width` × `height` window.
     pub async fn start(width: u32, height: u32) -> Browser {
+        Self::launch(width, height, false).await
+    }
+
+    /// A session emulating a phone's screen (a desktop window cannot be narrower than ~500 px).
+    pub async fn start_phone(width: u32, height: u32) -> Browser {
+        Self::launch(width, height, true).await
+    }
+
+    async fn launch(width: u32, height: u32, phone: bool) -> Browser {
         let port = free_port();
         let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let driver = Command::new(&program)
@@ -53,9 +62,14 @@ impl Browser {
         if let Ok(bin) = std::env::var("CHROMIUM") {
             args.push(format!("--binary={bin}"));
         }
+        let mut options = json!({"args": args});
+        if phone {
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}});
+        }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"args": args},
+            "goog:chromeOptions": options,
         }}});
         let res: Value = http
             .post(format!("{root}/session"))
@@ -161,6 +175,21 @@ impl Browser {
             reqwest::Method::POST,
             &format!("/element/{}/value", el.0),
             Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Types `keys` (WebDriver key codes allowed, e.g. `\u{E004}` for Tab) into whatever has
+    /// the focus.
+    pub async fn keys(&self, keys: &str) {
+        let v = self
+            .cmd(reqwest::Method::GET, "/element/active", None)
+            .await;
+        let id = v[ELEMENT].as_str().expect("a focused element").to_string();
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": keys})),
         )
         .await;
     }
