@@ -133,7 +133,7 @@ export function parseHundredths(input, example) {
   const s = asciiDigits(String(input ?? '').trim()).replace(/[,\s]/g, '');
   if (s === '') return null;
   const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
-  if (!m || (m[1] === '' && !m[2])) throw new Error(`Enter a number like ${example}`);
+  if (!m || (m[1] === '' && !m[2])) throw new Error(t('Enter a number like {example}', { example }));
   if ((m[2] || '').length > 2) throw new Error(t('At most two decimals, please.'));
   const n = Number(m[1] || '0') * 100 + Number((m[2] || '').padEnd(2, '0'));
   if (!Number.isSafeInteger(n)) throw new Error(t('That number is too large.'));

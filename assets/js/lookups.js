@@ -1,5 +1,6 @@
 /* Look-ups: names of vendors, retailers and products, loaded once per session. */
 
+import { t } from './i18n.js';
 import { h, link } from './dom.js';
 import { ApiError, fetchAll } from './api.js';
 import { errorText, toast } from './ui.js';
@@ -19,7 +20,7 @@ export function lookup(kind) {
       // 403 (some roles) and endpoints not built yet are expected: ids show instead, and the
       // answer is kept for the session. Other failures are reported and retried next time.
       if (!(err instanceof ApiError && (err.missing || err.status === 403))) {
-        toast(`Could not load ${kind}: ${errorText(err)}`, 'error');
+        toast(`${t('Could not load {what}', { what: t(kind) })}: ${errorText(err)}`, 'error');
         delete lookups[kind];
       }
       return new Map();

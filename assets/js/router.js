@@ -160,7 +160,7 @@ export async function render() {
   }
   if (!canOpen(path)) {
     pageHead(view, t('No access'));
-    view.append(notice('forbidden', t('This page is not for your role.'), `You are logged in as ${session.role}.`));
+    view.append(notice('forbidden', t('This page is not for your role.'), t('You are logged in as {role}.', { role: t(session.role) })));
     return;
   }
   try {

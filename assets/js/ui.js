@@ -21,7 +21,7 @@ export function toast(message, kind = 'info') {
 export function errorText(err) {
   if (err instanceof ApiError) {
     if (err.missing) return t('Not available on this server yet.');
-    if (err.status === 403) return `Not allowed: ${err.message}`;
+    if (err.status === 403) return t('Not allowed: {why}', { why: err.message });
     return err.message;
   }
   return err?.message || String(err);
@@ -35,12 +35,12 @@ export function notice(kind, title, text) {
 export function errorNotice(err, what = 'this') {
   if (err instanceof ApiError && err.missing) {
     return notice('pending', t('Not available yet'),
-      `This server does not answer ${err.method} ${err.path} yet, so ${what} cannot be shown. It will appear here once the backend provides it.`);
+      t('This server does not answer {method} {path} yet, so {what} cannot be shown.', { method: err.method, path: err.path, what }));
   }
   if (err instanceof ApiError && err.status === 403) {
-    return notice('forbidden', t('No access'), `Your account may not see ${what}. ${err.message}`);
+    return notice('forbidden', t('No access'), t('Your account may not see {what}.', { what }) + ` ${err.message}`);
   }
-  return notice('error', `Could not load ${what}`, errorText(err));
+  return notice('error', t('Could not load {what}', { what }), errorText(err));
 }
 
 export const loading = (text = 'Loading') => h('div.loading', { role: 'status' }, text);

@@ -129,7 +129,7 @@ export async function userPage({ view, params, me }) {
         onSubmit: async (v, form) => {
           await api(`/api/v1/users/${user.id}`, { method: 'PATCH', body: { password: v.password } });
           form.reset();
-          toast(`Password set for ${user.name}. Tell them in person, not by message.`, 'ok');
+          toast(t('Password set for {name}. Tell them in person, not by message.', { name: user.name }), 'ok');
         },
       })))));
 }

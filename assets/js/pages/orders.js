@@ -95,7 +95,7 @@ export async function newOrderPage({ view, query }) {
     if (!id) return;
     try {
       const c = await api(`/api/v1/retailers/${id}/credit`);
-      credit.replaceChildren(`Available credit: `, h('strong', fmt.money(c.available_paisa)), ` of ${fmt.money(c.limit_paisa)}`);
+      credit.replaceChildren(`${t('Available credit')}: `, h('strong', fmt.money(c.available_paisa)), ` / ${fmt.money(c.limit_paisa)}`);
     } catch (err) {
       credit.replaceChildren(h('span.muted', `Credit: ${errorText(err)}`));
     }
@@ -130,7 +130,7 @@ export async function newOrderPage({ view, query }) {
         } catch (err) {
           throw new Error(`${sku}: ${err.message}`);
         }
-        if (!quantity) throw new Error(`${sku}: enter a quantity of at least 1.`);
+        if (!quantity) throw new Error(`${sku}: ${t('enter a quantity of at least 1.')}`);
         body.lines.push({ sku, quantity });
       }
       if (!body.lines.length) throw new Error(t('Add at least one line.'));
@@ -138,7 +138,7 @@ export async function newOrderPage({ view, query }) {
       const order = await api('/api/v1/orders', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } });
       const all = order.orders?.length ? order.orders : [order];
       const numbers = all.map((o) => o.number || `#${o.id}`).join(', ');
-      toast(all.length > 1 ? `The cart was split across vendors: orders ${numbers} placed.` : `Order ${numbers} placed.`, 'ok');
+      toast(all.length > 1 ? t('The cart was split across vendors: orders {numbers} placed.', { numbers }) : t('Order {numbers} placed.', { numbers }), 'ok');
       go(`/orders/${order.id}`);
     } catch (err) {
       showFormError(form, errBox, err);
@@ -177,7 +177,7 @@ export function messageCard(retailerSelect, lines, addLine) {
       const p = await api('/api/v1/orders/preview', { method: 'POST', body: { retailer_id: retailerId, text: text.value } });
       fill(p.lines.map((l) => [l.sku, l.quantity]));
       if (p.lines.length) {
-        out.append(h('p', `${p.lines.length} line${p.lines.length > 1 ? 's' : ''} added below: `,
+        out.append(h('p', `${t('{n} lines added below', { n: fmt.qty(p.lines.length) })}: `,
           p.lines.map((l) => `${l.name} × ${l.quantity}${l.conversion ? ` (${l.conversion})` : ''}`).join('; '), '.'));
       }
       p.questions.forEach((q) => {
@@ -267,7 +267,7 @@ export function transitionControls(order, me) {
   const moves = (TRANSITIONS[order.state] || []).filter(([, , roles]) => roles.includes(me.role));
   if (!moves.length) {
     const final = ['COMPLETED', 'CANCELLED'].includes(order.state);
-    return h('p.muted', final ? `This order is ${order.state.toLowerCase()}.` : t('Nothing for you to do on this order now.'));
+    return h('p.muted', final ? t('This order is {state}.', { state: t(order.state.toLowerCase()) }) : t('Nothing for you to do on this order now.'));
   }
   const note = h('input', { name: 'note', placeholder: t('Note (optional)'), 'aria-label': t('Note') });
   const errBox = h('div.form-error', { role: 'alert', hidden: true });

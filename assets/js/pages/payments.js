@@ -73,13 +73,13 @@ export async function paymentsPage({ view, query }) {
     cls: 'cols',
     onSubmit: async (v, f) => {
       const p = await api('/api/v1/payments', { method: 'POST', body: paymentBody(v) });
-      toast(`Payment of ${fmt.money(p.amount_paisa)} recorded.`, 'ok');
+      toast(t('Payment of {amount} recorded.', { amount: fmt.money(p.amount_paisa) }), 'ok');
       f.elements.namedItem('amount_paisa').value = '';
       f.elements.namedItem('reference').value = '';
       for (const echo of f.querySelectorAll('.echo')) echo.textContent = '';
       result.replaceChildren(notice('ok', `Recorded ${fmt.money(p.amount_paisa)} from ${lookupName('retailers', p.retailer_id)}.`),
         h('p', t('Paid against: '), allocationsText(p.allocations),
-          p.unallocated_paisa ? ` · ${fmt.money(p.unallocated_paisa)} left as credit` : ''));
+          p.unallocated_paisa ? ` · ${t('{amount} left as credit', { amount: fmt.money(p.unallocated_paisa) })}` : ''));
       list.replaceChildren(makeList());
     },
   });

@@ -79,7 +79,7 @@ export async function productsPage({ view, query }) {
       query: { q },
       columns,
       rowLink: (p) => `#/products/${p.id}`,
-      empty: q ? `No product matches “${q}”.` : t('No products yet.'),
+      empty: q ? t('No product matches “{q}”.', { q }) : t('No products yet.'),
       what: t('products'),
     }));
   };
@@ -152,7 +152,7 @@ export function inlineEdit({ value, kind, label, column, save }) {
     let v;
     try {
       v = kind === 'money' ? parseRupees(input.value) : parseCount(input.value);
-      if (v === null) throw new Error(`${label} cannot be empty.`);
+      if (v === null) throw new Error(t('{label} cannot be empty.', { label }));
     } catch (err) {
       input.classList.add('invalid');
       input.title = err.message;
@@ -237,8 +237,8 @@ export function listingFields(l = {}) {
 
 export async function editListing(l, row, columnOptions) {
   const updated = await formDialog({
-    title: `Edit listing · ${lookupName('products', l.product_id)}`,
-    intro: `Sold by ${lookupName('vendors', l.vendor_id)}`,
+    title: `${t('Edit listing')} · ${lookupName('products', l.product_id)}`,
+    intro: t('Sold by {vendor}', { vendor: lookupName('vendors', l.vendor_id) }),
     fields: listingFields(l),
     onSubmit: async (v) => {
       const patch = changes(l, v);
@@ -271,7 +271,7 @@ export async function newListing(preset = {}) {
     submitLabel: t('Create listing'),
     onSubmit: async (v) => {
       const product = bySku.get(v.sku.toUpperCase());
-      if (!product) throw new FieldError('sku', `No product has SKU ${v.sku}.`);
+      if (!product) throw new FieldError('sku', t('No product has SKU {sku}.', { sku: v.sku }));
       const { sku, active, ...rest } = v; // a new listing is active; `active` is for edits
       return api('/api/v1/listings', { method: 'POST', body: { ...rest, vendor_id: Number(v.vendor_id), product_id: product.id } });
     },

@@ -133,7 +133,7 @@ export async function creditSummary(id) {
       h('div.stat', h('span.stat-value', fmt.money(c.held_paisa)), h('span.stat-label', t('held for open orders'))),
       h('div.stat', h('span.stat-value', fmt.money(c.limit_paisa)), h('span.stat-label', t('limit')))),
     limit > 0 && bar,
-    limit > 0 && h('p.muted.small-text', `${Math.round((used / limit) * 100)}% of the limit in use`),
+    limit > 0 && h('p.muted.small-text', t('{percent} of the limit in use', { percent: fmt.percent(used / limit) })),
     kvTable(c, { skip: ['limit_paisa', 'posted_paisa', 'held_paisa', 'available_paisa', 'aging', 'score', 'blocked_reason'] }),
   ].filter((x) => x && !(x.classList?.contains('empty')));
 }

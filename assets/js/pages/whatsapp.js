@@ -58,7 +58,7 @@ export function conversation(phone, owner, phoneOwner) {
   };
   const elsewhere = (r) => {
     const who = phoneOwner(r.to);
-    return h('div.msg.note', h('div.msg-meta', `Also sent to ${who ? who.name : r.to}:`), h('div.msg-body', r.body));
+    return h('div.msg.note', h('div.msg-meta', `${t('Also sent to {who}', { who: who ? who.name : r.to })}:`), h('div.msg-body', r.body));
   };
   const scrollDown = () => { log.scrollTop = log.scrollHeight; };
 
