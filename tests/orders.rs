@@ -400,6 +400,20 @@ async fn a_retailer_overdue_past_the_limit_is_blocked_until_it_pays() {
         (StatusCode::CONFLICT, "retailer_blocked"),
         "{e}"
     );
+    // The preview says so before the shop answers, on the API and on WhatsApp, with the text
+    // CONFIRM would answer; no CONFIRM is asked for.
+    let ask = json!({"retailer_id": retailer, "text": "TEST-WIDGET 1"});
+    let (_, p) = app
+        .post("/api/v1/orders/preview", &admin, ask.clone())
+        .await;
+    let why = p["blocked"].as_str().unwrap_or_else(|| panic!("{p}"));
+    let (_, r) = app
+        .get(&format!("/api/v1/retailers/{retailer}"), &admin)
+        .await;
+    let reply = app
+        .answer_to(&admin, r["phone"].as_str().unwrap(), "TEST-WIDGET 1")
+        .await;
+    assert!(reply.contains(why) && !reply.contains("CONFIRM"), "{reply}");
     let (_, alerts) = app.get("/api/v1/alerts?kind=overdue", &admin).await;
     assert_eq!(alerts["items"].as_array().unwrap().len(), 1, "{alerts}");
     let (_, c) = app
@@ -414,6 +428,8 @@ async fn a_retailer_overdue_past_the_limit_is_blocked_until_it_pays() {
         app.post("/api/v1/payments", &admin, pay).await.0,
         StatusCode::CREATED
     );
+    let (_, p) = app.post("/api/v1/orders/preview", &admin, ask).await;
+    assert!(p["blocked"].is_null(), "{p}");
     let (s, _, _) = order(&app, &admin, None, body).await;
     assert_eq!(s, StatusCode::CREATED, "paying unblocks");
     check(&app).await;

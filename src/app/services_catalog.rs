@@ -74,6 +74,7 @@ impl Services {
             self.orders().rules().clone(),
             self.config().whatsapp.traditional_units,
         );
+        let today = crate::support::clock::nepal_date(self.clock().now());
         self.store()
             .read(move |tx| {
                 crate::preview::service::preview_for(
@@ -83,6 +84,7 @@ impl Services {
                     &matcher,
                     &rules,
                     &units,
+                    today,
                 )
             })
             .await

@@ -21,7 +21,7 @@ use crate::parsing::{Pack, ProblemKind, TraditionalUnits, Unit};
 use crate::storage::{StoreError, Tx};
 
 pub use crate::messaging::kinds::{AskWhy, Conversion, LineProblem, SoldBy};
-pub use price::{Entry, NotAdded, Preview, PreviewLine, Question, QuestionOption, price};
+pub use price::{Entry, NotAdded, Preview, PreviewLine, Question, QuestionOption, blocked, price};
 
 /// Reads and prices an order text for a retailer in one go, writing nothing: what the shop
 /// would see on WhatsApp.

@@ -30,6 +30,9 @@ pub struct Preview {
     pub total_paisa: i64,
     /// The shop's available credit once this order is placed (negative: it would not fit).
     pub available_after_paisa: i64,
+    /// Why the shop cannot order now (an overdue payment, a block by the operator), in its
+    /// language: the same check CONFIRM makes, told before the shop answers.
+    pub blocked: Option<String>,
     /// The entries in the order they were written, for the WhatsApp text.
     #[serde(skip)]
     pub order: Vec<Entry>,
@@ -112,6 +115,7 @@ pub fn price(
         vat_paisa: 0,
         total_paisa: 0,
         available_after_paisa: 0,
+        blocked: None,
         order: Vec::with_capacity(lines.len()),
     };
     for l in lines {
@@ -322,4 +326,18 @@ fn priced(
         })
         .collect();
     Ok((prices, unsupplied))
+}
+
+/// The text of why `retailer` cannot order on `today`, if it cannot: what CONFIRM would answer.
+pub fn blocked(
+    tx: &impl Tx,
+    retailer: &Retailer,
+    today: chrono::NaiveDate,
+    rules: &Rules,
+    lang: Language,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        crate::credit::block_reason(tx, retailer, today, rules.block_overdue_after_days)?
+            .map(|b| texts::block(lang, &b)),
+    )
 }

@@ -48,6 +48,7 @@ pub fn preview_for(
     matcher: &MatchEngine,
     rules: &crate::orders::Rules,
     units: &TraditionalUnits,
+    today: chrono::NaiveDate,
 ) -> Result<super::Preview, CatalogError> {
     let retailer =
         crate::retailers::store::get(tx, retailer_id)?.ok_or(CatalogError::NotFound {
@@ -60,12 +61,7 @@ pub fn preview_for(
         history: Some(&history),
         units,
     };
-    Ok(super::preview(
-        tx,
-        text,
-        &retailer,
-        &reader,
-        rules,
-        retailer.language,
-    )?)
+    let mut preview = super::preview(tx, text, &retailer, &reader, rules, retailer.language)?;
+    preview.blocked = super::blocked(tx, &retailer, today, rules, retailer.language)?;
+    Ok(preview)
 }

@@ -54,6 +54,11 @@ pub fn render(
             p.available_after_paisa,
         ));
     }
-    out.push(texts::preview_footer(lang, env.ttl_mins));
+    let today = crate::support::clock::nepal_date(env.now);
+    match crate::preview::blocked(tx, retailer, today, env.rules, lang)? {
+        // CONFIRM would be refused: say why now, not after the shop answers.
+        Some(why) => out.push(why),
+        None => out.push(texts::preview_footer(lang, env.ttl_mins)),
+    }
     Ok(out.join("\n"))
 }

@@ -516,4 +516,5 @@ export default {
   "Password set for {name}. Tell them in person, not by message.": "{name} को पासवर्ड राखियो। सन्देशबाट होइन, आफैं भेटेर भन्नुहोस्।",
   "{percent} of the limit in use": "सीमाको {percent} प्रयोगमा",
   "Enter a number like {example}": "{example} जस्तो सङ्ख्या लेख्नुहोस्",
+  "This shop cannot order now": "यो पसलले अहिले अर्डर गर्न मिल्दैन",
 };

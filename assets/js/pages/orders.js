@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { fmt, parseCount, randomKey } from '../format.js';
 import { h } from '../dom.js';
 import { FieldError, api } from '../api.js';
-import { ORDER_STATES, TRANSITIONS, dataTable, errorText, factsTable, field, fieldInput, formDialog, pageHead, pagedList, renderValue, section, showFormError, simpleTable, stateBadge, toast } from '../ui.js';
+import { dataTable, errorText, factsTable, field, fieldInput, formDialog, notice, ORDER_STATES, pagedList, pageHead, renderValue, section, showFormError, simpleTable, stateBadge, toast, TRANSITIONS } from '../ui.js';
 import { lookup, lookupAll, lookupWith, partyLink, partyOptions } from '../lookups.js';
 import { STAFF, go, render } from '../router.js';
 import { orderColumns } from './dashboard.js';
@@ -175,6 +175,7 @@ export function messageCard(retailerSelect, lines, addLine) {
       if (!retailerId) throw new FieldError('retailer_id', t('Choose the retailer first: prices, credit and language are the shop’s.'));
       if (!text.value.trim()) throw new FieldError('text', t('Paste the shop’s message.'));
       const p = await api('/api/v1/orders/preview', { method: 'POST', body: { retailer_id: retailerId, text: text.value } });
+      if (p.blocked) out.append(notice('error', t('This shop cannot order now'), p.blocked));
       fill(p.lines.map((l) => [l.sku, l.quantity]));
       if (p.lines.length) {
         out.append(h('p', `${t('{n} lines added below', { n: fmt.qty(p.lines.length) })}: `,
