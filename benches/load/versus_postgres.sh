@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Order throughput side by side with PostgreSQL, in one run on one box.
+#   benches/load/versus_postgres.sh [SECONDS] [CONNECTIONS] [DATA_DIR_TO_COPY]
+#
+# Khaacho: the release binary with its default configuration (logs as a user gets them:
+# console and daily JSON files), on a fresh data directory with the demo data, or on a copy of
+# DATA_DIR_TO_COPY (e.g. one holding 1 M simulated orders). 300 new shops with room on credit
+# and a login of its own, and every listing stocked; wrk drives 3-line orders from those shops over every stocked
+# product at CONNECTIONS connections. Then `khaacho check`.
+# PostgreSQL: ../shared/peers/postgresql/run.sh with the same client count and duration.
+# Prints both figures and the ratio. Needs wrk and Debian's postgresql.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-30}
+conns=${2:-64}
+seed_dir=${3:-}
+command -v wrk >/dev/null || { echo "install wrk (apt-get install -y wrk)"; exit 1; }
+cargo build --release --quiet
+bin=$PWD/target/release/khaacho
+work=$(mktemp -d)
+dir=$work/state
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "$seed_dir" ]; then cp -r "$seed_dir" "$dir"; fi
+phone="+97798$(printf '%08d' $((RANDOM * 1000 + RANDOM % 1000)))"
+password="versus postgres $RANDOM$RANDOM"
+echo "$password" | "$bin" --data-dir "$dir" create-user --role admin --phone "$phone" --name "Load test" >/dev/null
+port=$((20000 + RANDOM % 20000))
+"$bin" --data-dir "$dir" serve --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+api="http://127.0.0.1:$port/api/v1"
+token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
+  -d "{\"phone\":\"$phone\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+KHAACHO_BIN=$bin KHAACHO_DATA_DIR=$dir python3 benches/load/prepare.py "$api" "$token" 300 "$work/skus.txt" "$work/tokens.txt" > "$work/first"
+first=$(cat "$work/first")
+echo "== Khaacho: wrk $conns connections, $secs s, 3-line orders from 300 shops over $(wc -l < "$work/skus.txt") products"
+rss_before=$(ps -o rss= -p "$pid")
+TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true
+rss_after=$(ps -o rss= -p "$pid")
+curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
+echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
+"$bin" --data-dir "$dir" check | python3 -c 'import json,sys; r=json.load(sys.stdin); print("khaacho check ok:", r["ok"], r["problems"][:3])'
+du -b "$dir/khaacho.redb" | awk '{printf "database file: %.1f MB\n", $1 / 1e6}'
+ours=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^rps=/) {sub("rps=", "", $i); print $i}}' "$work/wrk.txt")
+kill $pid; wait $pid 2>/dev/null || true
+
+echo "== PostgreSQL: the same order transaction, $conns clients, $secs s"
+peer=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs" | tee /dev/stderr | awk '/^tps/ {print $3}')
+python3 -c "import sys; k, p = float('$ours'), float('$peer'); print(f'Khaacho {k:,.0f} orders/s, PostgreSQL {p:,.0f} orders/s: {k / p:.2f}x')"
