@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod cli_sizes;
+
 fn khaacho(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_khaacho"));
     cmd.arg("--data-dir")
@@ -49,7 +51,7 @@ fn version_and_help_answer() {
     let out = khaacho(dir.path()).arg("--version").output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("khaacho "));
-    for sub in ["serve", "create-user", "backup", "check"] {
+    for sub in ["serve", "create-user", "backup", "check", "sizes"] {
         let out = khaacho(dir.path()).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
     }
@@ -179,6 +181,9 @@ fn commands_go_through_the_running_server_and_sigterm_stops_it_cleanly() {
     let out = khaacho(dir.path()).arg("check").output().unwrap();
     assert!(out.status.success());
     assert_eq!(json_out(&out)["ok"], true);
+
+    // The server measures the file it holds; the backup is measured on its own.
+    cli_sizes::measured_by_the_server_and_on_a_backup(dir.path(), &backup);
 
     // The backup is a database of its own: a fresh data directory serves it.
     let out = khaacho(dir.path())

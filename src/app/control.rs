@@ -202,6 +202,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::CreateUser { .. } => "create_user",
         Request::Backup { .. } => "backup",
         Request::Check => "check",
+        Request::Sizes => "sizes",
         Request::ImportCatalog { .. } => "import_catalog",
         Request::Reindex => "reindex",
         Request::Match { .. } => "match",

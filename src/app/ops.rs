@@ -1,4 +1,4 @@
-//! The owner's commands (create-user, backup, check), implemented once against the services.
+//! The owner's commands (create-user, backup, check, sizes, ...), implemented once against the services.
 //!
 //! The CLI runs them directly when no server holds the database, and through the control
 //! socket when one does; either way the same code runs and prints the same result.
@@ -33,6 +33,8 @@ pub enum Request {
     /// A backup sent back over the control socket, for the caller to write.
     BackupStream,
     Check,
+    /// Where the database file's bytes go, per table and per order.
+    Sizes,
     ImportCatalog {
         csv: String,
     },
@@ -101,6 +103,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::Backup { dest } => backup(svc, &dest).await,
         Request::BackupStream => Err("the backup stream is sent by the control socket".into()),
         Request::Check => check_live(svc).await,
+        Request::Sizes => sizes(svc).await,
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
         Request::Reindex => {
             let products = svc.catalog().reindex().await.map_err(|e| e.to_string())?;
@@ -226,6 +229,12 @@ async fn check_live(svc: &Services) -> Result<Value, String> {
     let mut report = result?.map_err(|e| e.to_string())?;
     report.file = svc.store().path().display().to_string();
     serde_json::to_value(report).map_err(|e| e.to_string())
+}
+
+/// Where the served file's bytes go, measured by the server that holds it.
+async fn sizes(svc: &Services) -> Result<Value, String> {
+    let sizes = svc.store().sizes().await.map_err(|e| e.to_string())?;
+    serde_json::to_value(sizes).map_err(|e| e.to_string())
 }
 
 /// Validates every row; reports all bad rows (line, column, reason) and writes nothing, or

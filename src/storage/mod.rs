@@ -6,6 +6,7 @@
 
 pub mod codec;
 mod schema;
+pub mod sizes;
 pub mod snapshot;
 pub mod tables;
 pub mod ts;
@@ -215,6 +216,20 @@ impl Store {
             .map_err(|_| StoreError::Writer("the writer dropped a job".into()))?
     }
 
+    /// Where the file's bytes go (see [`sizes`]) while it is served: the tables from a read
+    /// snapshot, off the writer; redb's whole-file figures from a writer job that writes
+    /// nothing, a moment later.
+    pub async fn sizes(&self) -> Result<sizes::Sizes, StoreError> {
+        let db = self.inner.db.clone();
+        let tables = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            sizes::tables(&db.begin_read()?)
+        })
+        .await??;
+        let whole = self.write(|tx: &WriteTx| sizes::whole(tx.raw())).await?;
+        let file_bytes = std::fs::metadata(self.path())?.len();
+        Ok(sizes::Sizes::new(self.path(), file_bytes, whole, tables))
+    }
+
     /// Writes a consistent copy of the whole database to `dest` while writers go on.
     pub async fn snapshot_to(&self, dest: PathBuf) -> Result<snapshot::Report, StoreError> {
         let db = self.inner.db.clone();
@@ -294,16 +309,7 @@ pub fn meta_put(tx: &WriteTx, key: &str, value: u64) -> Result<(), StoreError> {
 /// Opens a database file on its own (no server running) and verifies redb's checksums and
 /// that every stored value decodes. Domain invariants are checked by `crate::app::check`.
 pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
-    if !path.exists() {
-        return Err(StoreError::Missing(format!(
-            "no database at {} (nothing to check)",
-            path.display()
-        )));
-    }
-    let mut db = Database::builder().open(path).map_err(|e| match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.display().to_string()),
-        other => StoreError::Redb(format!("opening {}: {other}", path.display())),
-    })?;
+    let mut db = open_existing(path, "nothing to check")?;
     check_schema(&db, path)?;
     let mut problems = Vec::new();
     match db.check_integrity() {
@@ -318,6 +324,21 @@ pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
     let tx = ReadTx::new(db.begin_read()?);
     problems.extend(tables::decode_all(&tx)?);
     Ok((db, problems))
+}
+
+/// Opens a database file that must exist and that no other process holds; `why` says what a
+/// missing file means to the caller.
+fn open_existing(path: &Path, why: &str) -> Result<Database, StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Missing(format!(
+            "no database at {} ({why})",
+            path.display()
+        )));
+    }
+    Database::builder().open(path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.display().to_string()),
+        other => StoreError::Redb(format!("opening {}: {other}", path.display())),
+    })
 }
 
 /// Begins a read snapshot on a database opened by [`verify_file`].

@@ -190,6 +190,12 @@ impl WriteTx {
         self.void.borrow().clone()
     }
 
+    /// redb's transaction, for storage's own reads of it (its statistics); never for writes,
+    /// which must be counted.
+    pub(super) fn raw(&self) -> &redb::WriteTransaction {
+        &self.inner
+    }
+
     pub(crate) fn into_inner(self) -> redb::WriteTransaction {
         self.inner
     }

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `create-user`, `backup`, `check`.
+//! The command line: `serve` (the default), `create-user`, `backup`, `check`, `sizes`, ...
 //!
 //! Every command but `serve` prints its result on stdout (JSON where it is data) and its logs
 //! on stderr. Commands that need the database go through the running server's control socket
@@ -67,6 +67,13 @@ pub enum Command {
     /// Verify the database: redb integrity and every domain invariant. Exit 1 when anything is wrong.
     Check {
         /// Check this database file (a backup, say) instead of the data directory's.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+    /// Where the database file's bytes go: per table, rows and bytes (stored, metadata,
+    /// fragmented), and bytes per order, as JSON. Read-only; works while the server runs.
+    Sizes {
+        /// Measure this database file (a backup, say) instead of the data directory's.
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },

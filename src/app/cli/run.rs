@@ -30,6 +30,7 @@ pub(super) async fn run(config: Config, command: Command) -> ExitCode {
             Err(e) => Err(format!("{}: {e}", dest.display())),
         },
         Command::Check { file } => check(&config, file).await,
+        Command::Sizes { file } => sizes(&config, file).await,
         Command::Analytics {
             command:
                 super::AnalyticsCommand::ScoreEval {
@@ -179,10 +180,8 @@ async fn serve(config: Config, load_demo: bool) -> ExitCode {
 
 /// Runs a command through the running server, or directly on the file when none runs.
 async fn remote_or_local(config: &Config, req: Request, load_demo: bool) -> Result<Value, String> {
-    match control::call(&config.data_dir, &req).await? {
-        Some(resp) if resp.ok => return Ok(resp.result),
-        Some(resp) => return Err(resp.error.unwrap_or_else(|| "the server refused".into())),
-        None => {}
+    if let Some(result) = from_server(config, &req).await? {
+        return Ok(result);
     }
     let (svc, startup) = Services::open(config.clone(), Arc::new(SystemClock), load_demo)
         .await
@@ -215,13 +214,20 @@ async fn simulate(config: Config, opts: crate::app::simulate::Options) -> Result
     serde_json::to_value(report).map_err(|e| e.to_string())
 }
 
+/// The running server's answer to `req`; `Ok(None)` when no server runs.
+async fn from_server(config: &Config, req: &Request) -> Result<Option<Value>, String> {
+    match control::call(&config.data_dir, req).await? {
+        Some(resp) if resp.ok => Ok(Some(resp.result)),
+        Some(resp) => Err(resp.error.unwrap_or_else(|| "the server refused".into())),
+        None => Ok(None),
+    }
+}
+
 async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {
-    if file.is_none() {
-        match control::call(&config.data_dir, &Request::Check).await? {
-            Some(resp) if resp.ok => return Ok(resp.result),
-            Some(resp) => return Err(resp.error.unwrap_or_else(|| "the server refused".into())),
-            None => {}
-        }
+    if file.is_none()
+        && let Some(report) = from_server(config, &Request::Check).await?
+    {
+        return Ok(report);
     }
     let path = file.unwrap_or_else(|| config.data_dir.join(crate::storage::DB_FILE));
     let report = tokio::task::spawn_blocking(move || crate::app::check::check_file(&path))
@@ -229,6 +235,22 @@ async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> 
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     serde_json::to_value(report).map_err(|e| e.to_string())
+}
+
+/// The running server measures the file it holds; without one (or with `--file`) the file is
+/// opened here, read and left as it was.
+async fn sizes(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {
+    if file.is_none()
+        && let Some(sizes) = from_server(config, &Request::Sizes).await?
+    {
+        return Ok(sizes);
+    }
+    let path = file.unwrap_or_else(|| config.data_dir.join(crate::storage::DB_FILE));
+    let sizes = tokio::task::spawn_blocking(move || crate::storage::sizes::of_file(&path))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    serde_json::to_value(sizes).map_err(|e| e.to_string())
 }
 
 fn read_password() -> Result<String, String> {
