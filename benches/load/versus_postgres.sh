@@ -41,7 +41,7 @@ rss_after=$(ps -o rss= -p "$pid")
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
 echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
 "$bin" --data-dir "$dir" check | python3 -c 'import json,sys; r=json.load(sys.stdin); print("khaacho check ok:", r["ok"], r["problems"][:3])'
-du -b "$dir/khaacho.redb" | awk '{printf "database file: %.1f MB\n", $1 / 1e6}'
+"$bin" --data-dir "$dir" sizes | python3 benches/load/sizes_report.py
 ours=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^rps=/) {sub("rps=", "", $i); print $i}}' "$work/wrk.txt")
 kill $pid; wait $pid 2>/dev/null || true
 
