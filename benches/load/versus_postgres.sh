@@ -9,6 +9,7 @@
 # product at CONNECTIONS connections. Then `khaacho check`.
 # PostgreSQL: ../shared/peers/postgresql/run.sh with the same client count and duration.
 # Prints both figures and the ratio. Needs wrk and Debian's postgresql.
+# PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
@@ -35,6 +36,9 @@ KHAACHO_BIN=$bin KHAACHO_DATA_DIR=$dir python3 benches/load/prepare.py "$api" "$
 first=$(cat "$work/first")
 echo "== Khaacho: wrk $conns connections, $secs s, 3-line orders from 300 shops over $(wc -l < "$work/skus.txt") products"
 rss_before=$(ps -o rss= -p "$pid")
+if [ -n "${PROFILE:-}" ]; then
+  perf record -e cpu-clock -F 999 -g -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
+fi
 TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true
 rss_after=$(ps -o rss= -p "$pid")
@@ -45,6 +49,7 @@ echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB a
 ours=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^rps=/) {sub("rps=", "", $i); print $i}}' "$work/wrk.txt")
 kill $pid; wait $pid 2>/dev/null || true
 
+[ -n "${SKIP_PEER:-}" ] && exit 0
 echo "== PostgreSQL: the same order transaction, $conns clients, $secs s"
 peer=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs" | tee /dev/stderr | awk '/^tps/ {print $3}')
 python3 -c "import sys; k, p = float('$ours'), float('$peer'); print(f'Khaacho {k:,.0f} orders/s, PostgreSQL {p:,.0f} orders/s: {k / p:.2f}x')"
