@@ -41,6 +41,9 @@ export function dayChart({ title, days, series, format = fmt.number, height = 22
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true } },
+    // The x values are UTC midnights of Nepal days: ticks and labels stay on those days
+    // whatever the browser's time zone.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     axes: [
       { font: AXIS_FONT, values: (u, ticks) => ticks.map((x) => fmt.dayShort(new Date(x * 1000).toISOString().slice(0, 10))) },
       { font: AXIS_FONT, values: (u, ticks) => ticks.map(format), size: 80 },
@@ -58,16 +61,25 @@ export function dayChart({ title, days, series, format = fmt.number, height = 22
     ],
     bands: bands.map(([upper, lower], i) => ({ series: [upper + 1, lower + 1], fill: i ? 'rgba(11, 110, 79, 0.10)' : 'rgba(11, 110, 79, 0.16)' })),
   };
-  // Drawn once the box is in the page and has a width; redrawn when the width changes.
+  // Drawn once the box is in the page and has a width; redrawn when the width changes;
+  // destroyed (uPlot keeps every live plot and a window listener) once the page drops it.
   let plot = null;
+  let observer = null;
   const fit = () => {
+    if (!box.isConnected) {
+      observer?.disconnect();
+      plot?.destroy();
+      plot = null;
+      return;
+    }
+    if (!box.clientWidth) return;
     const width = Math.max(260, Math.floor(box.clientWidth));
-    if (!box.isConnected || !box.clientWidth) return;
     if (!plot) plot = new uPlot({ ...opts, width }, data, box);
     else if (Math.abs(plot.width - width) > 2) plot.setSize({ width, height });
   };
   fontReady.then(() => {
-    new ResizeObserver(fit).observe(box);
+    observer = new ResizeObserver(fit);
+    observer.observe(box);
     requestAnimationFrame(fit);
   });
   return figure;

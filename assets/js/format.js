@@ -110,11 +110,11 @@ export const fmt = {
     const pct = Math.round(((a - b) / Math.abs(b)) * 100);
     return pct > 0 ? `+${pct}%` : pct < 0 ? `−${Math.abs(pct)}%` : '±0%';
   },
-  /** 0.87 → "87%", 87 → "87%". */
+  /** A fraction as a percentage: 0.87 → "87%", 1.5 → "150%". */
   percent(x) {
     const v = Number(x);
     if (!Number.isFinite(v)) return '—';
-    return digits(`${Math.round(v <= 1 ? v * 100 : v)}%`);
+    return digits(`${Math.round(v * 100)}%`);
   },
   label(key) {
     const k = String(key).replace(/_paisa$/, '').replace(/_id$/, '').replace(/(\d)_(\d)/g, '$1–$2').replace(/_/g, ' ');

@@ -517,4 +517,9 @@ export default {
   "{percent} of the limit in use": "सीमाको {percent} प्रयोगमा",
   "Enter a number like {example}": "{example} जस्तो सङ्ख्या लेख्नुहोस्",
   "This shop cannot order now": "यो पसलले अहिले अर्डर गर्न मिल्दैन",
+  "Raise credit limit": "उधारो सीमा बढाउनुहोस्",
+  "Lower credit limit": "उधारो सीमा घटाउनुहोस्",
+  "Warn vendor": "विक्रेतालाई चेतावनी",
+  "Promote vendor": "विक्रेतालाई अगाडि सार्नुहोस्",
+  "The first day must not be after the last.": "पहिलो दिन अन्तिम दिनभन्दा पछि हुन सक्दैन।",
 };

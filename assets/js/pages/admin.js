@@ -12,7 +12,7 @@ import { readFieldsFrom } from './products.js';
 
 /* Alerts and audit: generic lists */
 
-export const ALERT_KINDS = ['credit_utilization', 'overdue', 'score_drop', 'no_vendor', 'lead', 'delivery'];
+export const ALERT_KINDS = ['credit_utilization', 'overdue', 'score_drop', 'no_vendor', 'lead', 'delivery', 'price_change', 'stock_out'];
 
 export async function alertsPage({ view, query }) {
   pageHead(view, t('Alerts'));

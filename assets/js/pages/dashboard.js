@@ -4,7 +4,7 @@ import { t } from '../i18n.js';
 import { fmt, nepalToday } from '../format.js';
 import { h, link } from '../dom.js';
 import { api, rowsOf } from '../api.js';
-import { ORDER_STATES, pageHead, section, simpleTable, stateBadge } from '../ui.js';
+import { ORDER_STATES, pageHead, section, simpleTable, stateBadge, toast } from '../ui.js';
 import { go } from '../router.js';
 import { bars, dayChart } from '../chart.js';
 import { recommendationsList, retailerInsightsSection, riskBadge, vendorTrendSection } from './intelligence.js';
@@ -37,8 +37,12 @@ export function orderColumns({ retailer = true, vendor = true } = {}) {
 
 /** The dashboard's range from the page's query: `days` back from today, or `from`/`to`. */
 function dashboardRange(query, today) {
-  const ymd = /^\d{4}-\d{2}-\d{2}$/;
-  if (ymd.test(query.from || '') && ymd.test(query.to || '') && query.from <= query.to) return { from: query.from, to: query.to, days: null };
+  // A real calendar day (2026-02-30 is not), not after today.
+  const day = (v) => {
+    const ms = /^\d{4}-\d{2}-\d{2}$/.test(v || '') ? Date.parse(`${v}T00:00:00Z`) : NaN;
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === v && v <= today;
+  };
+  if (day(query.from) && day(query.to) && query.from <= query.to) return { from: query.from, to: query.to, days: null };
   const days = [7, 30, 90, 365].includes(Number(query.days)) ? Number(query.days) : 30;
   return { from: shiftDay(today, -(days - 1)), to: today, days };
 }
@@ -50,16 +54,17 @@ function shiftDay(ymd, n) {
   return d.toISOString().slice(0, 10);
 }
 
-function rangePicker(range) {
+function rangePicker(range, today) {
   const preset = (days, label) => h(`a.chip${range.days === days ? '.active' : ''}`, { href: `#/?days=${days}`, 'aria-current': range.days === days ? 'true' : null }, label);
-  const from = h('input', { type: 'date', name: 'from', value: range.from, 'aria-label': t('From (Nepal day)') });
-  const to = h('input', { type: 'date', name: 'to', value: range.to, 'aria-label': t('To (Nepal day)') });
+  const from = h('input', { type: 'date', name: 'from', value: range.from, max: today, required: true, 'aria-label': t('From (Nepal day)') });
+  const to = h('input', { type: 'date', name: 'to', value: range.to, max: today, required: true, 'aria-label': t('To (Nepal day)') });
   const form = h('form.range-picker', { role: 'search', 'aria-label': t('Dashboard range') },
     preset(7, t('7 days')), preset(30, t('30 days')), preset(90, t('90 days')), preset(365, t('1 year')),
     h('span.range-dates', from, h('span', '–'), to, h('button.btn.secondary', { type: 'submit' }, t('Show'))));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    if (from.value && to.value) go('/', { from: from.value, to: to.value });
+    if (from.value > to.value) return toast(t('The first day must not be after the last.'), 'error');
+    go('/', { from: from.value, to: to.value });
   });
   return form;
 }
@@ -75,7 +80,11 @@ async function salesSection(range) {
   const s = await api('/api/v1/analytics/summary', { query: { from: range.from, to: range.to } });
   const p = await api('/api/v1/analytics/summary', { query: { from: s.previous_from, to: s.previous_to } });
   const days = s.series.map((d) => d.date);
-  const prev = (key) => days.map((_, i) => p.series[i]?.[key] ?? null);
+  // The same day of the previous period: as many days before as the periods are apart (the
+  // series start at their first day with data, so positions would not line up).
+  const apart = Math.round((Date.parse(s.from) - Date.parse(s.previous_from)) / 86400000);
+  const before = new Map(p.series.map((d) => [d.date, d]));
+  const prev = (key) => days.map((day) => before.get(shiftDay(day, -apart))?.[key] ?? null);
   const c = s.current;
   const b = s.previous;
   return [
@@ -129,7 +138,7 @@ export async function staffDashboard({ view, query }) {
   const range = dashboardRange(query, today);
   pageHead(view, t('Dashboard'), h('a.btn.secondary', { href: '#/whatsapp' }, t('WhatsApp simulator')), h('a.btn.primary', { href: '#/orders/new' }, t('New order')));
   await lookupAll('retailers', 'vendors', 'products');
-  view.append(rangePicker(range));
+  view.append(rangePicker(range, today));
   view.append(section(t('Sales'), () => salesSection(range), { what: t('sales figures') }));
 
   // `from`/`to` take Nepal calendar dates; `to` includes its whole day.

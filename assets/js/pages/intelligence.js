@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { fmt } from '../format.js';
 import { h, link } from '../dom.js';
 import { api, rowsOf } from '../api.js';
-import { factsTable, pageHead, section, simpleTable, toast } from '../ui.js';
+import { errorText, factsTable, pageHead, section, simpleTable, toast } from '../ui.js';
 import { lookupAll, lookupName, partyLink } from '../lookups.js';
 import { canOpen } from '../router.js';
 import { dayChart } from '../chart.js';
@@ -48,7 +48,7 @@ export function forecastSection(productId, vendorId = null) {
       }),
       factsTable([
         [t('Method'), f.method + (f.fallback ? ` (${f.fallback})` : '')],
-        f.backtest && [t('Backtest error (RMSSE)'), `${fmt.number(Math.round(f.backtest.rmsse * 1000) / 1000)} · ${t('{n} windows', { n: fmt.qty(f.backtest.windows) })}`],
+        f.backtest?.rmsse != null && [t('Backtest error (RMSSE)'), `${fmt.number(Math.round(f.backtest.rmsse * 1000) / 1000)} · ${t('{n} windows', { n: fmt.qty(f.backtest.windows) })}`],
         [t('Expected in 28 days'), units(ahead.reduce((s, d) => s + d.mean, 0))],
         risk && [t('Stock-out risk'), h('span', riskBadge(risk.level), ' ', t('{expected} expected in {days} days (up to {high}), {stock} in stock', { expected: units(risk.expected_units), days: fmt.qty(risk.lead_days), high: units(risk.upper95_units), stock: fmt.qty(risk.stock) }))],
       ]),
@@ -112,17 +112,23 @@ export async function pricesPage({ view }) {
 /** Open recommendations, with done and dismiss. */
 export async function recommendationsList(reload, limit = 8) {
   const page = await api('/api/v1/recommendations', { query: { limit } });
-  const act = async (r, action) => {
-    await api(`/api/v1/recommendations/${r.id}/${action}`, { method: 'POST' });
-    toast(action === 'done' ? t('Marked done.') : t('Dismissed for 30 days.'));
-    reload();
+  const act = async (r, action, button) => {
+    button.closest('.row-actions').querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    try {
+      await api(`/api/v1/recommendations/${r.id}/${action}`, { method: 'POST' });
+      toast(action === 'done' ? t('Marked done.') : t('Dismissed for 30 days.'));
+      reload();
+    } catch (err) {
+      toast(errorText(err), 'error');
+      button.closest('.row-actions').querySelectorAll('button').forEach((b) => { b.disabled = false; });
+    }
   };
   return simpleTable([
     { label: t('Kind'), value: (r) => t(fmt.label(r.kind)) },
     { label: t('Why'), value: (r) => r.reason },
     { label: t('Actions'), value: (r) => h('span.row-actions',
-      h('button.btn.small', { type: 'button', onclick: () => act(r, 'done') }, t('Done')),
-      h('button.btn.small.secondary', { type: 'button', onclick: () => act(r, 'dismiss') }, t('Dismiss'))) },
+      h('button.btn.small', { type: 'button', onclick: (ev) => act(r, 'done', ev.currentTarget) }, t('Done')),
+      h('button.btn.small.secondary', { type: 'button', onclick: (ev) => act(r, 'dismiss', ev.currentTarget) }, t('Dismiss'))) },
   ], rowsOf(page), { empty: t('Nothing to recommend right now.') });
 }
 

@@ -1,6 +1,6 @@
 /* Login, the forced password change and the account page. */
 
-import { language, setDevanagariDigits, t, usesDevanagariDigits } from '../i18n.js';
+import { adoptLanguage, language, setDevanagariDigits, t, usesDevanagariDigits } from '../i18n.js';
 import { phoneE164 } from '../format.js';
 import { h } from '../dom.js';
 import { FieldError, api, session } from '../api.js';
@@ -24,6 +24,7 @@ export function showLogin(message = null, kind = 'error') {
       session.save(tokens);
       if (tokens.password_change_required) return showPasswordChange(v.password);
       session.me = await api('/api/v1/auth/me');
+      if (adoptLanguage(session.me.language)) return window.location.reload();
       frame.root = null;
       render();
     },
@@ -55,6 +56,7 @@ export function showPasswordChange(current = '') {
       if (v.new_password !== v.repeat) throw new FieldError('repeat', t('The two new passwords differ.'));
       await api('/api/v1/auth/password', { method: 'POST', body: { current_password: current || v.current_password, new_password: v.new_password } });
       session.me = await api('/api/v1/auth/me');
+      if (adoptLanguage(session.me.language)) return window.location.reload();
       frame.root = null;
       render();
     },

@@ -161,13 +161,21 @@ export function messageCard(retailerSelect, lines, addLine) {
   const text = h('textarea', { id: 'order-message', name: 'text', rows: 4, placeholder: t('e.g. 2 bora chamal, wai wai 2 carton, चिनी ५ किलो'), 'aria-describedby': 'order-message-hint' });
   const out = h('div.preview-result', { 'aria-live': 'polite' });
   const errBox = h('div.form-error', { role: 'alert', hidden: true });
+  // Lines a reading added are marked, so reading the message again replaces them.
   const fill = (rows) => {
     const empty = [...lines.children].filter((r) => !r.querySelector('[name=sku]').value.trim());
     empty.forEach((r) => r.remove());
+    const before = new Set(lines.children);
     rows.forEach(([sku, qty]) => addLine(sku, String(qty)));
+    for (const row of lines.children) if (!before.has(row)) row.dataset.fromMessage = 'yes';
   };
+  let reading = false;
   const read = async (ev) => {
     ev.preventDefault();
+    if (reading) return; // a double click reads once
+    reading = true;
+    const button = ev.target.querySelector('button[type=submit]');
+    if (button) button.disabled = true;
     errBox.hidden = true;
     out.replaceChildren();
     const retailerId = Number(retailerSelect.value);
@@ -175,6 +183,7 @@ export function messageCard(retailerSelect, lines, addLine) {
       if (!retailerId) throw new FieldError('retailer_id', t('Choose the retailer first: prices, credit and language are the shop’s.'));
       if (!text.value.trim()) throw new FieldError('text', t('Paste the shop’s message.'));
       const p = await api('/api/v1/orders/preview', { method: 'POST', body: { retailer_id: retailerId, text: text.value } });
+      [...lines.children].filter((r) => r.dataset.fromMessage).forEach((r) => r.remove());
       if (p.blocked) out.append(notice('error', t('This shop cannot order now'), p.blocked));
       fill(p.lines.map((l) => [l.sku, l.quantity]));
       if (p.lines.length) {
@@ -197,6 +206,9 @@ export function messageCard(retailerSelect, lines, addLine) {
       if (!p.lines.length && !p.questions.length && !p.not_added.length) out.append(h('p.muted', t('Nothing to order in that message.')));
     } catch (err) {
       showFormError(ev.target, errBox, err);
+    } finally {
+      reading = false;
+      if (button) button.disabled = false;
     }
   };
   return h('form.card.form', { onsubmit: read, 'aria-labelledby': 'order-message-title' },
