@@ -106,7 +106,7 @@ export const fmt = {
     const a = Number(now);
     const b = Number(before);
     if (!Number.isFinite(a) || !Number.isFinite(b)) return '';
-    if (b === 0) return a === 0 ? '±0%' : 'new';
+    if (b === 0) return a === 0 ? '±0%' : t('new');
     const pct = Math.round(((a - b) / Math.abs(b)) * 100);
     return pct > 0 ? `+${pct}%` : pct < 0 ? `−${Math.abs(pct)}%` : '±0%';
   },

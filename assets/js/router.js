@@ -152,6 +152,8 @@ export async function render() {
   const view = h('div.view');
   frame.main.replaceChildren(view);
   window.scrollTo(0, 0);
+  // After a move by link or menu, the keyboard and screen readers continue in the new page.
+  if (!frame.main.contains(document.activeElement)) frame.main.focus({ preventScroll: true });
   const r = findRoute(path);
   if (!r) {
     pageHead(view, t('Page not found'));

@@ -274,13 +274,13 @@ export function pagedList({ path, query = {}, columns, rowLink = null, empty = t
       count += rows.length;
       cursor = page?.next_cursor || null;
       more.hidden = !cursor;
-      more.textContent = 'Load more';
+      more.textContent = t('Load more');
       status.replaceChildren(count === 0 ? h('p.empty', empty) : '');
       if (count === 0) table.el.hidden = true;
     } catch (err) {
       status.replaceChildren(count === 0 ? errorNotice(err, what) : notice('error', t('Could not load more'), errorText(err)));
       more.hidden = count === 0 || !cursor;
-      more.textContent = 'Try again';
+      more.textContent = t('Try again');
     } finally {
       more.disabled = false;
     }

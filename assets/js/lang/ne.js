@@ -522,4 +522,5 @@ export default {
   "Warn vendor": "विक्रेतालाई चेतावनी",
   "Promote vendor": "विक्रेतालाई अगाडि सार्नुहोस्",
   "The first day must not be after the last.": "पहिलो दिन अन्तिम दिनभन्दा पछि हुन सक्दैन।",
+  "Try again": "फेरि प्रयास गर्नुहोस्",
 };
