@@ -37,7 +37,7 @@ first=$(cat "$work/first")
 echo "== Khaacho: wrk $conns connections, $secs s, 3-line orders from 300 shops over $(wc -l < "$work/skus.txt") products"
 rss_before=$(ps -o rss= -p "$pid")
 if [ -n "${PROFILE:-}" ]; then
-  perf record -e cpu-clock -F 999 -g -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
+  perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
 fi
 TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true
