@@ -7,6 +7,8 @@
 //!   version, language, channel and last message time and drops its pending preview.
 //! - 2 → 3: a retailer gained `active` (deactivated shops); every existing shop is active.
 //! - 3 → 4: a user gained `language` (the console's); every existing user reads English.
+//! - 4 → 5: large values may be stored LZ4-compressed (codec format 2). Nothing is rewritten;
+//!   the version only makes an older binary refuse the file instead of failing on a value.
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -18,7 +20,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 4;
+pub const SCHEMA_VERSION: u64 = 5;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
