@@ -1,6 +1,6 @@
 /* Login, the forced password change and the account page. */
 
-import { adoptLanguage, language, setDevanagariDigits, t, usesDevanagariDigits } from '../i18n.js';
+import { language, setDevanagariDigits, t, usesDevanagariDigits } from '../i18n.js';
 import { phoneE164 } from '../format.js';
 import { h } from '../dom.js';
 import { FieldError, api, session } from '../api.js';
@@ -23,10 +23,7 @@ export function showLogin(message = null, kind = 'error') {
       const tokens = await api('/api/v1/auth/login', { method: 'POST', body: { phone: phoneE164(v.phone), password: v.password }, auth: false });
       session.save(tokens);
       if (tokens.password_change_required) return showPasswordChange(v.password);
-      session.me = await api('/api/v1/auth/me');
-      if (adoptLanguage(session.me.language)) return window.location.reload();
-      frame.root = null;
-      render();
+      enterConsole();
     },
   });
   document.getElementById('app').replaceChildren(h('div.login',
@@ -55,10 +52,7 @@ export function showPasswordChange(current = '') {
     onSubmit: async (v) => {
       if (v.new_password !== v.repeat) throw new FieldError('repeat', t('The two new passwords differ.'));
       await api('/api/v1/auth/password', { method: 'POST', body: { current_password: current || v.current_password, new_password: v.new_password } });
-      session.me = await api('/api/v1/auth/me');
-      if (adoptLanguage(session.me.language)) return window.location.reload();
-      frame.root = null;
-      render();
+      enterConsole();
     },
   });
   document.getElementById('app').replaceChildren(h('div.login',
@@ -96,6 +90,14 @@ export async function accountPage({ view, me }) {
         },
       }))));
   view.append(languageCard(me));
+}
+
+/** Into the console as the user just logged in: render() reads who they are and adopts their
+ * language, as on any start. */
+function enterConsole() {
+  session.me = null;
+  frame.root = null;
+  render();
 }
 
 /** The console's language (stored on the user) and the digits numbers are shown in (this browser). */
