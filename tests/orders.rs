@@ -219,6 +219,41 @@ async fn cancelling_releases_stock_and_the_hold_and_retailers_only_cancel_before
 }
 
 #[tokio::test]
+async fn cancelling_a_delivered_and_paid_order_reverses_it_and_the_payment_becomes_credit() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, _, listing) = setup(&app, &admin, 20, 10_000_000).await;
+    let body = json!({"retailer_id": retailer, "lines": [{"sku": "TEST-WIDGET", "quantity": 5}]});
+    let (s, o, _) = order(&app, &admin, None, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_u64().unwrap();
+    for a in ["accept", "dispatch", "deliver"] {
+        assert_eq!(act(&app, &admin, id, a).await.0, StatusCode::OK, "{a}");
+    }
+    let pay = json!({"retailer_id": retailer, "amount_paisa": 20_000, "method": "cash", "reference": "C-1"});
+    assert_eq!(
+        app.post("/api/v1/payments", &admin, pay).await.0,
+        StatusCode::CREATED
+    );
+
+    let (s, body) = act(&app, &admin, id, "cancel").await;
+    assert_eq!(s, StatusCode::OK, "staff cancel a delivered order: {body}");
+    assert_eq!(body["state"], "CANCELLED", "{body}");
+    let (_, l) = app
+        .get(&format!("/api/v1/listings/{listing}"), &admin)
+        .await;
+    assert_eq!(l["stock"], 20, "the goods are back in stock");
+    let (_, st) = app
+        .get(&format!("/api/v1/retailers/{retailer}/statement"), &admin)
+        .await;
+    assert_eq!(
+        st["balance_paisa"], -20_000,
+        "the order is undone and what was paid for it is the shop's credit: {st}"
+    );
+    check(&app).await;
+}
+
+#[tokio::test]
 async fn an_order_over_the_limit_or_the_stock_is_refused_with_the_figures_and_leaves_no_trace() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;

@@ -200,7 +200,9 @@ pub(super) fn reverse(
             now,
         ),
     )?;
-    if let Some(mut inv) = tx.open(tables::INVOICES)?.get(order.id)? {
+    // Read, then let the table go: saving the invoice opens it again.
+    let invoice = tx.open(tables::INVOICES)?.get(order.id)?;
+    if let Some(mut inv) = invoice {
         credit::payments::unallocate(tx, order.retailer_id, order.id)?;
         inv.amount_paisa = 0;
         inv.paid_paisa = 0;
