@@ -9,15 +9,18 @@
 # product at CONNECTIONS connections. Then `khaacho check`.
 # PostgreSQL: ../shared/peers/postgresql/run.sh with the same client count and duration.
 # Prints both figures and the ratio. Needs wrk and Debian's postgresql.
-# PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL.
+# PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL;
+# BIN=PATH runs that binary instead of building (to compare two builds in one session).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
 conns=${2:-64}
 seed_dir=${3:-}
 command -v wrk >/dev/null || { echo "install wrk (apt-get install -y wrk)"; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/khaacho
+if [ -n "${BIN:-}" ]; then bin=$(realpath "$BIN"); else
+  cargo build --release --quiet
+  bin=$PWD/target/release/khaacho
+fi
 work=$(mktemp -d)
 dir=$work/state
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -152,30 +152,28 @@ impl AuthService {
             .parse()
             .map_err(|_| AuthError::InvalidToken("malformed subject".into()))?;
         let sid = claims.sid;
-        self.store
-            .read(move |tx| {
-                let user = store::user(tx, user_id)?.ok_or(AuthError::SessionEnded)?;
-                let session = store::session(tx, sid)?.ok_or(AuthError::SessionEnded)?;
-                if !user.active || session.revoked_at.is_some() || session.user_id != user_id {
-                    return Err(AuthError::SessionEnded);
-                }
-                if let Some(party) = user.party
-                    && !store::party_active(tx, party)?
-                {
-                    return Err(AuthError::Forbidden(match party {
-                        Party::Vendor(_) => "this vendor is deactivated; ask an operator".into(),
-                        Party::Retailer(_) => "this shop is deactivated; ask an operator".into(),
-                    }));
-                }
-                Ok(Principal {
-                    user_id,
-                    role: user.role,
-                    party: user.party,
-                    session_id: sid,
-                    must_change_password: store::must_change_password(tx, user_id)?,
-                })
+        self.store.read_now(|tx| {
+            let user = store::user(tx, user_id)?.ok_or(AuthError::SessionEnded)?;
+            let session = store::session(tx, sid)?.ok_or(AuthError::SessionEnded)?;
+            if !user.active || session.revoked_at.is_some() || session.user_id != user_id {
+                return Err(AuthError::SessionEnded);
+            }
+            if let Some(party) = user.party
+                && !store::party_active(tx, party)?
+            {
+                return Err(AuthError::Forbidden(match party {
+                    Party::Vendor(_) => "this vendor is deactivated; ask an operator".into(),
+                    Party::Retailer(_) => "this shop is deactivated; ask an operator".into(),
+                }));
+            }
+            Ok(Principal {
+                user_id,
+                role: user.role,
+                party: user.party,
+                session_id: sid,
+                must_change_password: store::must_change_password(tx, user_id)?,
             })
-            .await
+        })
     }
 }
 

@@ -101,12 +101,7 @@ impl OrderService {
     pub async fn place_as(&self, acting: Acting, req: NewOrder) -> Result<Placed, OrderError> {
         may_order_for(&acting, req.retailer_id)?;
         let rules = self.rules.clone();
-        let (check_req, check_rules) = (req.clone(), rules.clone());
-        let prepared = match self
-            .store
-            .read(move |tx| preflight(tx, &check_req, &check_rules))
-            .await?
-        {
+        let prepared = match self.store.read_now(|tx| preflight(tx, &req, &rules))? {
             Preflight::Replay(placed) => return Ok(placed),
             Preflight::Ready(p) => p,
         };

@@ -175,6 +175,18 @@ impl Store {
         &self.inner.path
     }
 
+    /// Runs `f` on a read snapshot on the caller's own thread. Only for the short, bounded
+    /// lookups every request makes (its session, an order's plan): handing those to a
+    /// blocking thread and back costs more than the read. Scans use [`Store::read`].
+    pub fn read_now<R, E, F>(&self, f: F) -> Result<R, E>
+    where
+        F: FnOnce(&ReadTx) -> Result<R, E>,
+        E: From<StoreError>,
+    {
+        let tx = ReadTx::new(self.inner.db.begin_read().map_err(StoreError::from)?);
+        f(&tx)
+    }
+
     /// Runs `f` on a read snapshot, off the async threads.
     pub async fn read<R, E, F>(&self, f: F) -> Result<R, E>
     where

@@ -171,10 +171,8 @@ impl WhatsApp {
     }
 
     async fn seen(&self, key: &str) -> Result<Option<InboundRecord>, StoreError> {
-        let key = key.to_string();
         self.store
-            .read(move |tx| tx.open(tables::INBOUND_SEEN)?.get(key.as_str()))
-            .await
+            .read_now(|tx| tx.open(tables::INBOUND_SEEN)?.get(key))
     }
 
     /// Logs a message from a number over its limit without acting on it or answering it (a
