@@ -287,6 +287,13 @@ fn check_accounts(
                 a.kind, a.owner
             ));
         }
+        // A delivered order's posted hold is split out in full, and a reversal undoes both.
+        if a.kind == AccountKind::OrderClearing && a.debits_posted != a.credits_posted {
+            problems.push(format!(
+                "order clearing does not net to zero: posted debits {} vs credits {}",
+                a.debits_posted, a.credits_posted
+            ));
+        }
         total.add(&kept);
     }
     for id in sums.keys() {

@@ -155,6 +155,29 @@ pub(super) fn deliver(
     Ok(())
 }
 
+/// The transfers that split a delivered order's amount out of clearing. Delivery wrote them
+/// right after posting the order's hold, so the walk back from the newest transfer ends at that
+/// posting: it reads the transfers since delivery, not the whole ledger.
+fn split_of(tx: &WriteTx, order: &Order, clearing: u64) -> Result<Vec<(u64, i64)>, OrderError> {
+    let hold = order
+        .hold_id
+        .ok_or_else(|| StoreError::Missing(format!("credit hold of order {}", order.id)))?;
+    let mut split = Vec::new();
+    for entry in tx.open(tables::LEDGER_TRANSFERS)?.range(hold..)?.rev() {
+        let (_, t) = entry?;
+        if t.state == ledger::TransferState::PostPending(hold) {
+            return Ok(split);
+        }
+        if t.order_id == Some(order.id)
+            && t.debit_account == clearing
+            && t.state == ledger::TransferState::Posted
+        {
+            split.push((t.credit_account, t.amount));
+        }
+    }
+    Err(StoreError::Missing(format!("the posting of order {}'s hold", order.id)).into())
+}
+
 /// Undoes a delivered order with new transfers (never edits): the split is reversed, the
 /// retailer is credited, the invoice closed, payments made against it become credit again,
 /// and the goods return to stock.
@@ -164,17 +187,7 @@ pub(super) fn reverse(
     now: DateTime<Utc>,
 ) -> Result<(), OrderError> {
     let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
-    let mut split = Vec::new();
-    for entry in tx.open(tables::LEDGER_TRANSFERS)?.iter()? {
-        let (_, t) = entry?;
-        if t.order_id == Some(order.id)
-            && t.debit_account == clearing
-            && t.state == ledger::TransferState::Posted
-        {
-            split.push((t.credit_account, t.amount));
-        }
-    }
-    for (account, amount) in split {
+    for (account, amount) in split_of(tx, order, clearing)? {
         ledger::transfer(
             tx,
             NewTransfer::for_order(
