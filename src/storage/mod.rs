@@ -238,8 +238,8 @@ impl Store {
         })
         .await??;
         let whole = self.write(|tx: &WriteTx| sizes::whole(tx.raw())).await?;
-        let file_bytes = std::fs::metadata(self.path())?.len();
-        Ok(sizes::Sizes::new(self.path(), file_bytes, whole, tables))
+        let lengths = sizes::file_lengths(self.path())?;
+        Ok(sizes::Sizes::new(self.path(), lengths, whole, tables))
     }
 
     /// Writes a consistent copy of the whole database to `dest` while writers go on.

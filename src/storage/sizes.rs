@@ -109,8 +109,11 @@ impl FileStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sizes {
     pub file: String,
-    /// The file's length on disk.
+    /// The file's length.
     pub file_bytes: u64,
+    /// What the file takes on the disk: redb grows a file by doubling it (up to 4 GiB, then
+    /// 4 GiB at a time) and the room not yet written is a hole, so this is often less.
+    pub disk_bytes: u64,
     pub page_size: u64,
     /// Rows of the orders table.
     pub orders: u64,
@@ -124,11 +127,25 @@ pub struct Sizes {
     pub redb: FileStats,
     /// `file_bytes` per order; null while there are no orders.
     pub bytes_per_order: Option<f64>,
+    /// `disk_bytes` per order; null while there are no orders.
+    pub disk_bytes_per_order: Option<f64>,
+}
+
+/// A file's length and the bytes of disk it takes.
+pub(crate) fn file_lengths(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok((m.len(), m.blocks() * 512))
 }
 
 impl Sizes {
     /// Puts the figures together: orders counted, per-order figures, largest table first.
-    pub fn new(file: &Path, file_bytes: u64, redb: FileStats, mut tables: Vec<TableSize>) -> Self {
+    pub fn new(
+        file: &Path,
+        (file_bytes, disk_bytes): (u64, u64),
+        redb: FileStats,
+        mut tables: Vec<TableSize>,
+    ) -> Self {
         let orders_table = tables::ORDERS.def();
         let orders = tables
             .iter()
@@ -144,6 +161,7 @@ impl Sizes {
         Sizes {
             file: file.display().to_string(),
             file_bytes,
+            disk_bytes,
             page_size: redb.page_size,
             orders,
             other_bytes: file_bytes.saturating_sub(total.bytes),
@@ -151,6 +169,7 @@ impl Sizes {
             total,
             redb,
             bytes_per_order: per_order(file_bytes, orders),
+            disk_bytes_per_order: per_order(disk_bytes, orders),
         }
     }
 }
@@ -197,8 +216,7 @@ pub fn of_file(path: &Path) -> Result<Sizes, StoreError> {
     let redb = whole(&tx)?;
     tx.abort()?;
     drop(db);
-    let file_bytes = std::fs::metadata(path)?.len();
-    Ok(Sizes::new(path, file_bytes, redb, tables))
+    Ok(Sizes::new(path, file_lengths(path)?, redb, tables))
 }
 
 #[cfg(test)]
@@ -230,13 +248,14 @@ mod tests {
             table("orders", 4, 8192),
             table("order_events", 12, 16384),
         ];
-        let s = Sizes::new(Path::new("x.redb"), 40_000, file, list);
+        let s = Sizes::new(Path::new("x.redb"), (40_000, 20_480), file, list);
         let names: Vec<&str> = s.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["order_events", "orders", "meta"]);
         assert_eq!((s.orders, s.page_size), (4, 4096));
         assert_eq!((s.total.rows, s.total.bytes), (17, 28_672));
         assert_eq!(s.other_bytes, 40_000 - 28_672);
         assert_eq!(s.bytes_per_order, Some(10_000.0));
+        assert_eq!(s.disk_bytes_per_order, Some(5_120.0));
         assert_eq!(s.tables[0].usage.bytes_per_order, Some(4096.0));
         assert_eq!(s.total.bytes_per_order, Some(7168.0));
     }
@@ -245,7 +264,7 @@ mod tests {
     fn without_orders_nothing_is_per_order() {
         let s = Sizes::new(
             Path::new("x.redb"),
-            8192,
+            (8192, 8192),
             FileStats::default(),
             vec![table("orders", 0, 0), table("meta", 1, 4096)],
         );

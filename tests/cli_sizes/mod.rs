@@ -110,6 +110,10 @@ fn sizes_accounts_for_every_table_and_divides_the_file_by_the_orders() {
     );
     let per_order = sizes["file_bytes"].as_u64().unwrap() as f64 / orders as f64;
     assert!((sizes["bytes_per_order"].as_f64().unwrap() - per_order).abs() <= 0.05);
+    let on_disk = sizes["disk_bytes"].as_u64().unwrap();
+    assert!(on_disk > 0, "the file takes some disk: {sizes}");
+    let per_order = on_disk as f64 / orders as f64;
+    assert!((sizes["disk_bytes_per_order"].as_f64().unwrap() - per_order).abs() <= 0.05);
     let total = sizes["total"]["bytes"].as_u64().unwrap() as f64 / orders as f64;
     assert!((sizes["total"]["bytes_per_order"].as_f64().unwrap() - total).abs() <= 0.05);
 }
