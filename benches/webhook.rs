@@ -6,6 +6,8 @@
 //!
 //! Messages sent in the first WARMUP_SECONDS (the server's start-up work, new connections)
 //! are sent at the same rate but left out of the figures; each second's p99 is printed too.
+//! BENCH_IDLE_SECS=N leaves the server N seconds after it starts before the first message
+//! (its start-up analytics catch-up then runs alone); BENCH_LOG sets the server's log level.
 //! The server is the real app (release build) on 127.0.0.1:0 with a fresh data directory and
 //! the demo data; the per-number limit is lifted so 15 shops can send 200 messages a second.
 
@@ -76,6 +78,9 @@ async fn main() {
         .expect("app builds");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run(std::future::pending()));
+    if let Ok(s) = std::env::var("BENCH_IDLE_SECS") {
+        tokio::time::sleep(Duration::from_secs(s.parse().unwrap_or(0))).await;
+    }
     let http = reqwest::Client::new();
     let url = format!("{PUBLIC}/webhooks/twilio");
     let total = rate * (warmup + secs);
