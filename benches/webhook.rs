@@ -57,7 +57,11 @@ async fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let rate: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(200);
-    let secs: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let secs: u64 = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20)
+        .max(1);
     let warmup: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = Config {
@@ -119,10 +123,8 @@ async fn main() {
     let mut failed = 0;
     for t in tasks {
         let (at, d, ok) = t.await.expect("task");
-        if !ok {
-            failed += 1;
-        }
         if at.as_secs() >= warmup {
+            failed += u32::from(!ok);
             lat.push(d);
         }
         by_second[(at.as_secs() as usize).min(last)].push(d);

@@ -237,3 +237,52 @@ async fn a_database_written_by_a_newer_schema_is_refused_with_a_clear_message() 
         .to_string();
     assert!(check.contains("newer"), "{check}");
 }
+
+#[tokio::test]
+async fn check_finds_an_order_whose_posted_hold_was_not_split_out_of_clearing() {
+    use khaacho::ledger::{self, AccountKind, LedgerError, NewTransfer, TransferCode};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let now = chrono::Utc::now();
+    let problems = |store: &Store| {
+        store.read_now(|tx| {
+            Ok::<_, StoreError>(
+                ledger::check(tx)?
+                    .into_iter()
+                    .filter(|p| p.contains("clearing"))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let (clearing, payable) = store
+        .write(move |tx| {
+            let shop = ledger::ensure_account(tx, AccountKind::RetailerReceivable, 1, now)?;
+            let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
+            let payable = ledger::ensure_account(tx, AccountKind::VendorPayable, 1, now)?;
+            let hold = ledger::transfer(tx, NewTransfer::hold(shop, clearing, 5_000, 7, now))?;
+            ledger::post_pending(tx, hold.id, now)?;
+            Ok::<_, LedgerError>((clearing, payable))
+        })
+        .await
+        .unwrap();
+    let found = problems(&store).unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "a delivered order's amount left in clearing: {found:?}"
+    );
+    store
+        .write(move |tx| {
+            ledger::transfer(
+                tx,
+                NewTransfer::for_order(clearing, payable, 5_000, TransferCode::VendorShare, 7, now),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        problems(&store).unwrap(),
+        Vec::<String>::new(),
+        "split out in full"
+    );
+}

@@ -40,6 +40,10 @@ pub struct OrderFilter {
     pub limit: usize,
 }
 
+/// Carts of up to this many lines are planned on the request's own thread (well under a
+/// millisecond); a bigger one, whose routing searches more vendor covers, on a blocking thread.
+const PLAN_ON_REQUEST_THREAD: usize = 16;
+
 fn may_see(p: &Principal, o: &Order) -> bool {
     p.is_staff() || p.vendor_id() == Some(o.vendor_id) || p.retailer_id() == Some(o.retailer_id)
 }
@@ -101,7 +105,15 @@ impl OrderService {
     pub async fn place_as(&self, acting: Acting, req: NewOrder) -> Result<Placed, OrderError> {
         may_order_for(&acting, req.retailer_id)?;
         let rules = self.rules.clone();
-        let prepared = match self.store.read_now(|tx| preflight(tx, &req, &rules))? {
+        let checked = if req.lines.len() <= PLAN_ON_REQUEST_THREAD {
+            self.store.read_now(|tx| preflight(tx, &req, &rules))?
+        } else {
+            let (check_req, check_rules) = (req.clone(), rules.clone());
+            self.store
+                .read(move |tx| preflight(tx, &check_req, &check_rules))
+                .await?
+        };
+        let prepared = match checked {
             Preflight::Replay(placed) => return Ok(placed),
             Preflight::Ready(p) => p,
         };

@@ -1,6 +1,7 @@
 //! Owns every byte on disk: the redb file, its tables, the codec and the schema version.
 //!
-//! Reads run on a snapshot off the async threads; writes are closures queued to the single
+//! Reads run on a snapshot off the async threads (short point lookups on the request's own
+//! thread, `Store::read_now`); writes are closures queued to the single
 //! writer thread (see `writer`), which commits them in groups. Closures take the transaction
 //! and never commit; they must touch nothing but the transaction, because a job may be re-run.
 
@@ -176,7 +177,7 @@ impl Store {
     }
 
     /// Runs `f` on a read snapshot on the caller's own thread. Only for the short, bounded
-    /// lookups every request makes (its session, an order's plan): handing those to a
+    /// lookups every request makes (its session, a small cart's plan): handing those to a
     /// blocking thread and back costs more than the read. Scans use [`Store::read`].
     pub fn read_now<R, E, F>(&self, f: F) -> Result<R, E>
     where

@@ -112,6 +112,12 @@ fn sizes_accounts_for_every_table_and_divides_the_file_by_the_orders() {
     assert!((sizes["bytes_per_order"].as_f64().unwrap() - per_order).abs() <= 0.05);
     let on_disk = sizes["disk_bytes"].as_u64().unwrap();
     assert!(on_disk > 0, "the file takes some disk: {sizes}");
+    assert_eq!(on_disk % 512, 0, "counted in 512-byte blocks");
+    let length = sizes["file_bytes"].as_u64().unwrap();
+    assert!(
+        on_disk <= length + (1 << 20),
+        "{on_disk} on disk for {length}"
+    );
     let per_order = on_disk as f64 / orders as f64;
     assert!((sizes["disk_bytes_per_order"].as_f64().unwrap() - per_order).abs() <= 0.05);
     let total = sizes["total"]["bytes"].as_u64().unwrap() as f64 / orders as f64;

@@ -156,26 +156,44 @@ pub(super) fn deliver(
 }
 
 /// The transfers that split a delivered order's amount out of clearing. Delivery wrote them
-/// right after posting the order's hold, so the walk back from the newest transfer ends at that
-/// posting: it reads the transfers since delivery, not the whole ledger.
+/// right after posting the order's hold, and the posting is found through the shop's own
+/// receivable account (its transfers since the hold), so neither walk reads the whole ledger.
 fn split_of(tx: &WriteTx, order: &Order, clearing: u64) -> Result<Vec<(u64, i64)>, OrderError> {
     let hold = order
         .hold_id
         .ok_or_else(|| StoreError::Missing(format!("credit hold of order {}", order.id)))?;
-    let mut split = Vec::new();
-    for entry in tx.open(tables::LEDGER_TRANSFERS)?.range(hold..)?.rev() {
-        let (_, t) = entry?;
-        if t.state == ledger::TransferState::PostPending(hold) {
-            return Ok(split);
-        }
-        if t.order_id == Some(order.id)
-            && t.debit_account == clearing
-            && t.state == ledger::TransferState::Posted
-        {
-            split.push((t.credit_account, t.amount));
+    let receivable =
+        ledger::account_by_key(tx, AccountKind::RetailerReceivable, order.retailer_id)?
+            .ok_or_else(|| {
+                StoreError::Missing(format!("receivable of shop {}", order.retailer_id))
+            })?
+            .id;
+    let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
+    let mut posting = None;
+    for entry in tx
+        .open(tables::LEDGER_ACCOUNT_TRANSFERS)?
+        .range((receivable, hold + 1)..=(receivable, u64::MAX))?
+    {
+        let ((_, id), _) = entry?;
+        if transfers.need(id, "transfer")?.state == ledger::TransferState::PostPending(hold) {
+            posting = Some(id);
+            break;
         }
     }
-    Err(StoreError::Missing(format!("the posting of order {}'s hold", order.id)).into())
+    let posting = posting
+        .ok_or_else(|| StoreError::Missing(format!("the posting of order {}'s hold", order.id)))?;
+    let mut split = Vec::new();
+    for entry in transfers.range(posting + 1..)? {
+        let (_, t) = entry?;
+        if t.order_id != Some(order.id)
+            || t.debit_account != clearing
+            || t.state != ledger::TransferState::Posted
+        {
+            break;
+        }
+        split.push((t.credit_account, t.amount));
+    }
+    Ok(split)
 }
 
 /// Undoes a delivered order with new transfers (never edits): the split is reversed, the
