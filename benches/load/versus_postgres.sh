@@ -10,7 +10,9 @@
 # PostgreSQL: ../shared/peers/postgresql/run.sh with the same client count and duration.
 # Prints both figures and the ratio. Needs wrk and Debian's postgresql.
 # PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL;
-# BIN=PATH runs that binary instead of building (to compare two builds in one session).
+# BIN=PATH runs that binary instead of building (to compare two builds in one session);
+# SETTLE=SECS waits that long before the load (a big copied database catches its analytics up
+# at start-up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
@@ -38,6 +40,9 @@ token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
 KHAACHO_BIN=$bin KHAACHO_DATA_DIR=$dir python3 benches/load/prepare.py "$api" "$token" 300 "$work/skus.txt" "$work/tokens.txt" > "$work/first"
 first=$(cat "$work/first")
 echo "== Khaacho: wrk $conns connections, $secs s, 3-line orders from 300 shops over $(wc -l < "$work/skus.txt") products"
+if [ -n "${SETTLE:-}" ]; then
+  echo "(letting the server's start-up work finish: ${SETTLE} s)"; sleep "$SETTLE"
+fi
 rss_before=$(ps -o rss= -p "$pid")
 if [ -n "${PROFILE:-}" ]; then
   perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
