@@ -806,6 +806,49 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
 }
 
 #[tokio::test]
+async fn routing_decisions_past_their_retention_are_deleted_and_recent_ones_kept() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let routing = |id: u64| {
+        let app = &app;
+        async move {
+            let (s, r) = app
+                .get(
+                    &format!("/api/v1/orders/{id}/routing"),
+                    &app.admin_token().await,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{r}");
+            r["decisions"].as_array().map_or(0, Vec::len)
+        }
+    };
+    let old = place(&app, &admin, "SUGAR-1KG", 1).await["id"]
+        .as_u64()
+        .unwrap();
+    app.clock.advance(chrono::Duration::days(80));
+    let admin = app.admin_token().await;
+    let recent = place(&app, &admin, "RICE-1KG", 1).await["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!((routing(old).await, routing(recent).await), (1, 1));
+    app.clock.advance(chrono::Duration::days(11));
+    let keep = khaacho::retention::Retention::from_config(&app.state.svc.config().retention);
+    let now = khaacho::support::clock::Clock::now(&app.clock);
+    let walked = khaacho::retention::prune(app.state.svc.store_for_tests(), keep, now).await;
+    assert_eq!(walked.skipped, 0);
+    assert_eq!(
+        (routing(old).await, routing(recent).await),
+        (0, 1),
+        "91 days old: gone; 11 days old: kept"
+    );
+    let (s, o) = app
+        .get(&format!("/api/v1/orders/{old}"), &app.admin_token().await)
+        .await;
+    assert_eq!(s, StatusCode::OK, "the order itself stays: {o}");
+    assert_check_passes(&app).await;
+}
+
+#[tokio::test]
 async fn a_throttled_message_delivered_again_gets_the_same_answer() {
     use khaacho::messaging::outbox::Channel;
     use khaacho::whatsapp::Incoming;

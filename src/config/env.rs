@@ -99,6 +99,11 @@ pub(super) const ENV: &[(&str, &str, Kind)] = &[
         "retention.dedupe_days",
         Kind::Int,
     ),
+    (
+        "KHAACHO_RETENTION_ROUTING_DAYS",
+        "retention.routing_days",
+        Kind::Int,
+    ),
     ("KHAACHO_PUBLIC_URL", "whatsapp.public_url", Kind::Str),
     (
         "KHAACHO_TWILIO_ACCOUNT_SID",

@@ -188,7 +188,8 @@ impl Default for AuthConfig {
 }
 
 /// How long personal data is kept (message texts and phone numbers, webhook records, idle
-/// conversations, expired refresh tokens). Orders, the ledger and the audit log are kept.
+/// conversations, expired refresh tokens), and routing decisions. Orders, the ledger and the
+/// audit log are kept.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetentionConfig {
@@ -199,6 +200,9 @@ pub struct RetentionConfig {
     pub dedupe_days: u32,
     /// Days an expired refresh token is kept (a late replay of a stolen one is still seen).
     pub refresh_token_grace_days: u32,
+    /// Days an order's routing decisions (every candidate vendor with its scores: why this
+    /// vendor) are kept. The order itself keeps its vendor for ever.
+    pub routing_days: u32,
 }
 
 impl Default for RetentionConfig {
@@ -207,6 +211,7 @@ impl Default for RetentionConfig {
             messages_days: 90,
             dedupe_days: 30,
             refresh_token_grace_days: 7,
+            routing_days: 90,
         }
     }
 }

@@ -5,6 +5,10 @@
 //!
 //! What the business keeps (orders, the ledger, the audit log, daily figures) holds no message
 //! text; order histories name actors, never phone numbers.
+//!
+//! Routing decisions (every candidate vendor of an order with its scores) are not personal but
+//! are the largest record of an order; they are kept for their own retention, so the file does
+//! not grow with them for ever.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -23,6 +27,8 @@ pub struct Retention {
     pub dedupe: Duration,
     /// How long an expired refresh token is kept (to recognise a stolen one replayed late).
     pub refresh_grace: Duration,
+    /// How long an order's routing decisions are kept.
+    pub routing: Duration,
 }
 
 impl Retention {
@@ -33,6 +39,7 @@ impl Retention {
             messages: days(c.messages_days),
             dedupe: days(c.dedupe_days),
             refresh_grace: days(c.refresh_token_grace_days),
+            routing: days(c.routing_days),
         }
     }
 }
@@ -43,11 +50,12 @@ type Step = fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), Stor
 /// Prunes everything past its retention. Returns the records removed and the batches skipped.
 pub async fn prune(store: &Store, keep: Retention, now: DateTime<Utc>) -> Walked {
     let mut walked = Walked::default();
-    let steps: [(&str, Step); 4] = [
+    let steps: [(&str, Step); 5] = [
         ("messages", messages),
         ("dedupe", dedupe),
         ("conversations", conversations),
         ("refresh_tokens", refresh_tokens),
+        ("routing_decisions", routing_decisions),
     ];
     for (what, step) in steps {
         loop {
@@ -161,4 +169,31 @@ fn refresh_tokens(
         t.remove(d.as_str())?;
     }
     Ok((expired.len(), expired.len() >= BATCH))
+}
+
+/// Routing decisions older than the routing retention. They are keyed by order, and orders are
+/// numbered in time, so the walk starts at the oldest and stops at the first one still kept.
+fn routing_decisions(
+    tx: &WriteTx,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.routing;
+    let stale: Vec<(u64, u64)> = {
+        let view = tx.open(tables::ROUTING_DECISIONS)?;
+        let mut stale = Vec::new();
+        for entry in view.iter()? {
+            let (key, d) = entry?;
+            if d.at >= cutoff || stale.len() >= BATCH {
+                break;
+            }
+            stale.push(key);
+        }
+        stale
+    };
+    let mut t = tx.open(tables::ROUTING_DECISIONS)?;
+    for k in &stale {
+        t.remove(k)?;
+    }
+    Ok((stale.len(), stale.len() >= BATCH))
 }
