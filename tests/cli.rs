@@ -51,7 +51,7 @@ fn version_and_help_answer() {
     let out = khaacho(dir.path()).arg("--version").output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("khaacho "));
-    for sub in ["serve", "create-user", "backup", "check", "sizes"] {
+    for sub in ["serve", "create-user", "backup", "check", "sizes", "prune"] {
         let out = khaacho(dir.path()).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help");
     }
@@ -181,6 +181,19 @@ fn commands_go_through_the_running_server_and_sigterm_stops_it_cleanly() {
     let out = khaacho(dir.path()).arg("check").output().unwrap();
     assert!(out.status.success());
     assert_eq!(json_out(&out)["ok"], true);
+
+    // Nothing in a new database is past its retention; the server prunes on request.
+    let out = khaacho(dir.path()).arg("prune").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pruned = json_out(&out);
+    assert_eq!(
+        (pruned["ok"].clone(), pruned["removed"].clone()),
+        (true.into(), 0.into())
+    );
 
     // The server measures the file it holds; the backup is measured on its own.
     cli_sizes::measured_by_the_server_and_on_a_backup(dir.path(), &backup);

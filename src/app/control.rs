@@ -205,6 +205,7 @@ fn command_name(req: &Request) -> &'static str {
         Request::Sizes => "sizes",
         Request::ImportCatalog { .. } => "import_catalog",
         Request::Reindex => "reindex",
+        Request::Prune => "prune",
         Request::Match { .. } => "match",
         Request::Preview { .. } => "preview",
         Request::BackupStream => "backup",

@@ -39,6 +39,8 @@ pub enum Request {
         csv: String,
     },
     Reindex,
+    /// Everything past its retention deleted now, as the nightly job does.
+    Prune,
     Match {
         phrase: String,
         retailer_id: Option<u64>,
@@ -105,6 +107,11 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::Check => check_live(svc).await,
         Request::Sizes => sizes(svc).await,
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
+        Request::Prune => {
+            let keep = crate::retention::Retention::from_config(&svc.config().retention);
+            let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
+            Ok(json!({"ok": w.skipped == 0, "removed": w.done, "batches_failed": w.skipped}))
+        }
         Request::Reindex => {
             let products = svc.catalog().reindex().await.map_err(|e| e.to_string())?;
             Ok(json!({"reindexed_products": products}))

@@ -88,6 +88,10 @@ pub enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Delete now what is past its retention (what the nightly job does: message texts and
+    /// phone numbers, webhook records, idle conversations, expired refresh tokens, routing
+    /// decisions). Works while the server runs.
+    Prune,
     /// Forget the running server's failed-login counts, of one phone or of everyone (the way
     /// back in when someone has locked a login out on purpose). Needs the server running.
     ResetLogins {

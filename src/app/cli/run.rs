@@ -91,6 +91,7 @@ fn owner_request(command: Command) -> Result<(Request, bool), String> {
             (Request::ImportCatalog { csv }, !no_demo)
         }
         Command::Reindex => (Request::Reindex, true),
+        Command::Prune => (Request::Prune, true),
         Command::Analytics {
             command: super::AnalyticsCommand::Rebuild { from, to },
         } => (Request::AnalyticsRebuild { from, to }, true),
