@@ -523,3 +523,54 @@ async fn credit_limits_change_only_with_a_reason_and_vendors_see_only_their_orde
     let (s, _) = app.get("/api/v1/retailers/1/credit", &outsider).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_score_history_gains_a_row_when_the_score_moves_not_for_each_night() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (retailer, _, _) = setup(&app, &admin, 100, 10_000_000).await;
+    let rows = || {
+        let store = app.state.svc.store_for_tests().clone();
+        async move {
+            store
+                .read(move |tx| {
+                    use khaacho::storage::{TableRead, Tx, tables};
+                    let t = tx.open(tables::CREDIT_SCORES)?;
+                    let n = t.range((retailer, 0)..=(retailer, u64::MAX))?.count();
+                    Ok::<_, khaacho::storage::StoreError>(n)
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let score = || async {
+        let (_, c) = app
+            .get(
+                &format!("/api/v1/retailers/{retailer}/credit"),
+                &app.admin_token().await,
+            )
+            .await;
+        c["score"].clone()
+    };
+    app.state.svc.credit().refresh_all().await.unwrap();
+    let first = (rows().await, score().await);
+    assert_eq!(first.0, 1, "{}", first.1);
+    // Nights pass with nothing bought: tenure's wording changes, the score does not.
+    for _ in 0..3 {
+        app.clock.advance(Duration::days(1));
+        app.state.svc.credit().refresh_all().await.unwrap();
+    }
+    let later = score().await;
+    assert_eq!(rows().await, 1, "no row per night");
+    assert_eq!(later["score"], first.1["score"]);
+    assert_ne!(later["at"], first.1["at"], "the latest row is kept current");
+    // An order uses credit: the score moves and the history gains a row.
+    let body = json!({"retailer_id": retailer, "lines": [{"sku": "TEST-WIDGET", "quantity": 90}]});
+    let (s, o, _) = order(&app, &app.admin_token().await, None, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    app.state.svc.credit().refresh_all().await.unwrap();
+    let moved = score().await;
+    assert_ne!(moved["score"], first.1["score"], "{moved}");
+    assert_eq!(rows().await, 2);
+    check(&app).await;
+}

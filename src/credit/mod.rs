@@ -224,18 +224,28 @@ pub fn score_now(
 
 /// The latest recorded score of a retailer.
 pub fn latest_score(tx: &impl Tx, retailer_id: u64) -> Result<Option<score::Score>, StoreError> {
+    Ok(latest_entry(tx, retailer_id)?.map(|(_, s)| s))
+}
+
+/// The latest score row of a retailer, with its sequence number.
+fn latest_entry(tx: &impl Tx, retailer_id: u64) -> Result<Option<(u64, score::Score)>, StoreError> {
     match tx
         .open(tables::CREDIT_SCORES)?
         .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
         .next_back()
     {
-        Some(entry) => Ok(Some(entry?.1)),
+        Some(entry) => {
+            let ((_, seq), s) = entry?;
+            Ok(Some((seq, s)))
+        }
         None => Ok(None),
     }
 }
 
-/// Recomputes a retailer's score (kept in its history when it changed) and raises or
-/// resolves its risk alerts. Runs after payments and deliveries, and nightly.
+/// Recomputes a retailer's score and raises or resolves its risk alerts. Runs after payments
+/// and deliveries, and nightly. The history gains a row when the score changes; when only the
+/// parts' figures or wording moved (a day's more tenure), the latest row is brought up to date
+/// instead, so the history does not grow by a row per shop per night.
 pub fn refresh(
     tx: &WriteTx,
     retailer_id: u64,
@@ -246,15 +256,16 @@ pub fn refresh(
         .ok_or_else(|| StoreError::Missing(format!("retailer {retailer_id}")))?;
     let today = crate::support::clock::nepal_date(now);
     let s = score::compute(&score_inputs(tx, &r, today)?, &rules.weights, now);
-    let previous = latest_score(tx, retailer_id)?;
-    if previous
-        .as_ref()
-        .is_none_or(|p| p.score != s.score || p.components != s.components)
-    {
-        let seq = crate::storage::next_id(tx, "credit_score")?;
+    let latest = latest_entry(tx, retailer_id)?;
+    let row = match &latest {
+        Some((seq, p)) if p.score == s.score => (p.components != s.components).then_some(*seq),
+        _ => Some(crate::storage::next_id(tx, "credit_score")?),
+    };
+    if let Some(seq) = row {
         tx.open(tables::CREDIT_SCORES)?
             .put((retailer_id, seq), &s)?;
     }
+    let previous = latest.map(|(_, p)| p);
     let subject = format!("retailer:{retailer_id}");
     if let Some(p) = previous.filter(|p| p.score >= s.score + rules.score_drop_alert) {
         let msg = format!(
