@@ -285,4 +285,18 @@ async fn check_finds_an_order_whose_posted_hold_was_not_split_out_of_clearing() 
         Vec::<String>::new(),
         "split out in full"
     );
+    let listed = |account: u64| {
+        store
+            .read_now(|tx| {
+                tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?
+                    .range((account, 0)..=(account, u64::MAX))
+                    .map(Iterator::count)
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        (listed(clearing), listed(payable)),
+        (0, 1),
+        "clearing, which every order passes through, is not listed; the vendor's account is"
+    );
 }

@@ -161,6 +161,9 @@ fn effect(t: &Transfer) -> (i64, i64) {
     }
 }
 
+/// Applies a transfer to its two accounts and lists it under each, except under order
+/// clearing: every order's amount passes through that account (five transfers per delivered
+/// order) and nothing reads its list; `check` walks the transfers themselves.
 fn apply(tx: &WriteTx, t: &Transfer) -> Result<(), StoreError> {
     let (posted, pending) = effect(t);
     let mut accounts = tx.open(tables::LEDGER_ACCOUNTS)?;
@@ -175,12 +178,15 @@ fn apply(tx: &WriteTx, t: &Transfer) -> Result<(), StoreError> {
     drop(accounts);
     tx.open(tables::LEDGER_TRANSFERS)?.put(t.id, t)?;
     let mut index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
-    index.put((t.debit_account, t.id), &t.id)?;
-    index.put((t.credit_account, t.id), &t.id)?;
+    for a in [&d, &c] {
+        if a.kind != AccountKind::OrderClearing {
+            index.put((a.id, t.id), &t.id)?;
+        }
+    }
     Ok(())
 }
 
-/// Every transfer touching an account, oldest first.
+/// Every transfer touching an account, oldest first (order clearing is not listed: see `apply`).
 pub fn account_transfers(tx: &impl Tx, account_id: u64) -> Result<Vec<Transfer>, StoreError> {
     let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
     let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
