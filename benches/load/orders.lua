@@ -4,12 +4,7 @@ local token = os.getenv("TOKEN")
 local retailers = tonumber(os.getenv("RETAILERS") or "15")
 local skus = { "RICE-1KG", "SUGAR-1KG", "DAL-MASOOR-1KG", "OIL-SOYA-1L", "SALT-AAYO-1KG" }
 local counter = 0
-local thread_id = 0
-
-function setup(thread)
-  thread:set("id", thread_id)
-  thread_id = thread_id + 1
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
 function init(args)
   math.randomseed(os.time() + (id or 0))
@@ -21,21 +16,7 @@ function request()
   local a = (counter % #skus) + 1
   local b = ((counter + 1) % #skus) + 1
   local c = ((counter + 2) % #skus) + 1
-  local body = string.format(
-    '{"retailer_id":%d,"lines":[{"sku":"%s","quantity":1},{"sku":"%s","quantity":2},{"sku":"%s","quantity":1}]}',
-    r, skus[a], skus[b], skus[c])
-  local headers = {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. token,
-    ["Idempotency-Key"] = string.format("wrk-%d-%d-%d", id or 0, counter, math.random(1, 1000000000)),
-  }
-  return wrk.format("POST", "/api/v1/orders", headers, body)
-end
-
-local statuses = {}
-function response(status, headers, body)
-  if status >= 400 and (statuses[status] or 0) < 1 then io.write(status .. " " .. body .. "\n") end
-  statuses[status] = (statuses[status] or 0) + 1
+  return order_request(r, token, counter, skus[a], skus[b], skus[c])
 end
 
 function done(summary, latency, requests)

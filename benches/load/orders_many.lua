@@ -13,12 +13,7 @@ for line in io.lines(os.getenv("SKUS")) do
   if #line > 0 then skus[#skus + 1] = line end
 end
 local counter = 0
-local thread_id = 0
-
-function setup(thread)
-  thread:set("id", thread_id)
-  thread_id = thread_id + 1
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 
 function init(args)
   math.randomseed(os.time() * 1000 + (id or 0))
@@ -39,21 +34,7 @@ function request()
   local i = math.random(retailers)
   local r = first + i - 1
   local a, b, c = three()
-  local body = string.format(
-    '{"retailer_id":%d,"lines":[{"sku":"%s","quantity":1},{"sku":"%s","quantity":2},{"sku":"%s","quantity":1}]}',
-    r, a, b, c)
-  local headers = {
-    ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. tokens[i],
-    ["Idempotency-Key"] = string.format("wrk-%d-%d-%d", id or 0, counter, math.random(1, 1000000000)),
-  }
-  return wrk.format("POST", "/api/v1/orders", headers, body)
-end
-
-local statuses = {}
-function response(status, headers, body)
-  if status >= 400 and (statuses[status] or 0) < 1 then io.write(status .. " " .. body .. "\n") end
-  statuses[status] = (statuses[status] or 0) + 1
+  return order_request(r, tokens[i], counter, a, b, c)
 end
 
 function done(summary, latency, requests)

@@ -195,13 +195,10 @@ impl Store {
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let db = self.inner.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx = ReadTx::new(db.begin_read().map_err(StoreError::from)?);
-            f(&tx)
-        })
-        .await
-        .map_err(StoreError::from)?
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_now(f))
+            .await
+            .map_err(StoreError::from)?
     }
 
     /// Runs `f` inside a write transaction (shared with other jobs, committed once) and

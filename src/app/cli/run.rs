@@ -225,33 +225,34 @@ async fn from_server(config: &Config, req: &Request) -> Result<Option<Value>, St
 }
 
 async fn check(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {
-    if file.is_none()
-        && let Some(report) = from_server(config, &Request::Check).await?
-    {
-        return Ok(report);
-    }
-    let path = file.unwrap_or_else(|| config.data_dir.join(crate::storage::DB_FILE));
-    let report = tokio::task::spawn_blocking(move || crate::app::check::check_file(&path))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    serde_json::to_value(report).map_err(|e| e.to_string())
+    server_or_file(config, file, Request::Check, crate::app::check::check_file).await
 }
 
 /// The running server measures the file it holds; without one (or with `--file`) the file is
 /// opened here, read and left as it was.
 async fn sizes(config: &Config, file: Option<PathBuf>) -> Result<Value, String> {
+    server_or_file(config, file, Request::Sizes, crate::storage::sizes::of_file).await
+}
+
+/// Asks the running server (which holds the data directory's file), or without one, or for
+/// another file (`--file`), opens the file here and runs `local` on it.
+async fn server_or_file<T: serde::Serialize + Send + 'static>(
+    config: &Config,
+    file: Option<PathBuf>,
+    req: Request,
+    local: fn(&std::path::Path) -> Result<T, crate::storage::StoreError>,
+) -> Result<Value, String> {
     if file.is_none()
-        && let Some(sizes) = from_server(config, &Request::Sizes).await?
+        && let Some(answer) = from_server(config, &req).await?
     {
-        return Ok(sizes);
+        return Ok(answer);
     }
     let path = file.unwrap_or_else(|| config.data_dir.join(crate::storage::DB_FILE));
-    let sizes = tokio::task::spawn_blocking(move || crate::storage::sizes::of_file(&path))
+    let found = tokio::task::spawn_blocking(move || local(&path))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    serde_json::to_value(sizes).map_err(|e| e.to_string())
+    serde_json::to_value(found).map_err(|e| e.to_string())
 }
 
 fn read_password() -> Result<String, String> {
