@@ -12,6 +12,7 @@ pub mod snapshot;
 pub mod tables;
 pub mod ts;
 pub mod typed;
+pub mod write_tx;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,8 @@ use std::sync::mpsc::Sender;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::oneshot;
 
-pub use typed::{Iter, ReadTx, Table, TableRead, Tx, WriteTx};
+pub use typed::{Iter, ReadTx, Table, TableRead, Tx};
+pub use write_tx::WriteTx;
 
 /// The layout version this binary reads and writes.
 pub use schema::SCHEMA_VERSION;

@@ -5,8 +5,7 @@
 //! job left changes behind (and must not share its transaction with others).
 
 use std::borrow::Borrow;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::{Cell, RefMut};
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 
@@ -14,6 +13,7 @@ use redb::{Key, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::write_tx::WriteTx;
 use super::{StoreError, codec};
 
 /// A table declaration: key type `K` (a native redb key, so ranges sort right) and value `V`.
@@ -42,52 +42,57 @@ impl<K: Key + 'static, V> Clone for Table<K, V> {
 }
 impl<K: Key + 'static, V> Copy for Table<K, V> {}
 
-/// Keys that can be copied out of redb's borrowed form.
-pub trait OwnedKey: Key + 'static {
+/// Keys that can be copied out of redb's borrowed form, and kept open in a write
+/// transaction's table cache ([`AnyTable`]).
+pub trait OwnedKey: Key + Sized + 'static {
     type Owned;
     fn owned(value: Self::SelfType<'_>) -> Self::Owned;
+    fn wrap<'t>(table: redb::Table<'t, Self, &'static [u8]>) -> AnyTable<'t>;
+    fn unwrap<'a, 't>(
+        table: &'a mut AnyTable<'t>,
+    ) -> Option<&'a mut redb::Table<'t, Self, &'static [u8]>>;
 }
 
-macro_rules! copy_keys {
-    ($($t:ty),*) => {$(
-        impl OwnedKey for $t {
-            type Owned = $t;
-            fn owned(value: $t) -> $t { value }
+macro_rules! keys {
+    ($($variant:ident: $t:ty => $owned:ty, |$v:ident| $conv:expr;)*) => {
+        /// A table opened in a write transaction, whatever its key type: the transaction keeps
+        /// the tables its jobs opened until it commits (see `WriteTx::open`).
+        pub enum AnyTable<'t> {
+            $($variant(redb::Table<'t, $t, &'static [u8]>),)*
         }
-    )*};
+        $(impl OwnedKey for $t {
+            type Owned = $owned;
+            fn owned($v: Self::SelfType<'_>) -> $owned {
+                $conv
+            }
+            fn wrap<'t>(table: redb::Table<'t, Self, &'static [u8]>) -> AnyTable<'t> {
+                AnyTable::$variant(table)
+            }
+            fn unwrap<'a, 't>(
+                table: &'a mut AnyTable<'t>,
+            ) -> Option<&'a mut redb::Table<'t, Self, &'static [u8]>> {
+                match table {
+                    AnyTable::$variant(t) => Some(t),
+                    _ => None,
+                }
+            }
+        })*
+    };
 }
-copy_keys!(
-    u64,
-    i64,
-    u32,
-    (u64, u64),
-    (u64, i64),
-    (i64, u64),
-    (u64, u64, u64),
-    (i64, u64, u64),
-    (u64, i64, u64)
+keys!(
+    U64: u64 => u64, |v| v;
+    I64: i64 => i64, |v| v;
+    U32: u32 => u32, |v| v;
+    U64U64: (u64, u64) => (u64, u64), |v| v;
+    U64I64: (u64, i64) => (u64, i64), |v| v;
+    I64U64: (i64, u64) => (i64, u64), |v| v;
+    U64U64U64: (u64, u64, u64) => (u64, u64, u64), |v| v;
+    I64U64U64: (i64, u64, u64) => (i64, u64, u64), |v| v;
+    U64I64U64: (u64, i64, u64) => (u64, i64, u64), |v| v;
+    Str: &'static str => String, |v| v.to_owned();
+    StrU64: (&'static str, u64) => (String, u64), |v| (v.0.to_owned(), v.1);
+    Bytes: &'static [u8] => Vec<u8>, |v| v.to_vec();
 );
-
-impl OwnedKey for &'static str {
-    type Owned = String;
-    fn owned(value: &str) -> String {
-        value.to_owned()
-    }
-}
-
-impl OwnedKey for (&'static str, u64) {
-    type Owned = (String, u64);
-    fn owned(value: (&str, u64)) -> (String, u64) {
-        (value.0.to_owned(), value.1)
-    }
-}
-
-impl OwnedKey for &'static [u8] {
-    type Owned = Vec<u8>;
-    fn owned(value: &[u8]) -> Vec<u8> {
-        value.to_vec()
-    }
-}
 
 /// A read-only snapshot of the database.
 pub struct ReadTx {
@@ -97,119 +102,6 @@ pub struct ReadTx {
 impl ReadTx {
     pub(crate) fn new(inner: redb::ReadTransaction) -> Self {
         Self { inner }
-    }
-}
-
-/// A write transaction lent to a job by the writer; jobs never commit it.
-pub struct WriteTx {
-    inner: redb::WriteTransaction,
-    writes: Cell<u64>,
-    /// Why a step failed after writing ([`WriteTx::attempt`]): the job is void however it
-    /// ends.
-    void: RefCell<Option<String>>,
-    /// Id counters handed out in this transaction, written back once at commit: a busy
-    /// transaction allocates many ids, and each would otherwise read and write the table.
-    counters: RefCell<HashMap<String, u64>>,
-}
-
-impl WriteTx {
-    pub(crate) fn new(inner: redb::WriteTransaction) -> Self {
-        Self {
-            inner,
-            writes: Cell::new(0),
-            void: RefCell::new(None),
-            counters: RefCell::new(HashMap::new()),
-        }
-    }
-
-    /// The next value of a counter (1, 2, 3, ...), kept in this transaction until commit.
-    pub(crate) fn next_counter(
-        &self,
-        kind: &str,
-        table: Table<&'static str, u64>,
-    ) -> Result<u64, StoreError> {
-        self.writes.set(self.writes.get() + 1);
-        if let Some(v) = self.counters.borrow_mut().get_mut(kind) {
-            *v += 1;
-            return Ok(*v);
-        }
-        let next = self.open(table)?.get(kind)?.unwrap_or(0) + 1;
-        self.counters.borrow_mut().insert(kind.to_string(), next);
-        Ok(next)
-    }
-
-    /// The last value handed out for a counter (0 when none was).
-    pub fn peek_counter(
-        &self,
-        kind: &str,
-        table: Table<&'static str, u64>,
-    ) -> Result<u64, StoreError> {
-        if let Some(v) = self.counters.borrow().get(kind) {
-            return Ok(*v);
-        }
-        Ok(self.open(table)?.get(kind)?.unwrap_or(0))
-    }
-
-    /// Writes the counters back and commits.
-    pub(crate) fn commit(self, table: Table<&'static str, u64>) -> Result<(), StoreError> {
-        {
-            let mut t = self.open(table)?;
-            for (kind, value) in self.counters.borrow().iter() {
-                t.put(kind.as_str(), value)?;
-            }
-        }
-        self.inner.commit()?;
-        Ok(())
-    }
-
-    pub(crate) fn writes(&self) -> u64 {
-        self.writes.get()
-    }
-
-    /// Runs one step of a job whose refusals the job turns into answers (the WhatsApp
-    /// conversation words a refused move as a reply). A step that fails *after* writing makes
-    /// the whole job void: the writer drops everything it wrote and answers with
-    /// [`StoreError::Aborted`], whatever the job returns. The step's error is still returned,
-    /// so code after it runs as it would; nothing it writes is kept.
-    pub fn attempt<T, E: std::fmt::Display>(
-        &self,
-        step: impl FnOnce(&WriteTx) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let before = self.writes.get();
-        let out = step(self);
-        if let Err(e) = &out
-            && self.writes.get() != before
-        {
-            self.void.borrow_mut().get_or_insert_with(|| e.to_string());
-        }
-        out
-    }
-
-    /// Why the job is void, if a step failed after writing.
-    pub(crate) fn void_reason(&self) -> Option<String> {
-        self.void.borrow().clone()
-    }
-
-    /// redb's transaction, for storage's own reads of it (its statistics); never for writes,
-    /// which must be counted.
-    pub(super) fn raw(&self) -> &redb::WriteTransaction {
-        &self.inner
-    }
-
-    pub(crate) fn into_inner(self) -> redb::WriteTransaction {
-        self.inner
-    }
-
-    /// Opens a table for reading and writing.
-    pub fn open<K: OwnedKey, V>(
-        &self,
-        table: Table<K, V>,
-    ) -> Result<WriteView<'_, K, V>, StoreError> {
-        Ok(WriteView {
-            raw: self.inner.open_table(table.def())?,
-            writes: &self.writes,
-            _value: PhantomData,
-        })
     }
 }
 
@@ -237,12 +129,15 @@ impl Tx for ReadTx {
     }
 }
 
-impl Tx for WriteTx {
-    type View<'a, K: OwnedKey, V: DeserializeOwned + 'static> = WriteView<'a, K, V>;
+impl<'t> Tx for WriteTx<'t> {
+    type View<'a, K: OwnedKey, V: DeserializeOwned + 'static>
+        = WriteView<'a, 't, K, V>
+    where
+        Self: 'a;
     fn open<K: OwnedKey, V: DeserializeOwned + 'static>(
         &self,
         table: Table<K, V>,
-    ) -> Result<WriteView<'_, K, V>, StoreError> {
+    ) -> Result<WriteView<'_, 't, K, V>, StoreError> {
         WriteTx::open(self, table)
     }
 }
@@ -344,15 +239,15 @@ pub struct ReadView<K: OwnedKey, V> {
 }
 impl_table_read!(ReadView<K, V>);
 
-/// A table opened through the write transaction.
-pub struct WriteView<'t, K: OwnedKey, V> {
-    raw: redb::Table<'t, K, &'static [u8]>,
-    writes: &'t Cell<u64>,
-    _value: PhantomData<fn() -> V>,
+/// A table opened through the write transaction: borrowed from the transaction's open tables.
+pub struct WriteView<'a, 't, K: OwnedKey, V> {
+    pub(super) raw: RefMut<'a, redb::Table<'t, K, &'static [u8]>>,
+    pub(super) writes: &'a Cell<u64>,
+    pub(super) _value: PhantomData<fn() -> V>,
 }
-impl_table_read!(WriteView<'_, K, V>);
+impl_table_read!(WriteView<'_, '_, K, V>);
 
-impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, K, V> {
+impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
     /// Inserts or replaces the value under `key`.
     pub fn put<'k>(
         &mut self,

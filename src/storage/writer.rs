@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Instant;
 
-use redb::{Database, Durability};
+use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use super::typed::WriteTx;
+use super::write_tx::WriteTx;
 
 /// Most jobs one transaction carries; bounds the latency a large burst adds to its first job.
 const MAX_BATCH: usize = 256;
@@ -129,11 +129,23 @@ pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>, stats: Arc<Wr
     }
 }
 
-fn begin(db: &Database) -> Result<WriteTx, StoreError> {
+fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
     let mut tx = db.begin_write()?;
     tx.set_durability(Durability::Immediate)
         .map_err(|e| StoreError::Writer(e.to_string()))?;
-    Ok(WriteTx::new(tx))
+    Ok(tx)
+}
+
+/// Commits `raw` once its jobs' transaction was closed (`WriteTx::close`: id counters written
+/// back, tables closed).
+fn commit(raw: WriteTransaction, closed: Result<(), StoreError>) -> Result<(), StoreError> {
+    match closed {
+        Ok(()) => Ok(raw.commit()?),
+        Err(e) => {
+            abort(raw);
+            Err(e)
+        }
+    }
 }
 
 fn fail_all(jobs: Vec<Box<dyn Job>>, error: &StoreError) {
@@ -146,14 +158,16 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     if jobs.is_empty() {
         return;
     }
-    let tx = match begin(db) {
+    let raw = match begin(db) {
         Ok(tx) => tx,
         Err(e) => return fail_all(jobs, &e),
     };
+    let tx = WriteTx::new(&raw);
     let started = Instant::now();
     for i in 0..jobs.len() {
         if let Ran::Poisoned = jobs[i].run(&tx) {
-            abort(tx);
+            drop(tx);
+            abort(raw);
             let rest = jobs.split_off(i + 1);
             let offender = jobs.pop().expect("index i is in the batch");
             run_batch(db, jobs, stats);
@@ -163,7 +177,8 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
         }
     }
     let executed = Instant::now();
-    let committed = tx.commit(super::tables::COUNTERS);
+    let closed = tx.close(super::tables::COUNTERS);
+    let committed = commit(raw, closed);
     stats
         .exec_nanos
         .fetch_add((executed - started).as_nanos() as u64, Ordering::Relaxed);
@@ -180,25 +195,28 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
 }
 
 fn run_alone(db: &Database, mut job: Box<dyn Job>) {
-    let tx = match begin(db) {
+    let raw = match begin(db) {
         Ok(tx) => tx,
         Err(e) => return job.finish(Err(e)),
     };
+    let tx = WriteTx::new(&raw);
     match job.run(&tx) {
         Ran::Ok => {
-            let committed = tx.commit(super::tables::COUNTERS);
+            let closed = tx.close(super::tables::COUNTERS);
+            let committed = commit(raw, closed);
             job.finish(committed);
         }
         Ran::Failed | Ran::Poisoned => {
-            abort(tx);
+            drop(tx);
+            abort(raw);
             // Nothing was committed; the job's own error is its answer.
             job.finish(Ok(()));
         }
     }
 }
 
-fn abort(tx: WriteTx) {
-    if let Err(e) = tx.into_inner().abort() {
+fn abort(tx: WriteTransaction) {
+    if let Err(e) = tx.abort() {
         tracing::error!(error = %e, "aborting a write transaction failed");
     }
 }

@@ -72,8 +72,8 @@ pub async fn run(
         .map_err(|e| format!("simulating {day}: {e}"))
 }
 
-struct Sim<'a> {
-    tx: &'a WriteTx,
+struct Sim<'a, 't> {
+    tx: &'a WriteTx<'t>,
     world: &'a World,
     clock: &'a ManualClock,
     rng: StdRng,
@@ -87,7 +87,7 @@ struct Sim<'a> {
     first: NaiveDate,
 }
 
-impl Sim<'_> {
+impl Sim<'_, '_> {
     fn schedule(&mut self, at: DateTime<Utc>, event: Event) {
         self.seq += 1;
         self.heap.push(Reverse(Timed {
