@@ -1,8 +1,8 @@
 //! The map at the top of `src/lib.rs` is the truth: every module is in it, and a module uses
 //! only the modules listed after it (the layers), so there are no import circles.
 //!
-//! The one allowed way up is the storage registry (`storage/tables.rs` and
-//! `storage/schema.rs` name the value types the domains store), and `web` reading the
+//! The one allowed way up is the storage registry (`storage/tables.rs` and the migrations,
+//! `storage/schema.rs` and `storage/schema_v6.rs`, name the value types the domains store), and `web` reading the
 //! application state handle (`app::server::AppState`), which `app` builds around `web`'s router.
 
 use std::collections::BTreeSet;
@@ -10,7 +10,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Files allowed to name modules above their own: the table registry and its migrations.
-const REGISTRY: [&str; 2] = ["storage/tables.rs", "storage/schema.rs"];
+const REGISTRY: [&str; 3] = [
+    "storage/tables.rs",
+    "storage/schema.rs",
+    "storage/schema_v6.rs",
+];
 
 /// `(from, to)` edges that point up the map on purpose, each explained in the module's doc.
 const ALLOWED_UP: [(&str, &str); 1] = [("web", "app")];

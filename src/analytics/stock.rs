@@ -59,50 +59,86 @@ fn units_by_listing(tx: &impl Tx, since: DateTime<Utc>) -> Result<BTreeMap<u64, 
     Ok(out)
 }
 
-/// Days since `since` on which the listing's stock touched 0, walking its moves back from the
-/// stock on hand.
+/// A listing's stock read back from the stock on hand through its moves, newest first.
+struct Walk {
+    /// The stock just after the move being read.
+    level: i64,
+    days: Vec<NaiveDate>,
+    /// Reached a move older than the window.
+    done: bool,
+}
+
+/// For every listing in `stock` (its stock on hand), the days since `since` on which its
+/// stock touched 0: one walk back through the moves, newest first, until the window's start.
 fn stock_out_days(
     tx: &impl Tx,
-    listing: u64,
-    stock: i64,
+    stock: &BTreeMap<u64, i64>,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<u32, StoreError> {
-    let mut days: Vec<NaiveDate> = Vec::new();
-    let mut level = stock;
-    if level <= 0 {
-        days.push(nepal_date(now));
-    }
-    for entry in tx
-        .open(tables::STOCK_MOVES)?
-        .range((listing, 0)..=(listing, u64::MAX))?
-        .rev()
-    {
+) -> Result<BTreeMap<u64, u32>, StoreError> {
+    let mut walks: BTreeMap<u64, Walk> = stock
+        .iter()
+        .map(|(&id, &level)| {
+            let days = if level <= 0 {
+                vec![nepal_date(now)]
+            } else {
+                Vec::new()
+            };
+            (
+                id,
+                Walk {
+                    level,
+                    days,
+                    done: false,
+                },
+            )
+        })
+        .collect();
+    // Moves are kept in the order they were written; one written a moment out of time order
+    // (two requests racing) is still read within this slack.
+    let stop = since - Duration::hours(1);
+    for entry in tx.open(tables::STOCK_MOVES)?.iter()?.rev() {
         let (_, m) = entry?;
-        if m.at < since {
+        if m.at < stop {
             break;
         }
-        // `level` is the stock just after this move.
-        if level <= 0 {
-            days.push(nepal_date(m.at));
+        let Some(w) = walks.get_mut(&m.listing_id).filter(|w| !w.done) else {
+            continue;
+        };
+        if m.at < since {
+            w.done = true;
+            continue;
         }
-        level -= m.delta;
+        if w.level <= 0 {
+            w.days.push(nepal_date(m.at));
+        }
+        w.level -= m.delta;
     }
-    days.sort_unstable();
-    days.dedup();
-    Ok(days.len() as u32)
+    Ok(walks
+        .into_iter()
+        .map(|(id, mut w)| {
+            w.days.sort_unstable();
+            w.days.dedup();
+            (id, w.days.len() as u32)
+        })
+        .collect())
 }
 
 /// Every active listing's figures as of `now`.
 pub fn inventory(tx: &impl Tx, now: DateTime<Utc>) -> Result<Vec<StockInsight>, StoreError> {
     let since = now - Duration::days(WINDOW_DAYS);
     let units = units_by_listing(tx, since)?;
-    let mut out = Vec::new();
+    let mut listings = Vec::new();
     for entry in tx.open(tables::LISTINGS)?.iter()? {
         let (id, l) = entry?;
-        if !l.active {
-            continue;
+        if l.active {
+            listings.push((id, l));
         }
+    }
+    let stock = listings.iter().map(|(id, l)| (*id, l.stock)).collect();
+    let out_days = stock_out_days(tx, &stock, since, now)?;
+    let mut out = Vec::new();
+    for (id, l) in listings {
         let sold = units.get(&id).copied().unwrap_or(0);
         let velocity = sold as f64 / WINDOW_DAYS as f64;
         out.push(StockInsight {
@@ -113,7 +149,7 @@ pub fn inventory(tx: &impl Tx, now: DateTime<Utc>) -> Result<Vec<StockInsight>, 
             units_28d: sold,
             velocity_per_day: velocity,
             days_of_stock: (velocity > 0.0).then(|| l.stock as f64 / velocity),
-            stock_out_days_28d: stock_out_days(tx, id, l.stock, since, now)?,
+            stock_out_days_28d: out_days.get(&id).copied().unwrap_or(0),
             slow_mover: l.stock > 0 && velocity * 7.0 < 1.0,
             stock_out_risk: None,
             forecast_method: None,
@@ -250,4 +286,58 @@ pub fn alerts(
         }
     }
     Ok(raised)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{StockMove, StockReason};
+    use crate::storage::Store;
+    use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn stock_out_days_are_read_back_from_each_listings_moves_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("khaacho.redb")).unwrap().store;
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 6, 0, 0).unwrap();
+        let day = move |n: i64| now - Duration::days(n);
+        // (listing, days ago, change), in the order they happened; listing 3 is not asked for.
+        let moves = [
+            (1, 45, 10),
+            (1, 40, -10),
+            (2, 20, 3),
+            (1, 12, 10),
+            (1, 10, -10),
+            (3, 6, 4),
+            (1, 5, 8),
+            (1, 3, -8),
+            (1, 2, 5),
+            (2, 1, -3),
+        ];
+        store
+            .write(move |tx| {
+                let mut log = tx.open(tables::STOCK_MOVES)?;
+                for (id, (listing_id, ago, delta)) in (1u64..).zip(moves) {
+                    let m = StockMove {
+                        listing_id,
+                        at: day(ago),
+                        delta,
+                        reason: StockReason::Initial,
+                    };
+                    log.put(id, &m)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+        let stock = BTreeMap::from([(1, 5), (2, 0)]);
+        let since = now - Duration::days(WINDOW_DAYS);
+        let days = store
+            .read(move |tx| stock_out_days(tx, &stock, since, now))
+            .await
+            .unwrap();
+        // Listing 1 stood at 0 after the moves 10 and 3 days ago (and 40 days ago, before the
+        // window). Listing 2 is at 0 now and was after yesterday's move.
+        assert_eq!(days, BTreeMap::from([(1, 2), (2, 2)]));
+    }
 }

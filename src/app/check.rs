@@ -153,6 +153,7 @@ fn catalog(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
         }
     }
     let by_vendor = tx.open(tables::LISTINGS_BY_VENDOR)?;
+    let mut moved = crate::catalog::store::stock_from_moves(tx)?;
     for entry in tx.open(tables::LISTINGS)?.iter()? {
         let (id, l) = entry?;
         if l.stock < 0 {
@@ -167,7 +168,7 @@ fn catalog(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
                 l.vendor_id, l.product_id
             ));
         }
-        let moved = crate::catalog::store::stock_from_moves(tx, id)?;
+        let moved = moved.remove(&id).unwrap_or(0);
         if moved != l.stock {
             p.push(format!(
                 "listing {id}: stock is {} but its moves sum to {moved}",
@@ -179,6 +180,13 @@ fn catalog(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
                 "listing {id}: vendor index does not point back to it"
             ));
         }
+    }
+    let mut orphans: Vec<u64> = moved.into_keys().collect();
+    orphans.sort_unstable();
+    for listing in orphans {
+        p.push(format!(
+            "stock moves name listing {listing}, which does not exist"
+        ));
     }
     Ok(())
 }

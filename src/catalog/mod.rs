@@ -131,6 +131,7 @@ pub enum StockReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockMove {
+    pub listing_id: u64,
     #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
     pub delta: i64,

@@ -3,6 +3,8 @@
 //! Every product change bumps the `catalog_version` meta value, which the search index
 //! records so a stale index is rebuilt at start.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::import::ProductInput;
@@ -223,8 +225,13 @@ fn record_move(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let id = next_id(tx, "stock_move")?;
-    tx.open(tables::STOCK_MOVES)?
-        .put((listing_id, id), &StockMove { at, delta, reason })
+    let change = StockMove {
+        listing_id,
+        at,
+        delta,
+        reason,
+    };
+    tx.open(tables::STOCK_MOVES)?.put(id, &change)
 }
 
 /// Changes a listing's stock by `delta`, never below zero, and records why.
@@ -260,14 +267,14 @@ pub fn move_stock(
     Ok(l)
 }
 
-/// The sum of every recorded stock move of a listing.
-pub fn stock_from_moves(tx: &impl Tx, listing_id: u64) -> Result<i64, StoreError> {
-    let mut sum = 0;
-    let moves = tx.open(tables::STOCK_MOVES)?;
-    for entry in moves.range((listing_id, 0)..=(listing_id, u64::MAX))? {
-        sum += entry?.1.delta;
+/// The sum of every recorded stock move, per listing, in one pass over the moves.
+pub fn stock_from_moves(tx: &impl Tx) -> Result<HashMap<u64, i64>, StoreError> {
+    let mut sums = HashMap::new();
+    for entry in tx.open(tables::STOCK_MOVES)?.iter()? {
+        let (_, m) = entry?;
+        *sums.entry(m.listing_id).or_default() += m.delta;
     }
-    Ok(sum)
+    Ok(sums)
 }
 
 pub fn save_listing(tx: &WriteTx, l: &Listing) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@
 
 pub mod codec;
 mod schema;
+mod schema_v6;
 pub mod sizes;
 pub mod snapshot;
 pub mod tables;

@@ -9,6 +9,8 @@
 //! - 3 → 4: a user gained `language` (the console's); every existing user reads English.
 //! - 4 → 5: large values may be stored LZ4-compressed (codec format 2). Nothing is rewritten;
 //!   the version only makes an older binary refuse the file instead of failing on a value.
+//! - 5 → 6: stock moves are kept in the order they happened instead of per listing
+//!   (`schema_v6`).
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -20,7 +22,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 5;
+pub const SCHEMA_VERSION: u64 = 6;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
@@ -32,6 +34,9 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
     }
     if found < 4 {
         users_v4(tx)?;
+    }
+    if found < 6 {
+        super::schema_v6::stock_move_log(tx)?;
     }
     Ok(())
 }

@@ -127,8 +127,10 @@ tables! {
     LISTINGS_BY_PRODUCT: (u64, u64) => u64 = "listings_by_product";
     /// (listing id, when in ms) → the price it was set to then.
     PRICE_HISTORY: (u64, i64) => i64 = "price_history";
-    /// (listing id, move id) → a change of stock; they sum to the listing's stock.
-    STOCK_MOVES: (u64, u64) => StockMove = "stock_moves";
+    /// Move id → a change of a listing's stock; a listing's moves sum to its stock. Kept in
+    /// the order they happened, not per listing: an order's three moves then land on the
+    /// table's last page instead of three pages anywhere in it.
+    STOCK_MOVES: u64 => StockMove = "stock_move_log";
 
     LEDGER_ACCOUNTS: u64 => Account = "ledger_accounts";
     /// "kind:owner" → account id.
