@@ -12,7 +12,7 @@
 # PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL;
 # BIN=PATH runs that binary instead of building (to compare two builds in one session);
 # SETTLE=SECS waits that long before the load (a big copied database catches its analytics up
-# at start-up).
+# at start-up); KEEP_LOG=FILE keeps the server's console log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
@@ -25,7 +25,7 @@ if [ -n "${BIN:-}" ]; then bin=$(realpath "$BIN"); else
 fi
 work=$(mktemp -d)
 dir=$work/state
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; [ -n "${KEEP_LOG:-}" ] && cp "$work/server.log" "$KEEP_LOG"; rm -rf "$work"' EXIT
 if [ -n "$seed_dir" ]; then cp -r "$seed_dir" "$dir"; fi
 phone="+97798$(printf '%08d' $((RANDOM * 1000 + RANDOM % 1000)))"
 password="versus postgres $RANDOM$RANDOM"
