@@ -4,8 +4,8 @@
 //!
 //! Every module, one line each, top layer first; a module may use the ones listed after it,
 //! never one before it (`tests/module_map.rs` checks both the list and the direction). Two
-//! edges point up on purpose: the table registry (`storage::tables` and `storage::schema`)
-//! names the value types the domains store, and `web` reads the state handle `app` builds
+//! edges point up on purpose: the table registry (`storage::tables` and the migrations,
+//! `storage::schema` and `storage::schema_v6`) names the value types the domains store, and `web` reads the state handle `app` builds
 //! around its router.
 //!
 //! - [`app`]        wiring: the CLI, the server and its state, the services handle, jobs, the
@@ -59,8 +59,9 @@
 //!
 //! # Where things live
 //!
-//! - Every table, its key and value types: `storage::tables` (with `storage::schema`, the
-//!   migrations, the one place below the domains that names their value types).
+//! - Every table, its key and value types: `storage::tables` (with `storage::schema` and
+//!   `storage::schema_v6`, the migrations, the one place below the domains that names their
+//!   value types).
 //! - Every stored byte goes through `storage::codec` (bincode with a version byte).
 //! - Every sentence a shop or vendor reads: [`messaging::texts`].
 //!

@@ -45,6 +45,8 @@ if [ -n "${SETTLE:-}" ]; then
 fi
 rss_before=$(ps -o rss= -p "$pid")
 written_before=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
+writer_io=$(grep -l '^khaacho-writer$' /proc/"$pid"/task/*/comm | sed 's/comm$/io/')
+passed_before=$(awk '/^wchar/ {print $2}' "$writer_io")
 if [ -n "${PROFILE:-}" ]; then
   perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
 fi
@@ -54,6 +56,8 @@ rss_after=$(ps -o rss= -p "$pid")
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
 echo "written to disk during the load: $((written / 1048576)) MiB, $((written / (answered > 0 ? answered : 1))) bytes per answered request"
+passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
+echo "the writer thread's write calls during the load: $((passed / 1048576)) MiB, $((passed / (answered > 0 ? answered : 1))) bytes per answered request"
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
 echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
 "$bin" --data-dir "$dir" check | python3 -c 'import json,sys; r=json.load(sys.stdin); print("khaacho check ok:", r["ok"], r["problems"][:3])'

@@ -70,6 +70,9 @@ struct Walk {
 
 /// For every listing in `stock` (its stock on hand), the days since `since` on which its
 /// stock touched 0: one walk back through the moves, newest first, until the window's start.
+/// Move ids follow time (the writer hands them out as moves happen; `khaacho simulate` runs
+/// its days in order), as order ids do for `facts::first_at`, so the walk stops at the first
+/// move an hour older than the window.
 fn stock_out_days(
     tx: &impl Tx,
     stock: &BTreeMap<u64, i64>,

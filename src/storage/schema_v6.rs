@@ -3,7 +3,7 @@
 //! id). Every move is copied, then the old table is dropped.
 
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 use serde::Deserialize;
 
 use super::{StoreError, codec, tables};
@@ -22,12 +22,12 @@ struct MoveV5 {
 }
 
 pub(super) fn stock_move_log(tx: &WriteTransaction) -> Result<(), StoreError> {
+    // Opening a table in a write transaction creates it; look before opening.
+    if !tx.list_tables()?.any(|t| t.name() == OLD.name()) {
+        return Ok(());
+    }
     let copied = {
-        let old = match tx.open_table(OLD) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
+        let old = tx.open_table(OLD)?;
         let mut log = tx.open_table(tables::STOCK_MOVES.def())?;
         let mut copied = 0u64;
         for entry in old.iter()? {
@@ -40,7 +40,11 @@ pub(super) fn stock_move_log(tx: &WriteTransaction) -> Result<(), StoreError> {
                 delta: m.delta,
                 reason: m.reason,
             };
-            log.insert(id, codec::encode(&moved)?.as_slice())?;
+            if log.insert(id, codec::encode(&moved)?.as_slice())?.is_some() {
+                return Err(StoreError::Codec(format!(
+                    "stock move {id} is stored twice (listing {listing_id})"
+                )));
+            }
             copied += 1;
         }
         copied
