@@ -130,6 +130,15 @@ pub struct Opened {
 /// system's cache keeps the hot ones, outside the process).
 const CACHE_BYTES: usize = 128 * 1024 * 1024;
 
+/// How every database file is opened or created: the served one, and those `khaacho check`,
+/// `sizes` and backups open beside it (a check of a live server opens a snapshot copy inside
+/// the server's process, so redb's default gigabyte would land there too).
+fn builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_cache_size(CACHE_BYTES);
+    b
+}
+
 impl Store {
     /// Opens (or creates) the database at `path`, checks its schema version and makes sure
     /// every table exists.
@@ -138,15 +147,12 @@ impl Store {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| match e {
-                redb::DatabaseError::DatabaseAlreadyOpen => {
-                    StoreError::Locked(path.display().to_string())
-                }
-                other => StoreError::Redb(format!("opening {}: {other}", path.display())),
-            })?;
+        let db = builder().create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => {
+                StoreError::Locked(path.display().to_string())
+            }
+            other => StoreError::Redb(format!("opening {}: {other}", path.display())),
+        })?;
         restrict_permissions(path)?;
         check_schema(&db, path)?;
         init_tables(&db)?;
@@ -348,7 +354,7 @@ fn open_existing(path: &Path, why: &str) -> Result<Database, StoreError> {
             path.display()
         )));
     }
-    Database::builder().open(path).map_err(|e| match e {
+    builder().open(path).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.display().to_string()),
         other => StoreError::Redb(format!("opening {}: {other}", path.display())),
     })

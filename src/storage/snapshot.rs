@@ -52,7 +52,9 @@ pub(crate) fn write(live: &Database, dest: &Path) -> Result<Report, StoreError> 
 }
 
 fn copy_into(live: &Database, tmp: &Path) -> Result<u64, StoreError> {
-    let copy = Database::create(tmp).map_err(|e| StoreError::Redb(e.to_string()))?;
+    let copy = super::builder()
+        .create(tmp)
+        .map_err(|e| StoreError::Redb(e.to_string()))?;
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o600))?;
