@@ -12,7 +12,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::storage::{Store, StoreError, TableRead, WriteTx, tables};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::storage::typed::OwnedKey;
+use crate::storage::{Store, StoreError, Table, TableRead, WriteTx, tables};
 use crate::support::telemetry::Walked;
 
 /// Records handled per write transaction.
@@ -85,21 +89,30 @@ fn messages(
     crate::messaging::outbox::prune_before(tx, now - keep.messages, BATCH)
 }
 
-/// Webhook records whose message is older than the dedupe retention, or already gone (the
-/// message retention is at least as long).
-fn dedupe(tx: &WriteTx, keep: Retention, now: DateTime<Utc>) -> Result<(usize, bool), StoreError> {
-    let cutoff = now - keep.dedupe;
-    let stale: Vec<String> = {
-        let seen = tx.open(tables::INBOUND_SEEN)?;
-        let messages = tx.open(tables::MESSAGES)?;
+/// What a retention step makes of one row.
+enum Verdict {
+    Keep,
+    Remove,
+    /// This row and every later one are kept (the table is in time order).
+    Stop,
+}
+
+/// Removes up to [`BATCH`] rows of `table` that `verdict` calls stale, walking from its first
+/// key. Returns how many were removed and whether a full batch was taken (more may remain).
+fn sweep<K: OwnedKey, V: Serialize + DeserializeOwned>(
+    tx: &WriteTx,
+    table: Table<K, V>,
+    mut verdict: impl FnMut(&V) -> Result<Verdict, StoreError>,
+) -> Result<(usize, bool), StoreError> {
+    let stale: Vec<K::Owned> = {
+        let view = tx.open(table)?;
         let mut stale = Vec::new();
-        for entry in seen.iter()? {
-            let (key, record) = entry?;
-            let old = messages
-                .get(record.message_id)?
-                .is_none_or(|m| m.created_at < cutoff);
-            if old {
-                stale.push(key);
+        for entry in view.iter()? {
+            let (key, value) = entry?;
+            match verdict(&value)? {
+                Verdict::Keep => continue,
+                Verdict::Stop => break,
+                Verdict::Remove => stale.push(key),
             }
             if stale.len() >= BATCH {
                 break;
@@ -107,11 +120,34 @@ fn dedupe(tx: &WriteTx, keep: Retention, now: DateTime<Utc>) -> Result<(usize, b
         }
         stale
     };
-    let mut t = tx.open(tables::INBOUND_SEEN)?;
+    let mut t = tx.open(table)?;
     for k in &stale {
-        t.remove(k.as_str())?;
+        t.remove(K::borrowed(k))?;
     }
     Ok((stale.len(), stale.len() >= BATCH))
+}
+
+/// Removed when `stale`, kept otherwise.
+fn remove_if(stale: bool) -> Result<Verdict, StoreError> {
+    Ok(if stale {
+        Verdict::Remove
+    } else {
+        Verdict::Keep
+    })
+}
+
+/// Webhook records whose message is older than the dedupe retention, or already gone (the
+/// message retention is at least as long).
+fn dedupe(tx: &WriteTx, keep: Retention, now: DateTime<Utc>) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.dedupe;
+    let messages = tx.open(tables::MESSAGES)?;
+    sweep(tx, tables::INBOUND_SEEN, |record| {
+        remove_if(
+            messages
+                .get(record.message_id)?
+                .is_none_or(|m| m.created_at < cutoff),
+        )
+    })
 }
 
 /// Conversations nobody has written in for the message retention.
@@ -121,27 +157,11 @@ fn conversations(
     now: DateTime<Utc>,
 ) -> Result<(usize, bool), StoreError> {
     let cutoff = now - keep.messages;
-    let idle: Vec<String> = {
-        let view = tx.open(tables::CONVERSATIONS)?;
-        let mut idle = Vec::new();
-        for entry in view.iter()? {
-            let (phone, c) = entry?;
-            // A pending preview lives minutes; one this old was never confirmed.
-            let pending_old = c.pending.as_ref().is_none_or(|p| p.created_at < cutoff);
-            if pending_old && c.last_inbound_at.is_none_or(|t| t < cutoff) {
-                idle.push(phone);
-            }
-            if idle.len() >= BATCH {
-                break;
-            }
-        }
-        idle
-    };
-    let mut t = tx.open(tables::CONVERSATIONS)?;
-    for p in &idle {
-        t.remove(p.as_str())?;
-    }
-    Ok((idle.len(), idle.len() >= BATCH))
+    sweep(tx, tables::CONVERSATIONS, |c| {
+        // A pending preview lives minutes; one this old was never confirmed.
+        let pending_old = c.pending.as_ref().is_none_or(|p| p.created_at < cutoff);
+        remove_if(pending_old && c.last_inbound_at.is_none_or(|t| t < cutoff))
+    })
 }
 
 fn refresh_tokens(
@@ -150,25 +170,9 @@ fn refresh_tokens(
     now: DateTime<Utc>,
 ) -> Result<(usize, bool), StoreError> {
     let cutoff = now - keep.refresh_grace;
-    let expired: Vec<String> = {
-        let view = tx.open(tables::REFRESH_TOKENS)?;
-        let mut expired = Vec::new();
-        for entry in view.iter()? {
-            let (digest, t) = entry?;
-            if t.expires_at < cutoff {
-                expired.push(digest);
-            }
-            if expired.len() >= BATCH {
-                break;
-            }
-        }
-        expired
-    };
-    let mut t = tx.open(tables::REFRESH_TOKENS)?;
-    for d in &expired {
-        t.remove(d.as_str())?;
-    }
-    Ok((expired.len(), expired.len() >= BATCH))
+    sweep(tx, tables::REFRESH_TOKENS, |t| {
+        remove_if(t.expires_at < cutoff)
+    })
 }
 
 /// Routing decisions older than the routing retention. They are keyed by order, and orders are
@@ -179,21 +183,11 @@ fn routing_decisions(
     now: DateTime<Utc>,
 ) -> Result<(usize, bool), StoreError> {
     let cutoff = now - keep.routing;
-    let stale: Vec<(u64, u64)> = {
-        let view = tx.open(tables::ROUTING_DECISIONS)?;
-        let mut stale = Vec::new();
-        for entry in view.iter()? {
-            let (key, d) = entry?;
-            if d.at >= cutoff || stale.len() >= BATCH {
-                break;
-            }
-            stale.push(key);
-        }
-        stale
-    };
-    let mut t = tx.open(tables::ROUTING_DECISIONS)?;
-    for k in &stale {
-        t.remove(k)?;
-    }
-    Ok((stale.len(), stale.len() >= BATCH))
+    sweep(tx, tables::ROUTING_DECISIONS, |d| {
+        Ok(if d.at >= cutoff {
+            Verdict::Stop
+        } else {
+            Verdict::Remove
+        })
+    })
 }

@@ -47,6 +47,8 @@ impl<K: Key + 'static, V> Copy for Table<K, V> {}
 pub trait OwnedKey: Key + Sized + 'static {
     type Owned;
     fn owned(value: Self::SelfType<'_>) -> Self::Owned;
+    /// The borrowed form of an owned key, to look it up or remove it again.
+    fn borrowed(owned: &Self::Owned) -> Self::SelfType<'_>;
     fn wrap<'t>(table: redb::Table<'t, Self, &'static [u8]>) -> AnyTable<'t>;
     fn unwrap<'a, 't>(
         table: &'a mut AnyTable<'t>,
@@ -54,7 +56,7 @@ pub trait OwnedKey: Key + Sized + 'static {
 }
 
 macro_rules! keys {
-    ($($variant:ident: $t:ty => $owned:ty, |$v:ident| $conv:expr;)*) => {
+    ($($variant:ident: $t:ty => $owned:ty, |$v:ident| $conv:expr, |$o:ident| $back:expr;)*) => {
         /// A table opened in a write transaction, whatever its key type: the transaction keeps
         /// the tables its jobs opened until it commits (see `WriteTx::open`).
         pub enum AnyTable<'t> {
@@ -64,6 +66,9 @@ macro_rules! keys {
             type Owned = $owned;
             fn owned($v: Self::SelfType<'_>) -> $owned {
                 $conv
+            }
+            fn borrowed($o: &$owned) -> Self::SelfType<'_> {
+                $back
             }
             fn wrap<'t>(table: redb::Table<'t, Self, &'static [u8]>) -> AnyTable<'t> {
                 AnyTable::$variant(table)
@@ -80,18 +85,18 @@ macro_rules! keys {
     };
 }
 keys!(
-    U64: u64 => u64, |v| v;
-    I64: i64 => i64, |v| v;
-    U32: u32 => u32, |v| v;
-    U64U64: (u64, u64) => (u64, u64), |v| v;
-    U64I64: (u64, i64) => (u64, i64), |v| v;
-    I64U64: (i64, u64) => (i64, u64), |v| v;
-    U64U64U64: (u64, u64, u64) => (u64, u64, u64), |v| v;
-    I64U64U64: (i64, u64, u64) => (i64, u64, u64), |v| v;
-    U64I64U64: (u64, i64, u64) => (u64, i64, u64), |v| v;
-    Str: &'static str => String, |v| v.to_owned();
-    StrU64: (&'static str, u64) => (String, u64), |v| (v.0.to_owned(), v.1);
-    Bytes: &'static [u8] => Vec<u8>, |v| v.to_vec();
+    U64: u64 => u64, |v| v, |o| *o;
+    I64: i64 => i64, |v| v, |o| *o;
+    U32: u32 => u32, |v| v, |o| *o;
+    U64U64: (u64, u64) => (u64, u64), |v| v, |o| *o;
+    U64I64: (u64, i64) => (u64, i64), |v| v, |o| *o;
+    I64U64: (i64, u64) => (i64, u64), |v| v, |o| *o;
+    U64U64U64: (u64, u64, u64) => (u64, u64, u64), |v| v, |o| *o;
+    I64U64U64: (i64, u64, u64) => (i64, u64, u64), |v| v, |o| *o;
+    U64I64U64: (u64, i64, u64) => (u64, i64, u64), |v| v, |o| *o;
+    Str: &'static str => String, |v| v.to_owned(), |o| o.as_str();
+    StrU64: (&'static str, u64) => (String, u64), |v| (v.0.to_owned(), v.1), |o| (o.0.as_str(), o.1);
+    Bytes: &'static [u8] => Vec<u8>, |v| v.to_vec(), |o| o.as_slice();
 );
 
 /// A read-only snapshot of the database.
