@@ -7,7 +7,10 @@
 //! Messages sent in the first WARMUP_SECONDS (the server's start-up work, new connections)
 //! are sent at the same rate but left out of the figures; each second's p99 is printed too.
 //! BENCH_IDLE_SECS=N leaves the server N seconds after it starts before the first message
-//! (its start-up analytics catch-up then runs alone); BENCH_LOG sets the server's log level.
+//! (its start-up analytics catch-up then runs alone); BENCH_LOG sets the server's log filter
+//! (stderr; e.g. `warn,webhook=info,khaacho::storage::writer=debug` for every group commit and a
+//! "first message sent now" mark); BENCH_SLOW_MS=N prints each request slower than N ms with the
+//! second it was sent in.
 //! The server is the real app (release build) on 127.0.0.1:0 with a fresh data directory and
 //! the demo data; the per-number limit is lifted so 15 shops can send 200 messages a second.
 
@@ -77,6 +80,8 @@ async fn main() {
     w.twilio.auth_token = khaacho::types::Secret::new(TOKEN);
     w.twilio.from = "+14155238886".into();
     w.messages_per_minute = 1_000_000;
+    let _log =
+        khaacho::app::logging::init_tracing(&cfg.log, khaacho::app::logging::LogTarget::Command);
     let app = App::build(cfg, AppOptions::default())
         .await
         .expect("app builds");
@@ -91,6 +96,7 @@ async fn main() {
     let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate));
     let mut tasks = Vec::with_capacity(total as usize);
     let started = Instant::now();
+    tracing::info!("bench: first message sent now");
     for i in 0..total {
         tick.tick().await;
         let from = format!("whatsapp:+97798020000{:02}", 1 + i % 15);
@@ -121,8 +127,18 @@ async fn main() {
     let last = (warmup + secs) as usize;
     let mut by_second: Vec<Vec<Duration>> = vec![Vec::new(); last + 1];
     let mut failed = 0;
+    let slow_ms: Option<f64> = std::env::var("BENCH_SLOW_MS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for t in tasks {
         let (at, d, ok) = t.await.expect("task");
+        if slow_ms.is_some_and(|s| d.as_secs_f64() * 1000.0 > s) {
+            println!(
+                "slow: sent at {:.3} s, took {:.1} ms",
+                at.as_secs_f64(),
+                d.as_secs_f64() * 1000.0
+            );
+        }
         if at.as_secs() >= warmup {
             failed += u32::from(!ok);
             lat.push(d);

@@ -50,7 +50,17 @@ where
 {
     fn run(&mut self, tx: &WriteTx) -> Ran {
         let before = tx.writes();
-        match catch_unwind(AssertUnwindSafe(|| (self.f)(tx))) {
+        let started = Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| (self.f)(tx)));
+        let took = started.elapsed();
+        if took.as_millis() >= 5 {
+            tracing::debug!(
+                job = std::any::type_name::<F>(),
+                took_us = took.as_micros() as u64,
+                "slow write job"
+            );
+        }
+        match result {
             Ok(Ok(_)) if tx.void_reason().is_some() => {
                 let why = tx.void_reason().unwrap_or_default();
                 tracing::warn!(cause = %why, "a step failed after writing; the job is dropped");
@@ -182,10 +192,17 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     stats
         .exec_nanos
         .fetch_add((executed - started).as_nanos() as u64, Ordering::Relaxed);
+    let committing = executed.elapsed();
     stats
         .commit_nanos
-        .fetch_add(executed.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        .fetch_add(committing.as_nanos() as u64, Ordering::Relaxed);
     stats.commits.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(
+        jobs = jobs.len(),
+        run_us = (executed - started).as_micros() as u64,
+        commit_us = committing.as_micros() as u64,
+        "group commit"
+    );
     if let Err(e) = &committed {
         tracing::error!(error = %e, "group commit failed");
     }
