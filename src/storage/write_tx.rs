@@ -10,6 +10,7 @@
 use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::sync::LazyLock;
 
 use super::StoreError;
@@ -32,6 +33,8 @@ pub struct WriteTx<'t> {
     inner: &'t redb::WriteTransaction,
     /// The tables opened so far, by their place in `tables::ALL`.
     open: Vec<OnceCell<RefCell<AnyTable<'t>>>>,
+    /// Where each table was last lent out, named when a second view of it is refused.
+    lent_at: Vec<Cell<Option<&'static Location<'static>>>>,
     writes: Cell<u64>,
     /// Why a step failed after writing ([`WriteTx::attempt`]): the job is void however it
     /// ends.
@@ -46,6 +49,7 @@ impl<'t> WriteTx<'t> {
         Self {
             inner,
             open: (0..tables::ALL.len()).map(|_| OnceCell::new()).collect(),
+            lent_at: (0..tables::ALL.len()).map(|_| Cell::new(None)).collect(),
             writes: Cell::new(0),
             void: RefCell::new(None),
             counters: RefCell::new(HashMap::new()),
@@ -53,15 +57,17 @@ impl<'t> WriteTx<'t> {
     }
 
     /// Opens a table for reading and writing.
+    #[track_caller]
     pub fn open<K: OwnedKey, V>(
         &self,
         table: Table<K, V>,
     ) -> Result<WriteView<'_, 't, K, V>, StoreError> {
         let def = table.def();
         let name = def.name();
-        let slot = SLOTS
+        let caller = Location::caller();
+        let (slot, lent_at) = SLOTS
             .get(name)
-            .and_then(|i| self.open.get(*i))
+            .and_then(|i| Some((self.open.get(*i)?, self.lent_at.get(*i)?)))
             .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
         if slot.get().is_none() {
             let raw = self.inner.open_table(def)?;
@@ -71,9 +77,14 @@ impl<'t> WriteTx<'t> {
         let cell = slot
             .get()
             .ok_or_else(|| StoreError::Redb(format!("table {name} could not be opened")))?;
-        let lent = cell
-            .try_borrow_mut()
-            .map_err(|_| StoreError::Redb(format!("table {name} is already open")))?;
+        let lent = cell.try_borrow_mut().map_err(|_| {
+            let holder = lent_at
+                .get()
+                .map(|l| format!(" (opened at {l})"))
+                .unwrap_or_default();
+            StoreError::Redb(format!("table {name} is already open{holder}"))
+        })?;
+        lent_at.set(Some(caller));
         let raw = RefMut::filter_map(lent, K::unwrap)
             .map_err(|_| StoreError::Redb(format!("table {name} opened with another key type")))?;
         Ok(WriteView {
@@ -172,13 +183,12 @@ mod tests {
         let (_dir, db) = db();
         let raw = db.begin_write().unwrap();
         let tx = WriteTx::new(&raw);
-        let mut first = tx.open(tables::META).unwrap();
+        let (mut first, first_at) = (tx.open(tables::META).unwrap(), line!());
         first.put("a", &1u64).unwrap();
         let second = tx.open(tables::META).err().unwrap();
-        assert!(
-            second.to_string().contains("meta is already open"),
-            "{second}"
-        );
+        // The refusal names where the view still held was taken.
+        let held = format!("meta is already open (opened at {}:{first_at}:", file!());
+        assert!(second.to_string().contains(&held), "{second}");
         drop(first);
         // The next borrower (the next job of the batch) sees the first one's write.
         assert_eq!(tx.open(tables::META).unwrap().get("a").unwrap(), Some(1));
