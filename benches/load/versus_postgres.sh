@@ -67,5 +67,9 @@ kill $pid; wait $pid 2>/dev/null || true
 
 [ -n "${SKIP_PEER:-}" ] && exit 0
 echo "== PostgreSQL: the same order transaction, $conns clients, $secs s"
-peer=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs" | tee /dev/stderr | awk '/^tps/ {print $3}')
+# Printed through this script's own stderr: `tee /dev/stderr` would reopen it and, when the
+# output goes to a file, truncate everything printed above.
+peer_out=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs")
+echo "$peer_out" >&2
+peer=$(echo "$peer_out" | awk '/^tps/ {print $3}')
 python3 -c "import sys; k, p = float('$ours'), float('$peer'); print(f'Khaacho {k:,.0f} orders/s, PostgreSQL {p:,.0f} orders/s: {k / p:.2f}x')"
