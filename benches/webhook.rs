@@ -9,8 +9,8 @@
 //! BENCH_IDLE_SECS=N leaves the server N seconds after it starts before the first message
 //! (its start-up analytics catch-up then runs alone); BENCH_LOG sets the server's log filter
 //! (stderr; e.g. `warn,webhook=info,khaacho::storage::writer=debug` for every group commit and a
-//! "first message sent now" mark); BENCH_SLOW_MS=N prints each request slower than N ms with the
-//! second it was sent in.
+//! "first message sent now" mark); BENCH_SLOW_MS=N prints each request slower than N ms (warm-up
+//! included) with the time it was sent, in seconds from the first message.
 //! The server is the real app (release build) on 127.0.0.1:0 with a fresh data directory and
 //! the demo data; the per-number limit is lifted so 15 shops can send 200 messages a second.
 

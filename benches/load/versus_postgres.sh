@@ -69,7 +69,11 @@ kill $pid; wait $pid 2>/dev/null || true
 echo "== PostgreSQL: the same order transaction, $conns clients, $secs s"
 # Printed through this script's own stderr: `tee /dev/stderr` would reopen it and, when the
 # output goes to a file, truncate everything printed above.
-peer_out=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs")
-echo "$peer_out" >&2
+peer_out=$(bash ../shared/peers/postgresql/run.sh "$conns" "$secs") || {
+  printf '%s\n' "$peer_out" >&2
+  echo "the PostgreSQL peer failed" >&2
+  exit 1
+}
+printf '%s\n' "$peer_out" >&2
 peer=$(echo "$peer_out" | awk '/^tps/ {print $3}')
 python3 -c "import sys; k, p = float('$ours'), float('$peer'); print(f'Khaacho {k:,.0f} orders/s, PostgreSQL {p:,.0f} orders/s: {k / p:.2f}x')"

@@ -115,6 +115,9 @@ pub trait Tx {
     type View<'a, K: OwnedKey, V: DeserializeOwned + 'static>: TableRead<K, V>
     where
         Self: 'a;
+    /// Tracks its caller, so a write transaction's "already open" refusal names the place
+    /// that holds the table (through helpers taking `&impl Tx`, the helper's line).
+    #[track_caller]
     fn open<K: OwnedKey, V: DeserializeOwned + 'static>(
         &self,
         table: Table<K, V>,

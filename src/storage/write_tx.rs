@@ -84,9 +84,9 @@ impl<'t> WriteTx<'t> {
                 .unwrap_or_default();
             StoreError::Redb(format!("table {name} is already open{holder}"))
         })?;
-        lent_at.set(Some(caller));
         let raw = RefMut::filter_map(lent, K::unwrap)
             .map_err(|_| StoreError::Redb(format!("table {name} opened with another key type")))?;
+        lent_at.set(Some(caller));
         Ok(WriteView {
             raw,
             writes: &self.writes,
@@ -176,6 +176,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
         (dir, db)
+    }
+
+    #[test]
+    fn a_table_held_through_the_tx_trait_is_named_at_the_callers_line() {
+        use crate::storage::typed::Tx;
+        let (_dir, db) = db();
+        let raw = db.begin_write().unwrap();
+        let tx = WriteTx::new(&raw);
+        let (held, at) = (Tx::open(&tx, tables::META).unwrap(), line!());
+        let refused = tx.open(tables::META).err().unwrap().to_string();
+        assert!(refused.contains(&format!("{}:{at}:", file!())), "{refused}");
+        drop(held);
     }
 
     #[test]

@@ -197,18 +197,20 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
         .commit_nanos
         .fetch_add(committing.as_nanos() as u64, Ordering::Relaxed);
     stats.commits.fetch_add(1, Ordering::Relaxed);
+    if let Err(e) = &committed {
+        tracing::error!(error = %e, "group commit failed");
+    }
+    let jobs_in_commit = jobs.len();
+    for job in jobs {
+        job.finish(committed.clone());
+    }
+    // After the answers, so a debug log written to a slow console delays nobody.
     tracing::debug!(
-        jobs = jobs.len(),
+        jobs = jobs_in_commit,
         run_us = (executed - started).as_micros() as u64,
         commit_us = committing.as_micros() as u64,
         "group commit"
     );
-    if let Err(e) = &committed {
-        tracing::error!(error = %e, "group commit failed");
-    }
-    for job in jobs {
-        job.finish(committed.clone());
-    }
 }
 
 fn run_alone(db: &Database, mut job: Box<dyn Job>) {
