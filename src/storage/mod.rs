@@ -147,12 +147,9 @@ impl Store {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let db = builder().create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => {
-                StoreError::Locked(path.display().to_string())
-            }
-            other => StoreError::Redb(format!("opening {}: {other}", path.display())),
-        })?;
+        let db = builder()
+            .create(path)
+            .map_err(|e| opening_failed(path, e))?;
         restrict_permissions(path)?;
         check_schema(&db, path)?;
         init_tables(&db)?;
@@ -354,10 +351,16 @@ fn open_existing(path: &Path, why: &str) -> Result<Database, StoreError> {
             path.display()
         )));
     }
-    builder().open(path).map_err(|e| match e {
+    builder().open(path).map_err(|e| opening_failed(path, e))
+}
+
+/// Why the database file at `path` could not be opened: held by another process, or redb's
+/// own reason.
+fn opening_failed(path: &Path, e: redb::DatabaseError) -> StoreError {
+    match e {
         redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path.display().to_string()),
         other => StoreError::Redb(format!("opening {}: {other}", path.display())),
-    })
+    }
 }
 
 /// Begins a read snapshot on a database opened by [`verify_file`].

@@ -28,13 +28,19 @@ static SLOTS: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
         .collect()
 });
 
+/// One table of a write transaction: open once a job asks for it, then lent to one job at a time.
+#[derive(Default)]
+struct Slot<'t> {
+    table: OnceCell<RefCell<AnyTable<'t>>>,
+    /// Where it was last lent out, named when a second view of it is refused.
+    lent_at: Cell<Option<&'static Location<'static>>>,
+}
+
 /// A write transaction lent to a job by the writer; jobs never commit it.
 pub struct WriteTx<'t> {
     inner: &'t redb::WriteTransaction,
-    /// The tables opened so far, by their place in `tables::ALL`.
-    open: Vec<OnceCell<RefCell<AnyTable<'t>>>>,
-    /// Where each table was last lent out, named when a second view of it is refused.
-    lent_at: Vec<Cell<Option<&'static Location<'static>>>>,
+    /// Every declared table, by its place in `tables::ALL`.
+    slots: Vec<Slot<'t>>,
     writes: Cell<u64>,
     /// Why a step failed after writing ([`WriteTx::attempt`]): the job is void however it
     /// ends.
@@ -48,8 +54,7 @@ impl<'t> WriteTx<'t> {
     pub(crate) fn new(inner: &'t redb::WriteTransaction) -> Self {
         Self {
             inner,
-            open: (0..tables::ALL.len()).map(|_| OnceCell::new()).collect(),
-            lent_at: (0..tables::ALL.len()).map(|_| Cell::new(None)).collect(),
+            slots: (0..tables::ALL.len()).map(|_| Slot::default()).collect(),
             writes: Cell::new(0),
             void: RefCell::new(None),
             counters: RefCell::new(HashMap::new()),
@@ -65,20 +70,22 @@ impl<'t> WriteTx<'t> {
         let def = table.def();
         let name = def.name();
         let caller = Location::caller();
-        let (slot, lent_at) = SLOTS
+        let slot = SLOTS
             .get(name)
-            .and_then(|i| Some((self.open.get(*i)?, self.lent_at.get(*i)?)))
+            .and_then(|i| self.slots.get(*i))
             .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
-        if slot.get().is_none() {
+        if slot.table.get().is_none() {
             let raw = self.inner.open_table(def)?;
             // The slot was empty a moment ago and a transaction is not shared between threads.
-            let _ = slot.set(RefCell::new(K::wrap(raw)));
+            let _ = slot.table.set(RefCell::new(K::wrap(raw)));
         }
         let cell = slot
+            .table
             .get()
             .ok_or_else(|| StoreError::Redb(format!("table {name} could not be opened")))?;
         let lent = cell.try_borrow_mut().map_err(|_| {
-            let holder = lent_at
+            let holder = slot
+                .lent_at
                 .get()
                 .map(|l| format!(" (opened at {l})"))
                 .unwrap_or_default();
@@ -86,7 +93,7 @@ impl<'t> WriteTx<'t> {
         })?;
         let raw = RefMut::filter_map(lent, K::unwrap)
             .map_err(|_| StoreError::Redb(format!("table {name} opened with another key type")))?;
-        lent_at.set(Some(caller));
+        slot.lent_at.set(Some(caller));
         Ok(WriteView {
             raw,
             writes: &self.writes,

@@ -189,9 +189,10 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     let executed = Instant::now();
     let closed = tx.close(super::tables::COUNTERS);
     let committed = commit(raw, closed);
+    let running = executed - started;
     stats
         .exec_nanos
-        .fetch_add((executed - started).as_nanos() as u64, Ordering::Relaxed);
+        .fetch_add(running.as_nanos() as u64, Ordering::Relaxed);
     let committing = executed.elapsed();
     stats
         .commit_nanos
@@ -207,7 +208,7 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     // After the answers, so a debug log written to a slow console delays nobody.
     tracing::debug!(
         jobs = jobs_in_commit,
-        run_us = (executed - started).as_micros() as u64,
+        run_us = running.as_micros() as u64,
         commit_us = committing.as_micros() as u64,
         "group commit"
     );
