@@ -12,7 +12,8 @@
 # PROFILE=FILE records a perf profile of the server during the load; SKIP_PEER=1 skips PostgreSQL;
 # BIN=PATH runs that binary instead of building (to compare two builds in one session);
 # SETTLE=SECS waits that long before the load (a big copied database catches its analytics up
-# at start-up); KEEP_LOG=FILE keeps the server's console log.
+# at start-up); KEEP_LOG=FILE keeps the server's console log; KEEP_DATA=DIR keeps a copy of the
+# data directory as the load left it (to read with `khaacho sizes --file`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-30}
@@ -60,10 +61,13 @@ passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
 echo "the writer thread's write calls during the load: $((passed / 1048576)) MiB, $((passed / (answered > 0 ? answered : 1))) bytes per answered request"
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
 echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
+echo "database file on disk after the load: $(du -B1M "$dir/khaacho.redb" | cut -f1) MiB"
 "$bin" --data-dir "$dir" check | python3 -c 'import json,sys; r=json.load(sys.stdin); print("khaacho check ok:", r["ok"], r["problems"][:3])'
+echo "database file on disk after the check: $(du -B1M "$dir/khaacho.redb" | cut -f1) MiB"
 "$bin" --data-dir "$dir" sizes | python3 benches/load/sizes_report.py
 ours=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^rps=/) {sub("rps=", "", $i); print $i}}' "$work/wrk.txt")
 kill $pid; wait $pid 2>/dev/null || true
+[ -n "${KEEP_DATA:-}" ] && cp -r --sparse=always "$dir" "$KEEP_DATA"
 
 [ -n "${SKIP_PEER:-}" ] && exit 0
 echo "== PostgreSQL: the same order transaction, $conns clients, $secs s"

@@ -1,68 +1,121 @@
 //! The one codec for every value stored in redb: a format byte, then serde + bincode 2 —
-//! plain (format 1), or LZ4-compressed when the value is large and compresses well (format 2:
-//! routing decisions, message bodies). Both are always read; what is written depends only on
-//! the value, so a file holds a mix and needs no rewriting.
+//! plain (format 1), or compressed when the value is large enough and compression pays:
+//! zstd against a dictionary built into the binary (format 3: orders, routing decisions,
+//! message bodies). Format 2 (LZ4, no dictionary) was written by schema 5 and 6 and is still
+//! read. What is written depends only on the value, so a file holds a mix and needs no
+//! rewriting.
+//!
+//! Records of one kind repeat the same words (a message template's text, a routing reason's
+//! phrases, field layouts); a single record is too short for a compressor to find them in
+//! itself, so the dictionary supplies them. `codec_dictionary_v1.bin` was trained once with
+//! zstd from values of a load test and a simulated month on the demo data
+//! (`benches/codec.rs` says how) and **must never change**: every value of format 3 needs
+//! exactly these bytes to be read. A better dictionary gets a new format byte.
 //!
 //! bincode is marked unmaintained (RUSTSEC-2025-0141); it stays behind this file so the
 //! encoding can change by bumping the format byte. Stored types must not use serde features
 //! that need a self-describing format (`untagged`, `flatten`, `skip_serializing_if`).
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use zstd::dict::{DecoderDictionary, EncoderDictionary};
 
 use super::StoreError;
 
 /// The format byte of a plain value.
 const FORMAT_V1: u8 = 1;
-/// The format byte of an LZ4-compressed value (its bincode length first, then the block).
+/// The format byte of an LZ4-compressed value (its bincode length first, then the block);
+/// read, no longer written.
 const FORMAT_LZ4: u8 = 2;
-/// Values with bincode bodies at least this long are tried compressed…
-const COMPRESS_FROM: usize = 192;
-/// …and kept compressed when that saves at least a quarter.
-const COMPRESS_KEEP_PERCENT: usize = 75;
+/// The format byte of a value compressed with zstd against [`DICTIONARY_V1`]: one zstd frame
+/// that records its content size, without magic-free tricks, checksum or dictionary id.
+const FORMAT_ZSTD_V1: u8 = 3;
+/// Bodies at least this long are tried compressed (shorter ones rarely shrink enough to pay
+/// for the frame's few bytes of header)…
+const COMPRESS_FROM: usize = 128;
+/// …and kept compressed when that saves at least a tenth.
+const COMPRESS_KEEP_PERCENT: usize = 90;
+/// zstd's level: 3 (its default) packs these records a few percent tighter than 1 for about
+/// the same time, measured in `benches/codec.rs`.
+const LEVEL: i32 = 3;
 /// The largest body a compressed value may claim (a guard against a corrupt length).
 const MAX_BODY: usize = 16 << 20;
+
+/// The dictionary of format 3. Never edit: see the module's documentation.
+pub(crate) const DICTIONARY_V1: &[u8] = include_bytes!("codec_dictionary_v1.bin");
+
+static ENCODER_DICT: LazyLock<EncoderDictionary<'static>> =
+    LazyLock::new(|| EncoderDictionary::copy(DICTIONARY_V1, LEVEL));
+static DECODER_DICT: LazyLock<DecoderDictionary<'static>> =
+    LazyLock::new(|| DecoderDictionary::copy(DICTIONARY_V1));
+
+thread_local! {
+    /// One compression context per thread that writes (in practice the single writer), so a
+    /// value does not pay for setting one up.
+    static COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { RefCell::new(None) };
+    static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { RefCell::new(None) };
+}
 
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
-/// Encodes a value as `[FORMAT_V1, bincode bytes...]`, or `[FORMAT_LZ4, compressed...]` when
-/// it is large and compression saves at least a quarter.
+fn codec_error(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Codec(format!("{what}: {e}"))
+}
+
+/// Encodes a value as `[FORMAT_V1, bincode bytes...]`, or `[FORMAT_ZSTD_V1, frame...]` when
+/// it is long enough and compression saves at least a tenth.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![FORMAT_V1];
     bincode::serde::encode_into_std_write(value, &mut out, config())
-        .map_err(|e| StoreError::Codec(format!("encode: {e}")))?;
-    if out.len() > COMPRESS_FROM {
-        let packed = lz4_flex::block::compress_prepend_size(&out[1..]);
-        if packed.len() * 100 <= (out.len() - 1) * COMPRESS_KEEP_PERCENT {
-            let mut small = Vec::with_capacity(packed.len() + 1);
-            small.push(FORMAT_LZ4);
-            small.extend_from_slice(&packed);
-            return Ok(small);
-        }
+        .map_err(|e| codec_error("encode", e))?;
+    if out.len() > COMPRESS_FROM
+        && let Some(small) = pack(&out[1..])?
+    {
+        return Ok(small);
     }
     Ok(out)
 }
 
+/// `[FORMAT_ZSTD_V1, frame...]` for a bincode body, when that saves at least a tenth.
+pub fn pack(body: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    let frame = COMPRESSOR.with_borrow_mut(|slot| {
+        let c = match slot {
+            Some(c) => c,
+            None => slot.insert(new_compressor().map_err(|e| codec_error("compressor", e))?),
+        };
+        c.compress(body).map_err(|e| codec_error("compress", e))
+    })?;
+    if (frame.len() + 1) * 100 > body.len() * COMPRESS_KEEP_PERCENT {
+        return Ok(None);
+    }
+    let mut small = Vec::with_capacity(frame.len() + 1);
+    small.push(FORMAT_ZSTD_V1);
+    small.extend_from_slice(&frame);
+    Ok(Some(small))
+}
+
+fn new_compressor() -> std::io::Result<zstd::bulk::Compressor<'static>> {
+    let mut c = zstd::bulk::Compressor::with_prepared_dictionary(&ENCODER_DICT)?;
+    c.include_checksum(false)?;
+    c.include_dictid(false)?;
+    c.include_contentsize(true)?;
+    Ok(c)
+}
+
 /// The bincode body of an encoded value: as stored, or decompressed.
-fn body(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
+pub fn body(bytes: &[u8]) -> Result<Cow<'_, [u8]>, StoreError> {
     match bytes.split_first() {
-        Some((&FORMAT_V1, body)) => Ok(std::borrow::Cow::Borrowed(body)),
-        Some((&FORMAT_LZ4, packed)) => {
-            let claimed = packed
-                .get(..4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-                .ok_or_else(|| StoreError::Codec("decode: truncated compressed value".into()))?;
-            if claimed > MAX_BODY {
-                return Err(StoreError::Codec(format!(
-                    "decode: compressed value claims {claimed} bytes"
-                )));
-            }
-            lz4_flex::block::decompress_size_prepended(packed)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|e| StoreError::Codec(format!("decode: {e}")))
-        }
+        Some((&FORMAT_V1, body)) => Ok(Cow::Borrowed(body)),
+        Some((&FORMAT_ZSTD_V1, frame)) => unpack_zstd(frame).map(Cow::Owned),
+        Some((&FORMAT_LZ4, packed)) => unpack_lz4(packed).map(Cow::Owned),
         Some((other, _)) => Err(StoreError::Codec(format!(
             "unknown value format byte {other}"
         ))),
@@ -70,11 +123,54 @@ fn body(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
     }
 }
 
+fn unpack_zstd(frame: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let claimed = match zstd::zstd_safe::get_frame_content_size(frame) {
+        Ok(Some(n)) => n,
+        _ => return Err(StoreError::Codec("decode: not a compressed value".into())),
+    };
+    if claimed > MAX_BODY as u64 {
+        return Err(StoreError::Codec(format!(
+            "decode: compressed value claims {claimed} bytes"
+        )));
+    }
+    let out = DECOMPRESSOR.with_borrow_mut(|slot| {
+        let d = match slot {
+            Some(d) => d,
+            None => slot.insert(
+                zstd::bulk::Decompressor::with_prepared_dictionary(&DECODER_DICT)
+                    .map_err(|e| codec_error("decompressor", e))?,
+            ),
+        };
+        d.decompress(frame, claimed as usize)
+            .map_err(|e| codec_error("decode", e))
+    })?;
+    if out.len() as u64 != claimed {
+        return Err(StoreError::Codec(format!(
+            "decode: compressed value gave {} of {claimed} bytes",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+fn unpack_lz4(packed: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let claimed = packed
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(|| StoreError::Codec("decode: truncated compressed value".into()))?;
+    if claimed > MAX_BODY {
+        return Err(StoreError::Codec(format!(
+            "decode: compressed value claims {claimed} bytes"
+        )));
+    }
+    lz4_flex::block::decompress_size_prepended(packed).map_err(|e| codec_error("decode", e))
+}
+
 /// Decodes bytes written by [`encode`]; an unknown format byte or trailing bytes are errors.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     let body = body(bytes)?;
-    let (value, used) = bincode::serde::decode_from_slice(&body, config())
-        .map_err(|e| StoreError::Codec(format!("decode: {e}")))?;
+    let (value, used) =
+        bincode::serde::decode_from_slice(&body, config()).map_err(|e| codec_error("decode", e))?;
     if used != body.len() {
         return Err(StoreError::Codec(format!(
             "decode: {} trailing bytes",
@@ -137,21 +233,24 @@ mod tests {
     }
 
     #[test]
-    fn a_large_repetitive_value_is_stored_compressed_and_reads_back() {
+    fn a_message_like_value_is_stored_compressed_against_the_dictionary_and_reads_back() {
         let v = Sample {
             id: 9,
-            name: "routing".into(),
-            amount: 1,
-            tags: (0..12)
-                .map(|i| format!("vendor {i}: eligible, score 0.8 from fill rate and price"))
-                .collect(),
-            note: Some("x".repeat(300)),
+            name: "order_new_vendor".into(),
+            amount: 94468,
+            tags: vec![
+                "New order ORD2612040296 from Sharma Kirana (Pokhara):".into(),
+                "- 2 × Sunflower Oil 1 l Pouch @ NPR 252.00".into(),
+                "Reply ACCEPT ORD2612040296 or REJECT ORD2612040296 <reason> by 03:37.".into(),
+            ],
+            note: None,
         };
         let bytes = encode(&v).unwrap();
-        assert_eq!(bytes[0], FORMAT_LZ4);
+        assert_eq!(bytes[0], FORMAT_ZSTD_V1);
         let plain = bincode::serde::encode_to_vec(&v, config()).unwrap();
+        // Too short to compress on its own; the dictionary's phrases make it pay.
         assert!(
-            bytes.len() * 2 < plain.len(),
+            bytes.len() * 100 < plain.len() * 70,
             "{} of {}",
             bytes.len(),
             plain.len()
@@ -166,16 +265,52 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_compressed_value_is_an_error_not_a_panic_or_a_huge_allocation() {
-        let v = "y".repeat(1000);
-        let mut bytes = encode(&v).unwrap();
-        assert_eq!(bytes[0], FORMAT_LZ4);
+    fn values_written_lz4_compressed_by_schema_5_and_6_still_read() {
+        let v = "routing reasons ".repeat(40);
+        let body = bincode::serde::encode_to_vec(&v, config()).unwrap();
+        let mut bytes = vec![FORMAT_LZ4];
+        bytes.extend(lz4_flex::block::compress_prepend_size(&body));
+        assert_eq!(decode::<String>(&bytes).unwrap(), v);
         let mut huge = bytes.clone();
         huge[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode::<String>(&huge).is_err());
-        let last = bytes.len() - 1;
-        bytes.truncate(last - 3);
-        assert!(decode::<String>(&bytes).is_err());
+        assert!(decode::<String>(&bytes[..bytes.len() - 3]).is_err());
         assert!(decode::<String>(&[FORMAT_LZ4, 1]).is_err());
+    }
+
+    #[test]
+    fn the_dictionary_is_the_one_format_3_was_written_with() {
+        // Every format-3 value in every file needs exactly these bytes: a new dictionary must
+        // come with a new format byte, never replace this one.
+        let fnv1a = DICTIONARY_V1
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        assert_eq!((DICTIONARY_V1.len(), fnv1a), (16384, 0xd2e0_a069_da8f_88e1));
+    }
+
+    #[test]
+    fn a_corrupt_compressed_value_is_an_error_not_a_panic_or_a_huge_allocation() {
+        let v = "y".repeat(1000);
+        let bytes = encode(&v).unwrap();
+        assert_eq!(bytes[0], FORMAT_ZSTD_V1);
+        assert_eq!(decode::<String>(&bytes).unwrap(), v);
+        for cut in [1, 2, 3, bytes.len() / 2] {
+            assert!(
+                decode::<String>(&bytes[..bytes.len() - cut]).is_err(),
+                "{cut}"
+            );
+        }
+        let mut flipped = bytes.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0xff;
+        let _ = decode::<String>(&flipped);
+        // A frame claiming a body far beyond any value is refused before allocating it.
+        let mut huge = vec![FORMAT_ZSTD_V1, 0x28, 0xb5, 0x2f, 0xfd, 0xa0];
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode::<String>(&huge).is_err());
+        assert!(decode::<String>(&[FORMAT_ZSTD_V1]).is_err());
+        assert!(decode::<String>(&[FORMAT_ZSTD_V1, 1, 2, 3]).is_err());
     }
 }

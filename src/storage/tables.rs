@@ -50,6 +50,16 @@ macro_rules! tables {
             Ok(rows)
         }
 
+        /// Hands every stored value of every table, as stored (format byte first), to `f`
+        /// with its table's name: for measuring the codec on real data (`benches/codec.rs`).
+        pub fn each_value(
+            src: &redb::ReadTransaction,
+            f: &mut dyn FnMut(&'static str, &[u8]),
+        ) -> Result<(), StoreError> {
+            $( each_value_of(src, $name, $label, f)?; )*
+            Ok(())
+        }
+
         /// Decodes every value of every table; returns the problems found.
         pub(crate) fn decode_all(src: &super::ReadTx) -> Result<Vec<String>, StoreError> {
             let mut problems = Vec::new();
@@ -73,6 +83,23 @@ fn copy_table<K: OwnedKey, V>(
         rows += 1;
     }
     Ok(rows)
+}
+
+fn each_value_of<K: OwnedKey, V>(
+    src: &redb::ReadTransaction,
+    table: Table<K, V>,
+    label: &'static str,
+    f: &mut dyn FnMut(&'static str, &[u8]),
+) -> Result<(), StoreError> {
+    let view = match src.open_table(table.def()) {
+        Ok(v) => v,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    for entry in view.range::<K::SelfType<'_>>(..)? {
+        f(label, entry?.1.value());
+    }
+    Ok(())
 }
 
 fn decode_table<K: OwnedKey, V: serde::de::DeserializeOwned + 'static>(
