@@ -729,3 +729,73 @@ async fn the_background_sender_delivers_without_being_asked() {
         "HXneworder"
     );
 }
+
+/// Queues `n` vendor messages to one number, dated at the test clock's start.
+async fn queue_messages(app: &TestApp, n: usize) -> Vec<u64> {
+    let to = khaacho::types::Msisdn::parse(RETAILER).unwrap();
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 26, 4, 0, 0).unwrap();
+    app.state
+        .svc
+        .store_for_tests()
+        .write(move |tx| {
+            (0..n)
+                .map(|i| {
+                    khaacho::messaging::outbox::enqueue(
+                        tx,
+                        &to,
+                        "order_new_vendor",
+                        format!("message {i}"),
+                        None,
+                        at,
+                    )
+                })
+                .collect::<Result<Vec<u64>, _>>()
+        })
+        .await
+        .unwrap()
+}
+
+async fn statuses(app: &TestApp, ids: Vec<u64>) -> Vec<khaacho::messaging::outbox::Status> {
+    app.state
+        .svc
+        .store_for_tests()
+        .read(move |tx| {
+            ids.iter()
+                .map(|&id| Ok(khaacho::messaging::outbox::get(tx, id)?.unwrap().status))
+                .collect::<Result<Vec<_>, khaacho::storage::StoreError>>()
+        })
+        .await
+        .unwrap()
+}
+
+fn writes(app: &TestApp) -> u64 {
+    app.state
+        .svc
+        .store_stats()
+        .jobs
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn simulator_deliveries_are_recorded_in_one_write_and_provider_sends_one_by_one() {
+    use khaacho::messaging::outbox::Status;
+    // No provider configured: the simulator delivers, and nothing leaves the box.
+    let app = spawn_with(Options::default()).await;
+    let ids = queue_messages(&app, 12).await;
+    let before = writes(&app);
+    assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 12);
+    assert_eq!(writes(&app) - before, 1, "a pass of 12 is recorded at once");
+    assert_eq!(statuses(&app, ids).await, vec![Status::Sent; 12]);
+
+    // Through Twilio each send is recorded before the next goes, so a crash in between
+    // sends at most one message twice.
+    let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
+    twilio_mock(&twilio, 201).await;
+    let app = with_providers(&twilio, &meta).await;
+    let ids = queue_messages(&app, 3).await;
+    let before = writes(&app);
+    assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 3);
+    assert_eq!(writes(&app) - before, 3);
+    assert_eq!(twilio.received_requests().await.unwrap().len(), 3);
+    assert_eq!(statuses(&app, ids).await, vec![Status::Sent; 3]);
+}

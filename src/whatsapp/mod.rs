@@ -16,6 +16,7 @@
 
 mod apply;
 mod intent;
+mod outcome;
 mod preview;
 pub mod providers;
 pub mod resend;

@@ -10,17 +10,15 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::Notify;
 
 use super::Conversation;
+use super::outcome::{Outcome, outside_window, record_one, settle};
 use super::providers::{self, MetaConfig, SendError, TwilioConfig, meta, twilio};
 use crate::config::WhatsAppConfig;
-use crate::credit::alerts::{self, AlertKind};
 use crate::messaging::outbox::{self, Channel, Message, Status};
 use crate::storage::{Store, StoreError, TableRead, Tx, tables};
 use crate::support::clock::Clock;
 
 /// Messages one pass takes at most.
 const BATCH: usize = 100;
-/// The longest wait between attempts.
-const MAX_BACKOFF_SECS: i64 = 3600;
 /// WhatsApp lets a business answer freely for this long after the person last wrote.
 const WINDOW_HOURS: i64 = 24;
 
@@ -35,22 +33,6 @@ pub struct Sender {
     /// One pass at a time, whoever starts it (the loop, the simulator), so nothing goes twice.
     pass: tokio::sync::Mutex<()>,
     skips: Arc<crate::support::telemetry::JobSkips>,
-}
-
-/// How one attempt ended.
-enum Outcome {
-    Sent {
-        channel: Channel,
-        provider_id: Option<String>,
-    },
-    Retry {
-        channel: Channel,
-        error: String,
-    },
-    Failed {
-        channel: Option<Channel>,
-        error: String,
-    },
 }
 
 impl Sender {
@@ -115,6 +97,11 @@ impl Sender {
 
     /// One pass over the messages due now; returns how many were attempted. A message whose
     /// outcome cannot be recorded is logged and skipped (it stays due and is tried again).
+    ///
+    /// A message that went to a provider is recorded before the next one is sent, so a crash
+    /// in between sends at most that one again. Messages the simulator delivers (nothing
+    /// leaves the box) are recorded together, in one write for the pass: a backlog of them
+    /// no longer costs a commit, and an fsync, each.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let _one_pass = self.pass.lock().await;
         let now = self.clock.now();
@@ -123,33 +110,37 @@ impl Sender {
             .read(move |tx| outbox::due(tx, now, BATCH))
             .await?;
         let n = due.len();
+        let mut settled: Vec<(Message, Message)> = Vec::new();
         let mut skipped = 0;
         for m in due {
             let id = m.id;
-            if let Err(e) = self.deliver_one(m, now).await {
-                tracing::error!(message = id, error = %e, "an outbox message failed; skipped");
-                skipped += 1;
+            let conv = match self.conversation(&m) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(message = id, error = %e, "an outbox message failed; skipped");
+                    skipped += 1;
+                    continue;
+                }
+            };
+            let (outcome, went_out) = self.attempt(&m, &conv, now).await;
+            let after = settle(&m, outcome, now, &self.cfg);
+            settled.push((m, after));
+            if went_out {
+                skipped += self.record(std::mem::take(&mut settled), now).await;
             }
         }
+        skipped += self.record(settled, now).await;
         self.skips.add("outbox", skipped);
         Ok(n)
     }
 
-    async fn deliver_one(&self, m: Message, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let conv: Conversation = {
-            let phone = m.phone.clone();
-            self.store
-                .read(move |tx| {
-                    Ok::<_, StoreError>(
-                        tx.open(tables::CONVERSATIONS)?
-                            .get(phone.as_str())?
-                            .unwrap_or_default(),
-                    )
-                })
-                .await?
-        };
-        let outcome = self.attempt(&m, &conv, now).await;
-        self.record(m, outcome, now).await
+    fn conversation(&self, m: &Message) -> Result<Conversation, StoreError> {
+        self.store.read_now(|tx| {
+            Ok(tx
+                .open(tables::CONVERSATIONS)?
+                .get(m.phone.as_str())?
+                .unwrap_or_default())
+        })
     }
 
     /// The channel a message goes by: its own, else the one the person last wrote through,
@@ -172,7 +163,14 @@ impl Sender {
             })
     }
 
-    async fn attempt(&self, m: &Message, conv: &Conversation, now: DateTime<Utc>) -> Outcome {
+    /// Tries to send `m` once; whether it went to a provider (and so may have reached the
+    /// person) comes with the outcome.
+    async fn attempt(
+        &self,
+        m: &Message,
+        conv: &Conversation,
+        now: DateTime<Utc>,
+    ) -> (Outcome, bool) {
         let channel = self.channel(m, conv);
         let in_window = conv
             .last_inbound_at
@@ -183,13 +181,14 @@ impl Sender {
             // The simulator delivers by being logged (a provider is only chosen when it is
             // configured).
             _ => {
-                return Outcome::Sent {
+                let sent = Outcome::Sent {
                     channel,
                     provider_id: None,
                 };
+                return (sent, false);
             }
         };
-        match result {
+        let outcome = match result {
             Some(Ok(id)) => Outcome::Sent {
                 channel,
                 provider_id: Some(id),
@@ -206,8 +205,9 @@ impl Sender {
                 channel: Some(channel),
                 error: e.message,
             },
-            None => outside_window(channel, &m.kind),
-        }
+            None => return (outside_window(channel, &m.kind), false),
+        };
+        (outcome, true)
     }
 
     /// Sends through Twilio: the text in parts inside the 24-hour window, else the message
@@ -258,65 +258,29 @@ impl Sender {
         Some(meta::send_template(&self.http, cfg, to, name, lang, body).await)
     }
 
-    async fn record(
-        &self,
-        before: Message,
-        outcome: Outcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut after = before.clone();
-        after.attempts += 1;
-        after.updated_at = now;
-        match outcome {
-            Outcome::Sent {
-                channel,
-                provider_id,
-            } => {
-                after.status = Status::Sent;
-                after.channel = Some(channel);
-                after.provider_id = provider_id;
-            }
-            Outcome::Retry { channel, error } if after.attempts < self.cfg.send_attempts => {
-                let wait = (self.cfg.retry_base_secs as i64) << (after.attempts - 1).min(20);
-                after.channel = Some(channel);
-                after.last_error = Some(error);
-                after.next_attempt_at = now + Duration::seconds(wait.min(MAX_BACKOFF_SECS));
-            }
-            Outcome::Retry { channel, error } => {
-                after.status = Status::Dead;
-                after.channel = Some(channel);
-                after.last_error = Some(error);
-            }
-            Outcome::Failed { channel, error } => {
-                after.status = Status::Dead;
-                after.channel = channel.or(after.channel);
-                after.last_error = Some(error);
-            }
+    /// Records what became of `settled` messages in one write; how many could not be
+    /// recorded (they stay due and are tried again).
+    async fn record(&self, settled: Vec<(Message, Message)>, now: DateTime<Utc>) -> u64 {
+        if settled.is_empty() {
+            return 0;
         }
-        if after.status == Status::Dead {
-            tracing::warn!(message_id = after.id, to = %after.phone.masked(), "outgoing message given up");
-        }
-        self.store
+        let n = settled.len() as u64;
+        let written = self
+            .store
             .write(move |tx| {
-                outbox::save(tx, &before, &after)?;
-                if after.status == Status::Dead {
-                    let msg = format!(
-                        "message {} to {} could not be sent: {}",
-                        after.id,
-                        after.phone,
-                        after.last_error.clone().unwrap_or_default()
-                    );
-                    alerts::raise(
-                        tx,
-                        AlertKind::Delivery,
-                        &format!("message:{}", after.id),
-                        msg,
-                        now,
-                    )?;
+                for (before, after) in &settled {
+                    record_one(tx, before, after, now)?;
                 }
-                Ok(())
+                Ok::<_, StoreError>(())
             })
-            .await
+            .await;
+        match written {
+            Ok(()) => 0,
+            Err(e) => {
+                tracing::error!(messages = n, error = %e, "outbox outcomes not recorded; skipped");
+                n
+            }
+        }
     }
 
     /// Applies a provider's delivery report; a status only ever moves forward.
@@ -363,15 +327,6 @@ where
         }
     }
     sent
-}
-
-fn outside_window(channel: Channel, kind: &str) -> Outcome {
-    Outcome::Failed {
-        channel: Some(channel),
-        error: format!(
-            "outside WhatsApp's 24-hour window and no template is configured for '{kind}'"
-        ),
-    }
 }
 
 /// Messages, newest first, for operators (`phone` narrows to one conversation).
