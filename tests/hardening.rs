@@ -755,6 +755,18 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     sim(&app, &admin, SHOP_PHONE, "chini 5 kg").await;
+    // A message through the outbox: once delivered, what became of it is kept beside it.
+    let now = khaacho::support::clock::Clock::now(&app.clock);
+    app.state
+        .svc
+        .store_for_tests()
+        .write(move |tx| {
+            let to = khaacho::types::Msisdn::parse(SHOP_PHONE).unwrap();
+            khaacho::messaging::outbox::enqueue(tx, &to, "help", "hi".into(), None, now)
+        })
+        .await
+        .unwrap();
+    app.state.svc.sender().deliver_due().await.unwrap();
     app.clock.advance(chrono::Duration::days(60));
     let admin = app.admin_token().await;
     sim(&app, &admin, "+9779802000003", "chamal 2 bora").await;
@@ -769,24 +781,30 @@ async fn personal_data_past_its_retention_is_deleted_and_recent_data_kept() {
                         tx.open(tables::INBOUND_SEEN)?.len()?,
                         tx.open(tables::CONVERSATIONS)?.len()?,
                         tx.open(tables::MESSAGES_BY_PHONE)?.len()?,
+                        tx.open(tables::MESSAGE_STATES)?.len()?,
                     ))
                 })
                 .await
                 .unwrap()
         }
     };
-    let (messages, seen, conversations, by_phone) = counts(&app).await;
+    let (messages, seen, conversations, by_phone, states) = counts(&app).await;
     assert!(messages >= 4 && seen == 2 && conversations == 2 && by_phone == messages);
+    assert!(states > 0);
     app.clock.advance(chrono::Duration::days(31));
     let keep = khaacho::retention::Retention::from_config(&app.state.svc.config().retention);
     let now = khaacho::support::clock::Clock::now(&app.clock);
     let walked = khaacho::retention::prune(app.state.svc.store_for_tests(), keep, now).await;
     assert_eq!(walked.skipped, 0);
-    let (after, seen_after, conv_after, by_phone_after) = counts(&app).await;
+    let (after, seen_after, conv_after, by_phone_after, states_after) = counts(&app).await;
     // The first shop's message is 91 days old: its texts and phone are gone; the second's,
     // 31 days old, stays (its webhook record is past the 30-day dedupe window).
     assert!(after < messages && after > 0, "{messages} → {after}");
     assert_eq!(by_phone_after, after);
+    assert!(
+        states_after < states && states_after <= after,
+        "{states} → {states_after}"
+    );
     assert_eq!(seen_after, 0);
     assert_eq!(conv_after, 1);
     let (_, log) = app

@@ -785,7 +785,25 @@ async fn simulator_deliveries_are_recorded_in_one_write_and_provider_sends_one_b
     let before = writes(&app);
     assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 12);
     assert_eq!(writes(&app) - before, 1, "a pass of 12 is recorded at once");
-    assert_eq!(statuses(&app, ids).await, vec![Status::Sent; 12]);
+    assert_eq!(statuses(&app, ids.clone()).await, vec![Status::Sent; 12]);
+    // The logged rows stay as written; what became of them is kept beside them.
+    let (logged, states) = app
+        .state
+        .svc
+        .store_for_tests()
+        .read(move |tx| {
+            use khaacho::storage::{TableRead, Tx, tables};
+            let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
+            let mut logged = Vec::new();
+            for id in &ids {
+                logged.push(messages.get(*id)?.unwrap().status);
+            }
+            Ok::<_, khaacho::storage::StoreError>((logged, states.len()?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(logged, vec![Status::Pending; 12]);
+    assert_eq!(states, 12);
 
     // Through Twilio each send is recorded before the next goes, so a crash in between
     // sends at most one message twice.

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox::{self, Direction, Message, Status};
-use crate::storage::{StoreError, Tx, WriteTx, tables};
-use crate::support::page::{Page, newest_first};
+use crate::storage::{StoreError, Tx, WriteTx};
+use crate::support::page::Page;
 
 /// Why a message cannot be sent again.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +25,7 @@ pub fn list_outgoing(
     cursor: Option<u64>,
     limit: usize,
 ) -> Result<Page<Message>, StoreError> {
-    let messages = tx.open(tables::MESSAGES)?;
-    newest_first(&messages, cursor, limit, |m: &Message| {
+    outbox::newest(tx, cursor, limit, |m: &Message| {
         m.direction == Direction::Out && status.is_none_or(|s| m.status == s)
     })
 }

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::delivery;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::support::page::Page;
 use crate::types::Msisdn;
@@ -209,13 +210,14 @@ pub fn record_sent(
     Ok(m.id)
 }
 
+/// A message as it stands now (its latest delivery state laid over it).
 pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Message>, StoreError> {
-    tx.open(tables::MESSAGES)?.get(id)
+    delivery::read(tx, id)
 }
 
 /// Outgoing messages due for an attempt at `now`, oldest first.
 pub fn due(tx: &impl Tx, now: DateTime<Utc>, limit: usize) -> Result<Vec<Message>, StoreError> {
-    let messages = tx.open(tables::MESSAGES)?;
+    let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
     let mut out = Vec::new();
     for entry in tx
         .open(tables::OUTBOX_DUE)?
@@ -223,12 +225,16 @@ pub fn due(tx: &impl Tx, now: DateTime<Utc>, limit: usize) -> Result<Vec<Message
         .take(limit)
     {
         let (_, id) = entry?;
-        out.push(messages.need(id, "due message")?);
+        out.push(delivery::current(
+            &states,
+            messages.need(id, "due message")?,
+        )?);
     }
     Ok(out)
 }
 
 /// Saves a changed outgoing message, moving it in or out of the outbox as its status says.
+/// The logged row stays as written; the new state goes beside it (`messaging::delivery`).
 pub fn save(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), StoreError> {
     let mut due = tx.open(tables::OUTBOX_DUE)?;
     if before.status == Status::Pending {
@@ -247,7 +253,7 @@ pub fn save(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), Store
         tx.open(tables::PROVIDER_MESSAGE_IDS)?
             .put(format!("{}:{pid}", c.as_str()).as_str(), &after.id)?;
     }
-    tx.open(tables::MESSAGES)?.put(after.id, after)
+    delivery::write(tx, before, after)
 }
 
 /// A simulated history's past (`khaacho simulate`): the messages it queued were sent at
@@ -258,12 +264,10 @@ pub fn settle_simulated(tx: &WriteTx, before: DateTime<Utc>) -> Result<u64, Stor
         .range(..(before.timestamp_millis(), 0))?
         .map(|e| e.map(|(_, id)| id))
         .collect::<Result<_, _>>()?;
-    let queued: Vec<Message> = {
-        let messages = tx.open(tables::MESSAGES)?;
-        due.iter()
-            .map(|id| messages.need(*id, "queued message"))
-            .collect::<Result<_, _>>()?
-    };
+    let queued: Vec<Message> = due
+        .iter()
+        .map(|&id| get(tx, id)?.ok_or_else(|| StoreError::Missing(format!("queued message {id}"))))
+        .collect::<Result<_, _>>()?;
     let mut n = 0;
     for m in queued {
         let sent = Message {
@@ -300,10 +304,10 @@ pub fn list(
     cursor: Option<u64>,
     limit: usize,
 ) -> Result<Page<Message>, StoreError> {
-    let messages = tx.open(tables::MESSAGES)?;
     let Some(phone) = phone else {
-        return crate::support::page::newest_first(&messages, cursor, limit, |_| true);
+        return newest(tx, cursor, limit, |_| true);
     };
+    let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
     let below = cursor.unwrap_or(u64::MAX);
     let index = tx.open(tables::MESSAGES_BY_PHONE)?;
     let mut items = Vec::new();
@@ -317,9 +321,41 @@ pub fn list(
             next_cursor = items.last().map(|m: &Message| m.id.to_string());
             break;
         }
-        items.push(messages.need(id, "message of phone")?);
+        items.push(delivery::current(
+            &states,
+            messages.need(id, "message of phone")?,
+        )?);
     }
     Ok(Page { items, next_cursor })
+}
+
+/// Messages as they stand now, newest first, that `keep` accepts.
+pub fn newest(
+    tx: &impl Tx,
+    cursor: Option<u64>,
+    limit: usize,
+    mut keep: impl FnMut(&Message) -> bool,
+) -> Result<Page<Message>, StoreError> {
+    let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
+    let mut failed = None;
+    let page = crate::support::page::newest_first(&messages, cursor, limit, |m: &Message| {
+        match delivery::current(&states, m.clone()) {
+            Ok(now) => keep(&now),
+            Err(e) => {
+                failed.get_or_insert(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let items = page
+        .items
+        .into_iter()
+        .map(|m| delivery::current(&states, m))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, ..page })
 }
 
 /// Deletes up to `limit` messages created before `cutoff` that are not waiting to be sent,
@@ -332,14 +368,14 @@ pub fn prune_before(
     limit: usize,
 ) -> Result<(usize, bool), StoreError> {
     let old: Vec<Message> = {
-        let view = tx.open(tables::MESSAGES)?;
+        let (view, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
         let mut old = Vec::new();
         for entry in view.iter()? {
             let (_, m) = entry?;
             if m.created_at >= cutoff || old.len() >= limit {
                 break;
             }
-            old.push(m);
+            old.push(delivery::current(&states, m)?);
         }
         old
     };
@@ -347,6 +383,7 @@ pub fn prune_before(
     let mut deleted = 0;
     for m in old.iter().filter(|m| m.status != Status::Pending) {
         tx.open(tables::MESSAGES)?.remove(m.id)?;
+        delivery::forget(tx, m.id)?;
         tx.open(tables::MESSAGES_BY_PHONE)?
             .remove((m.phone.as_str(), m.id))?;
         if let (Some(c), Some(pid)) = (m.channel, &m.provider_id) {

@@ -20,6 +20,7 @@ use crate::credit::alerts::Alert;
 use crate::credit::payments::Payment;
 use crate::credit::score::Score;
 use crate::ledger::{Account, Transfer};
+use crate::messaging::delivery::Delivery;
 use crate::messaging::outbox::Message;
 use crate::orders::create_types::IdempotencyRecord;
 use crate::orders::route::{StoredDecision, VendorRecord};
@@ -202,6 +203,9 @@ tables! {
 
     /// Every WhatsApp message in and out.
     MESSAGES: u64 => Message = "messages";
+    /// What became of a message after it was logged (`messaging::delivery`); none until it
+    /// changed.
+    MESSAGE_STATES: u64 => Delivery = "message_states";
     /// (phone, message id) → message id.
     MESSAGES_BY_PHONE: (&'static str, u64) => u64 = "messages_by_phone";
     /// (due time in ms, message id) → message id: the outbox, messages still to send.
