@@ -730,8 +730,10 @@ async fn the_background_sender_delivers_without_being_asked() {
     );
 }
 
-/// Queues `n` vendor messages to one number, dated at the test clock's start.
-async fn queue_messages(app: &TestApp, n: usize) -> Vec<u64> {
+/// Queues `n` messages of `kind` to a shop that never wrote, dated at the test clock's start.
+/// Through a provider, a kind with no template is given up at once (outside the 24-hour
+/// window), raising an alert.
+async fn queue(app: &TestApp, n: usize, kind: &'static str) -> Vec<u64> {
     let to = khaacho::types::Msisdn::parse(RETAILER).unwrap();
     let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 26, 4, 0, 0).unwrap();
     app.state
@@ -740,14 +742,8 @@ async fn queue_messages(app: &TestApp, n: usize) -> Vec<u64> {
         .write(move |tx| {
             (0..n)
                 .map(|i| {
-                    khaacho::messaging::outbox::enqueue(
-                        tx,
-                        &to,
-                        "order_new_vendor",
-                        format!("message {i}"),
-                        None,
-                        at,
-                    )
+                    let body = format!("message {i}");
+                    khaacho::messaging::outbox::enqueue(tx, &to, kind, body, None, at)
                 })
                 .collect::<Result<Vec<u64>, _>>()
         })
@@ -781,7 +777,7 @@ async fn simulator_deliveries_are_recorded_in_one_write_and_provider_sends_one_b
     use khaacho::messaging::outbox::Status;
     // No provider configured: the simulator delivers, and nothing leaves the box.
     let app = spawn_with(Options::default()).await;
-    let ids = queue_messages(&app, 12).await;
+    let ids = queue(&app, 12, "order_new_vendor").await;
     let before = writes(&app);
     assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 12);
     assert_eq!(writes(&app) - before, 1, "a pass of 12 is recorded at once");
@@ -810,10 +806,37 @@ async fn simulator_deliveries_are_recorded_in_one_write_and_provider_sends_one_b
     let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
     twilio_mock(&twilio, 201).await;
     let app = with_providers(&twilio, &meta).await;
-    let ids = queue_messages(&app, 3).await;
+    let ids = queue(&app, 3, "order_new_vendor").await;
     let before = writes(&app);
     assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 3);
     assert_eq!(writes(&app) - before, 3);
     assert_eq!(twilio.received_requests().await.unwrap().len(), 3);
     assert_eq!(statuses(&app, ids).await, vec![Status::Sent; 3]);
+}
+
+#[tokio::test]
+async fn an_outcome_that_cannot_be_recorded_holds_back_no_other() {
+    use khaacho::messaging::outbox::Status;
+    let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
+    twilio_mock(&twilio, 201).await;
+    let app = with_providers(&twilio, &meta).await;
+    let ids = queue(&app, 3, "help").await;
+    // The second message's alert cannot be raised: the open-alert index points at nothing.
+    let key = format!("delivery|message:{}", ids[1]);
+    app.state
+        .svc
+        .store_for_tests()
+        .write(move |tx| {
+            tx.open(khaacho::storage::tables::OPEN_ALERTS)?
+                .put(key.as_str(), &999_999u64)
+        })
+        .await
+        .unwrap();
+    assert_eq!(app.state.svc.sender().deliver_due().await.unwrap(), 3);
+    assert_eq!(
+        statuses(&app, ids).await,
+        vec![Status::Dead, Status::Pending, Status::Dead],
+        "the others are recorded; the one that failed stays due"
+    );
+    assert!(twilio.received_requests().await.unwrap().is_empty());
 }

@@ -76,7 +76,9 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![FORMAT_V1];
     bincode::serde::encode_into_std_write(value, &mut out, config())
         .map_err(|e| codec_error("encode", e))?;
+    // A body over MAX_BODY stays plain: a compressed one would be refused when read.
     if out.len() > COMPRESS_FROM
+        && out.len() <= MAX_BODY
         && let Some(small) = pack(&out[1..])?
     {
         return Ok(small);

@@ -85,8 +85,10 @@ impl Sender {
     /// for retries that come due.
     pub async fn run(self: Arc<Self>) {
         loop {
-            match self.deliver_due().await {
-                Ok(n) if n == BATCH => continue,
+            match self.pass().await {
+                // A full pass that recorded something: more may be waiting. (Messages whose
+                // outcome cannot be recorded wait for the next tick instead of spinning.)
+                Ok((n, skipped)) if n == BATCH && skipped < n as u64 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox pass failed"),
             }
@@ -103,6 +105,12 @@ impl Sender {
     /// leaves the box) are recorded together, in one write for the pass: a backlog of them
     /// no longer costs a commit, and an fsync, each.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        self.pass().await.map(|(n, _)| n)
+    }
+
+    /// [`Self::deliver_due`]: how many messages were attempted, and how many of those could
+    /// not be recorded.
+    async fn pass(&self) -> Result<(usize, u64), StoreError> {
         let _one_pass = self.pass.lock().await;
         let now = self.clock.now();
         let due = self
@@ -124,16 +132,19 @@ impl Sender {
             };
             let (outcome, went_out) = self.attempt(&m, &conv, now).await;
             let after = settle(&m, outcome, now, &self.cfg);
-            settled.push((m, after));
             if went_out {
-                skipped += self.record(std::mem::take(&mut settled), now).await;
+                skipped += self.record(vec![(m, after)], now).await;
+            } else {
+                settled.push((m, after));
             }
         }
         skipped += self.record(settled, now).await;
         self.skips.add("outbox", skipped);
-        Ok(n)
+        Ok((n, skipped))
     }
 
+    /// The conversation's window and channel: one point lookup, so on this thread
+    /// ([`Store::read_now`]) rather than a hand-off to the blocking pool per message.
     fn conversation(&self, m: &Message) -> Result<Conversation, StoreError> {
         self.store.read_now(|tx| {
             Ok(tx
@@ -258,29 +269,51 @@ impl Sender {
         Some(meta::send_template(&self.http, cfg, to, name, lang, body).await)
     }
 
-    /// Records what became of `settled` messages in one write; how many could not be
+    /// Records what became of `settled` messages in one write; if that fails, each on its
+    /// own, so one that cannot be recorded holds back no other. Returns how many could not be
     /// recorded (they stay due and are tried again).
-    async fn record(&self, settled: Vec<(Message, Message)>, now: DateTime<Utc>) -> u64 {
-        if settled.is_empty() {
+    async fn record(&self, mut settled: Vec<(Message, Message)>, now: DateTime<Utc>) -> u64 {
+        if settled.len() <= 1 {
+            return match settled.pop() {
+                Some(one) => self.record_alone(one, now).await,
+                None => 0,
+            };
+        }
+        let all = Arc::new(settled);
+        if self.record_all(Arc::clone(&all), now).await.is_ok() {
             return 0;
         }
-        let n = settled.len() as u64;
-        let written = self
-            .store
-            .write(move |tx| {
-                for (before, after) in &settled {
-                    record_one(tx, before, after, now)?;
-                }
-                Ok::<_, StoreError>(())
-            })
-            .await;
-        match written {
+        let mut skipped = 0;
+        for one in all.iter() {
+            skipped += self.record_alone(one.clone(), now).await;
+        }
+        skipped
+    }
+
+    async fn record_alone(&self, one: (Message, Message), now: DateTime<Utc>) -> u64 {
+        let id = one.1.id;
+        match self.record_all(Arc::new(vec![one]), now).await {
             Ok(()) => 0,
             Err(e) => {
-                tracing::error!(messages = n, error = %e, "outbox outcomes not recorded; skipped");
-                n
+                tracing::error!(message = id, error = %e, "an outbox message's outcome not recorded; skipped");
+                1
             }
         }
+    }
+
+    async fn record_all(
+        &self,
+        settled: Arc<Vec<(Message, Message)>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .write(move |tx| {
+                for (before, after) in settled.iter() {
+                    record_one(tx, before, after, now)?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// Applies a provider's delivery report; a status only ever moves forward.
