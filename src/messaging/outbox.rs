@@ -337,25 +337,10 @@ pub fn newest(
     mut keep: impl FnMut(&Message) -> bool,
 ) -> Result<Page<Message>, StoreError> {
     let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
-    let mut failed = None;
-    let page = crate::support::page::newest_first(&messages, cursor, limit, |m: &Message| {
-        match delivery::current(&states, m.clone()) {
-            Ok(now) => keep(&now),
-            Err(e) => {
-                failed.get_or_insert(e);
-                false
-            }
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    let items = page
-        .items
-        .into_iter()
-        .map(|m| delivery::current(&states, m))
-        .collect::<Result<_, _>>()?;
-    Ok(Page { items, ..page })
+    crate::support::page::newest_first_as(&messages, cursor, limit, |m| {
+        let now = delivery::current(&states, m)?;
+        Ok(keep(&now).then_some(now))
+    })
 }
 
 /// Deletes up to `limit` messages created before `cutoff` that are not waiting to be sent,

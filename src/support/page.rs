@@ -49,21 +49,32 @@ pub fn newest_first<V: DeserializeOwned>(
     limit: usize,
     mut keep: impl FnMut(&V) -> bool,
 ) -> Result<Page<V>, StoreError> {
+    newest_first_as(view, cursor, limit, |v| Ok(keep(&v).then_some(v)))
+}
+
+/// [`newest_first`] where each record is first turned into what the page holds (or `None`
+/// to leave it out), e.g. a stored row completed from another table.
+pub fn newest_first_as<V: DeserializeOwned, T>(
+    view: &impl TableRead<u64, V>,
+    cursor: Option<u64>,
+    limit: usize,
+    mut pick: impl FnMut(V) -> Result<Option<T>, StoreError>,
+) -> Result<Page<T>, StoreError> {
     let below = cursor.unwrap_or(u64::MAX);
     let mut items = Vec::with_capacity(limit.min(64));
     let mut last_id = None;
     let mut more = false;
     for entry in view.range(..below)?.rev() {
         let (id, v) = entry?;
-        if !keep(&v) {
+        let Some(item) = pick(v)? else {
             continue;
-        }
+        };
         if items.len() == limit {
             more = true;
             break;
         }
         last_id = Some(id);
-        items.push(v);
+        items.push(item);
     }
     Ok(Page {
         items,
