@@ -288,9 +288,10 @@ async fn check_finds_an_order_whose_posted_hold_was_not_split_out_of_clearing() 
     let listed = |account: u64| {
         store
             .read_now(|tx| {
-                tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?
-                    .range((account, 0)..=(account, u64::MAX))
-                    .map(Iterator::count)
+                let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
+                Ok::<_, khaacho::storage::StoreError>(
+                    khaacho::storage::postings::ascending(&index, account, 0)?.count(),
+                )
             })
             .unwrap()
     };
@@ -338,5 +339,57 @@ async fn check_finds_stock_moves_of_a_listing_that_does_not_exist() {
     assert_eq!(
         found,
         vec!["stock moves name listing 9999, which does not exist".to_string()]
+    );
+}
+
+/// `khaacho check` compares the per-owner indexes with the records: an account's transfer left
+/// out of its list, and a payment listed under a shop with no such payment, are both reported.
+#[tokio::test]
+async fn check_finds_an_index_that_disagrees_with_the_records() {
+    use khaacho::ledger::{self, AccountKind, LedgerError, NewTransfer};
+    use khaacho::storage::postings;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let index_problems = |store: &Store| {
+        store.read_now(|tx| {
+            Ok::<_, StoreError>(
+                khaacho::app::check::invariants(tx)?
+                    .into_iter()
+                    .filter(|p| p.starts_with("index of"))
+                    .collect::<Vec<_>>(),
+            )
+        })
+    };
+    let now = chrono::Utc::now();
+    let (shop, hold) = store
+        .write(move |tx| {
+            let shop = ledger::ensure_account(tx, AccountKind::RetailerReceivable, 1, now)?;
+            let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
+            let hold = ledger::transfer(tx, NewTransfer::hold(shop, clearing, 5_000, 7, now))?;
+            Ok::<_, LedgerError>((shop, hold.id))
+        })
+        .await
+        .unwrap();
+    assert_eq!(index_problems(&store).unwrap(), Vec::<String>::new());
+    store
+        .write(move |tx| {
+            assert!(postings::remove(
+                tx,
+                tables::LEDGER_ACCOUNT_TRANSFERS,
+                shop,
+                hold
+            )?);
+            postings::add(tx, tables::PAYMENTS_BY_RETAILER, 1, 42)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        index_problems(&store).unwrap(),
+        vec![
+            "index of a retailer's payments: owner 1 lists 1 ids where its records say 0 \
+             (0 missing, 1 not its own, or out of order)"
+                .to_string(),
+            format!("index of an account's transfers: owner {shop} lists none of its 1 ids"),
+        ]
     );
 }

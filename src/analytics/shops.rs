@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::facts::{self, dim};
 use crate::ledger::{self, AccountKind, TransferCode};
 use crate::orders::{Order, OrderState};
-use crate::storage::{StoreError, TableRead, Tx, tables};
+use crate::storage::{StoreError, TableRead, Tx, postings, tables};
 use crate::support::clock::nepal_date;
 
 /// Thresholds of the churn levels (configuration `analytics.churn_*`).
@@ -79,12 +79,9 @@ pub struct Insights {
 fn orders_of(tx: &impl Tx, retailer: u64) -> Result<Vec<Order>, StoreError> {
     let view = tx.open(tables::ORDERS)?;
     let mut out = Vec::new();
-    for entry in tx
-        .open(tables::ORDERS_BY_RETAILER)?
-        .range((retailer, 0)..=(retailer, u64::MAX))?
-    {
-        let (_, id) = entry?;
-        out.extend(view.get(id)?);
+    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
+    for id in postings::ascending(&index, retailer, 0)? {
+        out.extend(view.get(id?)?);
     }
     Ok(out)
 }
@@ -152,11 +149,9 @@ fn margin_of(
     let own: std::collections::HashSet<u64> = orders.iter().map(|o| o.id).collect();
     let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
     let first_id = facts::first_at(&transfers, since, |t| t.at)?;
-    for entry in tx
-        .open(tables::LEDGER_ACCOUNT_TRANSFERS)?
-        .range((revenue.id, first_id)..=(revenue.id, u64::MAX))?
-    {
-        let (_, tid) = entry?;
+    let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
+    for tid in postings::ascending(&index, revenue.id, first_id)? {
+        let tid = tid?;
         let Some(t) = transfers.get(tid)? else {
             continue;
         };

@@ -56,6 +56,7 @@ pub fn invariants(tx: &ReadTx) -> Result<Vec<String>, StoreError> {
     retailers(tx, &mut p)?;
     p.extend(crate::ledger::check(tx)?);
     orders(tx, &mut p)?;
+    super::check_postings::check(tx, &mut p)?;
     p.extend(crate::analytics::facts::check(tx, 7)?);
     Ok(p)
 }

@@ -16,6 +16,7 @@
 
 pub mod backups;
 pub mod check;
+mod check_postings;
 pub mod cli;
 pub mod control;
 pub mod demo;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ledger::{self, AccountKind};
 use crate::retailers::Retailer;
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, postings, tables};
 
 /// What a retailer may still spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -88,12 +88,9 @@ pub fn open_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, Sto
 pub fn all_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, StoreError> {
     let invoices = tx.open(tables::INVOICES)?;
     let mut out = Vec::new();
-    for entry in tx
-        .open(tables::ORDERS_BY_RETAILER)?
-        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
-    {
-        let (_, order_id) = entry?;
-        out.extend(invoices.get(order_id)?);
+    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
+    for order_id in postings::ascending(&index, retailer_id, 0)? {
+        out.extend(invoices.get(order_id?)?);
     }
     Ok(out)
 }
@@ -175,13 +172,9 @@ fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::I
     let mut order_dates = Vec::new();
     let (mut recent, mut bad) = (0, 0);
     let orders = tx.open(tables::ORDERS)?;
-    for entry in tx
-        .open(tables::ORDERS_BY_RETAILER)?
-        .range((r.id, 0)..=(r.id, u64::MAX))?
-        .rev()
-    {
-        let (_, id) = entry?;
-        let o = orders.need(id, "order of retailer")?;
+    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
+    for id in postings::descending(&index, r.id, u64::MAX)? {
+        let o = orders.need(id?, "order of retailer")?;
         let day = crate::support::clock::nepal_date(o.created_at);
         if (today - day).num_days() > 90 {
             break;
@@ -196,6 +189,7 @@ fn score_inputs(tx: &impl Tx, r: &Retailer, today: NaiveDate) -> Result<score::I
             bad += 1;
         }
     }
+    drop(index);
     Ok(score::Inputs {
         today,
         invoices: all_invoices(tx, r.id)?,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Invoice, open_invoices, save_invoice};
 use crate::ledger::{self, AccountKind, LedgerError, NewTransfer};
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, postings, tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -167,8 +167,7 @@ pub fn record(
     };
     save(tx, &payment)?;
     tx.open(tables::PAYMENT_REFS)?.put(key.as_str(), &id)?;
-    tx.open(tables::PAYMENTS_BY_RETAILER)?
-        .put((input.retailer_id, id), &id)?;
+    postings::add(tx, tables::PAYMENTS_BY_RETAILER, input.retailer_id, id)?;
     allocate(tx, input.retailer_id, now)?;
     let payment = tx
         .open(tables::PAYMENTS)?
@@ -242,11 +241,9 @@ pub fn list(
 
 /// Returns what was allocated to one invoice back to its payments' credit balances.
 pub fn unallocate(tx: &WriteTx, retailer_id: u64, order_id: u64) -> Result<(), StoreError> {
-    let ids: Vec<u64> = tx
-        .open(tables::PAYMENTS_BY_RETAILER)?
-        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
-        .map(|e| e.map(|(_, id)| id))
-        .collect::<Result<_, _>>()?;
+    let index = tx.open(tables::PAYMENTS_BY_RETAILER)?;
+    let ids: Vec<u64> = postings::ascending(&index, retailer_id, 0)?.collect::<Result<_, _>>()?;
+    drop(index);
     for id in ids {
         let mut p = tx.open(tables::PAYMENTS)?.need(id, "payment of retailer")?;
         let back: i64 = p

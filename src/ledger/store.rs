@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Account, AccountKind, LedgerError, NewTransfer, Transfer, TransferState};
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, postings, tables};
 
 fn key(kind: AccountKind, owner: u64) -> String {
     format!("{}:{owner}", kind.code())
@@ -177,10 +177,9 @@ fn apply(tx: &WriteTx, t: &Transfer) -> Result<(), StoreError> {
     accounts.put(c.id, &c)?;
     drop(accounts);
     tx.open(tables::LEDGER_TRANSFERS)?.put(t.id, t)?;
-    let mut index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
     for a in [&d, &c] {
         if a.kind != AccountKind::OrderClearing {
-            index.put((a.id, t.id), &t.id)?;
+            postings::add(tx, tables::LEDGER_ACCOUNT_TRANSFERS, a.id, t.id)?;
         }
     }
     Ok(())
@@ -191,8 +190,8 @@ pub fn account_transfers(tx: &impl Tx, account_id: u64) -> Result<Vec<Transfer>,
     let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
     let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
     let mut out = Vec::new();
-    for entry in index.range((account_id, 0)..=(account_id, u64::MAX))? {
-        let (_, id) = entry?;
+    for id in postings::ascending(&index, account_id, 0)? {
+        let id = id?;
         out.push(transfers.need(id, &format!("transfer {id}"))?);
     }
     Ok(out)

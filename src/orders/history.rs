@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::orders::OrderState;
-use crate::storage::{StoreError, TableRead, Tx, tables};
+use crate::storage::{StoreError, TableRead, Tx, postings, tables};
 
 /// How many of a retailer's latest orders shape what "tea" means for it.
 const HISTORY_ORDERS: usize = 50;
@@ -13,13 +13,8 @@ pub fn product_counts(tx: &impl Tx, retailer_id: u64) -> Result<HashMap<u64, u32
     let orders = tx.open(tables::ORDERS)?;
     let mut counts = HashMap::new();
     let index = tx.open(tables::ORDERS_BY_RETAILER)?;
-    for entry in index
-        .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
-        .rev()
-        .take(HISTORY_ORDERS)
-    {
-        let (_, id) = entry?;
-        let o = orders.need(id, "order of retailer")?;
+    for id in postings::descending(&index, retailer_id, u64::MAX)?.take(HISTORY_ORDERS) {
+        let o = orders.need(id?, "order of retailer")?;
         if o.state == OrderState::Cancelled {
             continue;
         }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Order, OrderEvent, OrderState};
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, postings, tables};
 use crate::support::clock::nepal_date;
 use crate::types::order_number::OrderNumber;
 
@@ -34,10 +34,8 @@ pub fn insert(tx: &WriteTx, order: &Order, actor: &str, note: &str) -> Result<()
     tx.open(tables::ORDERS)?.put(order.id, order)?;
     tx.open(tables::ORDER_NUMBERS)?
         .put(order.number.as_str(), &order.id)?;
-    tx.open(tables::ORDERS_BY_RETAILER)?
-        .put((order.retailer_id, order.id), &order.id)?;
-    tx.open(tables::ORDERS_BY_VENDOR)?
-        .put((order.vendor_id, order.id), &order.id)?;
+    postings::add(tx, tables::ORDERS_BY_RETAILER, order.retailer_id, order.id)?;
+    postings::add(tx, tables::ORDERS_BY_VENDOR, order.vendor_id, order.id)?;
     if let Some(k) = deadline_key(order.state, order.accept_by, order.id) {
         tx.open(tables::ORDER_DEADLINES)?.put(k, &order.id)?;
     }
@@ -109,9 +107,8 @@ pub fn save(tx: &WriteTx, order: &Order, before: &Before) -> Result<(), StoreErr
     }
     let previous_vendor = before.vendor_id;
     if previous_vendor != order.vendor_id {
-        let mut by_vendor = tx.open(tables::ORDERS_BY_VENDOR)?;
-        by_vendor.remove((previous_vendor, order.id))?;
-        by_vendor.put((order.vendor_id, order.id), &order.id)?;
+        postings::remove(tx, tables::ORDERS_BY_VENDOR, previous_vendor, order.id)?;
+        postings::add(tx, tables::ORDERS_BY_VENDOR, order.vendor_id, order.id)?;
     }
     tx.open(tables::ORDERS)?.put(order.id, order)
 }
@@ -154,11 +151,7 @@ pub fn ids_by(
         (None, Some(v)) => (tables::ORDERS_BY_VENDOR, v),
         (None, None) => return Ok(None),
     };
-    let mut ids: Vec<u64> = tx
-        .open(table)?
-        .range((owner, 0)..=(owner, u64::MAX))?
-        .map(|e| e.map(|(_, id)| id))
-        .collect::<Result<_, _>>()?;
-    ids.reverse();
+    let index = tx.open(table)?;
+    let ids = postings::descending(&index, owner, u64::MAX)?.collect::<Result<_, _>>()?;
     Ok(Some(ids))
 }

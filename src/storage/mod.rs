@@ -6,8 +6,10 @@
 //! and never commit; they must touch nothing but the transaction, because a job may be re-run.
 
 pub mod codec;
+pub mod postings;
 mod schema;
 mod schema_v6;
+mod schema_v8;
 pub mod sizes;
 pub mod snapshot;
 pub mod tables;

@@ -13,6 +13,8 @@
 //!   (`schema_v6`).
 //! - 6 → 7: values may be stored zstd-compressed against the built-in dictionary (codec
 //!   format 3). Nothing is rewritten, as for 5.
+//! - 7 → 8: an account's transfers, a retailer's orders and payments and a vendor's orders are
+//!   indexed as postings, many ids to a row (`schema_v8`).
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -24,7 +26,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 7;
+pub const SCHEMA_VERSION: u64 = 8;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
@@ -39,6 +41,9 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
     }
     if found < 6 {
         super::schema_v6::stock_move_log(tx)?;
+    }
+    if found < 8 {
+        super::schema_v8::postings(tx)?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! layout gets a new name and a migration in `storage::schema`.
 
 use super::StoreError;
+use super::postings::Chunk;
 use super::typed::{OwnedKey, Table};
 use crate::analytics::Fact;
 use crate::analytics::demand::StoredForecast;
@@ -164,16 +165,19 @@ tables! {
     /// "kind:owner" → account id.
     LEDGER_ACCOUNT_KEYS: &'static str => u64 = "ledger_account_keys";
     LEDGER_TRANSFERS: u64 => Transfer = "ledger_transfers";
-    /// (account id, transfer id) → transfer id: each account's history, for statements.
-    LEDGER_ACCOUNT_TRANSFERS: (u64, u64) => u64 = "ledger_account_transfers";
+    /// Each account's transfers, for statements (`storage::postings`: (account id, first
+    /// transfer id of the row) → the row's other ids).
+    LEDGER_ACCOUNT_TRANSFERS: (u64, u64) => Chunk = "ledger_account_postings";
     /// Pending transfer id → the order it holds credit for, while neither posted nor voided.
     LEDGER_OPEN_HOLDS: u64 => u64 = "ledger_open_holds";
 
     ORDERS: u64 => Order = "orders";
     /// Order number → order id.
     ORDER_NUMBERS: &'static str => u64 = "order_numbers";
-    ORDERS_BY_RETAILER: (u64, u64) => u64 = "orders_by_retailer";
-    ORDERS_BY_VENDOR: (u64, u64) => u64 = "orders_by_vendor";
+    /// Each retailer's orders (`storage::postings`).
+    ORDERS_BY_RETAILER: (u64, u64) => Chunk = "retailer_order_postings";
+    /// Each vendor's orders (`storage::postings`).
+    ORDERS_BY_VENDOR: (u64, u64) => Chunk = "vendor_order_postings";
     /// (order id, event id) → a state change with actor, time and note.
     ORDER_EVENTS: (u64, u64) => OrderEvent = "order_events";
     /// (order id, sequence) → a routing decision with every candidate's scores, newest last.
@@ -192,7 +196,8 @@ tables! {
     PAYMENTS: u64 => Payment = "payments";
     /// "method:reference" → payment id: one payment per external reference.
     PAYMENT_REFS: &'static str => u64 = "payment_refs";
-    PAYMENTS_BY_RETAILER: (u64, u64) => u64 = "payments_by_retailer";
+    /// Each retailer's payments (`storage::postings`).
+    PAYMENTS_BY_RETAILER: (u64, u64) => Chunk = "retailer_payment_postings";
     /// (retailer id, payment id) → payment id, while part of the payment is unallocated.
     UNALLOCATED_PAYMENTS: (u64, u64) => u64 = "unallocated_payments";
     /// (retailer id, sequence) → a credit score, newest last.

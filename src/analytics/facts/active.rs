@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{Days, Fact, dim};
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, postings, tables};
 use crate::support::clock::nepal_date;
 
 /// One day's active shops and vendors (ids ascending).
@@ -28,9 +28,8 @@ pub type Firsts = HashMap<u64, Option<NaiveDate>>;
 
 /// The Nepal day of a shop's first order.
 pub fn first_order_day(tx: &impl Tx, retailer: u64) -> Result<Option<NaiveDate>, StoreError> {
-    let Some(first) = tx
-        .open(tables::ORDERS_BY_RETAILER)?
-        .range((retailer, 0)..=(retailer, u64::MAX))?
+    let index = tx.open(tables::ORDERS_BY_RETAILER)?;
+    let Some(first) = postings::ascending(&index, retailer, 0)?
         .next()
         .transpose()?
     else {
@@ -38,7 +37,7 @@ pub fn first_order_day(tx: &impl Tx, retailer: u64) -> Result<Option<NaiveDate>,
     };
     Ok(tx
         .open(tables::ORDERS)?
-        .get(first.1)?
+        .get(first)?
         .map(|o| nepal_date(o.created_at)))
 }
 

@@ -7,7 +7,7 @@ use crate::orders::Money;
 use crate::orders::route;
 use crate::orders::state::{Action, Effect, OrderState};
 use crate::orders::{Order, OrderError, Rules, store};
-use crate::storage::{StoreError, TableRead, WriteTx, tables};
+use crate::storage::{StoreError, TableRead, WriteTx, postings, tables};
 use crate::support::clock::nepal_date;
 use chrono::{DateTime, Duration, Utc};
 
@@ -170,11 +170,9 @@ fn split_of(tx: &WriteTx, order: &Order, clearing: u64) -> Result<Vec<(u64, i64)
             .id;
     let transfers = tx.open(tables::LEDGER_TRANSFERS)?;
     let mut posting = None;
-    for entry in tx
-        .open(tables::LEDGER_ACCOUNT_TRANSFERS)?
-        .range((receivable, hold + 1)..=(receivable, u64::MAX))?
-    {
-        let ((_, id), _) = entry?;
+    let index = tx.open(tables::LEDGER_ACCOUNT_TRANSFERS)?;
+    for id in postings::ascending(&index, receivable, hold + 1)? {
+        let id = id?;
         if transfers.need(id, "transfer")?.state == ledger::TransferState::PostPending(hold) {
             posting = Some(id);
             break;
