@@ -122,7 +122,6 @@ pub fn log(
     actor: &str,
     note: &str,
 ) -> Result<(), StoreError> {
-    let seq = next_id(tx, "order_event")?;
     let event = OrderEvent {
         at,
         from,
@@ -130,14 +129,17 @@ pub fn log(
         actor: actor.to_string(),
         note: note.to_string(),
     };
-    tx.open(tables::ORDER_EVENTS)?.put((order_id, seq), &event)
+    let mut table = tx.open(tables::ORDER_HISTORY)?;
+    let mut events = table.get(order_id)?.unwrap_or_default();
+    events.push(event);
+    table.put(order_id, &events)
 }
 
 pub fn history(tx: &impl Tx, order_id: u64) -> Result<Vec<OrderEvent>, StoreError> {
-    tx.open(tables::ORDER_EVENTS)?
-        .range((order_id, 0)..=(order_id, u64::MAX))?
-        .map(|e| e.map(|(_, ev)| ev))
-        .collect()
+    Ok(tx
+        .open(tables::ORDER_HISTORY)?
+        .get(order_id)?
+        .unwrap_or_default())
 }
 
 /// Ids of a retailer's (or vendor's) orders, newest first.

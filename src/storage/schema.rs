@@ -14,7 +14,7 @@
 //! - 6 → 7: values may be stored zstd-compressed against the built-in dictionary (codec
 //!   format 3). Nothing is rewritten, as for 5.
 //! - 7 → 8: an account's transfers, a retailer's orders and payments and a vendor's orders are
-//!   indexed as postings, many ids to a row (`schema_v8`).
+//!   indexed as postings, many ids to a row; an order's history is one row (`schema_v8`).
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -43,7 +43,7 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
         super::schema_v6::stock_move_log(tx)?;
     }
     if found < 8 {
-        super::schema_v8::postings(tx)?;
+        super::schema_v8::migrate(tx)?;
     }
     Ok(())
 }

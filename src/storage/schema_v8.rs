@@ -1,12 +1,14 @@
 //! 7 → 8: four per-owner indexes (an account's transfers, a retailer's orders and payments,
 //! a vendor's orders) are kept as postings, many ids to a row (`storage::postings`), instead
-//! of one row per (owner, id). Each old table is read in key order, written owner by owner as
-//! full rows, then dropped.
+//! of one row per (owner, id); an order's state changes are kept in one row per order
+//! (`order_history`) instead of one per change (`order_events`). Each old table is read in key
+//! order, written owner by owner, then dropped.
 
 use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 
 use super::postings::{Postings, rows_of};
 use super::{StoreError, codec, tables};
+use crate::orders::OrderEvent;
 
 /// The tables version 7 kept the indexes in, (owner, id) → id, and the postings replacing each.
 const STEPS: [(&str, Postings); 4] = [
@@ -16,11 +18,49 @@ const STEPS: [(&str, Postings); 4] = [
     ("payments_by_retailer", tables::PAYMENTS_BY_RETAILER),
 ];
 
-pub(super) fn postings(tx: &WriteTransaction) -> Result<(), StoreError> {
+/// The table version 7 kept state changes in: (order id, event id) → event.
+const EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("order_events");
+
+pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), StoreError> {
+    postings(tx)?;
+    order_history(tx)
+}
+
+fn exists(tx: &WriteTransaction, name: &str) -> Result<bool, StoreError> {
+    // Opening a table in a write transaction creates it; look before opening.
+    Ok(tx.list_tables()?.any(|t| t.name() == name))
+}
+
+fn order_history(tx: &WriteTransaction) -> Result<(), StoreError> {
+    if !exists(tx, EVENTS.name())? {
+        return Ok(());
+    }
+    {
+        let from = tx.open_table(EVENTS)?;
+        let mut to = tx.open_table(tables::ORDER_HISTORY.def())?;
+        let (mut order, mut events) = (None, Vec::<OrderEvent>::new());
+        for entry in from.iter()? {
+            let (k, v) = entry?;
+            let o = k.value().0;
+            if let Some(current) = order.filter(|&c| c != o) {
+                to.insert(current, codec::encode(&events)?.as_slice())?;
+                events.clear();
+            }
+            order = Some(o);
+            events.push(codec::decode(v.value())?);
+        }
+        if let Some(current) = order {
+            to.insert(current, codec::encode(&events)?.as_slice())?;
+        }
+    }
+    tx.delete_table(EVENTS)?;
+    Ok(())
+}
+
+fn postings(tx: &WriteTransaction) -> Result<(), StoreError> {
     for (old, new) in STEPS {
         let old = TableDefinition::<(u64, u64), &[u8]>::new(old);
-        // Opening a table in a write transaction creates it; look before opening.
-        if !tx.list_tables()?.any(|t| t.name() == old.name()) {
+        if !exists(tx, old.name())? {
             continue;
         }
         {
@@ -54,16 +94,26 @@ pub(super) fn postings(tx: &WriteTransaction) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orders::OrderState;
     use crate::storage::postings;
     use crate::storage::{Store, Tx};
 
-    /// A version 7 file's indexes read back the same through the postings, and the old tables
-    /// are gone.
+    /// A version 7 file's indexes read back the same through the postings, each order's
+    /// history in one row in the order it happened, and the old tables are gone.
     #[tokio::test]
-    async fn a_version_7_files_indexes_become_postings() {
+    async fn a_version_7_files_indexes_become_postings_and_histories_one_row() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khaacho.redb");
         let many: Vec<u64> = (1..=500).map(|i| i * 37).collect();
+        let event = |from, to, actor: &str| OrderEvent {
+            at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            from,
+            to,
+            actor: actor.into(),
+            note: String::new(),
+        };
+        let placed = event(None, OrderState::Placed, "retailer:2");
+        let accepted = event(Some(OrderState::Placed), OrderState::Accepted, "vendor:1");
         {
             let db = redb::Database::create(&path).unwrap();
             let tx = db.begin_write().unwrap();
@@ -78,20 +128,28 @@ mod tests {
                     let v = codec::encode(&id).unwrap();
                     old.insert((owner, id), v.as_slice()).unwrap();
                 }
+                let mut events = tx.open_table(EVENTS).unwrap();
+                for (order, seq, e) in [(1, 10, &placed), (2, 11, &placed), (1, 12, &accepted)] {
+                    let v = codec::encode(e).unwrap();
+                    events.insert((order, seq), v.as_slice()).unwrap();
+                }
             }
             tx.commit().unwrap();
         }
         let opened = Store::open(&path).unwrap();
-        let lists = opened
+        let (lists, one, two) = opened
             .store
             .read(|tx| {
                 let view = tx.open(tables::ORDERS_BY_RETAILER)?;
-                (2..=9)
+                let lists = (2..=9)
                     .map(|owner| postings::ascending(&view, owner, 0)?.collect())
-                    .collect::<Result<Vec<Vec<u64>>, StoreError>>()
+                    .collect::<Result<Vec<Vec<u64>>, StoreError>>()?;
+                let h = |o| crate::orders::store::history(tx, o);
+                Ok::<_, StoreError>((lists, h(1)?, h(2)?))
             })
             .await
             .unwrap();
+        assert_eq!((one, two), (vec![placed.clone(), accepted], vec![placed]));
         assert_eq!(lists[2], many);
         assert_eq!(
             (&lists[0][..], &lists[7][..], &lists[1][..]),

@@ -178,8 +178,9 @@ tables! {
     ORDERS_BY_RETAILER: (u64, u64) => Chunk = "retailer_order_postings";
     /// Each vendor's orders (`storage::postings`).
     ORDERS_BY_VENDOR: (u64, u64) => Chunk = "vendor_order_postings";
-    /// (order id, event id) → a state change with actor, time and note.
-    ORDER_EVENTS: (u64, u64) => OrderEvent = "order_events";
+    /// Order id → its state changes, oldest first, each with actor, time and note: one row an
+    /// order, so its history is packed together.
+    ORDER_HISTORY: u64 => Vec<OrderEvent> = "order_history";
     /// (order id, sequence) → a routing decision with every candidate's scores, newest last.
     ROUTING_DECISIONS: (u64, u64) => StoredDecision = "routing_decisions";
     /// Vendor id → its order history and open orders, kept from order events for routing.
