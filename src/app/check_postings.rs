@@ -1,5 +1,6 @@
 //! `khaacho check`'s look at the per-owner indexes (`storage::postings`): each lists exactly
-//! the records that name its owner, every row reads, and nothing is listed twice.
+//! the records that name its owner (a phone's messages under the number as an integer), every
+//! row reads, and nothing is listed twice.
 
 use std::collections::{BTreeMap, HashMap};
 

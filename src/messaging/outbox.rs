@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::delivery;
-use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
+use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, postings, tables};
 use crate::support::page::Page;
 use crate::types::Msisdn;
 
@@ -108,8 +108,7 @@ pub struct Message {
 
 fn insert(tx: &WriteTx, m: &Message) -> Result<(), StoreError> {
     tx.open(tables::MESSAGES)?.put(m.id, m)?;
-    tx.open(tables::MESSAGES_BY_PHONE)?
-        .put((m.phone.as_str(), m.id), &m.id)?;
+    postings::add(tx, tables::MESSAGES_BY_PHONE, m.phone.as_u64(), m.id)?;
     if m.status == Status::Pending {
         tx.open(tables::OUTBOX_DUE)?
             .put((m.next_attempt_at.timestamp_millis(), m.id), &m.id)?;
@@ -312,11 +311,11 @@ pub fn list(
     let index = tx.open(tables::MESSAGES_BY_PHONE)?;
     let mut items = Vec::new();
     let mut next_cursor = None;
-    for entry in index
-        .range((phone.as_str(), 0)..(phone.as_str(), below))?
-        .rev()
-    {
-        let (_, id) = entry?;
+    for id in postings::descending(&index, phone.as_u64(), below)? {
+        let id = id?;
+        if id == below {
+            continue;
+        }
         if items.len() == limit {
             next_cursor = items.last().map(|m: &Message| m.id.to_string());
             break;
@@ -369,8 +368,7 @@ pub fn prune_before(
     for m in old.iter().filter(|m| m.status != Status::Pending) {
         tx.open(tables::MESSAGES)?.remove(m.id)?;
         delivery::forget(tx, m.id)?;
-        tx.open(tables::MESSAGES_BY_PHONE)?
-            .remove((m.phone.as_str(), m.id))?;
+        postings::remove(tx, tables::MESSAGES_BY_PHONE, m.phone.as_u64(), m.id)?;
         if let (Some(c), Some(pid)) = (m.channel, &m.provider_id) {
             tx.open(tables::PROVIDER_MESSAGE_IDS)?
                 .remove(format!("{}:{pid}", c.as_str()).as_str())?;

@@ -84,6 +84,16 @@ pub fn row_ids(first: u64, chunk: &Chunk) -> Result<Vec<u64>, StoreError> {
     chunk.ids(first)
 }
 
+/// How many ids the whole table lists, over every owner.
+pub fn count_all(view: &impl TableRead<(u64, u64), Chunk>) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for row in view.iter()? {
+        let ((_, first), chunk) = row?;
+        n += chunk.ids(first)?.len() as u64;
+    }
+    Ok(n)
+}
+
 /// Rows of ascending ids, each at most [`CHUNK_BYTES`] long: `(first id, rest)`. For writing an
 /// owner's whole list at once (the schema 8 migration).
 pub(crate) fn rows_of(ids: &[u64]) -> Vec<(u64, Chunk)> {

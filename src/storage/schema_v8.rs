@@ -1,14 +1,18 @@
 //! 7 → 8: four per-owner indexes (an account's transfers, a retailer's orders and payments,
 //! a vendor's orders) are kept as postings, many ids to a row (`storage::postings`), instead
-//! of one row per (owner, id); an order's state changes are kept in one row per order
+//! of one row per (owner, id), and so is each phone's message list, keyed by the number as an
+//! integer (`Msisdn::as_u64`); an order's state changes are kept in one row per order
 //! (`order_history`) instead of one per change (`order_events`). Each old table is read in key
 //! order, written owner by owner, then dropped.
+
+use std::collections::BTreeMap;
 
 use redb::{ReadableTable, TableDefinition, TableHandle, WriteTransaction};
 
 use super::postings::{Postings, rows_of};
 use super::{StoreError, codec, tables};
 use crate::orders::OrderEvent;
+use crate::types::Msisdn;
 
 /// The tables version 7 kept the indexes in, (owner, id) → id, and the postings replacing each.
 const STEPS: [(&str, Postings); 4] = [
@@ -21,9 +25,41 @@ const STEPS: [(&str, Postings); 4] = [
 /// The table version 7 kept state changes in: (order id, event id) → event.
 const EVENTS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("order_events");
 
+/// The table version 7 indexed each phone's messages in: (phone, message id) → message id.
+const BY_PHONE: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("messages_by_phone");
+
 pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), StoreError> {
     postings(tx)?;
+    phone_postings(tx)?;
     order_history(tx)
+}
+
+/// The phone index, keyed by the number as an integer: gathered first, since the numbers'
+/// order as text is not their order as integers.
+fn phone_postings(tx: &WriteTransaction) -> Result<(), StoreError> {
+    if !exists(tx, BY_PHONE.name())? {
+        return Ok(());
+    }
+    let mut lists: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    let from = tx.open_table(BY_PHONE)?;
+    for entry in from.iter()? {
+        let key = entry?.0;
+        let (phone, id) = key.value();
+        let phone = Msisdn::parse_e164(phone)
+            .map_err(|e| StoreError::Codec(format!("messages_by_phone: {e}")))?;
+        lists.entry(phone.as_u64()).or_default().push(id);
+    }
+    drop(from);
+    {
+        let mut to = tx.open_table(tables::MESSAGES_BY_PHONE.def())?;
+        for (phone, ids) in lists {
+            for (first, chunk) in rows_of(&ids) {
+                to.insert((phone, first), codec::encode(&chunk)?.as_slice())?;
+            }
+        }
+    }
+    tx.delete_table(BY_PHONE)?;
+    Ok(())
 }
 
 fn exists(tx: &WriteTransaction, name: &str) -> Result<bool, StoreError> {
@@ -128,6 +164,15 @@ mod tests {
                     let v = codec::encode(&id).unwrap();
                     old.insert((owner, id), v.as_slice()).unwrap();
                 }
+                let mut by_phone = tx.open_table(BY_PHONE).unwrap();
+                for (phone, id) in [
+                    ("+14155550100", 4),
+                    ("+9779800000001", 3),
+                    ("+9779800000001", 5),
+                ] {
+                    let v = codec::encode(&id).unwrap();
+                    by_phone.insert((phone, id), v.as_slice()).unwrap();
+                }
                 let mut events = tx.open_table(EVENTS).unwrap();
                 for (order, seq, e) in [(1, 10, &placed), (2, 11, &placed), (1, 12, &accepted)] {
                     let v = codec::encode(e).unwrap();
@@ -137,7 +182,7 @@ mod tests {
             tx.commit().unwrap();
         }
         let opened = Store::open(&path).unwrap();
-        let (lists, one, two) = opened
+        let (lists, one, two, phones) = opened
             .store
             .read(|tx| {
                 let view = tx.open(tables::ORDERS_BY_RETAILER)?;
@@ -145,11 +190,17 @@ mod tests {
                     .map(|owner| postings::ascending(&view, owner, 0)?.collect())
                     .collect::<Result<Vec<Vec<u64>>, StoreError>>()?;
                 let h = |o| crate::orders::store::history(tx, o);
-                Ok::<_, StoreError>((lists, h(1)?, h(2)?))
+                let by_phone = tx.open(tables::MESSAGES_BY_PHONE)?;
+                let phone = |p| -> Result<Vec<u64>, StoreError> {
+                    postings::descending(&by_phone, p, u64::MAX)?.collect()
+                };
+                let phones = (phone(9_779_800_000_001)?, phone(14_155_550_100)?);
+                Ok::<_, StoreError>((lists, h(1)?, h(2)?, phones))
             })
             .await
             .unwrap();
         assert_eq!((one, two), (vec![placed.clone(), accepted], vec![placed]));
+        assert_eq!(phones, (vec![5, 3], vec![4]));
         assert_eq!(lists[2], many);
         assert_eq!(
             (&lists[0][..], &lists[7][..], &lists[1][..]),

@@ -212,8 +212,8 @@ tables! {
     /// What became of a message after it was logged (`messaging::delivery`); none until it
     /// changed.
     MESSAGE_STATES: u64 => Delivery = "message_states";
-    /// (phone, message id) → message id.
-    MESSAGES_BY_PHONE: (&'static str, u64) => u64 = "messages_by_phone";
+    /// Each phone's messages (`storage::postings`; the phone as `Msisdn::as_u64`).
+    MESSAGES_BY_PHONE: (u64, u64) => Chunk = "phone_message_postings";
     /// (due time in ms, message id) → message id: the outbox, messages still to send.
     OUTBOX_DUE: (i64, u64) => u64 = "outbox_due";
     /// "channel:provider message id" → message id, for delivery reports.

@@ -71,6 +71,14 @@ impl Msisdn {
         &self.0
     }
 
+    /// The number as an integer (its digits; at most 15, never a leading 0, so two numbers
+    /// never share one): the key of the per-phone message index.
+    pub fn as_u64(&self) -> u64 {
+        self.0[1..]
+            .bytes()
+            .fold(0, |n, d| n * 10 + u64::from(d - b'0'))
+    }
+
     /// The number with all but the last three digits hidden, for logs.
     pub fn masked(&self) -> String {
         let keep = self.0.len().saturating_sub(3);
@@ -205,6 +213,18 @@ impl Serialize for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_number_as_an_integer_is_its_digits() {
+        let n = |s: &str| Msisdn::parse_e164(s).unwrap().as_u64();
+        assert_eq!(n("+9779812345678"), 9_779_812_345_678);
+        assert_eq!(n("+999999999999999"), 999_999_999_999_999);
+        assert_ne!(
+            n("+97798123456"),
+            n("+977981234560"),
+            "lengths differ, numbers differ"
+        );
+    }
 
     #[test]
     fn phone_numbers_are_read_the_way_people_write_them() {
