@@ -2,10 +2,10 @@
 //! the records that name its owner (a phone's messages under the number as an integer), every
 //! row reads, and nothing is listed twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::ledger::AccountKind;
-use crate::storage::postings::{self, Postings};
+use crate::storage::postings::Postings;
 use crate::storage::{ReadTx, StoreError, TableRead, Tx, tables};
 
 /// Owner → ids, as the records say they should be listed.
@@ -15,56 +15,62 @@ pub fn check(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
     let (mut by_retailer, mut by_vendor) = (Expected::new(), Expected::new());
     for entry in tx.open(tables::ORDERS)?.iter()? {
         let (id, o) = entry?;
-        by_retailer.entry(o.retailer_id).or_default().push(id);
-        by_vendor.entry(o.vendor_id).or_default().push(id);
+        list(&mut by_retailer, o.retailer_id, id);
+        list(&mut by_vendor, o.vendor_id, id);
     }
-    compare(
-        tx,
-        tables::ORDERS_BY_RETAILER,
-        "a retailer's orders",
-        by_retailer,
-        p,
-    )?;
-    compare(
-        tx,
-        tables::ORDERS_BY_VENDOR,
-        "a vendor's orders",
-        by_vendor,
-        p,
-    )?;
     let mut payments = Expected::new();
     for entry in tx.open(tables::PAYMENTS)?.iter()? {
         let (id, pay) = entry?;
-        payments.entry(pay.retailer_id).or_default().push(id);
+        list(&mut payments, pay.retailer_id, id);
     }
-    compare(
-        tx,
-        tables::PAYMENTS_BY_RETAILER,
-        "a retailer's payments",
-        payments,
-        p,
-    )?;
-    let mut listed = HashMap::new();
+    let mut messages = Expected::new();
+    for entry in tx.open(tables::MESSAGES)?.iter()? {
+        let (id, m) = entry?;
+        list(&mut messages, m.phone.as_u64(), id);
+    }
+    let mut unlisted = HashSet::new();
     for entry in tx.open(tables::LEDGER_ACCOUNTS)?.iter()? {
         let (id, a) = entry?;
-        listed.insert(id, a.kind != AccountKind::OrderClearing);
+        if a.kind == AccountKind::OrderClearing {
+            unlisted.insert(id);
+        }
     }
     let mut transfers = Expected::new();
     for entry in tx.open(tables::LEDGER_TRANSFERS)?.iter()? {
         let (id, t) = entry?;
         for account in [t.debit_account, t.credit_account] {
-            if listed.get(&account).copied().unwrap_or(true) {
-                transfers.entry(account).or_default().push(id);
+            if !unlisted.contains(&account) {
+                list(&mut transfers, account, id);
             }
         }
     }
-    compare(
-        tx,
-        tables::LEDGER_ACCOUNT_TRANSFERS,
-        "an account's transfers",
-        transfers,
-        p,
-    )
+    let indexes = [
+        (
+            tables::ORDERS_BY_RETAILER,
+            "a retailer's orders",
+            by_retailer,
+        ),
+        (tables::ORDERS_BY_VENDOR, "a vendor's orders", by_vendor),
+        (
+            tables::PAYMENTS_BY_RETAILER,
+            "a retailer's payments",
+            payments,
+        ),
+        (tables::MESSAGES_BY_PHONE, "a phone's messages", messages),
+        (
+            tables::LEDGER_ACCOUNT_TRANSFERS,
+            "an account's transfers",
+            transfers,
+        ),
+    ];
+    for (table, what, expected) in indexes {
+        compare(tx, table, what, expected, p)?;
+    }
+    Ok(())
+}
+
+fn list(expected: &mut Expected, owner: u64, id: u64) {
+    expected.entry(owner).or_default().push(id);
 }
 
 /// Reports every owner whose listed ids differ from `expected` (ids ascending per owner, as
@@ -79,7 +85,7 @@ fn compare(
     let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for entry in tx.open(table)?.iter()? {
         let ((owner, first), chunk) = entry?;
-        match postings::row_ids(first, &chunk) {
+        match chunk.ids(first) {
             Ok(ids) => found.entry(owner).or_default().extend(ids),
             Err(e) => p.push(format!("index of {what}: owner {owner}: {e}")),
         }

@@ -50,8 +50,8 @@ impl Chunk {
         Chunk(bytes)
     }
 
-    /// The row's ids, `first` included, ascending.
-    fn ids(&self, first: u64) -> Result<Vec<u64>, StoreError> {
+    /// The row's ids, `first` (its key's) included, ascending.
+    pub fn ids(&self, first: u64) -> Result<Vec<u64>, StoreError> {
         let bad = || StoreError::Codec(format!("postings row at id {first} is malformed"));
         let mut out = vec![first];
         let (mut gap, mut shift) = (0u64, 0u32);
@@ -79,11 +79,6 @@ impl Chunk {
     }
 }
 
-/// A stored row's ids, `first` (its key's) included, ascending.
-pub fn row_ids(first: u64, chunk: &Chunk) -> Result<Vec<u64>, StoreError> {
-    chunk.ids(first)
-}
-
 /// How many ids the whole table lists, over every owner.
 pub fn count_all(view: &impl TableRead<(u64, u64), Chunk>) -> Result<u64, StoreError> {
     let mut n = 0;
@@ -94,6 +89,11 @@ pub fn count_all(view: &impl TableRead<(u64, u64), Chunk>) -> Result<u64, StoreE
     Ok(n)
 }
 
+/// How many bytes LEB128 takes for `gap`.
+fn gap_bytes(gap: u64) -> usize {
+    (64 - gap.leading_zeros() as usize).div_ceil(7).max(1)
+}
+
 /// Rows of ascending ids, each at most [`CHUNK_BYTES`] long: `(first id, rest)`. For writing an
 /// owner's whole list at once (the schema 8 migration).
 pub(crate) fn rows_of(ids: &[u64]) -> Vec<(u64, Chunk)> {
@@ -102,7 +102,7 @@ pub(crate) fn rows_of(ids: &[u64]) -> Vec<(u64, Chunk)> {
     while start < ids.len() {
         let (mut end, mut bytes) = (start + 1, 0);
         while end < ids.len() {
-            let size = Chunk::of(ids[end - 1], &ids[end..=end]).0.len();
+            let size = gap_bytes(ids[end] - ids[end - 1]);
             if bytes + size > CHUNK_BYTES {
                 break;
             }

@@ -53,12 +53,22 @@ fn phone_postings(tx: &WriteTransaction) -> Result<(), StoreError> {
     {
         let mut to = tx.open_table(tables::MESSAGES_BY_PHONE.def())?;
         for (phone, ids) in lists {
-            for (first, chunk) in rows_of(&ids) {
-                to.insert((phone, first), codec::encode(&chunk)?.as_slice())?;
-            }
+            write_list(&mut to, phone, &ids)?;
         }
     }
     tx.delete_table(BY_PHONE)?;
+    Ok(())
+}
+
+/// Writes one owner's ascending ids as full postings rows.
+fn write_list(
+    to: &mut redb::Table<(u64, u64), &[u8]>,
+    owner: u64,
+    ids: &[u64],
+) -> Result<(), StoreError> {
+    for (first, chunk) in rows_of(ids) {
+        to.insert((owner, first), codec::encode(&chunk)?.as_slice())?;
+    }
     Ok(())
 }
 
@@ -102,24 +112,18 @@ fn postings(tx: &WriteTransaction) -> Result<(), StoreError> {
         {
             let from = tx.open_table(old)?;
             let mut to = tx.open_table(new.def())?;
-            let mut write = |owner: u64, ids: &[u64]| -> Result<(), StoreError> {
-                for (first, chunk) in rows_of(ids) {
-                    to.insert((owner, first), codec::encode(&chunk)?.as_slice())?;
-                }
-                Ok(())
-            };
             let (mut owner, mut ids) = (None, Vec::new());
             for entry in from.iter()? {
                 let (o, id) = entry?.0.value();
                 if owner.is_some_and(|current| current != o) {
-                    write(owner.unwrap_or_default(), &ids)?;
+                    write_list(&mut to, owner.unwrap_or_default(), &ids)?;
                     ids.clear();
                 }
                 owner = Some(o);
                 ids.push(id);
             }
             if let Some(o) = owner {
-                write(o, &ids)?;
+                write_list(&mut to, o, &ids)?;
             }
         }
         tx.delete_table(old)?;
