@@ -64,6 +64,9 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
             let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
             svc.job_skips().add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
+            let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
+            svc.job_skips().add("repack", r.skipped as u64);
+            tracing::info!(rows = r.done, skipped = r.skipped, "repack done");
         })?)
         .await?;
     sched

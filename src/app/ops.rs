@@ -110,7 +110,14 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::Prune => {
             let keep = crate::retention::Retention::from_config(&svc.config().retention);
             let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
-            Ok(json!({"ok": w.skipped == 0, "removed": w.done, "batches_failed": w.skipped}))
+            let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
+            Ok(json!({
+                "ok": w.skipped == 0 && r.skipped == 0,
+                "removed": w.done,
+                "batches_failed": w.skipped,
+                "repacked": r.done,
+                "repacks_failed": r.skipped,
+            }))
         }
         Request::Reindex => {
             let products = svc.catalog().reindex().await.map_err(|e| e.to_string())?;

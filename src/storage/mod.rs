@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod postings;
+pub mod repack;
 mod schema;
 mod schema_v6;
 mod schema_v8;

@@ -125,6 +125,8 @@ tables! {
     META: &'static str => u64 = "meta";
     /// Id counters, one per entity kind.
     COUNTERS: &'static str => u64 = "counters";
+    /// Table name → where its nightly repacks got to (`storage::repack`).
+    REPACK_MARKS: &'static str => Vec<crate::storage::repack::Mark> = "repack_marks";
 
     USERS: u64 => User = "users";
     /// E.164 phone → user id.

@@ -19,6 +19,7 @@ use super::{StoreError, codec};
 /// A table declaration: key type `K` (a native redb key, so ranges sort right) and value `V`.
 pub struct Table<K: Key + 'static, V> {
     def: TableDefinition<'static, K, &'static [u8]>,
+    name: &'static str,
     _value: PhantomData<fn() -> V>,
 }
 
@@ -26,8 +27,13 @@ impl<K: Key + 'static, V> Table<K, V> {
     pub const fn new(name: &'static str) -> Self {
         Self {
             def: TableDefinition::new(name),
+            name,
             _value: PhantomData,
         }
+    }
+
+    pub const fn name(&self) -> &'static str {
+        self.name
     }
 
     pub(crate) fn def(&self) -> TableDefinition<'static, K, &'static [u8]> {
@@ -266,6 +272,11 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         self.writes.set(self.writes.get() + 1);
         self.raw.insert(key, bytes.as_slice())?;
         Ok(())
+    }
+
+    /// Counts writes made through `raw` (storage's own cursors).
+    pub(super) fn count_writes(&self, n: u64) {
+        self.writes.set(self.writes.get() + n);
     }
 
     /// Removes the value under `key`, returning it when there was one.

@@ -162,8 +162,8 @@ async fn draw(svc: &Services, opts: &Options) -> Result<World, String> {
     ))
 }
 
-/// Every day from `from` to the day before `today`, with the retention job weekly; the
-/// scores at `opts.score_at` when asked.
+/// Every day from `from` to the day before `today`, with the retention job weekly and the
+/// repack nightly; the scores at `opts.score_at` when asked.
 async fn days(
     svc: &Services,
     clock: &ManualClock,
@@ -188,6 +188,8 @@ async fn days(
             let keep = crate::retention::Retention::from_config(&svc.config().retention);
             crate::retention::prune(svc.store(), keep, day_start(day + Duration::days(1))).await;
         }
+        // So does the nightly repack.
+        crate::storage::repack::run(svc.store(), day_start(day + Duration::days(1))).await;
         if (day - from).num_days() % 30 == 29 {
             tracing::info!(%day, placed = tally.placed, "simulated up to");
         }
