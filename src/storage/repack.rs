@@ -26,8 +26,16 @@ use super::typed::OwnedKey;
 use super::{Store, StoreError, Table, TableRead, WriteTx, tables};
 use crate::support::telemetry::Walked;
 
-/// How long a row may still be rewritten after it was written, as a rule.
+/// How long a row may still be rewritten after it was written, as a rule: an order is
+/// accepted, packed, dispatched and delivered within days.
 pub const SETTLE_DAYS: i64 = 3;
+
+/// When an order's last change (its invoice paid) is behind it, as a rule: the default
+/// credit terms and two weeks more.
+pub const LATE_DAYS: i64 = 45;
+
+/// How often tables that take new rows all over are repacked whole.
+pub const WHOLE_EVERY_DAYS: i64 = 7;
 
 /// Rows moved per write transaction: a few milliseconds of the writer's time.
 const ROWS_PER_TX: usize = 2_000;
@@ -35,8 +43,12 @@ const ROWS_PER_TX: usize = 2_000;
 /// A repack pass: when it started and the id of the table's last row then.
 pub type Mark = (i64, u64);
 
+/// Keys a pass can carry from one transaction to the next.
+pub trait Keyed: OwnedKey<Owned: Clone + Send> + Send + Sync {}
+impl<K: OwnedKey<Owned: Clone + Send> + Send + Sync> Keyed for K {}
+
 /// Keys that start with an id handed out in time order.
-pub trait TimeOrdered: OwnedKey<Owned: Clone + Send> + Send + Sync {
+pub trait TimeOrdered: Keyed {
     /// The smallest key of the rows of `id`.
     fn first_of(id: u64) -> Self::Owned;
     fn id(key: &Self::Owned) -> u64;
@@ -62,15 +74,24 @@ impl TimeOrdered for (u64, u64) {
 
 /// Repacks the settled rows of every table whose rows are rewritten after they are written.
 /// Returns the rows moved and the passes that failed (logged; the next night tries again).
+///
+/// Orders, their histories and invoices change again when the invoice is paid, within the
+/// credit terms (30 days unless configured otherwise), so they get a second pass after
+/// [`LATE_DAYS`]. Credit scores are keyed by shop, so each night's new rows land all over
+/// the table; it is repacked whole every [`WHOLE_EVERY_DAYS`].
 pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
-    let mut walked = Walked::default();
     let passes = [
-        table(store, tables::ORDERS, now).await,
-        table(store, tables::ORDER_HISTORY, now).await,
-        table(store, tables::ROUTING_DECISIONS, now).await,
-        table(store, tables::INVOICES, now).await,
-        table(store, tables::PAYMENTS, now).await,
+        since(store, tables::ORDERS, SETTLE_DAYS, now).await,
+        since(store, tables::ORDERS, LATE_DAYS, now).await,
+        since(store, tables::ORDER_HISTORY, SETTLE_DAYS, now).await,
+        since(store, tables::ORDER_HISTORY, LATE_DAYS, now).await,
+        since(store, tables::ROUTING_DECISIONS, SETTLE_DAYS, now).await,
+        since(store, tables::INVOICES, SETTLE_DAYS, now).await,
+        since(store, tables::INVOICES, LATE_DAYS, now).await,
+        since(store, tables::PAYMENTS, SETTLE_DAYS, now).await,
+        whole(store, tables::CREDIT_SCORES, now).await,
     ];
+    let mut walked = Walked::default();
     for pass in passes {
         match pass {
             Ok(rows) => walked.done += rows,
@@ -83,48 +104,86 @@ pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
     walked
 }
 
-/// One table's pass: from the mark it starts at to the end of the table.
-async fn table<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
+/// A pass over a table in time order: the rows written since its newest mark at least
+/// `settle_days` old.
+async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
+    store: &Store,
+    table: Table<K, V>,
+    settle_days: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let key = format!("{}@{settle_days}", table.name());
+    let from = store
+        .write(move |tx| begin(tx, table, &key, settle_days, now))
+        .await?;
+    match from {
+        Some(id) => repack_to_end(store, table, Bound::Included(K::first_of(id))).await,
+        None => Ok(0),
+    }
+}
+
+/// A pass over a whole table, when the last one is [`WHOLE_EVERY_DAYS`] old.
+async fn whole<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     store: &Store,
     table: Table<K, V>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let name = table.name();
-    let from = store.write(move |tx| begin(tx, table, name, now)).await?;
-    let mut after = Bound::Included(K::first_of(from));
+    let key = format!("{}@whole", table.name());
+    let due = store
+        .write(move |tx| {
+            let mut marks = tx.open(tables::REPACK_MARKS)?;
+            let last = marks.get(key.as_str())?.and_then(|m| m.last().copied());
+            let every = Duration::days(WHOLE_EVERY_DAYS).num_milliseconds();
+            let due = last.is_none_or(|(at, _)| at <= now.timestamp_millis() - every);
+            if due {
+                marks.put(key.as_str(), &vec![(now.timestamp_millis(), 0)])?;
+            }
+            Ok::<_, StoreError>(due)
+        })
+        .await?;
+    if !due {
+        return Ok(0);
+    }
+    repack_to_end(store, table, Bound::Unbounded).await
+}
+
+/// Repacks from `from` to the end of the table, [`ROWS_PER_TX`] rows a transaction.
+async fn repack_to_end<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
+    store: &Store,
+    table: Table<K, V>,
+    mut from: Bound<K::Owned>,
+) -> Result<usize, StoreError> {
     let mut moved = 0;
     loop {
-        let bound = after.clone();
+        let bound = from.clone();
         let (rows, last) = store
             .write(move |tx| repack_from(tx, table, bound.clone(), ROWS_PER_TX))
             .await?;
         moved += rows;
         match last {
-            Some(last) if rows == ROWS_PER_TX => after = Bound::Excluded(last),
+            Some(last) if rows == ROWS_PER_TX => from = Bound::Excluded(last),
             _ => return Ok(moved),
         }
     }
 }
 
-/// Chooses where a pass starts and records the pass: the newest mark at least
-/// [`SETTLE_DAYS`] old, else the oldest there is (rows written in the days before the first
-/// pass are repacked once, young); a table never repacked starts at its first row. Marks
-/// older than the one chosen are dropped.
+/// Chooses where a pass starts and records the pass: the newest mark at least `settle_days`
+/// old, else the oldest there is (rows written in the days before the first pass are
+/// repacked once, young); a table never repacked starts at its first row. Marks older than
+/// the one chosen are dropped. None for an empty table.
 fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
-    name: &'static str,
+    key: &str,
+    settle_days: i64,
     now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+) -> Result<Option<u64>, StoreError> {
     let last = match tx.open(table)?.raw.last()? {
         Some((key, _)) => K::id(&K::owned(key.value())),
-        None => return Ok(0),
+        None => return Ok(None),
     };
-    let mut marks = tx
-        .open(tables::REPACK_MARKS)?
-        .get(name)?
-        .unwrap_or_default();
-    let settled = (now - Duration::days(SETTLE_DAYS)).timestamp_millis();
+    let mut marks = tx.open(tables::REPACK_MARKS)?.get(key)?.unwrap_or_default();
+    let settled = (now - Duration::days(settle_days)).timestamp_millis();
     let chosen = marks
         .iter()
         .rposition(|(at, _)| *at <= settled)
@@ -132,13 +191,13 @@ fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     let from = marks.get(chosen).map_or(0, |(_, id)| *id);
     marks.drain(..chosen);
     marks.push((now.timestamp_millis(), last));
-    tx.open(tables::REPACK_MARKS)?.put(name, &marks)?;
-    Ok(from)
+    tx.open(tables::REPACK_MARKS)?.put(key, &marks)?;
+    Ok(Some(from))
 }
 
 /// Takes up to `limit` rows out from `from` on and puts them back in one run of a cursor,
 /// which packs them into full pages. Returns the rows moved and the last one's key.
-pub fn repack_from<K: TimeOrdered, V: Serialize + DeserializeOwned>(
+pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
     from: Bound<K::Owned>,
@@ -236,8 +295,9 @@ mod tests {
         assert_eq!(now, was);
     }
 
-    /// Each pass starts at the newest mark at least SETTLE_DAYS old (else the oldest), and
-    /// moves on in bounded transactions to the end of the table.
+    /// Each pass starts at the newest mark old enough (else the oldest), and moves on in
+    /// bounded transactions to the end of the table; orders get a pass at SETTLE_DAYS and one
+    /// at LATE_DAYS; credit scores are repacked whole once a week.
     #[tokio::test]
     async fn each_night_covers_the_rows_since_the_newest_settled_mark() {
         let (_dir, store) = store().await;
@@ -251,21 +311,34 @@ mod tests {
             }
         };
         let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, 20, 0, 0).unwrap();
+        let day = |d: i64| (t0 + Duration::days(d)).timestamp_millis();
         assert_eq!(run(&store, t0).await.done, 0, "empty tables");
         store.write(add(1..=4_500)).await.unwrap();
         let first = run(&store, t0).await;
-        assert_eq!((first.done, first.skipped), (4_500, 0));
+        assert_eq!((first.done, first.skipped), (2 * 4_500, 0));
         store.write(add(4_501..=4_600)).await.unwrap();
-        // One day on: no mark is settled, so from the oldest (4,500) on.
-        assert_eq!(run(&store, t0 + Duration::days(1)).await.done, 101);
-        // Four days on: the mark of day 1 (4,600) is settled.
-        assert_eq!(run(&store, t0 + Duration::days(4)).await.done, 1);
-        let marks = store
-            .write(|tx| tx.open(tables::REPACK_MARKS)?.get("orders"))
-            .await
-            .unwrap()
-            .unwrap();
-        let day = |d: i64| (t0 + Duration::days(d)).timestamp_millis();
-        assert_eq!(marks, vec![(day(1), 4_600), (day(4), 4_600)]);
+        // One day on: no mark is settled, so both passes start at the oldest (4,500).
+        assert_eq!(run(&store, t0 + Duration::days(1)).await.done, 2 * 101);
+        // Four days on: the short pass's mark of day 1 (4,600) is settled; the long one's not.
+        assert_eq!(run(&store, t0 + Duration::days(4)).await.done, 1 + 101);
+        let marks = |key: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |tx| tx.open(tables::REPACK_MARKS)?.get(key))
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            marks("orders@3").await,
+            vec![(day(1), 4_600), (day(4), 4_600)]
+        );
+        assert_eq!(
+            marks("orders@45").await,
+            vec![(day(0), 4_500), (day(1), 4_600), (day(4), 4_600)]
+        );
+        assert_eq!(marks("credit_scores@whole").await, vec![(day(0), 0)]);
     }
 }
