@@ -10,17 +10,17 @@
 //! Once such rows have settled (a few days after they were written), a nightly pass takes them
 //! out and puts them back through a redb cursor, which lays rows inserted in a run into full
 //! pages; the half-empty pages go to the free list, and the next day's rows reuse them. Values
-//! are moved byte for byte: nothing is decoded, so nothing can change. Each table's pass runs
-//! in bounded write transactions, like retention, and remembers where it got to
-//! (`REPACK_MARKS`): each night covers the rows written since the newest mark at least
-//! [`SETTLE_DAYS`] old.
+//! are moved byte for byte: nothing is decoded, so nothing can change. Each pass runs in
+//! bounded write transactions, like retention, and keeps its progress in `REPACK_MARKS`: every
+//! night it notes the table's last id, and repacks the ids noted on nights now old enough that
+//! it has not repacked yet, so each row is moved once a pass.
 
 use std::ops::Bound;
 
 use chrono::{DateTime, Duration, Utc};
 use redb::ReadableTable;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::typed::OwnedKey;
 use super::{Store, StoreError, Table, TableRead, WriteTx, tables};
@@ -30,6 +30,10 @@ use crate::support::telemetry::Walked;
 /// accepted, packed, dispatched and delivered within days.
 pub const SETTLE_DAYS: i64 = 3;
 
+/// When an order's invoice is raised, as a rule: at delivery, days after the order (whose id
+/// keys the invoice), so invoices come in a little out of order.
+pub const INVOICED_DAYS: i64 = 7;
+
 /// When an order's last change (its invoice paid) is behind it, as a rule: the default
 /// credit terms and two weeks more.
 pub const LATE_DAYS: i64 = 45;
@@ -37,15 +41,27 @@ pub const LATE_DAYS: i64 = 45;
 /// How often tables that take new rows all over are repacked whole.
 pub const WHOLE_EVERY_DAYS: i64 = 7;
 
+/// Slack in "a day old" and "a week old", so a job that runs a little early still counts.
+const SLACK_MS: i64 = 3_600_000;
+
 /// Rows moved per write transaction: a few milliseconds of the writer's time.
 const ROWS_PER_TX: usize = 2_000;
 
-/// A repack pass: when it started and the id of the table's last row then.
+/// A night's note: when, and the id of the table's last row then.
 pub type Mark = (i64, u64);
 
+/// One pass's progress over its table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Ids up to this one are repacked.
+    pub done: u64,
+    /// The nights' notes not yet old enough, oldest first.
+    pub marks: Vec<Mark>,
+}
+
 /// Keys a pass can carry from one transaction to the next.
-pub trait Keyed: OwnedKey<Owned: Clone + Send> + Send + Sync {}
-impl<K: OwnedKey<Owned: Clone + Send> + Send + Sync> Keyed for K {}
+pub trait Keyed: OwnedKey<Owned: Clone + Send + Ord> + Send + Sync {}
+impl<K: OwnedKey<Owned: Clone + Send + Ord> + Send + Sync> Keyed for K {}
 
 /// Keys that start with an id handed out in time order.
 pub trait TimeOrdered: Keyed {
@@ -86,7 +102,7 @@ pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
         since(store, tables::ORDER_HISTORY, SETTLE_DAYS, now).await,
         since(store, tables::ORDER_HISTORY, LATE_DAYS, now).await,
         since(store, tables::ROUTING_DECISIONS, SETTLE_DAYS, now).await,
-        since(store, tables::INVOICES, SETTLE_DAYS, now).await,
+        since(store, tables::INVOICES, INVOICED_DAYS, now).await,
         since(store, tables::INVOICES, LATE_DAYS, now).await,
         since(store, tables::PAYMENTS, SETTLE_DAYS, now).await,
         whole(store, tables::CREDIT_SCORES, now).await,
@@ -104,8 +120,8 @@ pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
     walked
 }
 
-/// A pass over a table in time order: the rows written since its newest mark at least
-/// `settle_days` old.
+/// A pass over a table in time order: the rows noted on nights at least `settle_days` ago
+/// that it has not repacked yet.
 async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
     store: &Store,
     table: Table<K, V>,
@@ -113,11 +129,14 @@ async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let key = format!("{}@{settle_days}", table.name());
-    let from = store
+    let range = store
         .write(move |tx| begin(tx, table, &key, settle_days, now))
         .await?;
-    match from {
-        Some(id) => repack_to_end(store, table, Bound::Included(K::first_of(id))).await,
+    match range {
+        Some((after, upto)) => {
+            let from = Bound::Included(K::first_of(after + 1));
+            repack(store, table, from, Some(K::first_of(upto + 1))).await
+        }
         None => Ok(0),
     }
 }
@@ -132,11 +151,17 @@ async fn whole<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     let due = store
         .write(move |tx| {
             let mut marks = tx.open(tables::REPACK_MARKS)?;
-            let last = marks.get(key.as_str())?.and_then(|m| m.last().copied());
-            let every = Duration::days(WHOLE_EVERY_DAYS).num_milliseconds();
+            let last = marks
+                .get(key.as_str())?
+                .and_then(|p| p.marks.last().copied());
+            let every = Duration::days(WHOLE_EVERY_DAYS).num_milliseconds() - SLACK_MS;
             let due = last.is_none_or(|(at, _)| at <= now.timestamp_millis() - every);
             if due {
-                marks.put(key.as_str(), &vec![(now.timestamp_millis(), 0)])?;
+                let progress = Progress {
+                    done: 0,
+                    marks: vec![(now.timestamp_millis(), 0)],
+                };
+                marks.put(key.as_str(), &progress)?;
             }
             Ok::<_, StoreError>(due)
         })
@@ -144,20 +169,22 @@ async fn whole<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     if !due {
         return Ok(0);
     }
-    repack_to_end(store, table, Bound::Unbounded).await
+    repack(store, table, Bound::Unbounded, None).await
 }
 
-/// Repacks from `from` to the end of the table, [`ROWS_PER_TX`] rows a transaction.
-async fn repack_to_end<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
+/// Repacks from `from` up to (not including) `until`, or to the end of the table,
+/// [`ROWS_PER_TX`] rows a transaction.
+async fn repack<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     store: &Store,
     table: Table<K, V>,
     mut from: Bound<K::Owned>,
+    until: Option<K::Owned>,
 ) -> Result<usize, StoreError> {
     let mut moved = 0;
     loop {
-        let bound = from.clone();
+        let (bound, until) = (from.clone(), until.clone());
         let (rows, last) = store
-            .write(move |tx| repack_from(tx, table, bound.clone(), ROWS_PER_TX))
+            .write(move |tx| repack_from(tx, table, bound.clone(), until.as_ref(), ROWS_PER_TX))
             .await?;
         moved += rows;
         match last {
@@ -167,40 +194,45 @@ async fn repack_to_end<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     }
 }
 
-/// Chooses where a pass starts and records the pass: the newest mark at least `settle_days`
-/// old, else the oldest there is (rows written in the days before the first pass are
-/// repacked once, young); a table never repacked starts at its first row. Marks older than
-/// the one chosen are dropped. None for an empty table.
+/// Notes the table's last id and chooses the ids a pass repacks tonight: (after, up to) from
+/// where the pass got to, to the id of the newest note at least `settle_days` old; the notes
+/// up to that one are dropped. A pass's first note covers the rows the table already held.
+/// None when there is nothing to repack.
 fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
     key: &str,
     settle_days: i64,
     now: DateTime<Utc>,
-) -> Result<Option<u64>, StoreError> {
+) -> Result<Option<(u64, u64)>, StoreError> {
     let last = match tx.open(table)?.raw.last()? {
         Some((key, _)) => K::id(&K::owned(key.value())),
         None => return Ok(None),
     };
-    let mut marks = tx.open(tables::REPACK_MARKS)?.get(key)?.unwrap_or_default();
-    let settled = (now - Duration::days(settle_days)).timestamp_millis();
-    let chosen = marks
-        .iter()
-        .rposition(|(at, _)| *at <= settled)
-        .unwrap_or(0);
-    let from = marks.get(chosen).map_or(0, |(_, id)| *id);
-    marks.drain(..chosen);
-    marks.push((now.timestamp_millis(), last));
-    tx.open(tables::REPACK_MARKS)?.put(key, &marks)?;
-    Ok(Some(from))
+    let mut progress = tx.open(tables::REPACK_MARKS)?.get(key)?.unwrap_or_default();
+    progress.marks.push((now.timestamp_millis(), last));
+    let settled = (now - Duration::days(settle_days)).timestamp_millis() + SLACK_MS;
+    let range = match progress.marks.iter().rposition(|(at, _)| *at <= settled) {
+        Some(newest) => {
+            let upto = progress.marks[newest].1;
+            progress.marks.drain(..=newest);
+            let after = progress.done;
+            progress.done = after.max(upto);
+            (upto > after).then_some((after, upto))
+        }
+        None => None,
+    };
+    tx.open(tables::REPACK_MARKS)?.put(key, &progress)?;
+    Ok(range)
 }
 
-/// Takes up to `limit` rows out from `from` on and puts them back in one run of a cursor,
+/// Takes up to `limit` rows out from `from` on (before `until`) and puts them back in one run of a cursor,
 /// which packs them into full pages. Returns the rows moved and the last one's key.
 pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
     from: Bound<K::Owned>,
+    until: Option<&K::Owned>,
     limit: usize,
 ) -> Result<(usize, Option<K::Owned>), StoreError> {
     let mut view = tx.open(table)?;
@@ -212,6 +244,12 @@ pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
     let mut cursor = view.raw.lower_bound_mut(bound)?;
     let mut rows: Vec<(K::Owned, Vec<u8>)> = Vec::with_capacity(limit.min(4_096));
     while rows.len() < limit {
+        if let Some(until) = until {
+            match cursor.peek_next()? {
+                Some((key, _)) if K::owned(key.value()) < *until => {}
+                _ => break,
+            }
+        }
         match cursor.remove_next()? {
             Some((key, value)) => rows.push((K::owned(key.value()), value.value().to_vec())),
             None => break,
@@ -284,7 +322,7 @@ mod tests {
         assert!(before < 0.7, "the rewrites left pages {before:.2} full");
         let (moved, after, now) = store
             .write(move |tx| {
-                let (moved, last) = repack_from(tx, t, Bound::Unbounded, 10_000)?;
+                let (moved, last) = repack_from(tx, t, Bound::Unbounded, None, 10_000)?;
                 assert_eq!(last, Some(3_000));
                 Ok::<_, StoreError>((moved, fill(tx, t), rows(tx, t)))
             })
@@ -295,11 +333,11 @@ mod tests {
         assert_eq!(now, was);
     }
 
-    /// Each pass starts at the newest mark old enough (else the oldest), and moves on in
-    /// bounded transactions to the end of the table; orders get a pass at SETTLE_DAYS and one
-    /// at LATE_DAYS; credit scores are repacked whole once a week.
+    /// Each night notes the table's last id; a pass repacks the ids noted on nights old
+    /// enough that it has not repacked yet, in bounded transactions. Orders get a pass at
+    /// SETTLE_DAYS and one at LATE_DAYS; credit scores are repacked whole once a week.
     #[tokio::test]
-    async fn each_night_covers_the_rows_since_the_newest_settled_mark() {
+    async fn each_row_is_repacked_once_a_pass_when_its_night_is_old_enough() {
         let (_dir, store) = store().await;
         let t = tables::ORDERS;
         let add = |ids: std::ops::RangeInclusive<u64>| {
@@ -312,16 +350,26 @@ mod tests {
         };
         let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, 20, 0, 0).unwrap();
         let day = |d: i64| (t0 + Duration::days(d)).timestamp_millis();
-        assert_eq!(run(&store, t0).await.done, 0, "empty tables");
+        let night = |d: i64| {
+            let store = store.clone();
+            async move {
+                let w = run(&store, t0 + Duration::days(d)).await;
+                assert_eq!(w.skipped, 0);
+                w.done
+            }
+        };
+        assert_eq!(night(0).await, 0, "empty tables");
         store.write(add(1..=4_500)).await.unwrap();
-        let first = run(&store, t0).await;
-        assert_eq!((first.done, first.skipped), (2 * 4_500, 0));
+        assert_eq!(night(0).await, 0, "noted, not yet settled");
         store.write(add(4_501..=4_600)).await.unwrap();
-        // One day on: no mark is settled, so both passes start at the oldest (4,500).
-        assert_eq!(run(&store, t0 + Duration::days(1)).await.done, 2 * 101);
-        // Four days on: the short pass's mark of day 1 (4,600) is settled; the long one's not.
-        assert_eq!(run(&store, t0 + Duration::days(4)).await.done, 1 + 101);
-        let marks = |key: &'static str| {
+        assert_eq!(night(1).await, 0);
+        // Day 3: the note of day 0 is settled for the short pass: the rows the table held.
+        assert_eq!(night(3).await, 4_500);
+        store.write(add(4_601..=4_700)).await.unwrap();
+        assert_eq!(night(4).await, 100, "day 1's note: 4,501 to 4,600");
+        // Day 45: the short pass takes day 4's note; the long pass its first, day 0's.
+        assert_eq!(night(45).await, 100 + 4_500);
+        let progress = |key: &'static str| {
             let store = store.clone();
             async move {
                 store
@@ -331,14 +379,20 @@ mod tests {
                     .unwrap()
             }
         };
+        let short = progress("orders@3").await;
+        assert_eq!((short.done, short.marks), (4_700, vec![(day(45), 4_700)]));
+        let long = progress("orders@45").await;
+        assert_eq!(long.done, 4_500);
+        let notes = vec![
+            (day(1), 4_600),
+            (day(3), 4_600),
+            (day(4), 4_700),
+            (day(45), 4_700),
+        ];
+        assert_eq!(long.marks, notes);
         assert_eq!(
-            marks("orders@3").await,
-            vec![(day(1), 4_600), (day(4), 4_600)]
+            progress("credit_scores@whole").await.marks,
+            vec![(day(45), 0)]
         );
-        assert_eq!(
-            marks("orders@45").await,
-            vec![(day(0), 4_500), (day(1), 4_600), (day(4), 4_600)]
-        );
-        assert_eq!(marks("credit_scores@whole").await, vec![(day(0), 0)]);
     }
 }

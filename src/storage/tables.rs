@@ -126,7 +126,7 @@ tables! {
     /// Id counters, one per entity kind.
     COUNTERS: &'static str => u64 = "counters";
     /// Table name → where its nightly repacks got to (`storage::repack`).
-    REPACK_MARKS: &'static str => Vec<crate::storage::repack::Mark> = "repack_marks";
+    REPACK_MARKS: &'static str => crate::storage::repack::Progress = "repack_marks";
 
     USERS: u64 => User = "users";
     /// E.164 phone → user id.
