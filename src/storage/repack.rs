@@ -38,6 +38,11 @@ pub const INVOICED_DAYS: i64 = 7;
 /// credit terms and two weeks more.
 pub const LATE_DAYS: i64 = 45;
 
+/// When a late payer's invoice is paid, as a rule: a simulated year left the invoices' pages
+/// half full after the passes at 7 and 45 days, as shops that pay weeks late close their
+/// invoices after both.
+pub const LATE_PAYERS_DAYS: i64 = 120;
+
 /// How often tables that take new rows all over are repacked whole.
 pub const WHOLE_EVERY_DAYS: i64 = 7;
 
@@ -93,7 +98,7 @@ impl TimeOrdered for (u64, u64) {
 ///
 /// Orders, their histories and invoices change again when the invoice is paid, within the
 /// credit terms (30 days unless configured otherwise), so they get a second pass after
-/// [`LATE_DAYS`]. Credit scores are keyed by shop, so each night's new rows land all over
+/// [`LATE_DAYS`], invoices a third after [`LATE_PAYERS_DAYS`]. Credit scores are keyed by shop, so each night's new rows land all over
 /// the table; it is repacked whole every [`WHOLE_EVERY_DAYS`].
 pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
     let passes = [
@@ -104,6 +109,7 @@ pub async fn run(store: &Store, now: DateTime<Utc>) -> Walked {
         since(store, tables::ROUTING_DECISIONS, SETTLE_DAYS, now).await,
         since(store, tables::INVOICES, INVOICED_DAYS, now).await,
         since(store, tables::INVOICES, LATE_DAYS, now).await,
+        since(store, tables::INVOICES, LATE_PAYERS_DAYS, now).await,
         since(store, tables::PAYMENTS, SETTLE_DAYS, now).await,
         whole(store, tables::CREDIT_SCORES, now).await,
     ];
