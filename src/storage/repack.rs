@@ -247,6 +247,10 @@ pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
         Bound::Excluded(k) => Bound::Excluded(K::borrowed(k)),
         Bound::Unbounded => Bound::Unbounded,
     };
+    // Counted before each change, so a failure part-way makes the writer drop the job's
+    // transaction (a job that fails having written nothing would be committed beside the
+    // others).
+    let writes = view.writes;
     let mut cursor = view.raw.lower_bound_mut(bound)?;
     let mut rows: Vec<(K::Owned, Vec<u8>)> = Vec::with_capacity(limit.min(4_096));
     while rows.len() < limit {
@@ -256,18 +260,19 @@ pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
                 _ => break,
             }
         }
+        writes.set(writes.get() + 1);
         match cursor.remove_next()? {
             Some((key, value)) => rows.push((K::owned(key.value()), value.value().to_vec())),
             None => break,
         }
     }
     for (key, value) in &rows {
+        writes.set(writes.get() + 1);
         cursor
             .insert_before(K::borrowed(key), value.as_slice())
             .map_err(|e| StoreError::Redb(format!("repacking {}: {e}", table.name())))?;
     }
     cursor.close()?;
-    view.count_writes(2 * rows.len() as u64);
     Ok((rows.len(), rows.pop().map(|(key, _)| key)))
 }
 

@@ -274,11 +274,6 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         Ok(())
     }
 
-    /// Counts writes made through `raw` (storage's own cursors).
-    pub(super) fn count_writes(&self, n: u64) {
-        self.writes.set(self.writes.get() + n);
-    }
-
     /// Removes the value under `key`, returning it when there was one.
     pub fn remove<'k>(
         &mut self,
