@@ -194,6 +194,12 @@ fn commands_go_through_the_running_server_and_sigterm_stops_it_cleanly() {
         (pruned["ok"].clone(), pruned["removed"].clone()),
         (true.into(), 0.into())
     );
+    // It repacks too: credit scores whole (due at once), the tables in time order only
+    // noted tonight; run again at once, nothing is due.
+    assert_eq!(pruned["repacks_failed"], 0);
+    assert!(pruned["repacked"].as_u64().is_some(), "{pruned}");
+    let out = khaacho(dir.path()).arg("prune").output().unwrap();
+    assert_eq!(json_out(&out)["repacked"], 0);
 
     // The server measures the file it holds; the backup is measured on its own.
     cli_sizes::measured_by_the_server_and_on_a_backup(dir.path(), &backup);

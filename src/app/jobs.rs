@@ -65,8 +65,8 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
             svc.job_skips().add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
             let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
-            svc.job_skips().add("repack", r.skipped as u64);
-            tracing::info!(rows = r.done, skipped = r.skipped, "repack done");
+            svc.job_skips().add("repack", r.failed as u64);
+            tracing::info!(rows = r.rows, failed = r.failed, "repack done");
         })?)
         .await?;
     sched

@@ -112,11 +112,11 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
             let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
             let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
             Ok(json!({
-                "ok": w.skipped == 0 && r.skipped == 0,
+                "ok": w.skipped == 0 && r.failed == 0,
                 "removed": w.done,
                 "batches_failed": w.skipped,
-                "repacked": r.done,
-                "repacks_failed": r.skipped,
+                "repacked": r.rows,
+                "repacks_failed": r.failed,
             }))
         }
         Request::Reindex => {
