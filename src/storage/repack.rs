@@ -4,8 +4,8 @@
 //! and routing decisions grow with it, and an invoice or a payment is rewritten as money comes
 //! in. A rewrite that makes a row longer than its page has room for splits the page in two,
 //! and redb leaves both halves half full: nothing refills them, since new rows go at the end
-//! of these tables (their keys are ids handed out in time order). A simulated year left the
-//! orders table's pages 53 % full.
+//! of these tables (their keys are ids handed out in time order). Ninety simulated days left
+//! the orders table's pages 53 % full.
 //!
 //! Once such rows have settled (a few days after they were written), a nightly pass takes them
 //! out and puts them back through a redb cursor, which lays rows inserted in a run into full
@@ -106,8 +106,9 @@ impl TimeOrdered for (u64, u64) {
 ///
 /// Orders, their histories and invoices change again when the invoice is paid, within the
 /// credit terms (30 days unless configured otherwise), so they get a second pass after
-/// [`LATE_DAYS`], invoices a third after [`LATE_PAYERS_DAYS`]. Credit scores are keyed by shop, so each night's new rows land all over
-/// the table; it is repacked whole every [`WHOLE_EVERY_DAYS`].
+/// [`LATE_DAYS`], invoices a third after [`LATE_PAYERS_DAYS`]. Credit scores are keyed by
+/// shop, so each night's new rows land all over the table; it is repacked whole every
+/// [`WHOLE_EVERY_DAYS`].
 pub async fn run(store: &Store, now: DateTime<Utc>) -> Repacked {
     let passes = [
         since(store, tables::ORDERS, SETTLE_DAYS, now).await,
@@ -121,17 +122,17 @@ pub async fn run(store: &Store, now: DateTime<Utc>) -> Repacked {
         since(store, tables::PAYMENTS, SETTLE_DAYS, now).await,
         whole(store, tables::CREDIT_SCORES, now).await,
     ];
-    let mut walked = Repacked::default();
+    let mut night = Repacked::default();
     for pass in passes {
         match pass {
-            Ok(rows) => walked.rows += rows,
+            Ok(rows) => night.rows += rows,
             Err(e) => {
                 tracing::error!(error = %e, "repack: a pass failed; skipped");
-                walked.failed += 1;
+                night.failed += 1;
             }
         }
     }
-    walked
+    night
 }
 
 /// A pass over a table in time order: the rows noted on nights at least `settle_days` ago
@@ -240,8 +241,9 @@ fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     Ok(range)
 }
 
-/// Takes up to `limit` rows out from `from` on (before `until`) and puts them back in one run of a cursor,
-/// which packs them into full pages. Returns the rows moved and the last one's key.
+/// Takes up to `limit` rows out from `from` on (before `until`) and puts them back in one run
+/// of a cursor, which packs them into full pages. Returns the rows moved and the last one's
+/// key.
 pub fn repack_from<K: Keyed, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
