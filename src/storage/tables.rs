@@ -125,7 +125,8 @@ tables! {
     META: &'static str => u64 = "meta";
     /// Id counters, one per entity kind.
     COUNTERS: &'static str => u64 = "counters";
-    /// Table name → where its nightly repacks got to (`storage::repack`).
+    /// A nightly repack pass ("orders@3": the orders table, 3 days on; "credit_scores@whole")
+    /// → how far it got (`storage::repack`).
     REPACK_MARKS: &'static str => crate::storage::repack::Progress = "repack_marks";
 
     USERS: u64 => User = "users";
