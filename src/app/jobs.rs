@@ -61,10 +61,9 @@ pub async fn start(svc: Arc<Services>) -> Result<JobScheduler, JobSchedulerError
     sched
         .add(job(&cfg.retention, &svc, |svc| async move {
             let keep = crate::retention::Retention::from_config(&svc.config().retention);
-            let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
+            let (w, r) = crate::retention::nightly(svc.store(), keep, svc.clock().now()).await;
             svc.job_skips().add("retention", w.skipped as u64);
             tracing::info!(removed = w.done, skipped = w.skipped, "retention done");
-            let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
             svc.job_skips().add("repack", r.failed as u64);
             tracing::info!(rows = r.rows, failed = r.failed, "repack done");
         })?)

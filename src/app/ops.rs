@@ -109,8 +109,7 @@ pub async fn run(svc: &Services, req: Request) -> Result<Value, String> {
         Request::ImportCatalog { csv } => import_catalog(svc, &csv).await,
         Request::Prune => {
             let keep = crate::retention::Retention::from_config(&svc.config().retention);
-            let w = crate::retention::prune(svc.store(), keep, svc.clock().now()).await;
-            let r = crate::storage::repack::run(svc.store(), svc.clock().now()).await;
+            let (w, r) = crate::retention::nightly(svc.store(), keep, svc.clock().now()).await;
             Ok(json!({
                 "ok": w.skipped == 0 && r.failed == 0,
                 "removed": w.done,

@@ -48,6 +48,17 @@ impl Retention {
     }
 }
 
+/// The nightly work (the retention job, `khaacho prune`): prune what is past its retention,
+/// then repack the rows that have settled (`storage::repack`).
+pub async fn nightly(
+    store: &Store,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> (Walked, crate::storage::repack::Repacked) {
+    let pruned = prune(store, keep, now).await;
+    (pruned, crate::storage::repack::run(store, now).await)
+}
+
 /// One kind of record pruned in one bounded batch: (removed, whether more may remain).
 type Step = fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), StoreError>;
 
