@@ -48,6 +48,10 @@ rss_before=$(ps -o rss= -p "$pid")
 written_before=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
 writer_io=$(grep -l '^khaacho-writer$' /proc/"$pid"/task/*/comm | sed 's/comm$/io/')
 passed_before=$(awk '/^wchar/ {print $2}' "$writer_io")
+# CPU time in clock ticks (utime + stime): the whole server, and its writer thread.
+ticks() { awk '{print $14 + $15}' "$1"; }
+writer_stat=${writer_io%io}stat
+cpu_before=$(ticks "/proc/$pid/stat"); writer_cpu_before=$(ticks "$writer_stat")
 if [ -n "${PROFILE:-}" ]; then
   perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
 fi
@@ -58,6 +62,10 @@ written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before 
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
 echo "written to disk during the load: $((written / 1048576)) MiB, $((written / (answered > 0 ? answered : 1))) bytes per answered request"
 passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
+hz=$(getconf CLK_TCK)
+cpu_us=$(( ($(ticks "/proc/$pid/stat") - cpu_before) * 1000000 / hz / (answered > 0 ? answered : 1) ))
+writer_us=$(( ($(ticks "$writer_stat") - writer_cpu_before) * 1000000 / hz / (answered > 0 ? answered : 1) ))
+echo "server CPU per answered request: $cpu_us us ($writer_us us in the writer thread, $((cpu_us - writer_us)) us in the others)"
 echo "the writer thread's write calls during the load: $((passed / 1048576)) MiB, $((passed / (answered > 0 ? answered : 1))) bytes per answered request"
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
 echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
