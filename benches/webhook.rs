@@ -11,6 +11,8 @@
 //! (stderr; e.g. `warn,webhook=info,khaacho::storage::writer=debug` for every group commit and a
 //! "first message sent now" mark); BENCH_SLOW_MS=N prints each request slower than N ms (warm-up
 //! included) with the time it was sent, in seconds from the first message.
+//! The run starts with a `sync`, so the kernel's writeback of the just-linked binary does not
+//! land in the middle of it.
 //! The server is the real app (release build) on 127.0.0.1:0 with a fresh data directory and
 //! the demo data; the per-number limit is lifted so 15 shops can send 200 messages a second.
 
@@ -66,6 +68,11 @@ async fn main() {
         .unwrap_or(20)
         .max(1);
     let warmup: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2);
+    // Linux writes dirty pages back about 30 s after they were written. `cargo bench` has just
+    // linked this binary (hundreds of MB), so without this the run's server would have its
+    // fsyncs queue behind that writeback mid-run: one second of 90–190 ms (reproduced by
+    // writing 800 MB just before a run). The disk starts the run with nothing else to write.
+    let _ = std::process::Command::new("sync").status();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut cfg = Config {
         listen: "127.0.0.1:0".into(),

@@ -290,6 +290,33 @@ pub async fn backup_to(data_dir: &Path, dest: &Path) -> Result<Option<Value>, St
     Ok(Some(result))
 }
 
+/// Copies `from` into `file`, syncing every [`UNSYNCED_BYTES`] so the pages waiting for the
+/// disk stay bounded: a backup is often written to the database's own disk while the server
+/// commits orders there.
+///
+/// [`UNSYNCED_BYTES`]: crate::storage::snapshot::UNSYNCED_BYTES
+async fn copy_synced(
+    from: &mut (impl AsyncReadExt + Unpin),
+    file: &mut tokio::fs::File,
+) -> std::io::Result<u64> {
+    use tokio::io::AsyncWriteExt;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut copied, mut unsynced) = (0u64, 0usize);
+    loop {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(copied);
+        }
+        file.write_all(&buf[..n]).await?;
+        copied += n as u64;
+        unsynced += n;
+        if unsynced >= crate::storage::snapshot::UNSYNCED_BYTES {
+            file.sync_data().await?;
+            unsynced = 0;
+        }
+    }
+}
+
 async fn write_received(
     from: &mut (impl AsyncReadExt + Unpin),
     bytes: u64,
@@ -318,7 +345,7 @@ async fn write_received(
         .open(&tmp)
         .map_err(fail)?;
     let mut file = tokio::fs::File::from_std(std_file);
-    let copied = tokio::io::copy(&mut from.take(bytes), &mut file)
+    let copied = copy_synced(&mut from.take(bytes), &mut file)
         .await
         .map_err(fail)?;
     if copied != bytes {

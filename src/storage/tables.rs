@@ -42,10 +42,11 @@ macro_rules! tables {
             Ok(())
         }
 
-        /// Copies every table from a snapshot into another database's write transaction.
+        /// Copies every table from a snapshot into another database, committing whenever
+        /// `dst` has taken its share of bytes (see [`Copier`]).
         pub(crate) fn copy_all(
             src: &redb::ReadTransaction,
-            dst: &redb::WriteTransaction,
+            dst: &mut Copier<'_>,
         ) -> Result<u64, StoreError> {
             let mut rows = 0;
             $( rows += copy_table(src, dst, $name)?; )*
@@ -71,20 +72,83 @@ macro_rules! tables {
     };
 }
 
+/// A database being filled by a copy, a durable commit at a time: each commit carries at most
+/// about `commit_bytes` of values, so the pages waiting for the disk stay bounded. One commit
+/// of a whole large database would leave gigabytes for a single fsync, and every commit of
+/// the live database (on the same disk) would wait behind it.
+pub(crate) struct Copier<'d> {
+    db: &'d redb::Database,
+    tx: Option<redb::WriteTransaction>,
+    bytes: usize,
+    commit_bytes: usize,
+    pub commits: u64,
+}
+
+impl<'d> Copier<'d> {
+    pub(crate) fn new(db: &'d redb::Database, commit_bytes: usize) -> Self {
+        Self {
+            db,
+            tx: None,
+            bytes: 0,
+            commit_bytes,
+            commits: 0,
+        }
+    }
+
+    /// The open transaction (a new one, durable, when none is open).
+    pub(crate) fn tx(&mut self) -> Result<&redb::WriteTransaction, StoreError> {
+        if self.tx.is_none() {
+            let mut tx = self.db.begin_write()?;
+            tx.set_durability(redb::Durability::Immediate)
+                .map_err(|e| StoreError::Writer(e.to_string()))?;
+            self.tx = Some(tx);
+        }
+        self.tx
+            .as_ref()
+            .ok_or_else(|| StoreError::Writer("no copy transaction".into()))
+    }
+
+    /// Commits what was copied so far.
+    pub(crate) fn commit(&mut self) -> Result<(), StoreError> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit()?;
+            self.commits += 1;
+        }
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
 fn copy_table<K: OwnedKey, V>(
     src: &redb::ReadTransaction,
-    dst: &redb::WriteTransaction,
+    dst: &mut Copier<'_>,
     table: Table<K, V>,
 ) -> Result<u64, StoreError> {
     let from = src.open_table(table.def())?;
-    let mut to = dst.open_table(table.def())?;
+    let mut range = from.range::<K::SelfType<'_>>(..)?;
     let mut rows = 0;
-    for entry in from.range::<K::SelfType<'_>>(..)? {
-        let (k, v) = entry?;
-        to.insert(k.value(), v.value())?;
-        rows += 1;
+    loop {
+        let (limit, mut bytes) = (dst.commit_bytes, dst.bytes);
+        let mut full = false;
+        {
+            let mut to = dst.tx()?.open_table(table.def())?;
+            for entry in range.by_ref() {
+                let (k, v) = entry?;
+                to.insert(k.value(), v.value())?;
+                rows += 1;
+                bytes += v.value().len() + K::as_bytes(&k.value()).as_ref().len();
+                if bytes >= limit {
+                    full = true;
+                    break;
+                }
+            }
+        }
+        dst.bytes = bytes;
+        if !full {
+            return Ok(rows);
+        }
+        dst.commit()?;
     }
-    Ok(rows)
 }
 
 fn each_value_of<K: OwnedKey, V>(
