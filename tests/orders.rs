@@ -86,6 +86,12 @@ async fn an_order_runs_its_whole_life_and_the_money_is_right() {
         (o["vendor_id"].as_u64(), o["state"].as_str()),
         (Some(vendor), Some("PLACED"))
     );
+    // The parties by name, as the console shows them.
+    assert_eq!(
+        (o["retailer_name"].as_str(), o["vendor_name"].as_str()),
+        (Some("Test Pasal"), Some("Only Vendor")),
+        "{o}"
+    );
     assert_eq!(
         (
             o["subtotal_paisa"].as_i64(),
@@ -402,6 +408,24 @@ async fn two_hundred_concurrent_orders_never_overdraw_credit_or_oversell_stock()
         .await;
     assert_eq!(c["held_paisa"], 60 * 11_300);
     assert!(c["available_paisa"].as_i64().unwrap() >= 0, "{c}");
+    // Every order of a page is named, whether the page is looked up on the request's own
+    // thread (a few orders) or on a blocking thread (many).
+    for limit in [3, 60] {
+        let (_, page) = app
+            .get(
+                &format!("/api/v1/orders?retailer_id={limited}&limit={limit}"),
+                &admin,
+            )
+            .await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), limit, "{page}");
+        assert!(
+            items
+                .iter()
+                .all(|o| o["retailer_name"] == "Test Pasal" && o["vendor_name"] == "Only Vendor"),
+            "{page}"
+        );
+    }
 
     // The 40 widgets left, wanted by 200 orders from the demo shops at once.
     let (ok, refusals) = burst(&app, &admin, 200, "b", |i| 1 + (i % 15) as u64).await;
