@@ -14,8 +14,36 @@
 # SETTLE=SECS waits that long before the load (a big copied database catches its analytics up
 # at start-up); KEEP_LOG=FILE keeps the server's console log; KEEP_DATA=DIR keeps a copy of the
 # data directory as the load left it (to read with `khaacho sizes --file`).
+# ROUNDS=N runs the whole comparison N times (Khaacho, then PostgreSQL, then Khaacho again…) and
+# ends with each round's figures and the median ratio: on this 2-core box one run of either
+# side moves by about ±8 % from the next, and the peer by more from one evening to another.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if [ "${ROUNDS:-1}" -gt 1 ]; then
+  [ -z "${BIN:-}" ] && cargo build --release --quiet && export BIN=$PWD/target/release/khaacho
+  summary=$(mktemp); round_out=$(mktemp)
+  for round in $(seq "$ROUNDS"); do
+    echo "== round $round of $ROUNDS"
+    # Each round's output is printed once it ends (a `tee` to /dev/fd would reopen a file that
+    # stdout is redirected to, and truncate it).
+    ROUNDS=1 "$0" "$@" > "$round_out"
+    cat "$round_out"
+    grep -E '^Khaacho [0-9,]+ orders/s' "$round_out" >> "$summary"
+  done
+  echo "== every round"
+  cat "$summary"
+  python3 - "$summary" <<'PY'
+import re, statistics, sys
+rows = [re.findall(r"[0-9][0-9,.]*", line) for line in open(sys.argv[1])]
+ratios = [float(r[2]) for r in rows]
+ours = [float(r[0].replace(",", "")) for r in rows]
+peer = [float(r[1].replace(",", "")) for r in rows]
+print(f"median of {len(rows)} rounds: Khaacho {statistics.median(ours):,.0f} orders/s, "
+      f"PostgreSQL {statistics.median(peer):,.0f} orders/s, ratio {statistics.median(ratios):.2f}x")
+PY
+  rm -f "$summary" "$round_out"
+  exit 0
+fi
 secs=${1:-30}
 conns=${2:-64}
 seed_dir=${3:-}
