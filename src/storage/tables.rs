@@ -97,15 +97,16 @@ impl<'d> Copier<'d> {
 
     /// The open transaction (a new one, durable, when none is open).
     pub(crate) fn tx(&mut self) -> Result<&redb::WriteTransaction, StoreError> {
-        if self.tx.is_none() {
-            let mut tx = self.db.begin_write()?;
-            tx.set_durability(redb::Durability::Immediate)
-                .map_err(|e| StoreError::Writer(e.to_string()))?;
-            self.tx = Some(tx);
-        }
-        self.tx
-            .as_ref()
-            .ok_or_else(|| StoreError::Writer("no copy transaction".into()))
+        let tx = match self.tx.take() {
+            Some(tx) => tx,
+            None => {
+                let mut tx = self.db.begin_write()?;
+                tx.set_durability(redb::Durability::Immediate)
+                    .map_err(|e| StoreError::Writer(e.to_string()))?;
+                tx
+            }
+        };
+        Ok(self.tx.insert(tx))
     }
 
     /// Commits what was copied so far.
