@@ -393,3 +393,49 @@ async fn check_finds_an_index_that_disagrees_with_the_records() {
         ]
     );
 }
+
+/// A snapshot keeps the tables it opened for its later reads: a table opened again, while an
+/// earlier view of it is still being read, and between opens of other tables, reads the same
+/// rows.
+#[tokio::test]
+async fn a_snapshot_reads_one_table_through_many_views_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    store
+        .write(|tx| {
+            let mut counters = tx.open(tables::COUNTERS)?;
+            for (name, n) in [
+                ("view test a", 3u64),
+                ("view test b", 5),
+                ("view test c", 8),
+            ] {
+                counters.put(name, &n)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    let pairs = store
+        .read_now(|tx| {
+            let outer = tx.open(tables::COUNTERS)?;
+            let mut seen = Vec::new();
+            for row in outer.range("view test"..)? {
+                let (name, n) = row?;
+                let _schema = tx.open(tables::META)?.get("schema")?;
+                let again = tx
+                    .open(tables::COUNTERS)?
+                    .need(name.as_str(), "a counter")?;
+                seen.push((name, n, again));
+            }
+            Ok::<_, StoreError>(seen)
+        })
+        .unwrap();
+    assert_eq!(
+        pairs,
+        vec![
+            ("view test a".to_string(), 3, 3),
+            ("view test b".to_string(), 5, 5),
+            ("view test c".to_string(), 8, 8),
+        ]
+    );
+}

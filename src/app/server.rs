@@ -14,9 +14,20 @@ use crate::support::clock::{Clock, SystemClock};
 use crate::support::telemetry::Metrics;
 use crate::types::Msisdn;
 
-/// What every handler can reach; cheap to clone.
+/// What every handler can reach; cheap to clone (one reference count: axum clones the state
+/// for every extractor and middleware a request passes through).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub svc: Arc<Services>,
     pub metrics: Arc<Metrics>,
     /// Whose forwarded client address is believed.
@@ -66,7 +77,7 @@ impl App {
         let svc_http = svc.config().http.clone();
         let proxies = crate::support::ratelimit::TrustedProxies::parse(&svc_http.trusted_proxies)
             .map_err(StartError::Io)?;
-        let state = AppState {
+        let state = AppState(Arc::new(Shared {
             svc,
             metrics: Arc::new(Metrics::new()),
             proxies: Arc::new(proxies),
@@ -74,7 +85,7 @@ impl App {
                 svc_http.requests_per_minute_per_token,
                 svc_http.requests_per_minute_per_address,
             )),
-        };
+        }));
         Ok(App {
             state,
             listener,

@@ -4,10 +4,12 @@
 //! never sees bytes. Writes are counted so the group-commit writer can tell whether a failed
 //! job left changes behind (and must not share its transaction with others).
 
+use std::any::Any;
 use std::borrow::Borrow;
-use std::cell::{Cell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
+use std::rc::Rc;
 
 use redb::{Key, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
@@ -108,11 +110,37 @@ keys!(
 /// A read-only snapshot of the database.
 pub struct ReadTx {
     inner: redb::ReadTransaction,
+    /// The tables this snapshot has opened, by name, kept for its later reads: placing an
+    /// order reads a dozen tables, several of them many times, and each redb open is a lookup
+    /// in the snapshot's table directory.
+    opened: RefCell<Vec<(&'static str, Rc<dyn Any>)>>,
 }
 
 impl ReadTx {
     pub(crate) fn new(inner: redb::ReadTransaction) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            opened: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn table<K: OwnedKey>(
+        &self,
+        def: TableDefinition<'static, K, &'static [u8]>,
+        name: &'static str,
+    ) -> Result<Rc<redb::ReadOnlyTable<K, &'static [u8]>>, StoreError> {
+        let kept = self
+            .opened
+            .borrow()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .cloned();
+        if let Some(t) = kept.and_then(|(_, t)| t.downcast().ok()) {
+            return Ok(t);
+        }
+        let t = Rc::new(self.inner.open_table(def)?);
+        self.opened.borrow_mut().push((name, t.clone()));
+        Ok(t)
     }
 }
 
@@ -137,7 +165,7 @@ impl Tx for ReadTx {
         table: Table<K, V>,
     ) -> Result<ReadView<K, V>, StoreError> {
         Ok(ReadView {
-            raw: self.inner.open_table(table.def())?,
+            raw: self.table(table.def(), table.name())?,
             _value: PhantomData,
         })
     }
@@ -248,7 +276,7 @@ macro_rules! impl_table_read {
 
 /// A table opened through a read snapshot.
 pub struct ReadView<K: OwnedKey, V> {
-    raw: redb::ReadOnlyTable<K, &'static [u8]>,
+    raw: Rc<redb::ReadOnlyTable<K, &'static [u8]>>,
     _value: PhantomData<fn() -> V>,
 }
 impl_table_read!(ReadView<K, V>);

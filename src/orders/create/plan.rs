@@ -151,7 +151,7 @@ pub(crate) fn resolve_lines(
             }
             None => {
                 at.insert(p.id, out.len());
-                out.push((p.clone(), quantity));
+                out.push((p, quantity));
             }
         }
     }
