@@ -83,11 +83,14 @@ cpu_before=$(ticks "/proc/$pid/stat"); writer_cpu_before=$(ticks "$writer_stat")
 if [ -n "${PROFILE:-}" ]; then
   perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$pid" -o "$PROFILE" -- sleep "$secs" >/dev/null 2>&1 &
 fi
-TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
-  wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true
+# The load generator shares the two cores with the server: its CPU time is printed too.
+TIMEFORMAT='%U %S'
+{ time (TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true) ; } 2> "$work/wrk_cpu"
 rss_after=$(ps -o rss= -p "$pid")
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
+awk -v n="$answered" '{printf "load generator (wrk) CPU per answered request: %.0f us\n", ($1 + $2) * 1e6 / (n > 0 ? n : 1)}' "$work/wrk_cpu"
 echo "written to disk during the load: $((written / 1048576)) MiB, $((written / (answered > 0 ? answered : 1))) bytes per answered request"
 passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
 hz=$(getconf CLK_TCK)

@@ -312,7 +312,7 @@ fn list_listings_tx(tx: &impl Tx, f: &ListingFilter) -> Result<Page<Listing>, Ca
     let (page_ids, next_cursor) = page::ids_page(&ids, f.cursor, f.limit);
     let items = page_ids
         .into_iter()
-        .map(|id| view.need(id, &format!("listing {id}")))
+        .map(|id| view.need(id, format_args!("listing {id}")))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, next_cursor })
 }

@@ -4,12 +4,14 @@
 //! records so a stale index is rebuilt at start.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 
 use super::import::ProductInput;
 use super::{CatalogError, Listing, Product, StockMove, StockReason, Vendor};
 use crate::auth::{Party, store::link_party};
+use crate::storage::memo::Memo;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, meta_get, meta_put, next_id, tables};
 use crate::types::Msisdn;
 
@@ -25,8 +27,13 @@ fn bump_version(tx: &WriteTx) -> Result<u64, StoreError> {
     Ok(v)
 }
 
+/// Products and vendors are read for every order and seldom written: their decoded rows are
+/// kept (see [`Memo`]).
+static PRODUCTS: LazyLock<Memo<Product>> = LazyLock::new(Memo::default);
+static VENDORS: LazyLock<Memo<Vendor>> = LazyLock::new(Memo::default);
+
 pub fn product(tx: &impl Tx, id: u64) -> Result<Option<Product>, StoreError> {
-    tx.open(tables::PRODUCTS)?.get(id)
+    PRODUCTS.get(&tx.open(tables::PRODUCTS)?, id)
 }
 
 pub fn product_by_sku(tx: &impl Tx, sku: &str) -> Result<Option<Product>, StoreError> {
@@ -97,7 +104,7 @@ pub(super) fn save_product(tx: &WriteTx, p: &Product) -> Result<(), StoreError> 
 }
 
 pub fn vendor(tx: &impl Tx, id: u64) -> Result<Option<Vendor>, StoreError> {
-    tx.open(tables::VENDORS)?.get(id)
+    VENDORS.get(&tx.open(tables::VENDORS)?, id)
 }
 
 pub fn vendor_by_phone(tx: &impl Tx, phone: &Msisdn) -> Result<Option<Vendor>, StoreError> {
@@ -159,7 +166,7 @@ pub fn listings_of_product(tx: &impl Tx, product_id: u64) -> Result<Vec<Listing>
         .collect::<Result<_, _>>()?;
     let listings = tx.open(tables::LISTINGS)?;
     ids.into_iter()
-        .map(|id| listings.need(id, &format!("listing {id}")))
+        .map(|id| listings.need(id, format_args!("listing {id}")))
         .collect()
 }
 

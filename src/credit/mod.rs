@@ -78,7 +78,7 @@ pub fn open_invoices(tx: &impl Tx, retailer_id: u64) -> Result<Vec<Invoice>, Sto
         .range((retailer_id, 0)..=(retailer_id, u64::MAX))?
     {
         let (_, order_id) = entry?;
-        out.push(invoices.need(order_id, &format!("invoice {order_id}"))?);
+        out.push(invoices.need(order_id, format_args!("invoice {order_id}"))?);
     }
     out.sort_by_key(|i| (i.due_date, i.order_id));
     Ok(out)

@@ -119,7 +119,7 @@ fn recorded_before(
     };
     let existing = tx
         .open(tables::PAYMENTS)?
-        .need(id, &format!("payment {id}"))?;
+        .need(id, format_args!("payment {id}"))?;
     if existing.retailer_id == input.retailer_id && existing.amount_paisa == input.amount_paisa {
         return Ok(Some(existing));
     }

@@ -134,7 +134,7 @@ fn resolve(
     }
     let p = tx
         .open(tables::LEDGER_TRANSFERS)?
-        .need(pending_id, &format!("transfer {pending_id}"))?;
+        .need(pending_id, format_args!("transfer {pending_id}"))?;
     let t = Transfer {
         id: next_id(tx, "ledger_transfer")?,
         debit_account: p.debit_account,
@@ -192,7 +192,7 @@ pub fn account_transfers(tx: &impl Tx, account_id: u64) -> Result<Vec<Transfer>,
     let mut out = Vec::new();
     for id in postings::ascending(&index, account_id, 0)? {
         let id = id?;
-        out.push(transfers.need(id, &format!("transfer {id}"))?);
+        out.push(transfers.need(id, format_args!("transfer {id}"))?);
     }
     Ok(out)
 }

@@ -50,7 +50,7 @@ pub(super) fn replay(
     let found = record
         .order_ids
         .iter()
-        .map(|id| orders.need(*id, &format!("order {id}")))
+        .map(|id| orders.need(*id, format_args!("order {id}")))
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Some(found))
 }

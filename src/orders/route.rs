@@ -72,11 +72,12 @@ pub fn vendors_for(tx: &impl Tx, lines: &[Line]) -> Result<Vec<routing::Vendor>,
             held.insert((listing.vendor_id, i), listing);
         }
     }
-    let vendors = tx.open(tables::VENDORS)?;
     let stats = tx.open(tables::VENDOR_STATS)?;
     let mut out = Vec::with_capacity(ids.len());
     for vid in ids {
-        let Some(v) = vendors.get(vid)? else { continue };
+        let Some(v) = catalog::vendor(tx, vid)? else {
+            continue;
+        };
         let record: VendorRecord = stats.get(vid)?.unwrap_or_default();
         let offers = lines
             .iter()

@@ -329,7 +329,7 @@ fn list_tx(tx: &impl Tx, f: &OrderFilter) -> Result<Page<Order>, crate::storage:
     let mut items = Vec::new();
     let mut next_cursor = None;
     for &id in &ids[start..] {
-        let o = view.need(id, &format!("order {id}"))?;
+        let o = view.need(id, format_args!("order {id}"))?;
         if !keep(&o) {
             continue;
         }

@@ -1,13 +1,20 @@
 //! Reads and writes of the retailer tables inside the caller's transaction.
 
+use std::sync::LazyLock;
+
 use crate::auth::{Party, store::link_party};
+use crate::storage::memo::Memo;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 use crate::types::Msisdn;
 
 use super::Retailer;
 
+/// A shop is read for every order it places and seldom written: its decoded row is kept
+/// (see [`Memo`]).
+static RETAILERS: LazyLock<Memo<Retailer>> = LazyLock::new(Memo::default);
+
 pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Retailer>, StoreError> {
-    tx.open(tables::RETAILERS)?.get(id)
+    RETAILERS.get(&tx.open(tables::RETAILERS)?, id)
 }
 
 /// The lowest retailer id, if any retailer exists.

@@ -6,6 +6,7 @@
 //! and never commit; they must touch nothing but the transaction, because a job may be re-run.
 
 pub mod codec;
+pub mod memo;
 pub mod postings;
 pub mod repack;
 mod schema;

@@ -226,11 +226,22 @@ pub trait TableRead<K: OwnedKey, V> {
         KR: Borrow<K::SelfType<'k>> + Clone + 'k;
     fn iter(&self) -> Result<Iter<'_, K, V>, StoreError>;
     fn len(&self) -> Result<u64, StoreError>;
+    /// The stored bytes under `key`, given to `f` (which decodes them its own way).
+    fn get_with<'k, R>(
+        &self,
+        key: impl Borrow<K::SelfType<'k>>,
+        f: impl FnOnce(&[u8]) -> Result<R, StoreError>,
+    ) -> Result<Option<R>, StoreError>;
     fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len()? == 0)
     }
-    /// Like `get`, but a missing key is `StoreError::Missing` naming what was looked for.
-    fn need<'k>(&self, key: impl Borrow<K::SelfType<'k>>, what: &str) -> Result<V, StoreError> {
+    /// Like `get`, but a missing key is `StoreError::Missing` naming what was looked for
+    /// (`what` is only formatted then: pass `format_args!`, not `&format!`).
+    fn need<'k>(
+        &self,
+        key: impl Borrow<K::SelfType<'k>>,
+        what: impl std::fmt::Display,
+    ) -> Result<V, StoreError> {
         self.get(key)?
             .ok_or_else(|| StoreError::Missing(what.to_string()))
     }
@@ -269,6 +280,16 @@ macro_rules! impl_table_read {
             }
             fn len(&self) -> Result<u64, StoreError> {
                 Ok(self.raw.len()?)
+            }
+            fn get_with<'k, R>(
+                &self,
+                key: impl Borrow<K::SelfType<'k>>,
+                f: impl FnOnce(&[u8]) -> Result<R, StoreError>,
+            ) -> Result<Option<R>, StoreError> {
+                match self.raw.get(key)? {
+                    Some(bytes) => Ok(Some(f(bytes.value())?)),
+                    None => Ok(None),
+                }
             }
         }
     };
