@@ -90,14 +90,16 @@ TIMEFORMAT='%U %S'
 rss_after=$(ps -o rss= -p "$pid")
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
-awk -v n="$answered" '{printf "load generator (wrk) CPU per answered request: %.0f us\n", ($1 + $2) * 1e6 / (n > 0 ? n : 1)}' "$work/wrk_cpu"
-echo "written to disk during the load: $((written / 1048576)) MiB, $((written / (answered > 0 ? answered : 1))) bytes per answered request"
+# What each per-request figure divides by (1 when nothing was answered).
+per=$((answered > 0 ? answered : 1))
+awk -v n="$per" '{printf "load generator (wrk) CPU per answered request: %.0f us\n", ($1 + $2) * 1e6 / n}' "$work/wrk_cpu"
+echo "written to disk during the load: $((written / 1048576)) MiB, $((written / per)) bytes per answered request"
 passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
 hz=$(getconf CLK_TCK)
-cpu_us=$(( ($(ticks "/proc/$pid/stat") - cpu_before) * 1000000 / hz / (answered > 0 ? answered : 1) ))
-writer_us=$(( ($(ticks "$writer_stat") - writer_cpu_before) * 1000000 / hz / (answered > 0 ? answered : 1) ))
+cpu_us=$(( ($(ticks "/proc/$pid/stat") - cpu_before) * 1000000 / hz / per ))
+writer_us=$(( ($(ticks "$writer_stat") - writer_cpu_before) * 1000000 / hz / per ))
 echo "server CPU per answered request: $cpu_us us ($writer_us us in the writer thread, $((cpu_us - writer_us)) us in the others)"
-echo "the writer thread's write calls during the load: $((passed / 1048576)) MiB, $((passed / (answered > 0 ? answered : 1))) bytes per answered request"
+echo "the writer thread's write calls during the load: $((passed / 1048576)) MiB, $((passed / per)) bytes per answered request"
 curl -sf "http://127.0.0.1:$port/metrics" | python3 benches/load/writer_stats.py
 echo "server RSS: $((rss_before / 1024)) MiB before, $((rss_after / 1024)) MiB after"
 echo "database file on disk after the load: $(du -B1M "$dir/khaacho.redb" | cut -f1) MiB"

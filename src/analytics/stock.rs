@@ -295,13 +295,11 @@ pub fn alerts(
 mod tests {
     use super::*;
     use crate::catalog::{StockMove, StockReason};
-    use crate::storage::Store;
     use chrono::TimeZone;
 
     #[tokio::test]
     async fn stock_out_days_are_read_back_from_each_listings_moves_within_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("khaacho.redb")).unwrap().store;
+        let (_dir, store) = crate::storage::scratch_store();
         let now = Utc.with_ymd_and_hms(2026, 11, 30, 6, 0, 0).unwrap();
         let day = move |n: i64| now - Duration::days(n);
         // (listing, days ago, change), in the order they happened; listing 3 is not asked for.

@@ -58,13 +58,11 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::storage::Store;
     use crate::types::Msisdn;
 
     #[tokio::test]
     async fn a_dead_message_goes_back_in_the_outbox_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("khaacho.redb")).unwrap().store;
+        let (_dir, store) = crate::storage::scratch_store();
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
         let later = at + chrono::Duration::hours(1);
         let to = Msisdn::parse("+9779802000002").unwrap();

@@ -1,11 +1,5 @@
 use super::*;
-use crate::storage::{Store, Tx, tables};
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("k.redb")).unwrap().store;
-    (dir, store)
-}
+use crate::storage::{Store, Tx, scratch_store, tables};
 
 async fn put(store: &Store, key: u64, value: i64) {
     store
@@ -24,7 +18,7 @@ fn read(store: &Store, memo: &Memo<i64>, key: u64) -> Option<i64> {
 /// row rewritten is decoded again, a row taken out reads as missing.
 #[tokio::test]
 async fn a_kept_value_follows_its_row_through_rewrites_and_removal() {
-    let (_dir, store) = store().await;
+    let (_dir, store) = scratch_store();
     let memo = Memo::default();
     assert_eq!(read(&store, &memo, 7), None);
     put(&store, 7, 100).await;
@@ -47,7 +41,7 @@ async fn a_kept_value_follows_its_row_through_rewrites_and_removal() {
 /// Bytes that do not decode are an error, every time, and nothing is kept for them.
 #[tokio::test]
 async fn bytes_that_do_not_decode_are_an_error_and_are_not_kept() {
-    let (_dir, store) = store().await;
+    let (_dir, store) = scratch_store();
     let memo = Memo::<i64>::default();
     store
         .write(|tx| {
@@ -68,7 +62,7 @@ async fn bytes_that_do_not_decode_are_an_error_and_are_not_kept() {
 /// A memo holds at most `ROWS` values; past that it starts again.
 #[tokio::test]
 async fn a_memo_keeps_a_bounded_number_of_rows() {
-    let (_dir, store) = store().await;
+    let (_dir, store) = scratch_store();
     let n = ROWS as u64 + 10;
     store
         .write(move |tx| {

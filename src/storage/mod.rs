@@ -371,3 +371,14 @@ fn opening_failed(path: &Path, e: redb::DatabaseError) -> StoreError {
 pub fn read_tx(db: &Database) -> Result<ReadTx, StoreError> {
     Ok(ReadTx::new(db.begin_read()?))
 }
+
+/// A new, empty database in a directory of its own, for tests (the directory goes when the
+/// returned handle is dropped).
+#[cfg(test)]
+pub(crate) fn scratch_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Store::open(&dir.path().join("khaacho.redb"))
+        .expect("a new database opens")
+        .store;
+    (dir, store)
+}

@@ -267,9 +267,8 @@ mod tests {
     async fn adds_and_removes_in_any_order_read_back_like_an_ordered_set() {
         use std::collections::BTreeSet;
 
-        use crate::storage::{Store, Tx, tables};
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("k.redb")).unwrap().store;
+        use crate::storage::{Tx, tables};
+        let (_dir, store) = crate::storage::scratch_store();
         let table = tables::ORDERS_BY_VENDOR;
         let mut model: BTreeSet<u64> = BTreeSet::new();
         let mut seed = 7u64;

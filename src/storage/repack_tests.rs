@@ -1,6 +1,7 @@
 use redb::ReadableTableMetadata;
 
 use super::*;
+use crate::storage::scratch_store;
 
 /// How full the table's pages are, as redb counts them.
 fn fill<V>(tx: &WriteTx, table: Table<u64, V>) -> f64 {
@@ -19,17 +20,11 @@ fn rows<V>(tx: &WriteTx, table: Table<u64, V>) -> Vec<(u64, Vec<u8>)> {
     .collect()
 }
 
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("k.redb")).unwrap().store;
-    (dir, store)
-}
-
 /// Rows rewritten longer, in key order, leave pages half full; a repack puts the same
 /// bytes back under the same keys in full pages.
 #[tokio::test]
 async fn rows_grown_by_rewrites_are_put_back_in_full_pages() {
-    let (_dir, store) = store().await;
+    let (_dir, store) = scratch_store();
     let t = tables::ORDERS;
     let value = |id: u64, len: usize| vec![(id % 251) as u8; len];
     store
@@ -69,7 +64,7 @@ async fn rows_grown_by_rewrites_are_put_back_in_full_pages() {
 /// SETTLE_DAYS and one at LATE_DAYS; credit scores are repacked whole once a week.
 #[tokio::test]
 async fn each_row_is_repacked_once_a_pass_when_its_night_is_old_enough() {
-    let (_dir, store) = store().await;
+    let (_dir, store) = scratch_store();
     let t = tables::ORDERS;
     let add = |ids: std::ops::RangeInclusive<u64>| {
         move |tx: &WriteTx| {
