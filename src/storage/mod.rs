@@ -162,7 +162,8 @@ impl Store {
         let db = Arc::new(db);
         let (tx, rx) = std::sync::mpsc::channel();
         let stats = Arc::new(writer::WriterStats::default());
-        let writer = writer::Writer::new(db.clone(), wal::Wal::create(path, applied)?, stats.clone());
+        let writer =
+            writer::Writer::new(db.clone(), wal::Wal::create(path, applied)?, stats.clone());
         let handle = std::thread::Builder::new()
             .name("khaacho-writer".into())
             .spawn(move || writer.run(rx))?;

@@ -326,7 +326,12 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         let key = key.borrow();
         self.raw.insert(key, bytes.as_slice())?;
         let k = K::as_bytes(key);
-        wal::push_op(&mut self.log.borrow_mut(), self.table, k.as_ref(), Some(&bytes));
+        wal::push_op(
+            &mut self.log.borrow_mut(),
+            self.table,
+            k.as_ref(),
+            Some(&bytes),
+        );
         Ok(())
     }
 
@@ -337,7 +342,12 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
     ) -> Result<Option<V>, StoreError> {
         self.writes.set(self.writes.get() + 1);
         let key = key.borrow();
-        wal::push_op(&mut self.log.borrow_mut(), self.table, K::as_bytes(key).as_ref(), None);
+        wal::push_op(
+            &mut self.log.borrow_mut(),
+            self.table,
+            K::as_bytes(key).as_ref(),
+            None,
+        );
         match self.raw.remove(key)? {
             Some(bytes) => Ok(Some(codec::decode(bytes.value())?)),
             None => Ok(None),

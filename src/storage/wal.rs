@@ -27,8 +27,9 @@ use super::{StoreError, codec, tables};
 
 const MAGIC: u32 = 0x4c57_484b; // "KHWL"
 const HEADER: usize = 32;
-/// Zeros written ahead of the records at a time.
-const GROW: u64 = 16 * 1024 * 1024;
+/// Zeros written ahead of the records at first (a checkpoint's worth of orders at full load
+/// logs about 2.5 MB); the file doubles when a burst needs more.
+const GROW: u64 = 4 * 1024 * 1024;
 /// The `meta` key holding the last record the database holds.
 pub(crate) const SEQ_KEY: &str = "wal_seq";
 
@@ -80,7 +81,9 @@ pub(crate) struct Op<'a> {
 pub(crate) fn ops(mut payload: &[u8]) -> Result<Vec<Op<'_>>, StoreError> {
     fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8], StoreError> {
         if buf.len() < n {
-            return Err(StoreError::Redb("the commit log has a cut-short change".into()));
+            return Err(StoreError::Redb(
+                "the commit log has a cut-short change".into(),
+            ));
         }
         let (head, rest) = buf.split_at(n);
         *buf = rest;
@@ -222,7 +225,7 @@ impl Wal {
 
     fn grow(&mut self, at_least: u64) -> Result<(), StoreError> {
         let zeros = vec![0u8; 1024 * 1024];
-        let target = self.allocated + at_least.max(GROW);
+        let target = self.allocated + at_least.max(GROW).max(self.allocated);
         while self.allocated < target {
             let n = (target - self.allocated).min(zeros.len() as u64) as usize;
             self.file.write_all_at(&zeros[..n], self.allocated)?;

@@ -32,7 +32,10 @@ fn changes_read_back_as_they_were_pushed() {
 #[test]
 fn the_log_ends_at_a_torn_record_a_bad_checksum_or_a_number_out_of_turn() {
     let mut file = [record(5, b"one"), record(6, b"two"), record(7, b"three")].concat();
-    assert_eq!(chain(&file).iter().map(|r| r.seq).collect::<Vec<_>>(), [5, 6, 7]);
+    assert_eq!(
+        chain(&file).iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [5, 6, 7]
+    );
     let whole = file.len();
     file.truncate(whole - 2);
     assert_eq!(chain(&file).len(), 2, "a torn last record does not count");
@@ -41,7 +44,11 @@ fn the_log_ends_at_a_torn_record_a_bad_checksum_or_a_number_out_of_turn() {
     bad[last] ^= 1;
     assert_eq!(chain(&bad).len(), 1, "a flipped bit ends the log");
     let stale = [record(9, b"new"), record(3, b"old")].concat();
-    assert_eq!(chain(&stale).len(), 1, "an older record left behind ends the log");
+    assert_eq!(
+        chain(&stale).len(),
+        1,
+        "an older record left behind ends the log"
+    );
     assert!(chain(&[0u8; 100]).is_empty());
 }
 
@@ -63,7 +70,11 @@ fn a_restarted_log_is_read_from_its_start_and_a_voided_record_is_gone() {
     assert_eq!(wal.next_seq(), 13);
     wal.restart();
     wal.append(13, b"x").unwrap();
-    assert_eq!(read(()), [13], "the records before the restart no longer follow");
+    assert_eq!(
+        read(()),
+        [13],
+        "the records before the restart no longer follow"
+    );
     wal.remove().unwrap();
     assert!(!path_of(&db).exists());
 }
@@ -80,7 +91,10 @@ async fn commits_go_through_the_log_and_a_clean_close_folds_it_in_and_removes_it
     let records = chain(&bytes);
     assert_eq!(records.len(), 1);
     let ops = ops(records[0].payload).unwrap();
-    assert!(ops.iter().any(|o| o.key == b"k"), "the change is in the log");
+    assert!(
+        ops.iter().any(|o| o.key == b"k"),
+        "the change is in the log"
+    );
     drop(store);
     assert!(!path_of(&path).exists(), "a clean close leaves no log");
     let store = Store::open(&path).unwrap().store;
@@ -128,7 +142,11 @@ fn a_log_that_does_not_follow_the_file_is_refused_and_kept() {
     assert!(err.contains("belongs to another copy"), "{err}");
     assert!(path_of(&path).exists());
     // The log that does follow is applied once, then gone.
-    std::fs::write(path_of(&path), record(1, &payload(&[("x", Some(1)), ("y", None)]))).unwrap();
+    std::fs::write(
+        path_of(&path),
+        record(1, &payload(&[("x", Some(1)), ("y", None)])),
+    )
+    .unwrap();
     let db = redb::Database::create(&path).unwrap();
     assert_eq!(recover(&db, &path).unwrap(), 1);
     assert!(!path_of(&path).exists());
