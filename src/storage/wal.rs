@@ -223,8 +223,12 @@ impl Wal {
         self.end
     }
 
+    /// Writes zeros ahead of the records, a page at a time: the kernel then caches the file
+    /// in small pages, and an append dirties only the pages it writes (written in larger
+    /// pieces, each append's sync dirtied the whole large page around it, about 900 KB for a
+    /// 32 KB record in the kernel's accounts).
     fn grow(&mut self, at_least: u64) -> Result<(), StoreError> {
-        let zeros = vec![0u8; 1024 * 1024];
+        let zeros = [0u8; 4096];
         let target = self.allocated + at_least.max(GROW).max(self.allocated);
         while self.allocated < target {
             let n = (target - self.allocated).min(zeros.len() as u64) as usize;

@@ -129,10 +129,10 @@ pub struct WriterStats {
 
 /// How long commits may go on resting on the commit log before one is made durable by redb
 /// itself (a checkpoint), and how long the log may grow meanwhile. A checkpoint writes and
-/// syncs the pages dirtied since the last one and holds up the writer while it does: under
-/// full load about 12 ms every 100 ms, against 40 ms every second (a p99 of 41 ms) at 1 s
-/// (BENCHMARKS.md, "Tenth pass").
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// syncs the pages dirtied since the last one and holds up the writer while it does, so its
+/// length lands on the slowest answers: under full load about 8 ms every 50 ms, 10–12 ms
+/// every 100 ms, 40 ms every second (a p99 of 41 ms) (BENCHMARKS.md, "Tenth pass").
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 const CHECKPOINT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The writer thread's state: the database, its commit log, and when it last checkpointed.
