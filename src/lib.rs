@@ -32,7 +32,7 @@
 //! - [`forecast`]   demand forecasts with intervals, the method chosen per series by
 //!   backtest; pure, no I/O
 //! - [`support`]    plumbing that knows no business word: clock, paging, rate limits, metrics
-//! - [`storage`]    redb: every table, the one codec, the schema version, the writer, its log
+//! - [`storage`]    redb: every table, the one codec, the schema version, the writer, backups
 //! - [`types`]      validated value types every layer shares: phone numbers, roles, money, bounds
 //!
 //! # How a WhatsApp message becomes an order

@@ -100,8 +100,8 @@ class Server:
 
     def start(self):
         t0 = time.monotonic()
-        # The address is read again: a restart listens on a new port, and the log lines it
-        # prints first (a commit log applied after the kill) must not end the reading early.
+        # The address is read again: a restart listens on a new port, and a log line printed
+        # before it must not end the reading early with the old one.
         self.base = None
         self.proc = subprocess.Popen(
             [self.binary, "--data-dir", self.data, "serve", "--listen", "127.0.0.1:0"],

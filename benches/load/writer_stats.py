@@ -12,6 +12,3 @@ commit_ms = m["khaacho_store_commit_seconds"] / commits * 1e3
 print(f"writer: {int(jobs)} jobs in {int(commits)} commits ({jobs / commits:.1f} a commit, "
       f"largest {int(m['khaacho_store_largest_batch'])}); {exec_us:.0f} us running each job, "
       f"{commit_ms:.2f} ms each commit")
-if "khaacho_store_log_bytes" in m:
-    print(f"commit log: {m['khaacho_store_log_bytes'] / jobs:.0f} bytes a job, "
-          f"{int(m['khaacho_store_checkpoints'])} checkpoints")

@@ -17,7 +17,6 @@ pub mod snapshot;
 pub mod tables;
 pub mod ts;
 pub mod typed;
-pub mod wal;
 pub mod write_tx;
 pub mod writer;
 
@@ -157,16 +156,15 @@ impl Store {
             .map_err(|e| opening_failed(path, e))?;
         restrict_permissions(path)?;
         check_schema(&db, path)?;
-        let applied = wal::recover(&db, path)?;
         init_tables(&db)?;
         let db = Arc::new(db);
         let (tx, rx) = std::sync::mpsc::channel();
+        let for_writer = db.clone();
         let stats = Arc::new(writer::WriterStats::default());
-        let writer =
-            writer::Writer::new(db.clone(), wal::Wal::create(path, applied)?, stats.clone());
+        let writer_stats = stats.clone();
         let handle = std::thread::Builder::new()
             .name("khaacho-writer".into())
-            .spawn(move || writer.run(rx))?;
+            .spawn(move || writer::run(for_writer, rx, writer_stats))?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,
@@ -259,7 +257,7 @@ impl Store {
     }
 }
 
-pub(crate) fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
+fn restrict_permissions(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(())
@@ -332,6 +330,7 @@ pub fn meta_put(tx: &WriteTx, key: &str, value: u64) -> Result<(), StoreError> {
 /// that every stored value decodes. Domain invariants are checked by `crate::app::check`.
 pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
     let mut db = open_existing(path, "nothing to check")?;
+    check_schema(&db, path)?;
     let mut problems = Vec::new();
     match db.check_integrity() {
         Ok(true) => {}
@@ -356,10 +355,7 @@ fn open_existing(path: &Path, why: &str) -> Result<Database, StoreError> {
             path.display()
         )));
     }
-    let db = builder().open(path).map_err(|e| opening_failed(path, e))?;
-    check_schema(&db, path)?;
-    wal::recover(&db, path)?;
-    Ok(db)
+    builder().open(path).map_err(|e| opening_failed(path, e))
 }
 
 /// Why the database file at `path` could not be opened: held by another process, or redb's

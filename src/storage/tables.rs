@@ -63,19 +63,6 @@ macro_rules! tables {
             Ok(())
         }
 
-        /// Applies one change read back from the commit log to the table numbered `table` in
-        /// [`ALL`] (`value` `None`: a removal); see `storage::wal`.
-        pub(crate) fn apply(
-            tx: &redb::WriteTransaction,
-            table: usize,
-            key: &[u8],
-            value: Option<&[u8]>,
-        ) -> Result<(), StoreError> {
-            let name = ALL.get(table).copied().unwrap_or_default();
-            $( if name == $label { return apply_to(tx, $name, key, value); } )*
-            Err(StoreError::Redb(format!("the commit log names table number {table}, which this version does not have")))
-        }
-
         /// Decodes every value of every table; returns the problems found.
         pub(crate) fn decode_all(src: &super::ReadTx) -> Result<Vec<String>, StoreError> {
             let mut problems = Vec::new();
@@ -163,25 +150,6 @@ fn copy_table<K: OwnedKey, V>(
         }
         dst.commit()?;
     }
-}
-
-fn apply_to<K: OwnedKey, V>(
-    tx: &redb::WriteTransaction,
-    table: Table<K, V>,
-    key: &[u8],
-    value: Option<&[u8]>,
-) -> Result<(), StoreError> {
-    let mut to = tx.open_table(table.def())?;
-    let key = K::from_bytes(key);
-    match value {
-        Some(v) => {
-            to.insert(key, v)?;
-        }
-        None => {
-            to.remove(key)?;
-        }
-    }
-    Ok(())
 }
 
 fn each_value_of<K: OwnedKey, V>(

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::write_tx::WriteTx;
-use super::{StoreError, codec, wal};
+use super::{StoreError, codec};
 
 /// A table declaration: key type `K` (a native redb key, so ranges sort right) and value `V`.
 pub struct Table<K: Key + 'static, V> {
@@ -306,10 +306,6 @@ impl_table_read!(ReadView<K, V>);
 pub struct WriteView<'a, 't, K: OwnedKey, V> {
     pub(super) raw: RefMut<'a, redb::Table<'t, K, &'static [u8]>>,
     pub(super) writes: &'a Cell<u64>,
-    /// The transaction's changes as the commit log records them (`storage::wal`).
-    pub(super) log: &'a RefCell<Vec<u8>>,
-    /// This table's number in the log.
-    pub(super) table: u16,
     pub(super) _value: PhantomData<fn() -> V>,
 }
 impl_table_read!(WriteView<'_, '_, K, V>);
@@ -323,15 +319,7 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
     ) -> Result<(), StoreError> {
         let bytes = codec::encode(value)?;
         self.writes.set(self.writes.get() + 1);
-        let key = key.borrow();
         self.raw.insert(key, bytes.as_slice())?;
-        let k = K::as_bytes(key);
-        wal::push_op(
-            &mut self.log.borrow_mut(),
-            self.table,
-            k.as_ref(),
-            Some(&bytes),
-        );
         Ok(())
     }
 
@@ -341,13 +329,6 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         key: impl Borrow<K::SelfType<'k>>,
     ) -> Result<Option<V>, StoreError> {
         self.writes.set(self.writes.get() + 1);
-        let key = key.borrow();
-        wal::push_op(
-            &mut self.log.borrow_mut(),
-            self.table,
-            K::as_bytes(key).as_ref(),
-            None,
-        );
         match self.raw.remove(key)? {
             Some(bytes) => Ok(Some(codec::decode(bytes.value())?)),
             None => Ok(None),

@@ -42,8 +42,6 @@ pub struct WriteTx<'t> {
     /// Every declared table, by its place in `tables::ALL`.
     slots: Vec<Slot<'t>>,
     writes: Cell<u64>,
-    /// Every change made, as the commit log records them (`storage::wal`).
-    log: RefCell<Vec<u8>>,
     /// Why a step failed after writing ([`WriteTx::attempt`]): the job is void however it
     /// ends.
     void: RefCell<Option<String>>,
@@ -58,7 +56,6 @@ impl<'t> WriteTx<'t> {
             inner,
             slots: (0..tables::ALL.len()).map(|_| Slot::default()).collect(),
             writes: Cell::new(0),
-            log: RefCell::new(Vec::new()),
             void: RefCell::new(None),
             counters: RefCell::new(HashMap::new()),
         }
@@ -73,11 +70,10 @@ impl<'t> WriteTx<'t> {
         let def = table.def();
         let name = def.name();
         let caller = Location::caller();
-        let number = SLOTS
+        let slot = SLOTS
             .get(name)
-            .copied()
+            .and_then(|i| self.slots.get(*i))
             .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
-        let slot = &self.slots[number];
         if slot.table.get().is_none() {
             let raw = self.inner.open_table(def)?;
             // The slot was empty a moment ago and a transaction is not shared between threads.
@@ -101,8 +97,6 @@ impl<'t> WriteTx<'t> {
         Ok(WriteView {
             raw,
             writes: &self.writes,
-            log: &self.log,
-            table: number as u16,
             _value: PhantomData,
         })
     }
@@ -136,15 +130,12 @@ impl<'t> WriteTx<'t> {
     }
 
     /// Writes the counters back and closes every table, so the transaction can commit.
-    /// Returns every change made, as the commit log records them.
-    pub(crate) fn close(self, table: Table<&'static str, u64>) -> Result<Vec<u8>, StoreError> {
-        {
-            let mut t = self.open(table)?;
-            for (kind, value) in self.counters.borrow().iter() {
-                t.put(kind.as_str(), value)?;
-            }
+    pub(crate) fn close(self, table: Table<&'static str, u64>) -> Result<(), StoreError> {
+        let mut t = self.open(table)?;
+        for (kind, value) in self.counters.borrow().iter() {
+            t.put(kind.as_str(), value)?;
         }
-        Ok(self.log.take())
+        Ok(())
     }
 
     pub(crate) fn writes(&self) -> u64 {

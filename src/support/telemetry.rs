@@ -75,8 +75,6 @@ pub struct Metrics {
     store_largest_batch: Gauge,
     store_exec_seconds: Gauge<f64, AtomicU64>,
     store_commit_seconds: Gauge<f64, AtomicU64>,
-    store_log_bytes: Gauge,
-    store_checkpoints: Gauge,
     job_skipped: Family<JobLabels, Gauge>,
 }
 
@@ -102,8 +100,6 @@ impl Metrics {
             store_largest_batch: Gauge::default(),
             store_exec_seconds: Gauge::default(),
             store_commit_seconds: Gauge::default(),
-            store_log_bytes: Gauge::default(),
-            store_checkpoints: Gauge::default(),
             job_skipped: Family::default(),
         };
         m.register();
@@ -131,7 +127,7 @@ impl Metrics {
         );
         r.register(
             "store_commits",
-            "Group commits since start",
+            "Durable commits (group commits) since start",
             self.store_commits.clone(),
         );
         r.register(
@@ -148,16 +144,6 @@ impl Metrics {
             "store_commit_seconds",
             "Time the writer spent committing",
             self.store_commit_seconds.clone(),
-        );
-        r.register(
-            "store_log_bytes",
-            "Bytes of changes written to the commit log since start",
-            self.store_log_bytes.clone(),
-        );
-        r.register(
-            "store_checkpoints",
-            "Commits made durable by the database itself since start (the log then starts again)",
-            self.store_checkpoints.clone(),
         );
         r.register(
             "job_records_skipped",
@@ -199,9 +185,6 @@ impl Metrics {
             .set(s.exec_nanos.load(Relaxed) as f64 / 1e9);
         self.store_commit_seconds
             .set(s.commit_nanos.load(Relaxed) as f64 / 1e9);
-        self.store_log_bytes.set(s.log_bytes.load(Relaxed) as i64);
-        self.store_checkpoints
-            .set(s.checkpoints.load(Relaxed) as i64);
     }
 
     pub fn observe_jobs(&self, skips: &JobSkips) {
