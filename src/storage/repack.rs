@@ -13,7 +13,8 @@
 //! are moved byte for byte: nothing is decoded, so nothing can change. Each pass runs in
 //! bounded write transactions, like retention, and keeps its progress in `REPACK_MARKS`: every
 //! night it notes the table's last id, and repacks the ids noted on nights now old enough that
-//! it has not repacked yet, so each row is moved once a pass.
+//! it has not repacked yet, so each row is moved once a pass. Each transaction records how far
+//! the pass got, so a pass cut short (a crash, a failed write) goes on from there the next night.
 
 use std::ops::Bound;
 
@@ -144,16 +145,40 @@ async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let key = format!("{}@{settle_days}", table.name());
+    let at_begin = key.clone();
     let range = store
-        .write(move |tx| begin(tx, table, &key, settle_days, now))
+        .write(move |tx| begin(tx, table, &at_begin, settle_days, now))
         .await?;
-    match range {
-        Some((after, upto)) => {
-            let from = Bound::Included(K::first_of(after + 1));
-            repack(store, table, from, Some(K::first_of(upto + 1))).await
-        }
-        None => Ok(0),
-    }
+    let Some(Range { after, upto, noted }) = range else {
+        return Ok(0);
+    };
+    let from = Bound::Included(K::first_of(after + 1));
+    let at_chunk = key.clone();
+    // A row is done once every row of its id is: the last id a transaction reached may have
+    // rows left for the next one.
+    let done = move |tx: &WriteTx, last: &K::Owned| {
+        progress(tx, &at_chunk, |p| {
+            p.done = p.done.max(K::id(last).saturating_sub(1))
+        })
+    };
+    let moved = repack(store, table, from, Some(K::first_of(upto + 1)), done).await?;
+    store
+        .write(move |tx| {
+            progress(tx, &key, |p| {
+                p.done = p.done.max(upto);
+                p.marks.retain(|(at, _)| *at > noted);
+            })
+        })
+        .await?;
+    Ok(moved)
+}
+
+/// Changes a pass's progress inside the caller's transaction.
+fn progress(tx: &WriteTx, key: &str, change: impl FnOnce(&mut Progress)) -> Result<(), StoreError> {
+    let mut marks = tx.open(tables::REPACK_MARKS)?;
+    let mut p = marks.get(key)?.unwrap_or_default();
+    change(&mut p);
+    marks.put(key, &p)
 }
 
 /// A pass over a whole table, when the last one is [`WHOLE_EVERY_DAYS`] old.
@@ -184,22 +209,41 @@ async fn whole<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     if !due {
         return Ok(0);
     }
-    repack(store, table, Bound::Unbounded, None).await
+    repack(
+        store,
+        table,
+        Bound::Unbounded,
+        None,
+        |_: &WriteTx, _: &K::Owned| Ok(()),
+    )
+    .await
 }
 
 /// Repacks from `from` up to (not including) `until`, or to the end of the table,
-/// [`ROWS_PER_TX`] rows a transaction.
-async fn repack<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
+/// [`ROWS_PER_TX`] rows a transaction; `done` records each transaction's last key in it, so a
+/// pass cut short (a crash, a failed write) goes on from there the next night.
+async fn repack<K: Keyed, V: Serialize + DeserializeOwned + 'static, D>(
     store: &Store,
     table: Table<K, V>,
     mut from: Bound<K::Owned>,
     until: Option<K::Owned>,
-) -> Result<usize, StoreError> {
+    done: D,
+) -> Result<usize, StoreError>
+where
+    D: Fn(&WriteTx, &K::Owned) -> Result<(), StoreError> + Clone + Send + 'static,
+{
     let mut moved = 0;
     loop {
-        let (bound, until) = (from.clone(), until.clone());
+        let (bound, until, done) = (from.clone(), until.clone(), done.clone());
         let (rows, last) = store
-            .write(move |tx| repack_from(tx, table, bound.clone(), until.as_ref(), ROWS_PER_TX))
+            .write(move |tx| {
+                let (rows, last) =
+                    repack_from(tx, table, bound.clone(), until.as_ref(), ROWS_PER_TX)?;
+                if let Some(last) = &last {
+                    done(tx, last)?;
+                }
+                Ok::<_, StoreError>((rows, last))
+            })
             .await?;
         moved += rows;
         match last {
@@ -209,17 +253,26 @@ async fn repack<K: Keyed, V: Serialize + DeserializeOwned + 'static>(
     }
 }
 
-/// Notes the table's last id and chooses the ids a pass repacks tonight: (after, up to) from
-/// where the pass got to, to the id of the newest note at least `settle_days` old; the notes
-/// up to that one are dropped. A pass's first note covers the rows the table already held.
-/// None when there is nothing to repack.
+/// The ids a pass repacks tonight: after `after`, up to `upto` (both ids), which the newest
+/// note old enough (made at `noted`) recorded.
+struct Range {
+    after: u64,
+    upto: u64,
+    noted: i64,
+}
+
+/// Notes the table's last id and chooses the ids a pass repacks tonight: from where the pass
+/// got to, to the id of the newest note at least `settle_days` old. The notes up to that one
+/// are dropped once the range is repacked (at once when there is nothing to repack), so a pass
+/// cut short is taken up again the next night. A pass's first note covers the rows the table
+/// already held. None when there is nothing to repack.
 fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     tx: &WriteTx,
     table: Table<K, V>,
     key: &str,
     settle_days: i64,
     now: DateTime<Utc>,
-) -> Result<Option<(u64, u64)>, StoreError> {
+) -> Result<Option<Range>, StoreError> {
     let last = match tx.open(table)?.raw.last()? {
         Some((key, _)) => K::id(&K::owned(key.value())),
         None => return Ok(None),
@@ -229,11 +282,14 @@ fn begin<K: TimeOrdered, V: Serialize + DeserializeOwned>(
     let settled = (now - Duration::days(settle_days)).timestamp_millis() + SLACK_MS;
     let range = match progress.marks.iter().rposition(|(at, _)| *at <= settled) {
         Some(newest) => {
-            let upto = progress.marks[newest].1;
-            progress.marks.drain(..=newest);
+            let (noted, upto) = progress.marks[newest];
             let after = progress.done;
-            progress.done = after.max(upto);
-            (upto > after).then_some((after, upto))
+            if upto > after {
+                Some(Range { after, upto, noted })
+            } else {
+                progress.marks.drain(..=newest);
+                None
+            }
         }
         None => None,
     };

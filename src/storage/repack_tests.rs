@@ -121,3 +121,51 @@ async fn each_row_is_repacked_once_a_pass_when_its_night_is_old_enough() {
         vec![(day(45), 0)]
     );
 }
+
+/// A pass cut short (a crash, a failed write part-way) keeps what its finished transactions
+/// did and goes on from there the next night, instead of counting its whole range as done.
+#[tokio::test]
+async fn a_pass_cut_short_goes_on_from_where_it_got_the_next_night() {
+    let (_dir, store) = scratch_store();
+    let t = tables::ORDERS;
+    store
+        .write(move |tx| {
+            for id in 1..=4_500u64 {
+                tx.open(t)?.raw.insert(id, [1u8; 40].as_slice())?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await
+        .unwrap();
+    let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, 20, 0, 0).unwrap();
+    assert_eq!(run(&store, t0).await.rows, 0, "noted, not yet settled");
+    // Night 3: the short pass takes ids 1 to 4,500; its second transaction fails.
+    let night3 = t0 + Duration::days(3);
+    let range = store
+        .write(move |tx| begin(tx, t, "orders@3", SETTLE_DAYS, night3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((range.after, range.upto), (0, 4_500));
+    // The writer runs a failed job again on its own, so the failure is the chunk's, not a call's.
+    let done = move |tx: &WriteTx, last: &u64| {
+        if *last > 2_000 {
+            return Err(StoreError::Writer("cut short".into()));
+        }
+        progress(tx, "orders@3", |p| p.done = p.done.max(last - 1))
+    };
+    let cut = repack(&store, t, Bound::Included(1), Some(4_501), done).await;
+    assert!(cut.is_err());
+    // Night 4: the pass goes on after the first transaction's last whole id.
+    assert_eq!(
+        run(&store, t0 + Duration::days(4)).await.rows,
+        4_500 - 1_999
+    );
+    let p = store
+        .write(|tx| tx.open(tables::REPACK_MARKS)?.get("orders@3"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.done, 4_500);
+    assert!(p.marks.iter().all(|(at, _)| *at > t0.timestamp_millis()));
+}
