@@ -440,6 +440,19 @@ async fn sim(app: &TestApp, token: &str, from: &str, body: &str) -> Vec<Value> {
     app.simulate(token, from, body).await
 }
 
+/// The amount an "NPR 1,234.50" at the start of `text` names, in paisa.
+fn paisa(text: &str) -> i64 {
+    let digits: String = text
+        .trim_start()
+        .trim_start_matches("NPR ")
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .filter(|c| *c != ',')
+        .collect();
+    let (rupees, cents) = digits.split_once('.').unwrap_or((digits.as_str(), "0"));
+    rupees.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+}
+
 fn text_to(replies: &[Value], to: &str) -> String {
     replies
         .iter()
@@ -479,7 +492,32 @@ async fn the_retailer_conversation_answers_every_command() {
     let r = sim(&app, &admin, RETAILER, "remove oil").await;
     assert!(!text_to(&r, RETAILER).contains("Mustard"), "{r:?}");
     let r = sim(&app, &admin, RETAILER, "sugar 1 kg 3").await;
-    assert!(text_to(&r, RETAILER).contains("Sugar 1 kg × 3"));
+    let preview = text_to(&r, RETAILER);
+    assert!(preview.contains("Sugar 1 kg × 3"));
+    // A line reads as the shop checks it: packs × unit price = the line's amount, before VAT;
+    // the lines add up to the subtotal, and VAT is added once, in the totals line.
+    let line = preview
+        .lines()
+        .find(|l| l.contains("Sugar 1 kg × 3 @ "))
+        .unwrap_or_else(|| panic!("{preview}"));
+    let (unit, amount) = line
+        .split_once(" @ ")
+        .and_then(|(_, rest)| rest.split_once(" = "))
+        .unwrap();
+    assert_eq!(paisa(amount), 3 * paisa(unit), "{line}");
+    let subtotal = preview
+        .split("Subtotal ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{preview}"));
+    let lines: i64 = preview
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" @ ")
+                .and_then(|(_, rest)| rest.split_once(" = "))
+        })
+        .map(|(_, amount)| paisa(amount))
+        .sum();
+    assert_eq!(lines, paisa(subtotal), "{preview}");
     let r = sim(&app, &admin, RETAILER, "kati ho chamal ko rate?").await;
     assert!(
         !text_to(&r, RETAILER).contains("Order placed"),

@@ -44,18 +44,20 @@ pub fn preview_header(lang: Language) -> &'static str {
 }
 
 /// One priced line of a preview; `conversion` says how a written amount became packs.
+/// `amount` is the line before VAT (packs × unit price), so a shop can check the sum and the
+/// lines add up to the subtotal the totals line shows before it adds VAT.
 pub fn preview_line(
     name: &str,
     packs: u32,
     unit_price: i64,
-    total: i64,
+    amount: i64,
     conversion: Option<&str>,
 ) -> String {
     let conversion = conversion.map(|c| format!(" ({c})")).unwrap_or_default();
     format!(
         "{name} × {packs} @ {} = {}{conversion}",
         format_npr(unit_price),
-        format_npr(total)
+        format_npr(amount)
     )
 }
 

@@ -33,7 +33,7 @@ pub fn render(
                     &l.name,
                     l.quantity,
                     l.unit_price_paisa,
-                    l.total_paisa,
+                    l.total_paisa - l.vat_paisa,
                     l.conversion.as_deref(),
                 )
             }
