@@ -505,19 +505,7 @@ async fn the_retailer_conversation_answers_every_command() {
         .and_then(|(_, rest)| rest.split_once(" = "))
         .unwrap();
     assert_eq!(paisa(amount), 3 * paisa(unit), "{line}");
-    let subtotal = preview
-        .split("Subtotal ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("{preview}"));
-    let lines: i64 = preview
-        .lines()
-        .filter_map(|l| {
-            l.split_once(" @ ")
-                .and_then(|(_, rest)| rest.split_once(" = "))
-        })
-        .map(|(_, amount)| paisa(amount))
-        .sum();
-    assert_eq!(lines, paisa(subtotal), "{preview}");
+    lines_add_up_to(&preview, "Subtotal ");
     let r = sim(&app, &admin, RETAILER, "kati ho chamal ko rate?").await;
     assert!(
         !text_to(&r, RETAILER).contains("Order placed"),
@@ -555,9 +543,29 @@ async fn the_retailer_conversation_answers_every_command() {
     assert!(text_to(&sim(&app, &admin, RETAILER, "CONFIRM").await, RETAILER).contains("expired"));
     assert_eq!(orders(&app).await.len(), 1);
 
-    // Nepali in, Nepali out.
+    // Nepali in, Nepali out; the subtotal is उप-जम्मा, as on the console (जम्मा is a total).
     let r = sim(&app, &admin, RETAILER, "चिनी ५ किलो").await;
-    assert!(text_to(&r, RETAILER).contains("तपाईंको अर्डर"), "{r:?}");
+    let preview = text_to(&r, RETAILER);
+    assert!(preview.contains("तपाईंको अर्डर"), "{r:?}");
+    lines_add_up_to(&preview, "उप-जम्मा ");
+}
+
+/// The preview's line amounts add up to the subtotal its totals line names after `label`.
+fn lines_add_up_to(preview: &str, label: &str) {
+    let subtotal = preview
+        .split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label:?} in {preview}"));
+    let lines: i64 = preview
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" @ ")
+                .and_then(|(_, rest)| rest.split_once(" = "))
+        })
+        .map(|(_, amount)| paisa(amount))
+        .sum();
+    assert!(lines > 0, "{preview}");
+    assert_eq!(lines, paisa(subtotal), "{preview}");
 }
 
 #[tokio::test]

@@ -87,7 +87,7 @@ pub fn totals(lang: Language, subtotal: i64, vat: i64, total: i64, available_aft
             format_npr(available_after)
         ),
         Ne => format!(
-            "जम्मा {}, भ्याट {}, कुल {}\nयो अर्डरपछि बाँकी क्रेडिट: {}",
+            "उप-जम्मा {}, भ्याट {}, कुल {}\nयो अर्डरपछि बाँकी क्रेडिट: {}",
             format_npr(subtotal),
             format_npr(vat),
             format_npr(total),
