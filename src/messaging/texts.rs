@@ -265,7 +265,26 @@ pub fn balance(
 pub fn status(lang: Language, number: &str, state: &str, vendor: &str, total: Money) -> String {
     match lang {
         En => format!("Order {number}: {state} with {vendor}, total {}.", total),
-        Ne => format!("अर्डर {number}: {state} ({vendor}), जम्मा {}।", total),
+        Ne => format!(
+            "अर्डर {number}: {} ({vendor}), जम्मा {}।",
+            state_ne(state),
+            total
+        ),
+    }
+}
+
+/// An order's state (as the API writes it) in the words the Nepali notifications use; an
+/// unknown one as written.
+fn state_ne(state: &str) -> &str {
+    match state {
+        "PLACED" => "राखियो, विक्रेताको स्वीकृति पर्खँदै",
+        "ACCEPTED" => "स्वीकार भयो",
+        "PACKING" => "प्याक हुँदैछ",
+        "DISPATCHED" => "पठाइयो, बाटोमा छ",
+        "DELIVERED" => "पुग्यो",
+        "COMPLETED" => "पूरा भयो",
+        "CANCELLED" => "रद्द भयो",
+        other => other,
     }
 }
 
@@ -835,5 +854,30 @@ mod tests {
             moved.contains("DELIVERED") && moved.contains("अर्डर"),
             "{moved}"
         );
+    }
+
+    #[test]
+    fn a_shop_reads_its_orders_state_in_its_own_language() {
+        let total = Money::from_paisa(42_375);
+        let ne = status(Ne, "ORD1", "ACCEPTED", "Pokharel", total);
+        assert!(
+            ne.contains("स्वीकार भयो") && !ne.contains("ACCEPTED"),
+            "{ne}"
+        );
+        let states = [
+            "PLACED",
+            "ACCEPTED",
+            "PACKING",
+            "DISPATCHED",
+            "DELIVERED",
+            "COMPLETED",
+            "CANCELLED",
+        ];
+        for state in states {
+            let ne = status(Ne, "ORD1", state, "V", total);
+            assert!(!ne.contains(state), "{ne}");
+        }
+        let en = status(En, "ORD1", "ACCEPTED", "Pokharel", total);
+        assert!(en.contains("ACCEPTED with Pokharel"), "{en}");
     }
 }
