@@ -442,15 +442,33 @@ async fn sim(app: &TestApp, token: &str, from: &str, body: &str) -> Vec<Value> {
 
 /// The amount an "NPR 1,234.50" at the start of `text` names, in paisa.
 fn paisa(text: &str) -> i64 {
-    let digits: String = text
+    let rupees: String = text
         .trim_start()
         .trim_start_matches("NPR ")
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
         .filter(|c| *c != ',')
         .collect();
-    let (rupees, cents) = digits.split_once('.').unwrap_or((digits.as_str(), "0"));
-    rupees.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap()
+    khaacho::types::money::Money::parse_rupees(rupees.trim_end_matches('.'))
+        .unwrap_or_else(|| panic!("no amount in {text:?}"))
+        .paisa()
+}
+
+/// STATUS names every state of an order in the shop's language: in Nepali, no API code.
+#[test]
+fn every_order_state_has_nepali_words() {
+    use khaacho::messaging::texts::status;
+    use khaacho::types::{language::Language, money::Money};
+    for state in khaacho::orders::state::ALL_STATES {
+        let ne = status(
+            Language::Ne,
+            "ORD1",
+            state.as_str(),
+            "V",
+            Money::from_paisa(1),
+        );
+        assert!(!ne.contains(state.as_str()), "{ne}");
+    }
 }
 
 fn text_to(replies: &[Value], to: &str) -> String {

@@ -95,13 +95,15 @@ TIMEFORMAT='%U %S'
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true) ; } 2> "$work/wrk_cpu"
 rss_after=$(ps -o rss= -p "$pid")
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
-device_bytes=$(( ($(sectors) - ${sectors_before:-0}) * 512 ))
+device_bytes=$(( ($(sectors) - ${sectors_before:-0}) * 512 ))  # printed only when the device was found
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
 # What each per-request figure divides by (1 when nothing was answered).
 per=$((answered > 0 ? answered : 1))
 awk -v n="$per" '{printf "load generator (wrk) CPU per answered request: %.0f us\n", ($1 + $2) * 1e6 / n}' "$work/wrk_cpu"
 echo "written to disk during the load: $((written / 1048576)) MiB, $((written / per)) bytes per answered request"
-echo "sent to the device ($device) during the load: $((device_bytes / 1048576)) MiB, $((device_bytes / per)) bytes per answered request"
+if [ -n "$sectors_before" ]; then
+  echo "sent to the device ($device) during the load: $((device_bytes / 1048576)) MiB, $((device_bytes / per)) bytes per answered request"
+fi
 passed=$(( $(awk '/^wchar/ {print $2}' "$writer_io") - passed_before ))
 hz=$(getconf CLK_TCK)
 cpu_us=$(( ($(ticks "/proc/$pid/stat") - cpu_before) * 1000000 / hz / per ))

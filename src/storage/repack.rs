@@ -154,13 +154,7 @@ async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
     };
     let from = Bound::Included(K::first_of(after + 1));
     let at_chunk = key.clone();
-    // A row is done once every row of its id is: the last id a transaction reached may have
-    // rows left for the next one.
-    let done = move |tx: &WriteTx, last: &K::Owned| {
-        progress(tx, &at_chunk, |p| {
-            p.done = p.done.max(K::id(last).saturating_sub(1))
-        })
-    };
+    let done = move |tx: &WriteTx, last: &K::Owned| reached::<K>(tx, &at_chunk, last);
     let moved = repack(store, table, from, Some(K::first_of(upto + 1)), done).await?;
     store
         .write(move |tx| {
@@ -171,6 +165,14 @@ async fn since<K: TimeOrdered, V: Serialize + DeserializeOwned + 'static>(
         })
         .await?;
     Ok(moved)
+}
+
+/// Records that a pass's transaction got to `last`. An id is done once every row of it is: the
+/// last id a transaction reached may have rows left for the next one.
+fn reached<K: TimeOrdered>(tx: &WriteTx, key: &str, last: &K::Owned) -> Result<(), StoreError> {
+    progress(tx, key, |p| {
+        p.done = p.done.max(K::id(last).saturating_sub(1))
+    })
 }
 
 /// Changes a pass's progress inside the caller's transaction.

@@ -152,7 +152,7 @@ async fn a_pass_cut_short_goes_on_from_where_it_got_the_next_night() {
         if *last > 2_000 {
             return Err(StoreError::Writer("cut short".into()));
         }
-        progress(tx, "orders@3", |p| p.done = p.done.max(last - 1))
+        reached::<u64>(tx, "orders@3", last)
     };
     let cut = repack(&store, t, Bound::Included(1), Some(4_501), done).await;
     assert!(cut.is_err());
