@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{TestApp, error_code, spawn_app};
+use common::{Options, TestApp, error_code, spawn_app, spawn_with};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -325,26 +325,66 @@ async fn a_repeated_idempotency_key_returns_the_same_order_and_another_body_is_r
     let admin = app.admin_token().await;
     let body = json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 3}]});
     let (s1, o1, _) = order(&app, &admin, Some("retry-me"), body.clone()).await;
-    let (s2, o2, h2) = order(&app, &admin, Some("retry-me"), body).await;
+    let (s2, o2, h2) = order(&app, &admin, Some("retry-me"), body.clone()).await;
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(
         (o1["id"].clone(), o1["number"].clone()),
         (o2["id"].clone(), o2["number"].clone())
     );
     assert_eq!(h2["idempotent-replayed"], "true");
-    let (s, e, _) = order(
-        &app,
-        &admin,
-        Some("retry-me"),
-        json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 4}]}),
-    )
-    .await;
+    let other = json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 4}]});
+    let (s, e, _) = order(&app, &admin, Some("retry-me"), other.clone()).await;
     assert_eq!(
         (s, error_code(&e)),
         (StatusCode::CONFLICT, "idempotency_key_reused")
     );
     let (_, list) = app.get("/api/v1/orders?retailer_id=2", &admin).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // After a restart the key is still known: the index is built again from the file.
+    app.user_token("operator", "+9779811000060").await;
+    let dir = app.stop().await;
+    let app = spawn_with(Options {
+        dir: Some(dir),
+        ..Options::default()
+    })
+    .await;
+    let operator = app.token("+9779811000060", "a long enough password").await;
+    let (s3, o3, h3) = order(&app, &operator, Some("retry-me"), body).await;
+    assert_eq!((s3, &o3["id"]), (StatusCode::OK, &o1["id"]), "{o3}");
+    assert_eq!(h3["idempotent-replayed"], "true");
+    let (s, e, _) = order(&app, &operator, Some("retry-me"), other).await;
+    assert_eq!(
+        (s, error_code(&e)),
+        (StatusCode::CONFLICT, "idempotency_key_reused")
+    );
+    check(&app).await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_past_its_retention_places_a_new_order() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 1}]});
+    let (_, old, _) = order(&app, &admin, Some("old-key"), body.clone()).await;
+    app.clock.advance(Duration::days(25));
+    let admin = app.admin_token().await;
+    let (_, recent, _) = order(&app, &admin, Some("recent-key"), body.clone()).await;
+    app.clock.advance(Duration::days(6));
+    let keep = khaacho::retention::Retention::from_config(&app.state.svc.config().retention);
+    let now = khaacho::support::clock::Clock::now(&app.clock);
+    let walked = khaacho::retention::prune(app.state.svc.store_for_tests(), keep, now).await;
+    assert_eq!(walked.skipped, 0);
+    let admin = app.admin_token().await;
+    // 31 days old, past the 30 days kept: the same key is a new order.
+    let (s, again, h) = order(&app, &admin, Some("old-key"), body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_ne!(again["id"], old["id"]);
+    assert!(h.get("idempotent-replayed").is_none());
+    // 6 days old: still answered with its order.
+    let (s, replayed, _) = order(&app, &admin, Some("recent-key"), body).await;
+    assert_eq!((s, &replayed["id"]), (StatusCode::OK, &recent["id"]));
+    check(&app).await;
 }
 
 /// Fires `n` orders of one widget at once; retailer `pick(i)` places the i-th. Returns the

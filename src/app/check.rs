@@ -56,6 +56,7 @@ pub fn invariants(tx: &ReadTx) -> Result<Vec<String>, StoreError> {
     retailers(tx, &mut p)?;
     p.extend(crate::ledger::check(tx)?);
     orders(tx, &mut p)?;
+    idempotency(tx, &mut p)?;
     super::check_postings::check(tx, &mut p)?;
     p.extend(crate::analytics::facts::check(tx, 7)?);
     Ok(p)
@@ -250,6 +251,33 @@ fn orders(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
             "{} open credit holds belong to no open order",
             open_holds.len() - holds_seen
         ));
+    }
+    Ok(())
+}
+
+/// Each `Idempotency-Key` record is kept under the first order it names, names orders that
+/// exist, and is the only one for its key.
+fn idempotency(tx: &ReadTx, p: &mut Vec<String>) -> Result<(), StoreError> {
+    let orders = tx.open(tables::ORDERS)?;
+    let mut seen = std::collections::HashSet::new();
+    for entry in tx.open(tables::IDEMPOTENCY)?.iter()? {
+        let (id, r) = entry?;
+        if r.order_ids.first() != Some(&id) {
+            p.push(format!(
+                "idempotency record {id}: kept under an id that is not its first order's ({:?})",
+                r.order_ids
+            ));
+        }
+        for &o in &r.order_ids {
+            if orders.get(o)?.is_none() {
+                p.push(format!("idempotency record {id}: order {o} does not exist"));
+            }
+        }
+        if !seen.insert(r.scope) {
+            p.push(format!(
+                "idempotency record {id}: its key is kept by another record too"
+            ));
+        }
     }
     Ok(())
 }

@@ -104,6 +104,11 @@ pub(super) const ENV: &[(&str, &str, Kind)] = &[
         "retention.routing_days",
         Kind::Int,
     ),
+    (
+        "KHAACHO_RETENTION_IDEMPOTENCY_DAYS",
+        "retention.idempotency_days",
+        Kind::Int,
+    ),
     ("KHAACHO_PUBLIC_URL", "whatsapp.public_url", Kind::Str),
     (
         "KHAACHO_TWILIO_ACCOUNT_SID",

@@ -203,6 +203,9 @@ pub struct RetentionConfig {
     /// Days an order's routing decisions (every candidate vendor with its scores: why this
     /// vendor) are kept. The order itself keeps its vendor for ever.
     pub routing_days: u32,
+    /// Days an order request's `Idempotency-Key` is honoured: a retry with the same key within
+    /// them answers with the orders it made; after them the key is forgotten.
+    pub idempotency_days: u32,
 }
 
 impl Default for RetentionConfig {
@@ -212,6 +215,7 @@ impl Default for RetentionConfig {
             dedupe_days: 30,
             refresh_token_grace_days: 7,
             routing_days: 90,
+            idempotency_days: 30,
         }
     }
 }

@@ -131,6 +131,7 @@ impl Config {
             ("retention.dedupe_days", r.dedupe_days.into(), 7, 3650, "30"),
             ("retention.refresh_token_grace_days", r.refresh_token_grace_days.into(), 0, 365, "7"),
             ("retention.routing_days", r.routing_days.into(), 7, 3650, "90"),
+            ("retention.idempotency_days", r.idempotency_days.into(), 1, 3650, "30"),
         ];
         ranges(p, bounds);
         if r.dedupe_days > r.messages_days {

@@ -33,6 +33,8 @@ pub struct Retention {
     pub refresh_grace: Duration,
     /// How long an order's routing decisions are kept.
     pub routing: Duration,
+    /// How long an order request's `Idempotency-Key` is honoured.
+    pub idempotency: Duration,
 }
 
 impl Retention {
@@ -44,6 +46,7 @@ impl Retention {
             dedupe: days(c.dedupe_days),
             refresh_grace: days(c.refresh_token_grace_days),
             routing: days(c.routing_days),
+            idempotency: days(c.idempotency_days),
         }
     }
 }
@@ -65,12 +68,13 @@ type Step = fn(&WriteTx, Retention, DateTime<Utc>) -> Result<(usize, bool), Stor
 /// Prunes everything past its retention. Returns the records removed and the batches skipped.
 pub async fn prune(store: &Store, keep: Retention, now: DateTime<Utc>) -> Walked {
     let mut walked = Walked::default();
-    let steps: [(&str, Step); 5] = [
+    let steps: [(&str, Step); 6] = [
         ("messages", messages),
         ("dedupe", dedupe),
         ("conversations", conversations),
         ("refresh_tokens", refresh_tokens),
         ("routing_decisions", routing_decisions),
+        ("idempotency", idempotency),
     ];
     for (what, step) in steps {
         loop {
@@ -200,5 +204,27 @@ fn routing_decisions(
         } else {
             Verdict::Remove
         })
+    })
+}
+
+/// Order requests' `Idempotency-Key` records older than their retention: a retry that late
+/// is a new order. Kept in the order requests came, so the walk stops at the first one still
+/// kept. The store's index forgets each at once: a key past its retention is not honoured
+/// even if this batch then fails and the row stays until the next night.
+fn idempotency(
+    tx: &WriteTx,
+    keep: Retention,
+    now: DateTime<Utc>,
+) -> Result<(usize, bool), StoreError> {
+    let cutoff = now - keep.idempotency;
+    let index = tx.keyed();
+    sweep(tx, tables::IDEMPOTENCY, |r| {
+        if r.at >= cutoff {
+            return Ok(Verdict::Stop);
+        }
+        if let Some(&first) = r.order_ids.first() {
+            index.forget(&r.scope, first);
+        }
+        Ok(Verdict::Remove)
     })
 }

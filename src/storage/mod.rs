@@ -6,12 +6,14 @@
 //! and never commit; they must touch nothing but the transaction, because a job may be re-run.
 
 pub mod codec;
+pub mod keyed;
 pub mod memo;
 pub mod postings;
 pub mod repack;
 mod schema;
 mod schema_v6;
 mod schema_v8;
+mod schema_v9;
 pub mod sizes;
 pub mod snapshot;
 pub mod tables;
@@ -108,6 +110,8 @@ struct Inner {
     writer: Option<std::thread::JoinHandle<()>>,
     stats: Arc<writer::WriterStats>,
     path: PathBuf,
+    /// Where the rows of [`tables::IDEMPOTENCY`] are, by their key text.
+    keyed: Arc<keyed::KeyIndex>,
 }
 
 impl Drop for Inner {
@@ -157,14 +161,15 @@ impl Store {
         restrict_permissions(path)?;
         check_schema(&db, path)?;
         init_tables(&db)?;
+        let keyed = Arc::new(load_keyed(&db)?);
         let db = Arc::new(db);
         let (tx, rx) = std::sync::mpsc::channel();
-        let for_writer = db.clone();
+        let (for_writer, keyed_for_writer) = (db.clone(), keyed.clone());
         let stats = Arc::new(writer::WriterStats::default());
         let writer_stats = stats.clone();
         let handle = std::thread::Builder::new()
             .name("khaacho-writer".into())
-            .spawn(move || writer::run(for_writer, rx, writer_stats))?;
+            .spawn(move || writer::run(for_writer, keyed_for_writer, rx, writer_stats))?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,
@@ -172,6 +177,7 @@ impl Store {
                 writer: Some(handle),
                 stats,
                 path: path.to_path_buf(),
+                keyed,
             }),
         };
         Ok(Opened { store, created })
@@ -194,7 +200,10 @@ impl Store {
         F: FnOnce(&ReadTx) -> Result<R, E>,
         E: From<StoreError>,
     {
-        let tx = ReadTx::new(self.inner.db.begin_read().map_err(StoreError::from)?);
+        let tx = ReadTx::new(
+            self.inner.db.begin_read().map_err(StoreError::from)?,
+            self.inner.keyed.clone(),
+        );
         f(&tx)
     }
 
@@ -341,7 +350,7 @@ pub fn verify_file(path: &Path) -> Result<(Database, Vec<String>), StoreError> {
     }
     // An older file is brought up to date first, as the server would on open.
     init_tables(&db)?;
-    let tx = ReadTx::new(db.begin_read()?);
+    let tx = read_tx(&db)?;
     problems.extend(tables::decode_all(&tx)?);
     Ok((db, problems))
 }
@@ -367,9 +376,28 @@ fn opening_failed(path: &Path, e: redb::DatabaseError) -> StoreError {
     }
 }
 
-/// Begins a read snapshot on a database opened by [`verify_file`].
+/// Begins a read snapshot on a database opened by [`verify_file`], for checks: its index of
+/// keyed rows is empty (a check reads every row; it looks none up by key).
 pub fn read_tx(db: &Database) -> Result<ReadTx, StoreError> {
-    Ok(ReadTx::new(db.begin_read()?))
+    Ok(ReadTx::new(db.begin_read()?, Arc::default()))
+}
+
+/// The index of [`tables::IDEMPOTENCY`], read from the table. A row that does not decode is
+/// left out and logged (`khaacho check` names it); it could not be replayed anyway.
+fn load_keyed(db: &Database) -> Result<keyed::KeyIndex, StoreError> {
+    use keyed::Keyed;
+    let index = keyed::KeyIndex::default();
+    let tx = ReadTx::new(db.begin_read()?, Arc::default());
+    for row in tx.open(tables::IDEMPOTENCY)?.iter()? {
+        match row {
+            Ok((id, record)) => index.add(record.key_text(), id),
+            Err(StoreError::Codec(e)) => {
+                tracing::error!(error = %e, "an idempotency record is unreadable; left out")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(index)
 }
 
 /// A new, empty database in a directory of its own, for tests (the directory goes when the

@@ -15,6 +15,8 @@
 //!   format 3). Nothing is rewritten, as for 5.
 //! - 7 → 8: an account's transfers, a retailer's orders and payments and a vendor's orders are
 //!   indexed as postings, many ids to a row; an order's history is one row (`schema_v8`).
+//! - 8 → 9: order requests' `Idempotency-Key` records are kept in the order they came, found
+//!   by key through an index in memory (`schema_v9`).
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -26,7 +28,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 8;
+pub const SCHEMA_VERSION: u64 = 9;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
@@ -44,6 +46,9 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
     }
     if found < 8 {
         super::schema_v8::migrate(tx)?;
+    }
+    if found < 9 {
+        super::schema_v9::idempotency_log(tx)?;
     }
     Ok(())
 }

@@ -255,8 +255,10 @@ tables! {
     VENDOR_STATS: u64 => VendorRecord = "vendor_stats";
     /// (deadline in ms, order id) → order id, for orders waiting for their vendor to accept.
     ORDER_DEADLINES: (i64, u64) => u64 = "order_deadlines";
-    /// "order:<retailer>:<Idempotency-Key>" → what that request created.
-    IDEMPOTENCY: &'static str => IdempotencyRecord = "idempotency";
+    /// The first order a keyed request created → the request's key
+    /// ("order:<retailer>:<Idempotency-Key>") and every order it created. Kept in the order
+    /// the requests came, found by key through the store's index (`storage::keyed`).
+    IDEMPOTENCY: u64 => IdempotencyRecord = "idempotency_log";
 
     /// Order id → the invoice raised when it was delivered.
     INVOICES: u64 => Invoice = "invoices";

@@ -10,11 +10,13 @@ use std::cell::{Cell, RefCell, RefMut};
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use redb::{Key, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::keyed::KeyIndex;
 use super::write_tx::WriteTx;
 use super::{StoreError, codec};
 
@@ -114,13 +116,16 @@ pub struct ReadTx {
     /// order reads a dozen tables, several of them many times, and each redb open is a lookup
     /// in the snapshot's table directory.
     opened: RefCell<Vec<(&'static str, Rc<dyn Any>)>>,
+    /// The database's index of [`super::tables::IDEMPOTENCY`] (see `keyed`).
+    keyed: Arc<KeyIndex>,
 }
 
 impl ReadTx {
-    pub(crate) fn new(inner: redb::ReadTransaction) -> Self {
+    pub(crate) fn new(inner: redb::ReadTransaction, keyed: Arc<KeyIndex>) -> Self {
         Self {
             inner,
             opened: RefCell::new(Vec::new()),
+            keyed,
         }
     }
 
@@ -156,6 +161,9 @@ pub trait Tx {
         &self,
         table: Table<K, V>,
     ) -> Result<Self::View<'_, K, V>, StoreError>;
+
+    /// Where the rows of [`super::tables::IDEMPOTENCY`] may be, by their key text.
+    fn keyed(&self) -> &KeyIndex;
 }
 
 impl Tx for ReadTx {
@@ -169,6 +177,10 @@ impl Tx for ReadTx {
             _value: PhantomData,
         })
     }
+
+    fn keyed(&self) -> &KeyIndex {
+        &self.keyed
+    }
 }
 
 impl<'t> Tx for WriteTx<'t> {
@@ -181,6 +193,10 @@ impl<'t> Tx for WriteTx<'t> {
         table: Table<K, V>,
     ) -> Result<WriteView<'_, 't, K, V>, StoreError> {
         WriteTx::open(self, table)
+    }
+
+    fn keyed(&self) -> &KeyIndex {
+        WriteTx::keyed(self)
     }
 }
 

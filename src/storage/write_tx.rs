@@ -17,6 +17,7 @@ use super::StoreError;
 use super::tables;
 use redb::TableHandle;
 
+use super::keyed::KeyIndex;
 use super::typed::{AnyTable, OwnedKey, Table, TableRead, WriteView};
 
 /// Each declared table's place in a transaction's open tables.
@@ -48,17 +49,26 @@ pub struct WriteTx<'t> {
     /// Id counters handed out in this transaction, written back once at commit: a busy
     /// transaction allocates many ids, and each would otherwise read and write the table.
     counters: RefCell<HashMap<String, u64>>,
+    /// The database's index of [`tables::IDEMPOTENCY`] (see `keyed`).
+    keyed: &'t KeyIndex,
 }
 
 impl<'t> WriteTx<'t> {
-    pub(crate) fn new(inner: &'t redb::WriteTransaction) -> Self {
+    pub(crate) fn new(inner: &'t redb::WriteTransaction, keyed: &'t KeyIndex) -> Self {
         Self {
             inner,
+            keyed,
             slots: (0..tables::ALL.len()).map(|_| Slot::default()).collect(),
             writes: Cell::new(0),
             void: RefCell::new(None),
             counters: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Where the rows of [`tables::IDEMPOTENCY`] may be, by their key text. A job that writes
+    /// such a row adds it here itself, before the commit.
+    pub fn keyed(&self) -> &'t KeyIndex {
+        self.keyed
     }
 
     /// Opens a table for reading and writing.
@@ -189,8 +199,8 @@ mod tests {
     fn a_table_held_through_the_tx_trait_is_named_at_the_callers_line() {
         use crate::storage::typed::Tx;
         let (_dir, db) = db();
-        let raw = db.begin_write().unwrap();
-        let tx = WriteTx::new(&raw);
+        let (raw, keyed) = (db.begin_write().unwrap(), KeyIndex::default());
+        let tx = WriteTx::new(&raw, &keyed);
         let (held, at) = (Tx::open(&tx, tables::META).unwrap(), line!());
         let refused = tx.open(tables::META).err().unwrap().to_string();
         assert!(refused.contains(&format!("{}:{at}:", file!())), "{refused}");
@@ -200,8 +210,8 @@ mod tests {
     #[test]
     fn a_table_is_lent_once_at_a_time_and_keeps_its_writes_between_borrowers() {
         let (_dir, db) = db();
-        let raw = db.begin_write().unwrap();
-        let tx = WriteTx::new(&raw);
+        let (raw, keyed) = (db.begin_write().unwrap(), KeyIndex::default());
+        let tx = WriteTx::new(&raw, &keyed);
         let (mut first, first_at) = (tx.open(tables::META).unwrap(), line!());
         first.put("a", &1u64).unwrap();
         let second = tx.open(tables::META).err().unwrap();
@@ -226,14 +236,14 @@ mod tests {
     #[test]
     fn counters_handed_out_are_written_back_when_the_transaction_closes() {
         let (_dir, db) = db();
-        let raw = db.begin_write().unwrap();
-        let tx = WriteTx::new(&raw);
+        let (raw, keyed) = (db.begin_write().unwrap(), KeyIndex::default());
+        let tx = WriteTx::new(&raw, &keyed);
         assert_eq!(tx.next_counter("orders", tables::COUNTERS).unwrap(), 1);
         assert_eq!(tx.next_counter("orders", tables::COUNTERS).unwrap(), 2);
         tx.close(tables::COUNTERS).unwrap();
         raw.commit().unwrap();
-        let raw = db.begin_write().unwrap();
-        let tx = WriteTx::new(&raw);
+        let (raw, keyed) = (db.begin_write().unwrap(), KeyIndex::default());
+        let tx = WriteTx::new(&raw, &keyed);
         assert_eq!(tx.peek_counter("orders", tables::COUNTERS).unwrap(), 2);
         assert_eq!(tx.next_counter("orders", tables::COUNTERS).unwrap(), 3);
     }

@@ -17,6 +17,7 @@ use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::oneshot;
 
 use super::StoreError;
+use super::keyed::KeyIndex;
 use super::write_tx::WriteTx;
 
 /// Most jobs one transaction carries; bounds the latency a large burst adds to its first job.
@@ -122,7 +123,16 @@ pub struct WriterStats {
 }
 
 /// Runs until every sender is gone, then finishes what is queued and returns.
-pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>, stats: Arc<WriterStats>) {
+pub(crate) fn run(
+    db: Arc<Database>,
+    keyed: Arc<KeyIndex>,
+    jobs: Receiver<Box<dyn Job>>,
+    stats: Arc<WriterStats>,
+) {
+    let db = Db {
+        db: &db,
+        keyed: &keyed,
+    };
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -135,8 +145,15 @@ pub(crate) fn run(db: Arc<Database>, jobs: Receiver<Box<dyn Job>>, stats: Arc<Wr
         stats
             .largest_batch
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
-        run_batch(&db, batch, &stats);
+        run_batch(db, batch, &stats);
     }
+}
+
+/// The database the writer writes, with its index of keyed rows.
+#[derive(Clone, Copy)]
+struct Db<'a> {
+    db: &'a Database,
+    keyed: &'a KeyIndex,
 }
 
 fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
@@ -164,15 +181,15 @@ fn fail_all(jobs: Vec<Box<dyn Job>>, error: &StoreError) {
     }
 }
 
-fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
+fn run_batch(db: Db, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     if jobs.is_empty() {
         return;
     }
-    let raw = match begin(db) {
+    let raw = match begin(db.db) {
         Ok(tx) => tx,
         Err(e) => return fail_all(jobs, &e),
     };
-    let tx = WriteTx::new(&raw);
+    let tx = WriteTx::new(&raw, db.keyed);
     let started = Instant::now();
     for i in 0..jobs.len() {
         if let Ran::Poisoned = jobs[i].run(&tx) {
@@ -214,12 +231,12 @@ fn run_batch(db: &Database, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     );
 }
 
-fn run_alone(db: &Database, mut job: Box<dyn Job>) {
-    let raw = match begin(db) {
+fn run_alone(db: Db, mut job: Box<dyn Job>) {
+    let raw = match begin(db.db) {
         Ok(tx) => tx,
         Err(e) => return job.finish(Err(e)),
     };
-    let tx = WriteTx::new(&raw);
+    let tx = WriteTx::new(&raw, db.keyed);
     match job.run(&tx) {
         Ran::Ok => {
             let closed = tx.close(super::tables::COUNTERS);

@@ -11,14 +11,14 @@ pub(crate) use write::{Writing, check_credit, write_order};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::idempotency::{IdempotencyRecord, idempotency_scope, replay, request_hash};
+use super::idempotency::{idempotency_scope, remember, replay};
 use super::{Order, OrderError, OrderLine, OrderSource, Rules};
 use crate::auth::Acting;
 use crate::catalog::{Listing, Product};
 use crate::credit;
 use crate::retailers::Retailer;
 use crate::routing::{Decision, Place};
-use crate::storage::{Tx, WriteTx, tables};
+use crate::storage::{Tx, WriteTx};
 use crate::support::clock::nepal_date;
 use crate::types::limits::Overflow;
 use crate::types::money::Money;
@@ -166,27 +166,10 @@ pub fn place(
         let group = orders.first().map(|o| o.id);
         orders.push(write_order(tx, &ctx, part, lines, group)?);
     }
-    if let Some(key) = scope {
-        remember(tx, &key, req, &orders, now)?;
+    if let Some(scope) = scope {
+        remember(tx, scope, req, &orders, now)?;
     }
     Ok(Placed::of(orders, false)?)
-}
-
-/// Keeps the orders a keyed request made, so the same request again answers with them.
-fn remember(
-    tx: &WriteTx,
-    key: &str,
-    req: &NewOrder,
-    orders: &[Order],
-    now: DateTime<Utc>,
-) -> Result<(), OrderError> {
-    let record = IdempotencyRecord {
-        request_hash: request_hash(req),
-        order_ids: orders.iter().map(|o| o.id).collect(),
-        at: now,
-    };
-    tx.open(tables::IDEMPOTENCY)?.put(key, &record)?;
-    Ok(())
 }
 
 /// A shop orders for itself; staff (and Khaacho itself) for any shop; a vendor never.
