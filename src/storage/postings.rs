@@ -12,15 +12,27 @@
 //! owner's last row, and when that row is full it starts a new one and the full row is left
 //! as it is. An id below that (a rerouted order joining its new vendor's list) goes in its
 //! place, and a row it overfills is split in two.
+//!
+//! An owner's newest ids are kept apart, in a tail row keyed (owner + [`TAIL`], first id):
+//! every owner's tail sorts after every owner's settled rows, so the tails of all owners
+//! share a few pages at the table's end. Adding an id rewrites its owner's tail, and a batch
+//! of orders from many shops rewrites those few pages once, where each shop's last row had
+//! been a page of its own. A full tail moves into the settled rows in one write. Every id in
+//! an owner's tail is above every id in its settled rows.
 
 use serde::{Deserialize, Serialize};
 
 use super::typed::Table;
+use super::typed::WriteView;
 use super::{StoreError, TableRead, WriteTx};
 
 /// The largest gap list a row holds. Kept under the codec's compression threshold (128 bytes):
 /// gaps do not compress, so trying would only cost time.
 pub const CHUNK_BYTES: usize = 96;
+
+/// Added to an owner's key for its tail row. Owners are ids and phone numbers as integers,
+/// all far below it.
+pub const TAIL: u64 = 1 << 63;
 
 /// A row of ids after its first (which is in the key), as LEB128 gaps from the one before.
 #[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq, Eq)]
@@ -89,6 +101,11 @@ pub fn count_all(view: &impl TableRead<(u64, u64), Chunk>) -> Result<u64, StoreE
     Ok(n)
 }
 
+/// Which owner a stored row's key names (its tail row's key included).
+pub fn owner_of(key_owner: u64) -> u64 {
+    key_owner & !TAIL
+}
+
 /// How many bytes LEB128 takes for `gap`.
 fn gap_bytes(gap: u64) -> usize {
     (64 - gap.leading_zeros() as usize).div_ceil(7).max(1)
@@ -130,10 +147,88 @@ fn row_of(
     }
 }
 
+/// `owner`'s tail row: (its first id, every id in it).
+fn tail_of(
+    view: &impl TableRead<(u64, u64), Chunk>,
+    owner: u64,
+) -> Result<Option<(u64, Vec<u64>)>, StoreError> {
+    match view
+        .range((owner | TAIL, 0)..=(owner | TAIL, u64::MAX))?
+        .next()
+    {
+        Some(entry) => {
+            let ((_, first), chunk) = entry?;
+            Ok(Some((first, chunk.ids(first)?)))
+        }
+        None => Ok(None),
+    }
+}
+
+fn owner_fits(owner: u64) -> Result<(), StoreError> {
+    if owner & TAIL != 0 {
+        return Err(StoreError::Codec(format!(
+            "owner {owner} is too large for a postings list"
+        )));
+    }
+    Ok(())
+}
+
 /// Adds `id` to `owner`'s list; adding one already there changes nothing.
 pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), StoreError> {
+    owner_fits(owner)?;
     let mut view = tx.open(table)?;
-    let Some((first, mut ids)) = row_of(&view, owner, id)? else {
+    let tail = tail_of(&view, owner)?;
+    let settled_last = match &tail {
+        Some(_) => None,
+        None => view
+            .range((owner, 0)..=(owner, u64::MAX))?
+            .next_back()
+            .transpose()?
+            .map(|((_, first), chunk)| chunk.ids(first))
+            .transpose()?
+            .and_then(|ids| ids.last().copied()),
+    };
+    match tail {
+        Some((first, ids)) if id >= first => add_to_tail(&mut view, owner, first, ids, id),
+        None if settled_last.is_none_or(|last| id > last) => {
+            view.put((owner | TAIL, id), &Chunk::default())
+        }
+        _ => add_settled(&mut view, owner, id),
+    }
+}
+
+/// Adds `id` (at or above the tail's first) to `owner`'s tail; a tail it overfills moves into
+/// the settled rows but for its last id, which starts the next tail.
+fn add_to_tail(
+    view: &mut WriteView<'_, '_, (u64, u64), Chunk>,
+    owner: u64,
+    first: u64,
+    mut ids: Vec<u64>,
+    id: u64,
+) -> Result<(), StoreError> {
+    let Err(at) = ids.binary_search(&id) else {
+        return Ok(());
+    };
+    ids.insert(at, id);
+    let chunk = Chunk::of(first, &ids[1..]);
+    if chunk.0.len() <= CHUNK_BYTES {
+        return view.put((owner | TAIL, first), &chunk);
+    }
+    view.remove((owner | TAIL, first))?;
+    let (&last, settled) = ids.split_last().expect("the tail holds at least two ids");
+    for (head, rest) in rows_of(settled) {
+        view.put((owner, head), &rest)?;
+    }
+    view.put((owner | TAIL, last), &Chunk::default())
+}
+
+/// Adds `id`, below the tail's ids, to `owner`'s settled rows.
+fn add_settled(
+    view: &mut WriteView<'_, '_, (u64, u64), Chunk>,
+    owner: u64,
+    id: u64,
+) -> Result<(), StoreError> {
+    let Some((first, mut ids)) = row_of(view, owner, id)? else {
         return view.put((owner, id), &Chunk::default());
     };
     let Err(at) = ids.binary_search(&id) else {
@@ -145,7 +240,7 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
         return view.put((owner, first), &chunk);
     }
     if at == ids.len() - 1 {
-        // The usual case: the row was full and the id goes after it. The full row stays.
+        // The row was full and the id goes after it. The full row stays.
         return view.put((owner, id), &Chunk::default());
     }
     let mid = ids.len() / 2;
@@ -155,8 +250,13 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
 
 /// Takes `id` out of `owner`'s list; whether it was there.
 pub fn remove(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<bool, StoreError> {
+    owner_fits(owner)?;
     let mut view = tx.open(table)?;
-    let Some((first, mut ids)) = row_of(&view, owner, id)? else {
+    let (key, found) = match tail_of(&view, owner)? {
+        Some((first, ids)) if id >= first => (owner | TAIL, Some((first, ids))),
+        _ => (owner, row_of(&view, owner, id)?),
+    };
+    let Some((first, mut ids)) = found else {
         return Ok(false);
     };
     let Ok(at) = ids.binary_search(&id) else {
@@ -164,10 +264,10 @@ pub fn remove(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<bool
     };
     ids.remove(at);
     if at == 0 {
-        view.remove((owner, first))?;
+        view.remove((key, first))?;
     }
     if let Some((&head, rest)) = ids.split_first() {
-        view.put((owner, head), &Chunk::of(head, rest))?;
+        view.put((key, head), &Chunk::of(head, rest))?;
     }
     Ok(true)
 }
@@ -203,7 +303,11 @@ pub fn ascending<'v>(
         None => from,
     };
     let rows = view.range((owner, start)..=(owner, u64::MAX))?;
-    Ok(ids_of(rows, false).filter(move |id| id.as_ref().map_or(true, |&id| id >= from)))
+    let tail = view.range((owner | TAIL, 0)..=(owner | TAIL, u64::MAX))?;
+    Ok(
+        ids_of(rows.chain(tail), false)
+            .filter(move |id| id.as_ref().map_or(true, |&id| id >= from)),
+    )
 }
 
 /// `owner`'s ids up to `upto`, newest (highest) first.
@@ -212,8 +316,9 @@ pub fn descending<'v>(
     owner: u64,
     upto: u64,
 ) -> Result<impl Iterator<Item = Result<u64, StoreError>> + 'v, StoreError> {
+    let tail = view.range((owner | TAIL, 0)..=(owner | TAIL, upto))?.rev();
     let rows = view.range((owner, 0)..=(owner, upto))?.rev();
-    Ok(ids_of(rows, true).filter(move |id| id.as_ref().map_or(true, |&id| id <= upto)))
+    Ok(ids_of(tail.chain(rows), true).filter(move |id| id.as_ref().map_or(true, |&id| id <= upto)))
 }
 
 #[cfg(test)]
@@ -259,6 +364,79 @@ mod tests {
         let back: Vec<u64> = rows.iter().flat_map(|(f, c)| c.ids(*f).unwrap()).collect();
         assert_eq!(back, ids);
         assert!(rows_of(&[]).is_empty());
+    }
+
+    /// Many owners' newest ids sit together at the table's end; a full tail moves into a full
+    /// settled row; a list written before tails existed (settled rows only, the last one part
+    /// full) goes on from where it was.
+    #[tokio::test]
+    async fn owners_tails_share_the_tables_end_and_full_ones_settle() {
+        use crate::storage::{Tx, tables};
+        let (_dir, store) = crate::storage::scratch_store();
+        let table = tables::ORDERS_BY_RETAILER;
+        let old: Vec<u64> = (1..=70).collect();
+        store
+            .write(move |tx| {
+                let mut view = tx.open(table)?;
+                for (first, rest) in rows_of(&old) {
+                    view.put((999, first), &rest)?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap();
+        store
+            .write(move |tx| {
+                for id in 100..400u64 {
+                    add(tx, table, id % 50 + 1, id)?;
+                    add(tx, table, 999, id)?;
+                }
+                remove(tx, table, 999, 399)?;
+                remove(tx, table, 999, 5)?;
+                add(tx, table, 999, 80)
+            })
+            .await
+            .unwrap();
+        let (rows, lists, old_list) = store
+            .read_now(|tx| {
+                let view = tx.open(table)?;
+                let rows: Vec<((u64, u64), Chunk)> = view.iter()?.collect::<Result<_, _>>()?;
+                let lists = (1..=50)
+                    .map(|o| ascending(&view, o, 0)?.collect())
+                    .collect::<Result<Vec<Vec<u64>>, StoreError>>()?;
+                let old_list: Vec<u64> =
+                    descending(&view, 999, u64::MAX)?.collect::<Result<_, _>>()?;
+                Ok::<_, StoreError>((rows, lists, old_list))
+            })
+            .unwrap();
+        for (o, list) in lists.iter().enumerate() {
+            let want: Vec<u64> = (100..400).filter(|id| id % 50 == o as u64).collect();
+            assert_eq!(list, &want, "owner {}", o + 1);
+        }
+        let mut want_old: Vec<u64> = (1..=70).chain([80]).chain(100..399).collect();
+        want_old.retain(|&id| id != 5);
+        want_old.reverse();
+        assert_eq!(old_list, want_old);
+        // Every tail (51 owners) comes after every settled row.
+        let tails = rows.iter().filter(|((k, _), _)| k & TAIL != 0).count();
+        assert_eq!(tails, 51);
+        assert!(
+            rows[rows.len() - tails..]
+                .iter()
+                .all(|((k, _), _)| k & TAIL != 0)
+        );
+        // Settled rows written from a tail are full.
+        let settled_999: Vec<usize> = rows
+            .iter()
+            .filter(|((k, f), _)| *k == 999 && *f >= 100)
+            .map(|(_, c)| c.0.len())
+            .collect();
+        assert!(!settled_999.is_empty());
+        assert!(
+            settled_999.iter().all(|&n| n > CHUNK_BYTES - 2),
+            "{settled_999:?}"
+        );
+        assert_eq!(owner_of(999 | TAIL), 999);
     }
 
     /// Adds and removes in any order, through the real writer, read back ascending and

@@ -16,7 +16,9 @@
 //! - 7 → 8: an account's transfers, a retailer's orders and payments and a vendor's orders are
 //!   indexed as postings, many ids to a row; an order's history is one row (`schema_v8`).
 //! - 8 → 9: order requests' `Idempotency-Key` records are kept in the order they came, found
-//!   by key through an index in memory (`schema_v9`).
+//!   by key through an index in memory (`schema_v9`). Per-owner postings may hold a tail row
+//!   (`postings::TAIL`), which an older binary would read as another owner's list; nothing
+//!   is rewritten for it.
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
