@@ -84,9 +84,9 @@ fn compare(
 ) -> Result<(), StoreError> {
     let mut found: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     for entry in tx.open(table)?.iter()? {
-        let ((key, first), chunk) = entry?;
-        let owner = crate::storage::postings::owner_of(key);
-        match chunk.ids(first) {
+        let (key, chunk) = entry?;
+        let owner = crate::storage::postings::owner_of(key.0);
+        match crate::storage::postings::row_ids(key, &chunk) {
             Ok(ids) => found.entry(owner).or_default().extend(ids),
             Err(e) => p.push(format!("index of {what}: owner {owner}: {e}")),
         }

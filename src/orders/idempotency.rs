@@ -14,7 +14,8 @@ use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
 pub struct IdempotencyRecord {
     /// "order:<retailer>:<Idempotency-Key>".
     pub scope: String,
-    pub request_hash: String,
+    /// SHA-256 of the request as placed.
+    pub request_hash: [u8; 32],
     pub order_ids: Vec<u64>,
     #[serde(with = "crate::storage::ts")]
     pub at: DateTime<Utc>,
@@ -105,7 +106,7 @@ pub(super) fn remember(
     Ok(())
 }
 
-pub(super) fn request_hash(req: &NewOrder) -> String {
+pub(super) fn request_hash(req: &NewOrder) -> [u8; 32] {
     let canonical = serde_json::to_vec(req).unwrap_or_default();
-    hex::encode(Sha256::digest(&canonical))
+    Sha256::digest(&canonical).into()
 }

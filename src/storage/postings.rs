@@ -13,9 +13,9 @@
 //! as it is. An id below that (a rerouted order joining its new vendor's list) goes in its
 //! place, and a row it overfills is split in two.
 //!
-//! An owner's newest ids are kept apart, in a tail row keyed (owner + [`TAIL`], first id):
-//! every owner's tail sorts after every owner's settled rows, so the tails of all owners
-//! share a few pages at the table's end. Adding an id rewrites its owner's tail, and a batch
+//! An owner's newest ids are kept apart, in a tail row keyed (owner + [`TAIL`], 0) that holds
+//! them as gaps from 0, so finding it is a point lookup. Every owner's tail sorts after every
+//! owner's settled rows, so the tails of all owners share a few pages at the table's end. Adding an id rewrites its owner's tail, and a batch
 //! of orders from many shops rewrites those few pages once, where each shop's last row had
 //! been a page of its own. A full tail moves into the settled rows in one write. Every id in
 //! an owner's tail is above every id in its settled rows.
@@ -95,10 +95,20 @@ impl Chunk {
 pub fn count_all(view: &impl TableRead<(u64, u64), Chunk>) -> Result<u64, StoreError> {
     let mut n = 0;
     for row in view.iter()? {
-        let ((_, first), chunk) = row?;
-        n += chunk.ids(first)?.len() as u64;
+        let (key, chunk) = row?;
+        n += row_ids(key, &chunk)?.len() as u64;
     }
     Ok(n)
+}
+
+/// A stored row's ids, ascending, whether a settled row or a tail.
+pub fn row_ids((owner, first): (u64, u64), chunk: &Chunk) -> Result<Vec<u64>, StoreError> {
+    if owner & TAIL == 0 {
+        return chunk.ids(first);
+    }
+    let mut ids = chunk.ids(0)?;
+    ids.remove(0);
+    Ok(ids)
 }
 
 /// Which owner a stored row's key names (its tail row's key included).
@@ -147,21 +157,25 @@ fn row_of(
     }
 }
 
-/// `owner`'s tail row: (its first id, every id in it).
-fn tail_of(
-    view: &impl TableRead<(u64, u64), Chunk>,
-    owner: u64,
-) -> Result<Option<(u64, Vec<u64>)>, StoreError> {
-    match view
-        .range((owner | TAIL, 0)..=(owner | TAIL, u64::MAX))?
-        .next()
-    {
-        Some(entry) => {
-            let ((_, first), chunk) = entry?;
-            Ok(Some((first, chunk.ids(first)?)))
-        }
-        None => Ok(None),
+/// `owner`'s tail: the ids in it, ascending (none when it has no tail).
+fn tail_of(view: &impl TableRead<(u64, u64), Chunk>, owner: u64) -> Result<Vec<u64>, StoreError> {
+    match view.get((owner | TAIL, 0))? {
+        Some(chunk) => row_ids((owner | TAIL, 0), &chunk),
+        None => Ok(Vec::new()),
     }
+}
+
+/// Writes `owner`'s tail (removes it when `ids` is empty).
+fn put_tail(
+    view: &mut WriteView<'_, '_, (u64, u64), Chunk>,
+    owner: u64,
+    ids: &[u64],
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        view.remove((owner | TAIL, 0))?;
+        return Ok(());
+    }
+    view.put((owner | TAIL, 0), &Chunk::of(0, ids))
 }
 
 fn owner_fits(owner: u64) -> Result<(), StoreError> {
@@ -178,23 +192,24 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
     owner_fits(owner)?;
     let mut view = tx.open(table)?;
     let tail = tail_of(&view, owner)?;
-    let settled_last = match &tail {
-        Some(_) => None,
-        None => view
-            .range((owner, 0)..=(owner, u64::MAX))?
-            .next_back()
-            .transpose()?
-            .map(|((_, first), chunk)| chunk.ids(first))
-            .transpose()?
-            .and_then(|ids| ids.last().copied()),
-    };
-    match tail {
-        Some((first, ids)) if id >= first => add_to_tail(&mut view, owner, first, ids, id),
-        None if settled_last.is_none_or(|last| id > last) => {
-            view.put((owner | TAIL, id), &Chunk::default())
+    if let Some(&first) = tail.first() {
+        if id >= first {
+            return add_to_tail(&mut view, owner, tail, id);
         }
-        _ => add_settled(&mut view, owner, id),
+        return add_settled(&mut view, owner, id);
     }
+    let settled_last = match view.range((owner, 0)..=(owner, u64::MAX))?.next_back() {
+        Some(entry) => {
+            let (key, chunk) = entry?;
+            row_ids(key, &chunk)?.last().copied()
+        }
+        None => None,
+    };
+    // A tail holds its ids as gaps from 0, so 0 itself stays with the settled rows.
+    if id > 0 && settled_last.is_none_or(|last| id > last) {
+        return put_tail(&mut view, owner, &[id]);
+    }
+    add_settled(&mut view, owner, id)
 }
 
 /// Adds `id` (at or above the tail's first) to `owner`'s tail; a tail it overfills moves into
@@ -202,7 +217,6 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
 fn add_to_tail(
     view: &mut WriteView<'_, '_, (u64, u64), Chunk>,
     owner: u64,
-    first: u64,
     mut ids: Vec<u64>,
     id: u64,
 ) -> Result<(), StoreError> {
@@ -210,16 +224,16 @@ fn add_to_tail(
         return Ok(());
     };
     ids.insert(at, id);
-    let chunk = Chunk::of(first, &ids[1..]);
-    if chunk.0.len() <= CHUNK_BYTES {
-        return view.put((owner | TAIL, first), &chunk);
+    // As a settled row, the first id would be in the key: the gaps after it are what count.
+    let gaps: usize = ids.windows(2).map(|w| gap_bytes(w[1] - w[0])).sum();
+    if gaps <= CHUNK_BYTES {
+        return put_tail(view, owner, &ids);
     }
-    view.remove((owner | TAIL, first))?;
     let (&last, settled) = ids.split_last().expect("the tail holds at least two ids");
     for (head, rest) in rows_of(settled) {
         view.put((owner, head), &rest)?;
     }
-    view.put((owner | TAIL, last), &Chunk::default())
+    put_tail(view, owner, &[last])
 }
 
 /// Adds `id`, below the tail's ids, to `owner`'s settled rows.
@@ -252,11 +266,16 @@ fn add_settled(
 pub fn remove(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<bool, StoreError> {
     owner_fits(owner)?;
     let mut view = tx.open(table)?;
-    let (key, found) = match tail_of(&view, owner)? {
-        Some((first, ids)) if id >= first => (owner | TAIL, Some((first, ids))),
-        _ => (owner, row_of(&view, owner, id)?),
-    };
-    let Some((first, mut ids)) = found else {
+    let mut tail = tail_of(&view, owner)?;
+    if tail.first().is_some_and(|&first| id >= first) {
+        let Ok(at) = tail.binary_search(&id) else {
+            return Ok(false);
+        };
+        tail.remove(at);
+        put_tail(&mut view, owner, &tail)?;
+        return Ok(true);
+    }
+    let Some((first, mut ids)) = row_of(&view, owner, id)? else {
         return Ok(false);
     };
     let Ok(at) = ids.binary_search(&id) else {
@@ -264,10 +283,10 @@ pub fn remove(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<bool
     };
     ids.remove(at);
     if at == 0 {
-        view.remove((key, first))?;
+        view.remove((owner, first))?;
     }
     if let Some((&head, rest)) = ids.split_first() {
-        view.put((key, head), &Chunk::of(head, rest))?;
+        view.put((owner, head), &Chunk::of(head, rest))?;
     }
     Ok(true)
 }
@@ -303,11 +322,10 @@ pub fn ascending<'v>(
         None => from,
     };
     let rows = view.range((owner, start)..=(owner, u64::MAX))?;
-    let tail = view.range((owner | TAIL, 0)..=(owner | TAIL, u64::MAX))?;
-    Ok(
-        ids_of(rows.chain(tail), false)
-            .filter(move |id| id.as_ref().map_or(true, |&id| id >= from)),
-    )
+    let tail = tail_of(view, owner)?.into_iter().map(Ok);
+    Ok(ids_of(rows, false)
+        .chain(tail)
+        .filter(move |id| id.as_ref().map_or(true, |&id| id >= from)))
 }
 
 /// `owner`'s ids up to `upto`, newest (highest) first.
@@ -316,9 +334,11 @@ pub fn descending<'v>(
     owner: u64,
     upto: u64,
 ) -> Result<impl Iterator<Item = Result<u64, StoreError>> + 'v, StoreError> {
-    let tail = view.range((owner | TAIL, 0)..=(owner | TAIL, upto))?.rev();
+    let tail = tail_of(view, owner)?.into_iter().rev().map(Ok);
     let rows = view.range((owner, 0)..=(owner, upto))?.rev();
-    Ok(ids_of(tail.chain(rows), true).filter(move |id| id.as_ref().map_or(true, |&id| id <= upto)))
+    Ok(tail
+        .chain(ids_of(rows, true))
+        .filter(move |id| id.as_ref().map_or(true, |&id| id <= upto)))
 }
 
 #[cfg(test)]
@@ -393,7 +413,8 @@ mod tests {
                 }
                 remove(tx, table, 999, 399)?;
                 remove(tx, table, 999, 5)?;
-                add(tx, table, 999, 80)
+                add(tx, table, 999, 80)?;
+                add(tx, table, 7, 0)
             })
             .await
             .unwrap();
@@ -410,7 +431,11 @@ mod tests {
             })
             .unwrap();
         for (o, list) in lists.iter().enumerate() {
-            let want: Vec<u64> = (100..400).filter(|id| id % 50 == o as u64).collect();
+            let mut want: Vec<u64> = (100..400).filter(|id| id % 50 == o as u64).collect();
+            if o + 1 == 7 {
+                // Id 0 cannot be in a tail (its ids are gaps from 0): it is settled below them.
+                want.insert(0, 0);
+            }
             assert_eq!(list, &want, "owner {}", o + 1);
         }
         let mut want_old: Vec<u64> = (1..=70).chain([80]).chain(100..399).collect();

@@ -41,9 +41,15 @@ pub(super) fn idempotency_log(tx: &WriteTransaction) -> Result<(), StoreError> {
                     "idempotency record {scope:?} names no order"
                 )));
             };
+            let request_hash = hex::decode(&r.request_hash)
+                .ok()
+                .and_then(|h| <[u8; 32]>::try_from(h).ok())
+                .ok_or_else(|| {
+                    StoreError::Codec(format!("idempotency record {scope:?}: bad request hash"))
+                })?;
             let record = IdempotencyRecord {
                 scope,
-                request_hash: r.request_hash,
+                request_hash,
                 order_ids: r.order_ids,
                 at: r.at,
             };
@@ -88,8 +94,8 @@ mod tests {
                     .unwrap();
                 let mut t = tx.open_table(OLD).unwrap();
                 for (key, r) in [
-                    ("order:2:retry-me", old("aa", vec![7])),
-                    ("order:3:split", old("bb", vec![9, 10])),
+                    ("order:2:retry-me", old(&"aa".repeat(32), vec![7])),
+                    ("order:3:split", old(&"bb".repeat(32), vec![9, 10])),
                 ] {
                     t.insert(key, codec::encode(&r).unwrap().as_slice())
                         .unwrap();
@@ -114,8 +120,8 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                (7, "order:2:retry-me".into(), "aa".into(), vec![7]),
-                (9, "order:3:split".into(), "bb".into(), vec![9, 10]),
+                (7, "order:2:retry-me".into(), [0xaa; 32], vec![7]),
+                (9, "order:3:split".into(), [0xbb; 32], vec![9, 10]),
             ]
         );
         drop(store);
