@@ -143,7 +143,8 @@ pub struct Created {
 }
 
 /// Place an order. Send an `Idempotency-Key` header: the same key with the same body returns
-/// the same order (200); with another body it is a 409.
+/// the same order (200); with another body it is a 409. A key is kept for
+/// `retention.idempotency_days` (30 days); after that it places a new order.
 #[utoipa::path(post, path = "", tag = "orders", security(("bearer" = [])), request_body = CreateOrder,
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     responses((status = 201, body = Created), (status = 200, body = Created, description = "a repeated request"),
