@@ -361,6 +361,50 @@ async fn a_repeated_idempotency_key_returns_the_same_order_and_another_body_is_r
     check(&app).await;
 }
 
+/// The same keyed request sent 24 times at once makes one order: the copies that share a
+/// write batch with the first find its record through the index before it is committed.
+#[tokio::test]
+async fn one_key_sent_many_times_at_once_makes_one_order() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"retailer_id": 3, "lines": [{"sku": "SUGAR-1KG", "quantity": 2}]});
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let (http, url, token, body) = (
+            app.http.clone(),
+            app.url("/api/v1/orders"),
+            admin.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let res = http
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", "tap-tap-tap")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut created = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (status, order) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {}
+            other => panic!("unexpected {other}: {order}"),
+        }
+        ids.insert(order["id"].as_u64().unwrap());
+    }
+    assert_eq!((created, ids.len()), (1, 1), "{ids:?}");
+    let (_, list) = app.get("/api/v1/orders?retailer_id=3", &admin).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    check(&app).await;
+}
+
 #[tokio::test]
 async fn an_idempotency_key_past_its_retention_places_a_new_order() {
     let app = spawn_app().await;
