@@ -275,16 +275,25 @@ pub fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let _guard = init_tracing(&config.log, target);
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
+        runtime.worker_threads(request_threads());
+    }
+    match runtime.enable_all().build() {
         Ok(runtime) => runtime.block_on(run::run(config, command)),
         Err(e) => {
             eprintln!("khaacho: cannot start the runtime: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Threads answering requests: one fewer than the cores (at least one), since the single
+/// writer thread keeps a core busy under load. On a 2-core box one request thread answered
+/// 3–10 % more orders than two (BENCHMARKS.md, eleventh pass). `TOKIO_WORKER_THREADS`
+/// overrides it.
+fn request_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
 /// The configuration for the data directory, with `serve --listen` applied, and the command
