@@ -368,30 +368,10 @@ async fn one_key_sent_many_times_at_once_makes_one_order() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let body = json!({"retailer_id": 3, "lines": [{"sku": "SUGAR-1KG", "quantity": 2}]});
-    let mut tasks = Vec::new();
-    for _ in 0..24 {
-        let (http, url, token, body) = (
-            app.http.clone(),
-            app.url("/api/v1/orders"),
-            admin.clone(),
-            body.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let res = http
-                .post(url)
-                .bearer_auth(token)
-                .header("idempotency-key", "tap-tap-tap")
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.json::<Value>().await.unwrap())
-        }));
-    }
+    let answers = at_once(&app, &admin, 24, |_| ("tap-tap-tap".into(), body.clone())).await;
     let mut created = 0;
     let mut ids = std::collections::BTreeSet::new();
-    for t in tasks {
-        let (status, order) = t.await.unwrap();
+    for (status, order) in answers {
         match status {
             StatusCode::CREATED => created += 1,
             StatusCode::OK => {}
@@ -431,15 +411,14 @@ async fn an_idempotency_key_past_its_retention_places_a_new_order() {
     check(&app).await;
 }
 
-/// Fires `n` orders of one widget at once; retailer `pick(i)` places the i-th. Returns the
-/// successes and every refusal's code.
-async fn burst(
+/// Sends `n` orders at once, the i-th with `request(i)`'s Idempotency-Key and body; every
+/// answer's status and body, in the order sent.
+async fn at_once(
     app: &TestApp,
     token: &str,
     n: usize,
-    tag: &str,
-    pick: impl Fn(usize) -> u64,
-) -> (usize, Vec<String>) {
+    request: impl Fn(usize) -> (String, Value),
+) -> Vec<(StatusCode, Value)> {
     let mut tasks = Vec::new();
     for i in 0..n {
         let (http, url, token) = (
@@ -447,9 +426,7 @@ async fn burst(
             app.url("/api/v1/orders"),
             token.to_string(),
         );
-        let body =
-            json!({"retailer_id": pick(i), "lines": [{"sku": "TEST-WIDGET", "quantity": 1}]});
-        let key = format!("{tag}{i}");
+        let (key, body) = request(i);
         tasks.push(tokio::spawn(async move {
             let res = http
                 .post(url)
@@ -462,9 +439,30 @@ async fn burst(
             (res.status(), res.json::<Value>().await.unwrap())
         }));
     }
-    let (mut ok, mut refusals) = (0, Vec::new());
+    let mut answers = Vec::with_capacity(n);
     for t in tasks {
-        let (status, body) = t.await.unwrap();
+        answers.push(t.await.unwrap());
+    }
+    answers
+}
+
+/// Fires `n` orders of one widget at once; retailer `pick(i)` places the i-th. Returns the
+/// successes and every refusal's code.
+async fn burst(
+    app: &TestApp,
+    token: &str,
+    n: usize,
+    tag: &str,
+    pick: impl Fn(usize) -> u64,
+) -> (usize, Vec<String>) {
+    let answers = at_once(app, token, n, |i| {
+        let body =
+            json!({"retailer_id": pick(i), "lines": [{"sku": "TEST-WIDGET", "quantity": 1}]});
+        (format!("{tag}{i}"), body)
+    })
+    .await;
+    let (mut ok, mut refusals) = (0, Vec::new());
+    for (status, body) in answers {
         match status {
             StatusCode::CREATED => ok += 1,
             StatusCode::CONFLICT => refusals.push(error_code(&body).to_string()),

@@ -142,6 +142,15 @@ fn sweep<K: OwnedKey, V: Serialize + DeserializeOwned>(
     Ok((stale.len(), stale.len() >= BATCH))
 }
 
+/// For a table in time order: removed while `stale`, and the walk stops at the first row kept.
+fn remove_until_kept(stale: bool) -> Result<Verdict, StoreError> {
+    Ok(if stale {
+        Verdict::Remove
+    } else {
+        Verdict::Stop
+    })
+}
+
 /// Removed when `stale`, kept otherwise.
 fn remove_if(stale: bool) -> Result<Verdict, StoreError> {
     Ok(if stale {
@@ -199,11 +208,7 @@ fn routing_decisions(
 ) -> Result<(usize, bool), StoreError> {
     let cutoff = now - keep.routing;
     sweep(tx, tables::ROUTING_DECISIONS, |d| {
-        Ok(if d.at >= cutoff {
-            Verdict::Stop
-        } else {
-            Verdict::Remove
-        })
+        remove_until_kept(d.at < cutoff)
     })
 }
 
@@ -219,12 +224,10 @@ fn idempotency(
     let cutoff = now - keep.idempotency;
     let index = tx.keyed();
     sweep(tx, tables::IDEMPOTENCY, |r| {
-        if r.at >= cutoff {
-            return Ok(Verdict::Stop);
-        }
-        if let Some(&first) = r.order_ids.first() {
+        let stale = r.at < cutoff;
+        if let (true, Some(&first)) = (stale, r.order_ids.first()) {
             index.forget(&r.scope, first);
         }
-        Ok(Verdict::Remove)
+        remove_until_kept(stale)
     })
 }

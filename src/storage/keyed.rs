@@ -69,12 +69,8 @@ impl KeyIndex {
         self.entries().remove(&(h, id));
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.entries().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -198,13 +198,7 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
         }
         return add_settled(&mut view, owner, id);
     }
-    let settled_last = match view.range((owner, 0)..=(owner, u64::MAX))?.next_back() {
-        Some(entry) => {
-            let (key, chunk) = entry?;
-            row_ids(key, &chunk)?.last().copied()
-        }
-        None => None,
-    };
+    let settled_last = row_of(&view, owner, u64::MAX)?.and_then(|(_, ids)| ids.last().copied());
     // A tail holds its ids as gaps from 0, so 0 itself stays with the settled rows.
     if id > 0 && settled_last.is_none_or(|last| id > last) {
         return put_tail(&mut view, owner, &[id]);

@@ -175,6 +175,29 @@ fn conversations_v2(tx: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A database file at an old schema `version`, with the rows `fill` writes (for the
+/// migrations' tests).
+#[cfg(test)]
+pub(super) fn old_file(
+    path: &std::path::Path,
+    version: u64,
+    fill: impl FnOnce(&redb::WriteTransaction),
+) {
+    let db = redb::Database::create(path).unwrap();
+    let tx = db.begin_write().unwrap();
+    tables::create_all(&tx).unwrap();
+    {
+        let mut meta = tx.open_table(tables::META.def()).unwrap();
+        meta.insert(
+            super::SCHEMA_KEY,
+            codec::encode(&version).unwrap().as_slice(),
+        )
+        .unwrap();
+    }
+    fill(&tx);
+    tx.commit().unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,20 +215,6 @@ mod tests {
         #[serde(with = "crate::storage::ts::opt")]
         last_inbound_at: Option<DateTime<Utc>>,
         pending: Option<(Vec<String>, i64)>,
-    }
-
-    /// A database file at an old schema `version`, with the rows `fill` writes.
-    fn old_file(path: &std::path::Path, version: u64, fill: impl FnOnce(&redb::WriteTransaction)) {
-        let db = redb::Database::create(path).unwrap();
-        let tx = db.begin_write().unwrap();
-        tables::create_all(&tx).unwrap();
-        {
-            let mut meta = tx.open_table(tables::META.def()).unwrap();
-            meta.insert(SCHEMA_KEY, codec::encode(&version).unwrap().as_slice())
-                .unwrap();
-        }
-        fill(&tx);
-        tx.commit().unwrap();
     }
 
     #[tokio::test]

@@ -78,27 +78,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khaacho.redb");
         let at = Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap();
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            {
-                let mut meta = tx.open_table(tables::META.def()).unwrap();
-                meta.insert(SCHEMA_KEY, codec::encode(&5u64).unwrap().as_slice())
+        super::super::schema::old_file(&path, 5, |tx| {
+            let mut old = tx.open_table(OLD).unwrap();
+            let moves = [
+                ((7, 1), 10, StockReason::Initial),
+                ((9, 2), 4, StockReason::Initial),
+                ((7, 3), -3, StockReason::Reserve { order_id: 5 }),
+            ];
+            for (key, delta, reason) in moves {
+                let m = OldMove { at, delta, reason };
+                old.insert(key, codec::encode(&m).unwrap().as_slice())
                     .unwrap();
-                let mut old = tx.open_table(OLD).unwrap();
-                let moves = [
-                    ((7, 1), 10, StockReason::Initial),
-                    ((9, 2), 4, StockReason::Initial),
-                    ((7, 3), -3, StockReason::Reserve { order_id: 5 }),
-                ];
-                for (key, delta, reason) in moves {
-                    let m = OldMove { at, delta, reason };
-                    old.insert(key, codec::encode(&m).unwrap().as_slice())
-                        .unwrap();
-                }
             }
-            tx.commit().unwrap();
-        }
+        });
         let opened = Store::open(&path).unwrap();
         let (log, version) = opened
             .store

@@ -154,37 +154,28 @@ mod tests {
         };
         let placed = event(None, OrderState::Placed, "retailer:2");
         let accepted = event(Some(OrderState::Placed), OrderState::Accepted, "vendor:1");
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            {
-                let mut meta = tx.open_table(tables::META.def()).unwrap();
-                let seven = codec::encode(&7u64).unwrap();
-                meta.insert(super::super::SCHEMA_KEY, seven.as_slice())
-                    .unwrap();
-                let old = TableDefinition::<(u64, u64), &[u8]>::new("orders_by_retailer");
-                let mut old = tx.open_table(old).unwrap();
-                for (owner, id) in many.iter().map(|&i| (4, i)).chain([(2, 9), (9, 1)]) {
-                    let v = codec::encode(&id).unwrap();
-                    old.insert((owner, id), v.as_slice()).unwrap();
-                }
-                let mut by_phone = tx.open_table(BY_PHONE).unwrap();
-                for (phone, id) in [
-                    ("+14155550100", 4),
-                    ("+9779800000001", 3),
-                    ("+9779800000001", 5),
-                ] {
-                    let v = codec::encode(&id).unwrap();
-                    by_phone.insert((phone, id), v.as_slice()).unwrap();
-                }
-                let mut events = tx.open_table(EVENTS).unwrap();
-                for (order, seq, e) in [(1, 10, &placed), (2, 11, &placed), (1, 12, &accepted)] {
-                    let v = codec::encode(e).unwrap();
-                    events.insert((order, seq), v.as_slice()).unwrap();
-                }
+        super::super::schema::old_file(&path, 7, |tx| {
+            let old = TableDefinition::<(u64, u64), &[u8]>::new("orders_by_retailer");
+            let mut old = tx.open_table(old).unwrap();
+            for (owner, id) in many.iter().map(|&i| (4, i)).chain([(2, 9), (9, 1)]) {
+                let v = codec::encode(&id).unwrap();
+                old.insert((owner, id), v.as_slice()).unwrap();
             }
-            tx.commit().unwrap();
-        }
+            let mut by_phone = tx.open_table(BY_PHONE).unwrap();
+            for (phone, id) in [
+                ("+14155550100", 4),
+                ("+9779800000001", 3),
+                ("+9779800000001", 5),
+            ] {
+                let v = codec::encode(&id).unwrap();
+                by_phone.insert((phone, id), v.as_slice()).unwrap();
+            }
+            let mut events = tx.open_table(EVENTS).unwrap();
+            for (order, seq, e) in [(1, 10, &placed), (2, 11, &placed), (1, 12, &accepted)] {
+                let v = codec::encode(e).unwrap();
+                events.insert((order, seq), v.as_slice()).unwrap();
+            }
+        });
         let opened = Store::open(&path).unwrap();
         let (lists, one, two, phones) = opened
             .store

@@ -15,6 +15,7 @@ const OLD: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
 
 /// A record as version 8 stored it: without its key, which was the row's.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct RecordV8 {
     request_hash: String,
     order_ids: Vec<u64>,
@@ -79,30 +80,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("khaacho.redb");
         let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-        let old = |hash: &str, ids: Vec<u64>| RecordV8Out {
+        let old = |hash: &str, ids: Vec<u64>| RecordV8 {
             request_hash: hash.into(),
             order_ids: ids,
             at,
         };
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let tx = db.begin_write().unwrap();
-            {
-                let mut meta = tx.open_table(tables::META.def()).unwrap();
-                let eight = codec::encode(&8u64).unwrap();
-                meta.insert(super::super::SCHEMA_KEY, eight.as_slice())
+        super::super::schema::old_file(&path, 8, |tx| {
+            let mut t = tx.open_table(OLD).unwrap();
+            for (key, r) in [
+                ("order:2:retry-me", old(&"aa".repeat(32), vec![7])),
+                ("order:3:split", old(&"bb".repeat(32), vec![9, 10])),
+            ] {
+                t.insert(key, codec::encode(&r).unwrap().as_slice())
                     .unwrap();
-                let mut t = tx.open_table(OLD).unwrap();
-                for (key, r) in [
-                    ("order:2:retry-me", old(&"aa".repeat(32), vec![7])),
-                    ("order:3:split", old(&"bb".repeat(32), vec![9, 10])),
-                ] {
-                    t.insert(key, codec::encode(&r).unwrap().as_slice())
-                        .unwrap();
-                }
             }
-            tx.commit().unwrap();
-        }
+        });
         let store = Store::open(&path).unwrap().store;
         let found = store
             .read_now(|tx| {
@@ -128,14 +120,5 @@ mod tests {
         let db = redb::Database::open(&path).unwrap();
         let tx = db.begin_write().unwrap();
         assert!(!tx.list_tables().unwrap().any(|t| t.name() == OLD.name()));
-    }
-
-    /// [`RecordV8`], written as version 8 wrote it.
-    #[derive(serde::Serialize)]
-    struct RecordV8Out {
-        request_hash: String,
-        order_ids: Vec<u64>,
-        #[serde(with = "crate::storage::ts")]
-        at: DateTime<Utc>,
     }
 }
