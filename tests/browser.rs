@@ -1,10 +1,10 @@
 //! The console in a real browser: the release or debug binary as `cargo` built it, on a fresh
 //! data directory with a simulated history, driven through Chromium by WebDriver.
 //!
-//! Behind the `browser` feature (`cargo test --features browser --test browser`): it needs
-//! Debian's `chromium` and `chromium-driver`. Screenshots land in
-//! `target/tmp/browser-screenshots/`.
-#![cfg(feature = "browser")]
+//! They need Debian's `chromium` and `chromium-driver`, so `cargo test` lists them as ignored;
+//! `cargo test --features browser --test browser` runs them, and so does
+//! `cargo test --test browser -- --ignored`, which reuses the plain test build (CI's way).
+//! Screenshots land in `target/tmp/browser-screenshots/`.
 
 #[path = "browser/webdriver.rs"]
 mod webdriver;
@@ -195,6 +195,7 @@ async fn press(b: &Browser, scope: &str, label: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(feature = "browser"), ignore = "needs chromium and chromium-driver")]
 async fn the_console_works_in_a_real_browser() {
     let server = Server::start().await;
     let b = Browser::start(1280, 900).await;
@@ -458,6 +459,7 @@ async fn the_console_works_in_a_real_browser() {
 /// The console on a 360 px phone: nothing wider than the screen, and usable by keyboard alone
 /// (the closed menu is out of the tab order; opened, it takes the focus).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(feature = "browser"), ignore = "needs chromium and chromium-driver")]
 async fn the_console_fits_a_phone_and_works_by_keyboard() {
     let server = Server::start().await;
     let b = Browser::start_phone(360, 740).await;
