@@ -195,7 +195,7 @@ async fn press(b: &Browser, scope: &str, label: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(feature = "browser"), ignore = "needs chromium and chromium-driver")]
+#[cfg_attr(not(feature = "browser"), ignore = "needs chromium")]
 async fn the_console_works_in_a_real_browser() {
     let server = Server::start().await;
     let b = Browser::start(1280, 900).await;
@@ -459,7 +459,7 @@ async fn the_console_works_in_a_real_browser() {
 /// The console on a 360 px phone: nothing wider than the screen, and usable by keyboard alone
 /// (the closed menu is out of the tab order; opened, it takes the focus).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(not(feature = "browser"), ignore = "needs chromium and chromium-driver")]
+#[cfg_attr(not(feature = "browser"), ignore = "needs chromium")]
 async fn the_console_fits_a_phone_and_works_by_keyboard() {
     let server = Server::start().await;
     let b = Browser::start_phone(360, 740).await;
