@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Listing, Product, store as catalog};
 use crate::retailers::Retailer;
 use crate::routing::{self, Decision, Line, Offer, Place, VendorStats};
+use crate::storage::typed::Encoded;
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, tables};
 
 /// What routing knows of a vendor beyond its listings: its history and current workload.
@@ -123,20 +124,47 @@ pub fn listings_for(
     Ok(Some(out))
 }
 
+/// A routing decision put through the codec before the write (off the single writer), with
+/// the time it is to be kept under.
+#[derive(Debug, Clone)]
+pub struct EncodedDecision {
+    at: DateTime<Utc>,
+    value: Encoded<StoredDecision>,
+}
+
+impl EncodedDecision {
+    pub fn of(decision: &Decision, at: DateTime<Utc>) -> Result<Self, StoreError> {
+        let stored = StoredDecision {
+            at,
+            decision: decision.clone(),
+        };
+        Ok(Self {
+            at,
+            value: Encoded::of(&stored)?,
+        })
+    }
+}
+
+/// Keeps `decision` with the order; `ready` is its encoding, used when made for this time.
 pub fn record_decision(
     tx: &WriteTx,
     order_id: u64,
     decision: &Decision,
+    ready: Option<&EncodedDecision>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let seq = next_id(tx, "routing_decision")?;
-    tx.open(tables::ROUTING_DECISIONS)?.put(
-        (order_id, seq),
-        &StoredDecision {
-            at,
-            decision: decision.clone(),
-        },
-    )
+    let mut table = tx.open(tables::ROUTING_DECISIONS)?;
+    match ready.filter(|e| e.at == at) {
+        Some(e) => table.put_encoded((order_id, seq), &e.value),
+        None => table.put(
+            (order_id, seq),
+            &StoredDecision {
+                at,
+                decision: decision.clone(),
+            },
+        ),
+    }
 }
 
 pub fn decisions(tx: &impl Tx, order_id: u64) -> Result<Vec<StoredDecision>, StoreError> {

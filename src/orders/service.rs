@@ -115,19 +115,19 @@ impl OrderService {
     pub async fn place_as(&self, acting: Acting, req: NewOrder) -> Result<Placed, OrderError> {
         may_order_for(&acting, req.retailer_id)?;
         let rules = self.rules.clone();
+        let now = self.clock.now();
         let checked = if req.lines.len() <= PLAN_ON_REQUEST_THREAD {
-            self.store.read_now(|tx| preflight(tx, &req, &rules))?
+            self.store.read_now(|tx| preflight(tx, &req, &rules, now))?
         } else {
             let (check_req, check_rules) = (req.clone(), rules.clone());
             self.store
-                .read(move |tx| preflight(tx, &check_req, &check_rules))
+                .read(move |tx| preflight(tx, &check_req, &check_rules, now))
                 .await?
         };
         let prepared = match checked {
             Preflight::Replay(placed) => return Ok(placed),
             Preflight::Ready(p) => p,
         };
-        let now = self.clock.now();
         self.store
             .write(move |tx| place(tx, &acting, &req, Some(&prepared), &rules, now))
             .await

@@ -7,6 +7,7 @@
 
 pub mod codec;
 pub mod keyed;
+mod latest;
 pub mod memo;
 pub mod postings;
 pub mod repack;
@@ -112,6 +113,8 @@ struct Inner {
     path: PathBuf,
     /// Where the rows of [`tables::IDEMPOTENCY`] are, by their key text.
     keyed: Arc<keyed::KeyIndex>,
+    /// The snapshot short reads share until the next commit.
+    latest: Arc<latest::Latest>,
 }
 
 impl Drop for Inner {
@@ -164,12 +167,17 @@ impl Store {
         let keyed = Arc::new(load_keyed(&db)?);
         let db = Arc::new(db);
         let (tx, rx) = std::sync::mpsc::channel();
-        let (for_writer, keyed_for_writer) = (db.clone(), keyed.clone());
+        let latest = Arc::new(latest::Latest::default());
+        let shared = writer::Shared {
+            db: db.clone(),
+            keyed: keyed.clone(),
+            latest: latest.clone(),
+        };
         let stats = Arc::new(writer::WriterStats::default());
         let writer_stats = stats.clone();
         let handle = std::thread::Builder::new()
             .name("khaacho-writer".into())
-            .spawn(move || writer::run(for_writer, keyed_for_writer, rx, writer_stats))?;
+            .spawn(move || writer::run(shared, rx, writer_stats))?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,
@@ -178,6 +186,7 @@ impl Store {
                 stats,
                 path: path.to_path_buf(),
                 keyed,
+                latest,
             }),
         };
         Ok(Opened { store, created })
@@ -195,15 +204,15 @@ impl Store {
     /// Runs `f` on a read snapshot on the caller's own thread. Only for the short, bounded
     /// lookups every request makes (its session, a small cart's plan): handing those to a
     /// blocking thread and back costs more than the read. Scans use [`Store::read`].
+    ///
+    /// The snapshot is the newest commit's, shared with every other read until the writer
+    /// commits again (see `latest`): it holds every change anyone has been answered for.
     pub fn read_now<R, E, F>(&self, f: F) -> Result<R, E>
     where
         F: FnOnce(&ReadTx) -> Result<R, E>,
         E: From<StoreError>,
     {
-        let tx = ReadTx::new(
-            self.inner.db.begin_read().map_err(StoreError::from)?,
-            self.inner.keyed.clone(),
-        );
+        let tx = self.inner.latest.get(&self.inner.db, &self.inner.keyed)?;
         f(&tx)
     }
 

@@ -36,6 +36,13 @@ macro_rules! tables {
         /// The names of every table, in declaration order.
         pub const ALL: &[&str] = &[$($label),*];
 
+        /// A declared table's place in [`ALL`], where transactions keep the tables they opened.
+        pub(crate) fn slot(name: &str) -> Option<usize> {
+            static SLOTS: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
+                std::sync::LazyLock::new(|| ALL.iter().enumerate().map(|(i, n)| (*n, i)).collect());
+            SLOTS.get(name).copied()
+        }
+
         /// Creates every table that does not exist yet, so readers can always open them.
         pub(crate) fn create_all(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
             $( tx.open_table($name.def())?; )*

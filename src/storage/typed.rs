@@ -6,11 +6,10 @@
 
 use std::any::Any;
 use std::borrow::Borrow;
-use std::cell::{Cell, RefCell, RefMut};
+use std::cell::{Cell, RefMut};
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use redb::{Key, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::Serialize;
@@ -18,7 +17,7 @@ use serde::de::DeserializeOwned;
 
 use super::keyed::KeyIndex;
 use super::write_tx::WriteTx;
-use super::{StoreError, codec};
+use super::{StoreError, codec, tables};
 
 /// A table declaration: key type `K` (a native redb key, so ranges sort right) and value `V`.
 pub struct Table<K: Key + 'static, V> {
@@ -54,7 +53,7 @@ impl<K: Key + 'static, V> Copy for Table<K, V> {}
 
 /// Keys that can be copied out of redb's borrowed form, and kept open in a write
 /// transaction's table cache ([`AnyTable`]).
-pub trait OwnedKey: Key + Sized + 'static {
+pub trait OwnedKey: Key + Sized + Send + Sync + 'static {
     type Owned;
     fn owned(value: Self::SelfType<'_>) -> Self::Owned;
     /// The borrowed form of an owned key, to look it up or remove it again.
@@ -109,13 +108,17 @@ keys!(
     Bytes: &'static [u8] => Vec<u8>, |v| v.to_vec(), |o| o.as_slice();
 );
 
-/// A read-only snapshot of the database.
+/// A table a snapshot has opened, whatever its types.
+type Opened = Arc<dyn Any + Send + Sync>;
+
+/// A read-only snapshot of the database. It may be shared between threads: the server's
+/// short reads share the newest one until the next commit (`Store::read_now`).
 pub struct ReadTx {
     inner: redb::ReadTransaction,
-    /// The tables this snapshot has opened, by name, kept for its later reads: placing an
-    /// order reads a dozen tables, several of them many times, and each redb open is a lookup
-    /// in the snapshot's table directory.
-    opened: RefCell<Vec<(&'static str, Rc<dyn Any>)>>,
+    /// The tables this snapshot has opened, by their place in `tables::ALL`, kept for its
+    /// later reads: placing an order reads a dozen tables, several of them many times, and
+    /// each redb open is a lookup in the snapshot's table directory.
+    opened: Vec<OnceLock<Opened>>,
     /// The database's index of [`super::tables::IDEMPOTENCY`] (see `keyed`).
     keyed: Arc<KeyIndex>,
 }
@@ -124,7 +127,7 @@ impl ReadTx {
     pub(crate) fn new(inner: redb::ReadTransaction, keyed: Arc<KeyIndex>) -> Self {
         Self {
             inner,
-            opened: RefCell::new(Vec::new()),
+            opened: (0..tables::ALL.len()).map(|_| OnceLock::new()).collect(),
             keyed,
         }
     }
@@ -133,18 +136,17 @@ impl ReadTx {
         &self,
         def: TableDefinition<'static, K, &'static [u8]>,
         name: &'static str,
-    ) -> Result<Rc<redb::ReadOnlyTable<K, &'static [u8]>>, StoreError> {
-        let kept = self
-            .opened
-            .borrow()
-            .iter()
-            .find(|(n, _)| *n == name)
-            .cloned();
-        if let Some(t) = kept.and_then(|(_, t)| t.downcast().ok()) {
+    ) -> Result<Arc<redb::ReadOnlyTable<K, &'static [u8]>>, StoreError> {
+        let Some(slot) = tables::slot(name).and_then(|i| self.opened.get(i)) else {
+            // Not one of the declared tables (a test's own): opened each time.
+            return Ok(Arc::new(self.inner.open_table(def)?));
+        };
+        if let Some(t) = slot.get().and_then(|t| t.clone().downcast().ok()) {
             return Ok(t);
         }
-        let t = Rc::new(self.inner.open_table(def)?);
-        self.opened.borrow_mut().push((name, t.clone()));
+        let t = Arc::new(self.inner.open_table(def)?);
+        // Two threads may open it at once; either copy reads the same snapshot.
+        let _ = slot.set(t.clone());
         Ok(t)
     }
 }
@@ -313,7 +315,7 @@ macro_rules! impl_table_read {
 
 /// A table opened through a read snapshot.
 pub struct ReadView<K: OwnedKey, V> {
-    raw: Rc<redb::ReadOnlyTable<K, &'static [u8]>>,
+    raw: Arc<redb::ReadOnlyTable<K, &'static [u8]>>,
     _value: PhantomData<fn() -> V>,
 }
 impl_table_read!(ReadView<K, V>);
@@ -326,6 +328,37 @@ pub struct WriteView<'a, 't, K: OwnedKey, V> {
 }
 impl_table_read!(WriteView<'_, '_, K, V>);
 
+/// A value already through the codec, as a table of `V` stores it: encoding (and compressing)
+/// can then happen before the write transaction, off the single writer.
+pub struct Encoded<V> {
+    bytes: Vec<u8>,
+    _value: PhantomData<fn() -> V>,
+}
+
+impl<V: Serialize> Encoded<V> {
+    pub fn of(value: &V) -> Result<Self, StoreError> {
+        Ok(Self {
+            bytes: codec::encode(value)?,
+            _value: PhantomData,
+        })
+    }
+}
+
+impl<V> Clone for Encoded<V> {
+    fn clone(&self) -> Self {
+        Self {
+            bytes: self.bytes.clone(),
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<V> std::fmt::Debug for Encoded<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Encoded({} bytes)", self.bytes.len())
+    }
+}
+
 impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
     /// Inserts or replaces the value under `key`.
     pub fn put<'k>(
@@ -333,9 +366,17 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         key: impl Borrow<K::SelfType<'k>>,
         value: &V,
     ) -> Result<(), StoreError> {
-        let bytes = codec::encode(value)?;
+        self.put_encoded(key, &Encoded::of(value)?)
+    }
+
+    /// Inserts or replaces the value under `key`, encoded beforehand.
+    pub fn put_encoded<'k>(
+        &mut self,
+        key: impl Borrow<K::SelfType<'k>>,
+        value: &Encoded<V>,
+    ) -> Result<(), StoreError> {
         self.writes.set(self.writes.get() + 1);
-        self.raw.insert(key, bytes.as_slice())?;
+        self.raw.insert(key, value.bytes.as_slice())?;
         Ok(())
     }
 

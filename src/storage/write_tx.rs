@@ -11,7 +11,6 @@ use std::cell::{Cell, OnceCell, RefCell, RefMut};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::LazyLock;
 
 use super::StoreError;
 use super::tables;
@@ -19,15 +18,6 @@ use redb::TableHandle;
 
 use super::keyed::KeyIndex;
 use super::typed::{AnyTable, OwnedKey, Table, TableRead, WriteView};
-
-/// Each declared table's place in a transaction's open tables.
-static SLOTS: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
-    tables::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (*name, i))
-        .collect()
-});
 
 /// One table of a write transaction: open once a job asks for it, then lent to one job at a time.
 #[derive(Default)]
@@ -80,9 +70,8 @@ impl<'t> WriteTx<'t> {
         let def = table.def();
         let name = def.name();
         let caller = Location::caller();
-        let slot = SLOTS
-            .get(name)
-            .and_then(|i| self.slots.get(*i))
+        let slot = tables::slot(name)
+            .and_then(|i| self.slots.get(i))
             .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
         if slot.table.get().is_none() {
             let raw = self.inner.open_table(def)?;

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::keyed::KeyIndex;
+use super::latest::Latest;
 use super::write_tx::WriteTx;
 
 /// Most jobs one transaction carries; bounds the latency a large burst adds to its first job.
@@ -122,16 +123,20 @@ pub struct WriterStats {
     pub commit_nanos: AtomicU64,
 }
 
+/// What the writer shares with the store's readers.
+pub(crate) struct Shared {
+    pub db: Arc<Database>,
+    pub keyed: Arc<KeyIndex>,
+    /// Told after every commit, before anyone is answered.
+    pub latest: Arc<Latest>,
+}
+
 /// Runs until every sender is gone, then finishes what is queued and returns.
-pub(crate) fn run(
-    db: Arc<Database>,
-    keyed: Arc<KeyIndex>,
-    jobs: Receiver<Box<dyn Job>>,
-    stats: Arc<WriterStats>,
-) {
+pub(crate) fn run(shared: Shared, jobs: Receiver<Box<dyn Job>>, stats: Arc<WriterStats>) {
     let db = Db {
-        db: &db,
-        keyed: &keyed,
+        db: &shared.db,
+        keyed: &shared.keyed,
+        latest: &shared.latest,
     };
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -154,6 +159,7 @@ pub(crate) fn run(
 struct Db<'a> {
     db: &'a Database,
     keyed: &'a KeyIndex,
+    latest: &'a Latest,
 }
 
 fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
@@ -164,10 +170,14 @@ fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
 }
 
 /// Commits `raw` once its jobs' transaction was closed (`WriteTx::close`: id counters written
-/// back, tables closed).
-fn commit(raw: WriteTransaction, closed: Result<(), StoreError>) -> Result<(), StoreError> {
+/// back, tables closed), and retires the readers' shared snapshot before anyone is answered.
+fn commit(db: Db, raw: WriteTransaction, closed: Result<(), StoreError>) -> Result<(), StoreError> {
     match closed {
-        Ok(()) => Ok(raw.commit()?),
+        Ok(()) => {
+            let committed = raw.commit();
+            db.latest.committed();
+            Ok(committed?)
+        }
         Err(e) => {
             abort(raw);
             Err(e)
@@ -205,7 +215,7 @@ fn run_batch(db: Db, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     }
     let executed = Instant::now();
     let closed = tx.close(super::tables::COUNTERS);
-    let committed = commit(raw, closed);
+    let committed = commit(db, raw, closed);
     let running = executed - started;
     stats
         .exec_nanos
@@ -240,7 +250,7 @@ fn run_alone(db: Db, mut job: Box<dyn Job>) {
     match job.run(&tx) {
         Ran::Ok => {
             let closed = tx.close(super::tables::COUNTERS);
-            let committed = commit(raw, closed);
+            let committed = commit(db, raw, closed);
             job.finish(committed);
         }
         Ran::Failed | Ran::Poisoned => {

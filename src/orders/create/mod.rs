@@ -16,6 +16,7 @@ use super::{Order, OrderError, OrderLine, OrderSource, Rules};
 use crate::auth::Acting;
 use crate::catalog::{Listing, Product};
 use crate::credit;
+use crate::orders::route::EncodedDecision;
 use crate::retailers::Retailer;
 use crate::routing::{Decision, Place};
 use crate::storage::{Tx, WriteTx};
@@ -75,14 +76,20 @@ pub struct Part {
     pub lines: Vec<usize>,
     pub listings: Vec<Listing>,
     pub decision: Decision,
+    /// The decision put through the codec off the writer, when planned on a snapshot.
+    pub encoded: Option<EncodedDecision>,
 }
 
-/// What a read snapshot says the order would be: the products and, per vendor, the listings.
-/// Working this out before the write keeps the single writer's share of an order small.
+/// What a read snapshot says the order would be: the products and, per vendor, the listings
+/// and the lines priced at them. Working this out before the write keeps the single writer's
+/// share of an order small; the writer checks that the listings still hold (`still_holds`).
 #[derive(Debug, Clone)]
 pub struct Prepared {
     wants: Vec<(Product, u32)>,
     parts: Vec<Part>,
+    /// Each part's lines, priced.
+    priced: Vec<Vec<OrderLine>>,
+    total: Money,
 }
 
 /// The read-only half of placing an order, run on a snapshot off the writer.
@@ -94,13 +101,19 @@ pub enum Preflight {
 
 /// Checks the request and chooses the vendor on a snapshot; refusals found here (unknown
 /// product, no vendor, a reused key) are final for that snapshot.
-pub fn preflight(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Preflight, OrderError> {
+/// `now` is the time the order will be placed at (its routing decision is kept under it).
+pub fn preflight(
+    tx: &impl Tx,
+    req: &NewOrder,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Preflight, OrderError> {
     if let Some(scope) = idempotency_scope(req)?
         && let Some(orders) = replay(tx, &scope, req)?
     {
         return Ok(Preflight::Replay(Placed::of(orders, true)?));
     }
-    Ok(Preflight::Ready(prepare(tx, req, rules)?))
+    Ok(Preflight::Ready(prepare(tx, req, rules, now)?))
 }
 
 /// What the order would cost now: the lines priced at the vendors routing would choose, per
@@ -143,16 +156,19 @@ pub fn place(
     }
     let retailer = checked_retailer(tx, req.retailer_id, rules, now)?;
     let fresh;
-    let Prepared { wants, parts } = match prepared {
+    let Prepared {
+        parts,
+        priced,
+        total,
+        ..
+    } = match prepared {
         Some(p) if still_holds(tx, p)? => p,
         _ => {
-            fresh = prepare(tx, req, rules)?;
+            fresh = prepare(tx, req, rules, now)?;
             &fresh
         }
     };
-    let (priced, total) = price_parts(wants, parts, rules)?;
-    let total = total.paisa();
-    check_credit(tx, &retailer, total)?;
+    check_credit(tx, &retailer, total.paisa())?;
     // ---- from here on only writes, which cannot be refused ----
     let ctx = Writing {
         retailer: &retailer,
@@ -162,7 +178,7 @@ pub fn place(
         now,
     };
     let mut orders: Vec<Order> = Vec::with_capacity(parts.len());
-    for (part, lines) in parts.iter().zip(priced) {
+    for (part, lines) in parts.iter().zip(priced.iter().cloned()) {
         let group = orders.first().map(|o| o.id);
         orders.push(write_order(tx, &ctx, part, lines, group)?);
     }

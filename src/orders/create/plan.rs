@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::catalog::{Listing, Product, store as catalog};
 use crate::orders::Money;
-use crate::orders::route::{self, lines_of};
+use crate::orders::route::{self, EncodedDecision, lines_of};
 use crate::orders::{OrderError, OrderLine, Rules};
 use crate::routing::{self, Place};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, tables};
@@ -13,12 +15,28 @@ use crate::types::quantity::Quantity;
 
 use super::*;
 
-pub(crate) fn prepare(tx: &impl Tx, req: &NewOrder, rules: &Rules) -> Result<Prepared, OrderError> {
+/// Works out the order on `tx`: its products, its parts (vendors and listings), their prices,
+/// and each part's routing decision encoded for keeping at `now`.
+pub(crate) fn prepare(
+    tx: &impl Tx,
+    req: &NewOrder,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> Result<Prepared, OrderError> {
     let wants = resolve_lines(tx, req, rules)?;
     let retailer = crate::retailers::store::get(tx, req.retailer_id)?
         .ok_or(OrderError::UnknownRetailer(req.retailer_id))?;
-    let parts = plan_parts(tx, &wants, &route::place_of(&retailer), &[], rules)?;
-    Ok(Prepared { wants, parts })
+    let mut parts = plan_parts(tx, &wants, &route::place_of(&retailer), &[], rules)?;
+    for part in &mut parts {
+        part.encoded = Some(EncodedDecision::of(&part.decision, now)?);
+    }
+    let (priced, total) = price_parts(&wants, &parts, rules)?;
+    Ok(Prepared {
+        wants,
+        parts,
+        priced,
+        total,
+    })
 }
 
 /// Routes the whole cart to the best vendor, or splits it across as few vendors as possible.
@@ -42,6 +60,7 @@ pub(crate) fn plan_parts(
             lines: all,
             listings,
             decision,
+            encoded: None,
         }]);
     }
     split_parts(tx, &lines, &vendors, place, exclude, rules)
@@ -79,6 +98,7 @@ pub(crate) fn split_parts(
             lines: p.lines,
             listings,
             decision: p.decision,
+            encoded: None,
         });
     }
     Ok(parts)

@@ -89,7 +89,7 @@ pub(crate) fn write_order(
         disputed: false,
     };
     store::insert(tx, &order, w.actor, "placed")?;
-    route::record_decision(tx, id, &part.decision, now)?;
+    route::record_decision(tx, id, &part.decision, part.encoded.as_ref(), now)?;
     route::update_vendor(tx, part.vendor_id, |r| {
         r.stats.offered += 1;
         r.open_orders += 1;

@@ -59,6 +59,7 @@ pub(super) fn reroute(
         tx,
         order.id,
         parts.first().map_or(&decision, |p| &p.decision),
+        None,
         now,
     )?;
     order.tried_vendors = exclude;
@@ -141,6 +142,7 @@ pub(super) fn parts_for(
             lines: (0..c.lines.len()).collect(),
             listings,
             decision: decision.clone(),
+            encoded: None,
         }]);
     }
     if target.is_some() {
