@@ -1,9 +1,10 @@
 //! Owns every byte on disk: the redb file, its tables, the codec and the schema version.
 //!
-//! Reads run on a snapshot off the async threads (short point lookups on the request's own
-//! thread, `Store::read_now`); writes are closures queued to the single
-//! writer thread (see `writer`), which commits them in groups. Closures take the transaction
-//! and never commit; they must touch nothing but the transaction, because a job may be re-run.
+//! Reads run on the newest commit's snapshot, shared until the next commit (see `latest`), off
+//! the async threads (short point lookups on the request's own thread, `Store::read_now`);
+//! writes are closures queued to the single writer thread (see `writer`), which commits them in
+//! groups. Closures take the transaction and never commit; they must touch nothing but the
+//! transaction, because a job may be re-run.
 
 pub mod codec;
 pub mod keyed;
