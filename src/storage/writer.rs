@@ -123,7 +123,8 @@ pub struct WriterStats {
     pub commit_nanos: AtomicU64,
 }
 
-/// What the writer shares with the store's readers.
+/// The database the writer writes, with what it shares with the store's readers: the index
+/// of keyed rows, and the snapshot they read.
 pub(crate) struct Shared {
     pub db: Arc<Database>,
     pub keyed: Arc<KeyIndex>,
@@ -133,11 +134,6 @@ pub(crate) struct Shared {
 
 /// Runs until every sender is gone, then finishes what is queued and returns.
 pub(crate) fn run(shared: Shared, jobs: Receiver<Box<dyn Job>>, stats: Arc<WriterStats>) {
-    let db = Db {
-        db: &shared.db,
-        keyed: &shared.keyed,
-        latest: &shared.latest,
-    };
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -150,16 +146,8 @@ pub(crate) fn run(shared: Shared, jobs: Receiver<Box<dyn Job>>, stats: Arc<Write
         stats
             .largest_batch
             .fetch_max(batch.len() as u64, Ordering::Relaxed);
-        run_batch(db, batch, &stats);
+        run_batch(&shared, batch, &stats);
     }
-}
-
-/// The database the writer writes, with its index of keyed rows.
-#[derive(Clone, Copy)]
-struct Db<'a> {
-    db: &'a Database,
-    keyed: &'a KeyIndex,
-    latest: &'a Latest,
 }
 
 fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
@@ -171,7 +159,11 @@ fn begin(db: &Database) -> Result<WriteTransaction, StoreError> {
 
 /// Commits `raw` once its jobs' transaction was closed (`WriteTx::close`: id counters written
 /// back, tables closed), and retires the readers' shared snapshot before anyone is answered.
-fn commit(db: Db, raw: WriteTransaction, closed: Result<(), StoreError>) -> Result<(), StoreError> {
+fn commit(
+    db: &Shared,
+    raw: WriteTransaction,
+    closed: Result<(), StoreError>,
+) -> Result<(), StoreError> {
     match closed {
         Ok(()) => {
             let committed = raw.commit();
@@ -191,15 +183,15 @@ fn fail_all(jobs: Vec<Box<dyn Job>>, error: &StoreError) {
     }
 }
 
-fn run_batch(db: Db, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
+fn run_batch(db: &Shared, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     if jobs.is_empty() {
         return;
     }
-    let raw = match begin(db.db) {
+    let raw = match begin(&db.db) {
         Ok(tx) => tx,
         Err(e) => return fail_all(jobs, &e),
     };
-    let tx = WriteTx::new(&raw, db.keyed);
+    let tx = WriteTx::new(&raw, &db.keyed);
     let started = Instant::now();
     for i in 0..jobs.len() {
         if let Ran::Poisoned = jobs[i].run(&tx) {
@@ -241,12 +233,12 @@ fn run_batch(db: Db, mut jobs: Vec<Box<dyn Job>>, stats: &WriterStats) {
     );
 }
 
-fn run_alone(db: Db, mut job: Box<dyn Job>) {
-    let raw = match begin(db.db) {
+fn run_alone(db: &Shared, mut job: Box<dyn Job>) {
+    let raw = match begin(&db.db) {
         Ok(tx) => tx,
         Err(e) => return job.finish(Err(e)),
     };
-    let tx = WriteTx::new(&raw, db.keyed);
+    let tx = WriteTx::new(&raw, &db.keyed);
     match job.run(&tx) {
         Ran::Ok => {
             let closed = tx.close(super::tables::COUNTERS);
