@@ -439,3 +439,53 @@ async fn a_snapshot_reads_one_table_through_many_views_at_once() {
         ]
     );
 }
+
+/// A transfer reads its two accounts once and writes both balances from them: with one account
+/// on both sides, both effects land on that row; an unknown account is refused before anything
+/// is written.
+#[tokio::test]
+async fn a_transfer_updates_both_balances_even_when_one_account_is_on_both_sides() {
+    use khaacho::ledger::{self, AccountKind, LedgerError, NewTransfer, TransferCode};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let now = chrono::Utc::now();
+    let (shop, clearing) = store
+        .write(move |tx| {
+            let shop = ledger::ensure_account(tx, AccountKind::RetailerReceivable, 1, now)?;
+            let clearing = ledger::ensure_account(tx, AccountKind::OrderClearing, 0, now)?;
+            ledger::transfer(tx, NewTransfer::hold(shop, clearing, 5_000, 7, now))?;
+            ledger::transfer(
+                tx,
+                NewTransfer::for_order(shop, shop, 300, TransferCode::VendorShare, 7, now),
+            )?;
+            Ok::<_, LedgerError>((shop, clearing))
+        })
+        .await
+        .unwrap();
+    let refused = store
+        .write(move |tx| {
+            ledger::transfer(
+                tx,
+                NewTransfer::for_order(shop, 9_999, 1, TransferCode::VendorShare, 8, now),
+            )
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(LedgerError::NoAccount(9_999))),
+        "{refused:?}"
+    );
+    let (s, c) = store
+        .read_now(|tx| {
+            Ok::<_, StoreError>((
+                ledger::account(tx, shop)?.unwrap(),
+                ledger::account(tx, clearing)?.unwrap(),
+            ))
+        })
+        .unwrap();
+    assert_eq!(
+        (s.debits_pending, s.debits_posted, s.credits_posted),
+        (5_000, 300, 300)
+    );
+    assert_eq!((c.credits_pending, c.credits_posted), (5_000, 0));
+    assert!(store.read_now(ledger::check).unwrap().is_empty());
+}

@@ -72,11 +72,8 @@ pub fn transfer(tx: &WriteTx, new: NewTransfer) -> Result<Transfer, LedgerError>
     if amount <= 0 {
         return Err(LedgerError::NonPositive(amount));
     }
-    for id in [debit, credit] {
-        if account(tx, id)?.is_none() {
-            return Err(LedgerError::NoAccount(id));
-        }
-    }
+    let d = account(tx, debit)?.ok_or(LedgerError::NoAccount(debit))?;
+    let c = account(tx, credit)?.ok_or(LedgerError::NoAccount(credit))?;
     let state = if pending {
         TransferState::Pending
     } else {
@@ -93,7 +90,7 @@ pub fn transfer(tx: &WriteTx, new: NewTransfer) -> Result<Transfer, LedgerError>
         payment_id,
         at,
     };
-    apply(tx, &t)?;
+    apply_to(tx, &t, d, c)?;
     if pending {
         tx.open(tables::LEDGER_OPEN_HOLDS)?
             .put(t.id, &order_id.unwrap_or(0))?;
@@ -165,13 +162,25 @@ fn effect(t: &Transfer) -> (i64, i64) {
 /// clearing: every order's amount passes through that account (five transfers per delivered
 /// order) and nothing reads its list; `check` walks the transfers themselves.
 fn apply(tx: &WriteTx, t: &Transfer) -> Result<(), StoreError> {
+    let accounts = tx.open(tables::LEDGER_ACCOUNTS)?;
+    let d = accounts.need(t.debit_account, "debit account")?;
+    let c = accounts.need(t.credit_account, "credit account")?;
+    drop(accounts);
+    apply_to(tx, t, d, c)
+}
+
+/// [`apply`] with the two accounts as the transaction holds them (read once by the caller).
+fn apply_to(tx: &WriteTx, t: &Transfer, mut d: Account, mut c: Account) -> Result<(), StoreError> {
     let (posted, pending) = effect(t);
     let mut accounts = tx.open(tables::LEDGER_ACCOUNTS)?;
-    let mut d = accounts.need(t.debit_account, "debit account")?;
     d.debits_posted += posted;
     d.debits_pending += pending;
-    accounts.put(d.id, &d)?;
-    let mut c = accounts.need(t.credit_account, "credit account")?;
+    if c.id == d.id {
+        // One account on both sides: both effects land on the one row.
+        c = d.clone();
+    } else {
+        accounts.put(d.id, &d)?;
+    }
     c.credits_posted += posted;
     c.credits_pending += pending;
     accounts.put(c.id, &c)?;

@@ -44,28 +44,27 @@ pub type Postings = Table<(u64, u64), Chunk>;
 impl Chunk {
     /// Encodes ascending `ids` after `first`.
     fn of(first: u64, ids: &[u64]) -> Chunk {
-        let mut bytes = Vec::with_capacity(ids.len() * 2);
+        let mut chunk = Chunk(Vec::with_capacity(ids.len() * 2));
         let mut previous = first;
         for &id in ids {
-            let mut gap = id - previous;
+            chunk.push_gap(id - previous);
             previous = id;
-            loop {
-                let low = (gap & 0x7f) as u8;
-                gap >>= 7;
-                if gap == 0 {
-                    bytes.push(low);
-                    break;
-                }
-                bytes.push(low | 0x80);
-            }
         }
-        Chunk(bytes)
+        chunk
     }
 
     /// The row's ids, `first` (its key's) included, ascending.
     pub fn ids(&self, first: u64) -> Result<Vec<u64>, StoreError> {
-        let bad = || StoreError::Codec(format!("postings row at id {first} is malformed"));
         let mut out = vec![first];
+        self.walk(first, |id| out.push(id))?;
+        Ok(out)
+    }
+
+    /// Calls `each` with every id after `first`, ascending, and returns the last id (`first`
+    /// when the row holds no gaps). A malformed row is an error.
+    fn walk(&self, first: u64, mut each: impl FnMut(u64)) -> Result<u64, StoreError> {
+        let bad = || StoreError::Codec(format!("postings row at id {first} is malformed"));
+        let mut previous = first;
         let (mut gap, mut shift) = (0u64, 0u32);
         for &b in &self.0 {
             if shift > 63 {
@@ -73,12 +72,11 @@ impl Chunk {
             }
             gap |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
-                let previous = out[out.len() - 1];
-                let next = previous
+                previous = previous
                     .checked_add(gap)
                     .filter(|_| gap > 0)
                     .ok_or_else(bad)?;
-                out.push(next);
+                each(previous);
                 (gap, shift) = (0, 0);
             } else {
                 shift += 7;
@@ -87,7 +85,30 @@ impl Chunk {
         if shift != 0 {
             return Err(bad());
         }
-        Ok(out)
+        Ok(previous)
+    }
+
+    /// A tail's first and last ids (a tail holds gaps from 0), without listing the ones
+    /// between; `None` for a tail with no ids.
+    fn tail_ends(&self) -> Result<Option<(u64, u64)>, StoreError> {
+        let mut first = None;
+        let last = self.walk(0, |id| {
+            first.get_or_insert(id);
+        })?;
+        Ok(first.map(|f| (f, last)))
+    }
+
+    /// Appends `gap` after the row's last id.
+    fn push_gap(&mut self, mut gap: u64) {
+        loop {
+            let low = (gap & 0x7f) as u8;
+            gap >>= 7;
+            if gap == 0 {
+                self.0.push(low);
+                return;
+            }
+            self.0.push(low | 0x80);
+        }
     }
 }
 
@@ -191,6 +212,9 @@ fn owner_fits(owner: u64) -> Result<(), StoreError> {
 pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), StoreError> {
     owner_fits(owner)?;
     let mut view = tx.open(table)?;
+    if append_to_tail(&mut view, owner, id)? {
+        return Ok(());
+    }
     let tail = tail_of(&view, owner)?;
     if let Some(&first) = tail.first() {
         if id >= first {
@@ -204,6 +228,29 @@ pub fn add(tx: &WriteTx, table: Postings, owner: u64, id: u64) -> Result<(), Sto
         return put_tail(&mut view, owner, &[id]);
     }
     add_settled(&mut view, owner, id)
+}
+
+/// The common case of [`add`], done on the tail's bytes: `id` is above the newest id in
+/// `owner`'s tail and its gap still fits, so the gap is appended (the same bytes as writing the
+/// tail afresh). Whether it was; if not, nothing was written.
+fn append_to_tail(
+    view: &mut WriteView<'_, '_, (u64, u64), Chunk>,
+    owner: u64,
+    id: u64,
+) -> Result<bool, StoreError> {
+    let Some(mut tail) = view.get((owner | TAIL, 0))? else {
+        return Ok(false);
+    };
+    let Some((first, last)) = tail.tail_ends()? else {
+        return Ok(false);
+    };
+    // As a settled row, the first id would be in the key: the gaps after it are what count.
+    if id <= last || tail.0.len() - gap_bytes(first) + gap_bytes(id - last) > CHUNK_BYTES {
+        return Ok(false);
+    }
+    tail.push_gap(id - last);
+    view.put((owner | TAIL, 0), &tail)?;
+    Ok(true)
 }
 
 /// Adds `id` (at or above the tail's first) to `owner`'s tail; a tail it overfills moves into
@@ -351,6 +398,24 @@ mod tests {
             vec![1, 1],
             "a gap under 128 is one byte"
         );
+    }
+
+    #[test]
+    fn a_gap_appended_to_a_tail_gives_the_bytes_of_the_tail_written_afresh() {
+        let ids = [3u64, 4, 130, 131, 20_000, 1 << 33];
+        let mut grown = Chunk::default();
+        assert_eq!(grown.tail_ends().unwrap(), None);
+        let mut last = 0;
+        for (n, &id) in ids.iter().enumerate() {
+            grown.push_gap(id - last);
+            last = id;
+            assert_eq!(grown, Chunk::of(0, &ids[..=n]));
+            assert_eq!(grown.tail_ends().unwrap(), Some((3, id)));
+        }
+        assert!(matches!(
+            Chunk(vec![0x85]).tail_ends(),
+            Err(StoreError::Codec(_))
+        ));
     }
 
     #[test]
