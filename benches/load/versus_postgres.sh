@@ -13,7 +13,9 @@
 # BIN=PATH runs that binary instead of building (to compare two builds in one session);
 # SETTLE=SECS waits that long before the load (a big copied database catches its analytics up
 # at start-up); KEEP_LOG=FILE keeps the server's console log; KEEP_DATA=DIR keeps a copy of the
-# data directory as the load left it (to read with `khaacho sizes --file`).
+# data directory as the load left it (to read with `khaacho sizes --file`); WRK_THREADS=N runs
+# wrk with N threads (2 unless set); SHOW_ERRORS=1 prints the first error body of each status
+# (wrk then parses every answer into Lua, which costs the shared cores about 4 µs a request).
 # ROUNDS=N runs the whole comparison N times (Khaacho, then PostgreSQL, then Khaacho again…) and
 # ends with each round's figures and the median ratio: on this 2-core box one run of either
 # side moves by about ±8 % from the next, and the peer by more from one evening to another.
@@ -92,7 +94,7 @@ fi
 # The load generator shares the two cores with the server: its CPU time is printed too.
 TIMEFORMAT='%U %S'
 { time (TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
-  wrk -t2 -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true) ; } 2> "$work/wrk_cpu"
+  wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true) ; } 2> "$work/wrk_cpu"
 rss_after=$(ps -o rss= -p "$pid")
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
 device_bytes=$(( ($(sectors) - ${sectors_before:-0}) * 512 ))  # printed only when the device was found
