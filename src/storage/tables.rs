@@ -31,16 +31,19 @@ use crate::whatsapp::{Conversation, InboundRecord};
 
 macro_rules! tables {
     ($( $(#[$doc:meta])* $name:ident : $k:ty => $v:ty = $label:literal; )*) => {
-        $( $(#[$doc])* pub const $name: Table<$k, $v> = Table::new($label); )*
+        /// Each table's place in [`ALL`].
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Slot { $($name),* }
+
+        $( $(#[$doc])* pub const $name: Table<$k, $v> = Table::declared($label, Slot::$name as usize); )*
 
         /// The names of every table, in declaration order.
         pub const ALL: &[&str] = &[$($label),*];
 
-        /// A declared table's place in [`ALL`], where transactions keep the tables they opened.
-        pub(crate) fn slot(name: &str) -> Option<usize> {
-            static SLOTS: std::sync::LazyLock<std::collections::HashMap<&'static str, usize>> =
-                std::sync::LazyLock::new(|| ALL.iter().enumerate().map(|(i, n)| (*n, i)).collect());
-            SLOTS.get(name).copied()
+        /// Every declared table's name and place, in declaration order.
+        #[cfg(test)]
+        fn declared() -> Vec<(&'static str, Option<usize>)> {
+            vec![$(($name.name(), $name.slot())),*]
         }
 
         /// Creates every table that does not exist yet, so readers can always open them.
@@ -321,4 +324,16 @@ tables! {
     RECOMMENDATIONS: u64 => Recommendation = "recommendations";
     /// "kind|subject" → the latest recommendation of that kind about that subject.
     RECOMMENDATION_KEYS: &'static str => u64 = "recommendation_keys";
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_table_is_kept_in_its_own_place_in_a_transaction() {
+        let declared = super::declared();
+        assert_eq!(declared.len(), super::ALL.len());
+        for (i, (name, slot)) in declared.into_iter().enumerate() {
+            assert_eq!((name, slot), (super::ALL[i], Some(i)));
+        }
+    }
 }

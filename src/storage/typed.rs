@@ -23,6 +23,9 @@ use super::{StoreError, codec, tables};
 pub struct Table<K: Key + 'static, V> {
     def: TableDefinition<'static, K, &'static [u8]>,
     name: &'static str,
+    /// Its place in [`tables::ALL`], where transactions keep the tables they opened (none for
+    /// a table declared elsewhere, which is opened afresh each time).
+    slot: Option<usize>,
     _value: PhantomData<fn() -> V>,
 }
 
@@ -31,12 +34,25 @@ impl<K: Key + 'static, V> Table<K, V> {
         Self {
             def: TableDefinition::new(name),
             name,
+            slot: None,
             _value: PhantomData,
+        }
+    }
+
+    /// One of the tables in [`tables::ALL`], at place `slot`.
+    pub(crate) const fn declared(name: &'static str, slot: usize) -> Self {
+        Self {
+            slot: Some(slot),
+            ..Self::new(name)
         }
     }
 
     pub const fn name(&self) -> &'static str {
         self.name
+    }
+
+    pub(crate) fn slot(&self) -> Option<usize> {
+        self.slot
     }
 
     pub(crate) fn def(&self) -> TableDefinition<'static, K, &'static [u8]> {
@@ -132,12 +148,12 @@ impl ReadTx {
         }
     }
 
-    fn table<K: OwnedKey>(
+    fn table<K: OwnedKey, V>(
         &self,
-        def: TableDefinition<'static, K, &'static [u8]>,
-        name: &'static str,
+        table: Table<K, V>,
     ) -> Result<Arc<redb::ReadOnlyTable<K, &'static [u8]>>, StoreError> {
-        let Some(slot) = tables::slot(name).and_then(|i| self.opened.get(i)) else {
+        let def = table.def();
+        let Some(slot) = table.slot().and_then(|i| self.opened.get(i)) else {
             // Not one of the declared tables (a test's own): opened each time.
             return Ok(Arc::new(self.inner.open_table(def)?));
         };
@@ -175,7 +191,7 @@ impl Tx for ReadTx {
         table: Table<K, V>,
     ) -> Result<ReadView<K, V>, StoreError> {
         Ok(ReadView {
-            raw: self.table(table.def(), table.name())?,
+            raw: self.table(table)?,
             _value: PhantomData,
         })
     }

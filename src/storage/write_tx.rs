@@ -70,7 +70,8 @@ impl<'t> WriteTx<'t> {
         let def = table.def();
         let name = def.name();
         let caller = Location::caller();
-        let slot = tables::slot(name)
+        let slot = table
+            .slot()
             .and_then(|i| self.slots.get(i))
             .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
         if slot.table.get().is_none() {
