@@ -23,8 +23,9 @@ use super::{StoreError, codec, tables};
 pub struct Table<K: Key + 'static, V> {
     def: TableDefinition<'static, K, &'static [u8]>,
     name: &'static str,
-    /// Its place in [`tables::ALL`], where transactions keep the tables they opened (none for
-    /// a table declared elsewhere, which is opened afresh each time).
+    /// Its place in [`tables::ALL`], where transactions keep the tables they opened. None for a
+    /// table declared elsewhere: a read transaction opens it afresh each time, a write
+    /// transaction refuses it.
     slot: Option<usize>,
     _value: PhantomData<fn() -> V>,
 }
