@@ -74,6 +74,9 @@ echo "== Khaacho: wrk $conns connections, $secs s, 3-line orders from 300 shops 
 if [ -n "${SETTLE:-}" ]; then
   echo "(letting the server's start-up work finish: ${SETTLE} s)"; sleep "$SETTLE"
 fi
+# The whole box's busy and stolen time (the hypervisor's share) during the load.
+box_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+read -r busy_before steal_before all_before < <(box_ticks)
 rss_before=$(ps -o rss= -p "$pid")
 written_before=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
 # What reached the device holding the data directory (the whole box's writes to it: the peer
@@ -96,6 +99,9 @@ TIMEFORMAT='%U %S'
 { time (TOKENS=$work/tokens.txt FIRST_RETAILER=$first SKUS=$work/skus.txt \
   wrk -t"${WRK_THREADS:-2}" -c"$conns" -d"${secs}s" --latency -s benches/load/orders_many.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt" | grep -E "RESULT|Non-2xx|^[0-9]{3} " || true) ; } 2> "$work/wrk_cpu"
 rss_after=$(ps -o rss= -p "$pid")
+read -r busy_after steal_after all_after < <(box_ticks)
+all_ticks=$(( all_after - all_before > 0 ? all_after - all_before : 1 ))
+echo "the box during the load: $(( 100 * (busy_after - busy_before) / all_ticks )) % busy, $(( 100 * (steal_after - steal_before) / all_ticks )) % stolen by the host"
 written=$(( $(awk '/^write_bytes/ {print $2}' "/proc/$pid/io") - written_before ))
 device_bytes=$(( ($(sectors) - ${sectors_before:-0}) * 512 ))  # printed only when the device was found
 answered=$(awk '/^RESULT/ {for (i = 2; i <= NF; i++) if ($i ~ /^requests=/) {sub("requests=", "", $i); print $i}}' "$work/wrk.txt")
