@@ -35,14 +35,14 @@ macro_rules! tables {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         enum Slot { $($name),* }
 
-        $( $(#[$doc])* pub const $name: Table<$k, $v> = Table::declared($label, Slot::$name as usize); )*
+        $( $(#[$doc])* pub const $name: Table<$k, $v> = Table::new($label, Slot::$name as usize); )*
 
         /// The names of every table, in declaration order.
         pub const ALL: &[&str] = &[$($label),*];
 
         /// Every declared table's name and place, in declaration order.
         #[cfg(test)]
-        fn declared() -> Vec<(&'static str, Option<usize>)> {
+        fn declared() -> Vec<(&'static str, usize)> {
             vec![$(($name.name(), $name.slot())),*]
         }
 
@@ -333,7 +333,7 @@ mod tests {
         let declared = super::declared();
         assert_eq!(declared.len(), super::ALL.len());
         for (i, (name, slot)) in declared.into_iter().enumerate() {
-            assert_eq!((name, slot), (super::ALL[i], Some(i)));
+            assert_eq!((name, slot), (super::ALL[i], i));
         }
     }
 }

@@ -23,28 +23,19 @@ use super::{StoreError, codec, tables};
 pub struct Table<K: Key + 'static, V> {
     def: TableDefinition<'static, K, &'static [u8]>,
     name: &'static str,
-    /// Its place in [`tables::ALL`], where transactions keep the tables they opened. None for a
-    /// table declared elsewhere: a read transaction opens it afresh each time, a write
-    /// transaction refuses it.
-    slot: Option<usize>,
+    /// Its place in [`tables::ALL`], where transactions keep the tables they opened.
+    slot: usize,
     _value: PhantomData<fn() -> V>,
 }
 
 impl<K: Key + 'static, V> Table<K, V> {
-    pub const fn new(name: &'static str) -> Self {
+    /// Tables are declared in one place only (`storage::tables`), which gives each its place.
+    pub(crate) const fn new(name: &'static str, slot: usize) -> Self {
         Self {
             def: TableDefinition::new(name),
             name,
-            slot: None,
+            slot,
             _value: PhantomData,
-        }
-    }
-
-    /// One of the tables in [`tables::ALL`], at place `slot`.
-    pub(crate) const fn declared(name: &'static str, slot: usize) -> Self {
-        Self {
-            slot: Some(slot),
-            ..Self::new(name)
         }
     }
 
@@ -52,7 +43,7 @@ impl<K: Key + 'static, V> Table<K, V> {
         self.name
     }
 
-    pub(crate) fn slot(&self) -> Option<usize> {
+    pub(crate) fn slot(&self) -> usize {
         self.slot
     }
 
@@ -153,15 +144,13 @@ impl ReadTx {
         &self,
         table: Table<K, V>,
     ) -> Result<Arc<redb::ReadOnlyTable<K, &'static [u8]>>, StoreError> {
-        let def = table.def();
-        let Some(slot) = table.slot().and_then(|i| self.opened.get(i)) else {
-            // Not one of the declared tables (a test's own): opened each time.
-            return Ok(Arc::new(self.inner.open_table(def)?));
-        };
+        let slot = self.opened.get(table.slot()).ok_or_else(|| {
+            StoreError::Redb(format!("table {} has no place in a snapshot", table.name()))
+        })?;
         if let Some(t) = slot.get().and_then(|t| t.clone().downcast().ok()) {
             return Ok(t);
         }
-        let t = Arc::new(self.inner.open_table(def)?);
+        let t = Arc::new(self.inner.open_table(table.def())?);
         // Two threads may open it at once; either copy reads the same snapshot.
         let _ = slot.set(t.clone());
         Ok(t)

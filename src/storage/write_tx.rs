@@ -70,10 +70,9 @@ impl<'t> WriteTx<'t> {
         let def = table.def();
         let name = def.name();
         let caller = Location::caller();
-        let slot = table
-            .slot()
-            .and_then(|i| self.slots.get(i))
-            .ok_or_else(|| StoreError::Redb(format!("table {name} is not declared")))?;
+        let slot = self.slots.get(table.slot()).ok_or_else(|| {
+            StoreError::Redb(format!("table {name} has no place in a transaction"))
+        })?;
         if slot.table.get().is_none() {
             let raw = self.inner.open_table(def)?;
             // The slot was empty a moment ago and a transaction is not shared between threads.
