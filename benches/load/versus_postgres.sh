@@ -17,8 +17,8 @@
 # wrk with N threads (2 unless set); SHOW_ERRORS=1 prints the first error body of each status
 # (wrk then parses every answer into Lua, which costs the shared cores about 4 µs a request).
 # ROUNDS=N runs the whole comparison N times (Khaacho, then PostgreSQL, then Khaacho again…) and
-# ends with each round's figures and the median ratio: on this 2-core box one run of either
-# side moves by about ±8 % from the next, and the peer by more from one evening to another.
+# ends with each round's figures and the median ratio: on this 2-core box the ratio moves by
+# about ±15 % from one round to the next with the host's state (BENCHMARKS.md, thirteenth pass).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${ROUNDS:-1}" -gt 1 ]; then
