@@ -58,6 +58,7 @@ pub fn invariants(tx: &ReadTx) -> Result<Vec<String>, StoreError> {
     orders(tx, &mut p)?;
     idempotency(tx, &mut p)?;
     super::check_postings::check(tx, &mut p)?;
+    p.extend(crate::messaging::queue::check(tx)?);
     p.extend(crate::analytics::facts::check(tx, 7)?);
     Ok(p)
 }

@@ -69,14 +69,15 @@ pub(crate) fn read(tx: &impl Tx, id: u64) -> Result<Option<Message>, StoreError>
     }
 }
 
-/// Records `after`'s state. The logged row is rewritten only if what it says changed (who,
-/// what, when it was written), which no caller does today.
-pub(crate) fn write(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), StoreError> {
+/// Records `after`'s state; whether the message had a state row before. The logged row is
+/// rewritten only if what it says changed (who, what, when it was written), which no caller
+/// does today.
+pub(crate) fn write(tx: &WriteTx, before: &Message, after: &Message) -> Result<bool, StoreError> {
     if logged(before) != logged(after) {
         tx.open(tables::MESSAGES)?.put(after.id, after)?;
     }
     tx.open(tables::MESSAGE_STATES)?
-        .put(after.id, &Delivery::of(after))
+        .replace(after.id, &Delivery::of(after))
 }
 
 /// What a logged row says apart from its state: who, what, and when it was written.

@@ -1,12 +1,14 @@
 //! The message log and the durable outbox. Every WhatsApp message in or out is one row;
 //! an outgoing row is written in the same transaction as the change that caused it and stays
-//! `pending` in the outbox until the sender (`whatsapp::sender`) delivers it, with retries,
-//! or gives up (`dead`, shown to operators). A crash loses none.
+//! `pending` until the sender (`whatsapp::sender`) delivers it, with retries, or gives up
+//! (`dead`, shown to operators). A crash loses none. How the sender finds what is waiting is
+//! `messaging::queue`'s.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::delivery;
+pub use super::queue::{due, save, settle_simulated};
 use crate::storage::{StoreError, TableRead, Tx, WriteTx, next_id, postings, tables};
 use crate::support::page::Page;
 use crate::types::Msisdn;
@@ -109,10 +111,6 @@ pub struct Message {
 fn insert(tx: &WriteTx, m: &Message) -> Result<(), StoreError> {
     tx.open(tables::MESSAGES)?.put(m.id, m)?;
     postings::add(tx, tables::MESSAGES_BY_PHONE, m.phone.as_u64(), m.id)?;
-    if m.status == Status::Pending {
-        tx.open(tables::OUTBOX_DUE)?
-            .put((m.next_attempt_at.timestamp_millis(), m.id), &m.id)?;
-    }
     if let (Some(c), Some(pid)) = (m.channel, &m.provider_id) {
         tx.open(tables::PROVIDER_MESSAGE_IDS)?
             .put(format!("{}:{pid}", c.as_str()).as_str(), &m.id)?;
@@ -212,73 +210,6 @@ pub fn record_sent(
 /// A message as it stands now (its latest delivery state laid over it).
 pub fn get(tx: &impl Tx, id: u64) -> Result<Option<Message>, StoreError> {
     delivery::read(tx, id)
-}
-
-/// Outgoing messages due for an attempt at `now`, oldest first.
-pub fn due(tx: &impl Tx, now: DateTime<Utc>, limit: usize) -> Result<Vec<Message>, StoreError> {
-    let (messages, states) = (tx.open(tables::MESSAGES)?, tx.open(tables::MESSAGE_STATES)?);
-    let mut out = Vec::new();
-    for entry in tx
-        .open(tables::OUTBOX_DUE)?
-        .range(..=(now.timestamp_millis(), u64::MAX))?
-        .take(limit)
-    {
-        let (_, id) = entry?;
-        out.push(delivery::current(
-            &states,
-            messages.need(id, "due message")?,
-        )?);
-    }
-    Ok(out)
-}
-
-/// Saves a changed outgoing message, moving it in or out of the outbox as its status says.
-/// The logged row stays as written; the new state goes beside it (`messaging::delivery`).
-pub fn save(tx: &WriteTx, before: &Message, after: &Message) -> Result<(), StoreError> {
-    let mut due = tx.open(tables::OUTBOX_DUE)?;
-    if before.status == Status::Pending {
-        due.remove((before.next_attempt_at.timestamp_millis(), before.id))?;
-    }
-    if after.status == Status::Pending {
-        due.put(
-            (after.next_attempt_at.timestamp_millis(), after.id),
-            &after.id,
-        )?;
-    }
-    drop(due);
-    if after.provider_id != before.provider_id
-        && let (Some(c), Some(pid)) = (after.channel, &after.provider_id)
-    {
-        tx.open(tables::PROVIDER_MESSAGE_IDS)?
-            .put(format!("{}:{pid}", c.as_str()).as_str(), &after.id)?;
-    }
-    delivery::write(tx, before, after)
-}
-
-/// A simulated history's past (`khaacho simulate`): the messages it queued were sent at
-/// their time and never go out now. Marks every message due before `before` as sent.
-pub fn settle_simulated(tx: &WriteTx, before: DateTime<Utc>) -> Result<u64, StoreError> {
-    let due: Vec<u64> = tx
-        .open(tables::OUTBOX_DUE)?
-        .range(..(before.timestamp_millis(), 0))?
-        .map(|e| e.map(|(_, id)| id))
-        .collect::<Result<_, _>>()?;
-    let queued: Vec<Message> = due
-        .iter()
-        .map(|&id| get(tx, id)?.ok_or_else(|| StoreError::Missing(format!("queued message {id}"))))
-        .collect::<Result<_, _>>()?;
-    let mut n = 0;
-    for m in queued {
-        let sent = Message {
-            status: Status::Sent,
-            channel: m.channel.or(Some(Channel::Simulator)),
-            updated_at: m.next_attempt_at,
-            ..m.clone()
-        };
-        save(tx, &m, &sent)?;
-        n += 1;
-    }
-    Ok(n)
 }
 
 /// The message a provider knows by this id.

@@ -13,6 +13,7 @@ pub mod memo;
 pub mod postings;
 pub mod repack;
 mod schema;
+mod schema_v10;
 mod schema_v6;
 mod schema_v8;
 mod schema_v9;
@@ -308,18 +309,17 @@ fn check_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
 fn init_tables(db: &Database) -> Result<(), StoreError> {
     let tx = db.begin_write()?;
     tables::create_all(&tx)?;
-    {
-        let mut meta = tx.open_table(tables::META.def())?;
-        let found: Option<u64> = match meta.get(SCHEMA_KEY)? {
-            Some(bytes) => Some(codec::decode(bytes.value())?),
-            None => None,
-        };
-        if let Some(found) = found.filter(|&f| f < SCHEMA_VERSION) {
-            schema::migrate(&tx, found)?;
-        }
-        if found != Some(SCHEMA_VERSION) {
-            meta.insert(SCHEMA_KEY, codec::encode(&SCHEMA_VERSION)?.as_slice())?;
-        }
+    // The migrations may write `meta` themselves, so it is not held open across them.
+    let found: Option<u64> = match tx.open_table(tables::META.def())?.get(SCHEMA_KEY)? {
+        Some(bytes) => Some(codec::decode(bytes.value())?),
+        None => None,
+    };
+    if let Some(found) = found.filter(|&f| f < SCHEMA_VERSION) {
+        schema::migrate(&tx, found)?;
+    }
+    if found != Some(SCHEMA_VERSION) {
+        tx.open_table(tables::META.def())?
+            .insert(SCHEMA_KEY, codec::encode(&SCHEMA_VERSION)?.as_slice())?;
     }
     tx.commit()?;
     Ok(())

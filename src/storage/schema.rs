@@ -19,6 +19,8 @@
 //!   by key through an index in memory (`schema_v9`). Per-owner postings may hold a tail row
 //!   (`postings::TAIL`), which an older binary would read as another owner's list; nothing
 //!   is rewritten for it.
+//! - 9 → 10: the sender finds first attempts past a watermark instead of in `outbox_due`
+//!   (`schema_v10`).
 
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, WriteTransaction};
@@ -30,7 +32,7 @@ use crate::retailers::{Language, Retailer};
 use crate::whatsapp::Conversation;
 
 /// The layout this binary reads and writes.
-pub const SCHEMA_VERSION: u64 = 9;
+pub const SCHEMA_VERSION: u64 = 10;
 
 /// Brings a file at `found` up to [`SCHEMA_VERSION`] inside `tx`.
 pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreError> {
@@ -51,6 +53,9 @@ pub(crate) fn migrate(tx: &WriteTransaction, found: u64) -> Result<(), StoreErro
     }
     if found < 9 {
         super::schema_v9::idempotency_log(tx)?;
+    }
+    if found < 10 {
+        super::schema_v10::outbox_watermark(tx)?;
     }
     Ok(())
 }

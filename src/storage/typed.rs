@@ -386,6 +386,17 @@ impl<K: OwnedKey, V: Serialize + DeserializeOwned> WriteView<'_, '_, K, V> {
         Ok(())
     }
 
+    /// Inserts or replaces the value under `key`; whether there was one.
+    pub fn replace<'k>(
+        &mut self,
+        key: impl Borrow<K::SelfType<'k>>,
+        value: &V,
+    ) -> Result<bool, StoreError> {
+        self.writes.set(self.writes.get() + 1);
+        let bytes = Encoded::of(value)?.bytes;
+        Ok(self.raw.insert(key, bytes.as_slice())?.is_some())
+    }
+
     /// Removes the value under `key`, returning it when there was one.
     pub fn remove<'k>(
         &mut self,

@@ -14,6 +14,7 @@ use super::outcome::{Outcome, outside_window, record_one, settle};
 use super::providers::{self, MetaConfig, SendError, TwilioConfig, meta, twilio};
 use crate::config::WhatsAppConfig;
 use crate::messaging::outbox::{self, Channel, Message, Status};
+use crate::messaging::queue;
 use crate::storage::{Store, StoreError, TableRead, Tx, tables};
 use crate::support::clock::Clock;
 
@@ -86,9 +87,10 @@ impl Sender {
     pub async fn run(self: Arc<Self>) {
         loop {
             match self.pass().await {
-                // A full pass that recorded something: more may be waiting. (Messages whose
-                // outcome cannot be recorded wait for the next tick instead of spinning.)
-                Ok((n, skipped)) if n == BATCH && skipped < n as u64 => continue,
+                // A full pass that recorded something, or one that stopped part-way along the
+                // log: more may be waiting. (Messages whose outcome cannot be recorded wait
+                // for the next tick instead of spinning.)
+                Ok(p) if p.more || (p.attempted == BATCH && p.unrecorded < BATCH) => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox pass failed"),
             }
@@ -105,42 +107,60 @@ impl Sender {
     /// leaves the box) are recorded together, in one write for the pass: a backlog of them
     /// no longer costs a commit, and an fsync, each.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
-        self.pass().await.map(|(n, _)| n)
+        self.pass().await.map(|p| p.attempted)
     }
 
-    /// [`Self::deliver_due`]: how many messages were attempted, and how many of those could
-    /// not be recorded.
-    async fn pass(&self) -> Result<(usize, u64), StoreError> {
+    async fn pass(&self) -> Result<Pass, StoreError> {
         let _one_pass = self.pass.lock().await;
         let now = self.clock.now();
         let due = self
             .store
-            .read(move |tx| outbox::due(tx, now, BATCH))
+            .read(move |tx| queue::due_marked(tx, now, BATCH))
             .await?;
-        let n = due.len();
+        let mut track = queue::Progress::new(&due);
         let mut settled: Vec<(Message, Message)> = Vec::new();
-        let mut skipped = 0;
-        for m in due {
-            let id = m.id;
-            let conv = match self.conversation(&m) {
+        for m in &due.messages {
+            let conv = match self.conversation(m) {
                 Ok(c) => c,
                 Err(e) => {
-                    tracing::error!(message = id, error = %e, "an outbox message failed; skipped");
-                    skipped += 1;
+                    tracing::error!(message = m.id, error = %e, "an outbox message failed; skipped");
+                    track.not_recorded(m.id);
                     continue;
                 }
             };
-            let (outcome, went_out) = self.attempt(&m, &conv, now).await;
-            let after = settle(&m, outcome, now, &self.cfg);
+            let (outcome, went_out) = self.attempt(m, &conv, now).await;
+            let after = settle(m, outcome, now, &self.cfg);
             if went_out {
-                skipped += self.record(vec![(m, after)], now).await;
+                self.record(vec![(m.clone(), after)], now, &mut track).await;
             } else {
-                settled.push((m, after));
+                settled.push((m.clone(), after));
             }
         }
-        skipped += self.record(settled, now).await;
-        self.skips.add("outbox", skipped);
-        Ok((n, skipped))
+        self.record(settled, now, &mut track).await;
+        self.skips.add("outbox", track.unrecorded.len() as u64);
+        let moved = self.finish(&track).await;
+        Ok(Pass {
+            attempted: due.messages.len(),
+            unrecorded: track.unrecorded.len(),
+            more: due.more && moved,
+        })
+    }
+
+    /// Moves the watermark as far as the pass allows, if no record moved it there already;
+    /// whether it stands there now.
+    async fn finish(&self, track: &queue::Progress<'_>) -> bool {
+        let through = track.mark_without(&[]);
+        if through <= track.moved {
+            return true;
+        }
+        let moved = self.store.write(move |tx| queue::advance(tx, through));
+        match moved.await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "the outbox's watermark not moved");
+                false
+            }
+        }
     }
 
     /// The conversation's window and channel: one point lookup, so on this thread
@@ -269,49 +289,51 @@ impl Sender {
         Some(meta::send_template(&self.http, cfg, to, name, lang, body).await)
     }
 
-    /// Records what became of `settled` messages in one write; if that fails, each on its
-    /// own, so one that cannot be recorded holds back no other. Returns how many could not be
-    /// recorded (they stay due and are tried again).
-    async fn record(&self, mut settled: Vec<(Message, Message)>, now: DateTime<Utc>) -> u64 {
-        if settled.len() <= 1 {
-            return match settled.pop() {
-                Some(one) => self.record_alone(one, now).await,
-                None => 0,
-            };
+    /// Records what became of `settled` messages in one write, moving the watermark as far
+    /// as they let it; if that fails, each on its own, so one that cannot be recorded holds
+    /// back no other. Those that could not be recorded stay due and are tried again.
+    async fn record(
+        &self,
+        settled: Vec<(Message, Message)>,
+        now: DateTime<Utc>,
+        track: &mut queue::Progress<'_>,
+    ) {
+        if settled.is_empty() {
+            return;
         }
+        let ids: Vec<u64> = settled.iter().map(|(m, _)| m.id).collect();
+        let mark = track.mark_without(&ids);
         let all = Arc::new(settled);
-        if self.record_all(Arc::clone(&all), now).await.is_ok() {
-            return 0;
+        let first = self.record_all(Arc::clone(&all), now, mark).await;
+        if first.is_ok() {
+            track.recorded(&ids, mark);
+            return;
         }
-        let mut skipped = 0;
         for one in all.iter() {
-            skipped += self.record_alone(one.clone(), now).await;
-        }
-        skipped
-    }
-
-    async fn record_alone(&self, one: (Message, Message), now: DateTime<Utc>) -> u64 {
-        let id = one.1.id;
-        match self.record_all(Arc::new(vec![one]), now).await {
-            Ok(()) => 0,
-            Err(e) => {
-                tracing::error!(message = id, error = %e, "an outbox message's outcome not recorded; skipped");
-                1
+            let id = one.0.id;
+            match self.record_all(Arc::new(vec![one.clone()]), now, 0).await {
+                Ok(()) => track.recorded(&[id], 0),
+                Err(e) => {
+                    tracing::error!(message = id, error = %e, "an outbox message's outcome not recorded; skipped");
+                    track.not_recorded(id);
+                }
             }
         }
     }
 
+    /// Records each message's outcome and moves the watermark up to `mark`, in one write.
     async fn record_all(
         &self,
         settled: Arc<Vec<(Message, Message)>>,
         now: DateTime<Utc>,
+        mark: u64,
     ) -> Result<(), StoreError> {
         self.store
             .write(move |tx| {
                 for (before, after) in settled.iter() {
                     record_one(tx, before, after, now)?;
                 }
-                Ok(())
+                queue::advance(tx, mark)
             })
             .await
     }
@@ -343,6 +365,14 @@ impl Sender {
             })
             .await
     }
+}
+
+/// What one pass came to.
+struct Pass {
+    attempted: usize,
+    unrecorded: usize,
+    /// The pass stopped part-way along the log (`queue::Due::more`).
+    more: bool,
 }
 
 /// Sends the parts of a long text one after another, stopping at the first that fails; the
