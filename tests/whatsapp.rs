@@ -42,6 +42,15 @@ fn meta_signature(body: &[u8]) -> String {
 }
 
 async fn with_providers(twilio: &MockServer, meta: &MockServer) -> TestApp {
+    with_providers_in(twilio, meta, None).await
+}
+
+/// [`with_providers`] on the data directory a stopped app left (a restart), or a new one.
+async fn with_providers_in(
+    twilio: &MockServer,
+    meta: &MockServer,
+    dir: Option<std::sync::Arc<tempfile::TempDir>>,
+) -> TestApp {
     let (t, m) = (twilio.uri(), meta.uri());
     let tweak = Box::new(move |c: &mut khaacho::config::Config| {
         let w = &mut c.whatsapp;
@@ -60,6 +69,7 @@ async fn with_providers(twilio: &MockServer, meta: &MockServer) -> TestApp {
         w.meta.api_base = m;
     });
     spawn_with(Options {
+        dir,
         tweak,
         ..Options::default()
     })
@@ -434,6 +444,41 @@ async fn messages_left_in_the_outbox_at_a_restart_are_all_delivered_once() {
     let mut to: Vec<String> = sent.iter().map(|r| form(r)["To"].clone()).collect();
     to.dedup();
     assert!(to.iter().all(|t| t.starts_with("whatsapp:+97798010")));
+}
+
+/// Messages queued but never tried before a stop (found past the sender's watermark, not in
+/// `outbox_due`) each go out once after the restart, and the watermark then stands past them.
+#[tokio::test]
+async fn messages_never_tried_before_a_restart_go_out_once_after_it() {
+    let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
+    let app = with_providers(&twilio, &meta).await;
+    let ids = queue(&app, 3, "order_new_vendor").await;
+    let dir = app.stop().await;
+    assert!(twilio.received_requests().await.unwrap().is_empty());
+
+    let (twilio, meta) = (MockServer::start().await, MockServer::start().await);
+    twilio_mock(&twilio, 201).await;
+    let app = with_providers_in(&twilio, &meta, Some(dir)).await;
+    app.clock.advance(Duration::hours(1));
+    for _ in 0..3 {
+        app.state.svc.sender().deliver_due().await.unwrap();
+    }
+    assert_eq!(twilio.received_requests().await.unwrap().len(), 3);
+    assert_eq!(
+        statuses(&app, ids.clone()).await,
+        vec![khaacho::messaging::outbox::Status::Sent; 3]
+    );
+    let mark = app
+        .state
+        .svc
+        .store_for_tests()
+        .read(|tx| khaacho::storage::meta_get(tx, khaacho::messaging::queue::WATERMARK))
+        .await
+        .unwrap();
+    assert!(
+        mark >= ids.last().copied(),
+        "watermark {mark:?} past {ids:?}"
+    );
 }
 
 async fn sim(app: &TestApp, token: &str, from: &str, body: &str) -> Vec<Value> {
