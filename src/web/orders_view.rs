@@ -105,6 +105,50 @@ impl OrderView {
     }
 }
 
+#[cfg(test)]
+impl OrderView {
+    /// An order with a line, a history event and names that JSON must escape.
+    pub(super) fn sample(id: u64) -> Self {
+        let at = DateTime::from_timestamp(1_790_000_000 + id as i64, 0).unwrap_or_default();
+        Self {
+            id,
+            number: format!("ORD26120500{id:02}"),
+            state: OrderState::Placed,
+            retailer_id: 2,
+            vendor_id: id,
+            lines: vec![LineView {
+                product_id: 7,
+                sku: "RICE-1KG".into(),
+                name: "Basmati \"Gold\" चामल 1 kg".into(),
+                quantity: 3,
+                unit_price_paisa: 15_000,
+                vat_paisa: 5_850,
+                total_paisa: 50_850,
+            }],
+            subtotal_paisa: 45_000,
+            vat_paisa: 5_850,
+            total_paisa: 50_850,
+            created_at: at,
+            updated_at: at,
+            accept_by: Some(at),
+            delivered_at: None,
+            due_date: None,
+            cancel_reason: None,
+            group_id: 1,
+            disputed: false,
+            retailer_name: Some("Shrestha Kirana\nPasal".into()),
+            vendor_name: None,
+            history: vec![EventView {
+                at,
+                from: None,
+                to: OrderState::Placed,
+                actor: "api".into(),
+                note: String::new(),
+            }],
+        }
+    }
+}
+
 /// Fills in the shop's and the vendor's names.
 pub(super) async fn named(
     state: &AppState,
