@@ -27,9 +27,13 @@ const ROWS_PER_MESSAGE: usize = 4;
 pub struct Due {
     /// Oldest first.
     pub messages: Vec<Message>,
+    /// First attempts logged for later than the look's time: to [`park`] until then, in the
+    /// write that moves the watermark past them.
+    pub later: Vec<Message>,
     /// Where the watermark stood.
     pub watermark: u64,
-    /// Where it may move once the first attempts among `messages` are recorded.
+    /// Where it may move once the first attempts among `messages` are recorded and those in
+    /// `later` parked.
     pub through: u64,
     /// The look stopped at its row limit: more of the log may be waiting.
     pub more: bool,
@@ -63,7 +67,9 @@ impl<'d> Progress<'d> {
     pub fn new(due: &'d Due) -> Self {
         Progress {
             due,
-            left: due.messages.iter().map(|m| m.id).collect(),
+            left: (due.messages.iter().chain(&due.later))
+                .map(|m| m.id)
+                .collect(),
             unrecorded: Vec::new(),
             moved: due.watermark,
         }
@@ -84,6 +90,19 @@ impl<'d> Progress<'d> {
             self.left.remove(id);
         }
         self.moved = self.moved.max(mark);
+    }
+
+    /// `ids` were moved to `outbox_due` ([`park`]): the watermark may pass them.
+    pub fn parked(&mut self, ids: &[u64]) {
+        for id in ids {
+            self.left.remove(id);
+        }
+        self.unrecorded.retain(|id| !ids.contains(id));
+    }
+
+    /// Whether the watermark stands above where the pass found it.
+    pub fn moved_on(&self) -> bool {
+        self.moved > self.due.watermark
     }
 
     pub fn not_recorded(&mut self, id: u64) {
@@ -115,33 +134,47 @@ pub fn due_marked(tx: &impl Tx, now: DateTime<Utc>, limit: usize) -> Result<Due,
         )?);
     }
     let watermark = storage::meta_get(tx, WATERMARK)?.unwrap_or(0);
-    let room = limit - out.len();
-    let (mut through, mut rows) = (watermark, 0);
+    let mut due = Due {
+        messages: out,
+        later: Vec::new(),
+        watermark,
+        through: watermark,
+        more: false,
+    };
+    let room = limit - due.messages.len();
+    let mut rows = 0;
     for entry in messages.range(watermark.saturating_add(1)..)? {
         if rows == room.max(1) * ROWS_PER_MESSAGE {
+            due.more = true;
             break;
         }
         let (id, m) = entry?;
         if first_attempt_waiting(&states, &m)? {
-            if out.len() == limit || m.next_attempt_at.timestamp_millis() > at {
-                return Ok(sorted(out, watermark, through, false));
+            if due.messages.len() == limit {
+                break;
             }
-            out.push(m);
+            // Logged for later than now (the clock stepped back, or a simulated past): it
+            // waits in `outbox_due` instead, so it holds back no message after it.
+            if m.next_attempt_at.timestamp_millis() > at {
+                due.later.push(m);
+            } else {
+                due.messages.push(m);
+            }
         }
-        (through, rows) = (id, rows + 1);
+        (due.through, rows) = (id, rows + 1);
     }
-    let more = rows == room.max(1) * ROWS_PER_MESSAGE;
-    Ok(sorted(out, watermark, through, more))
+    due.messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+    Ok(due)
 }
 
-fn sorted(mut messages: Vec<Message>, watermark: u64, through: u64, more: bool) -> Due {
-    messages.sort_by_key(|m| (m.next_attempt_at, m.id));
-    Due {
-        messages,
-        watermark,
-        through,
-        more,
-    }
+/// Moves a first attempt into `outbox_due`, due at `at`, with a state row: it then waits there
+/// like a retry, and the watermark may pass it.
+pub fn park(tx: &WriteTx, m: &Message, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let parked = Message {
+        next_attempt_at: at,
+        ..m.clone()
+    };
+    save(tx, m, &parked)
 }
 
 /// A message past the watermark waiting for its first attempt: outgoing, logged pending and
@@ -198,6 +231,9 @@ pub fn settle_simulated(tx: &WriteTx, before: DateTime<Utc>) -> Result<u64, Stor
         let due = due_marked(tx, last, 1000)?;
         if due.messages.is_empty() && due.through == due.watermark {
             return Ok(n);
+        }
+        for m in &due.later {
+            park(tx, m, m.next_attempt_at)?;
         }
         for m in &due.messages {
             let sent = Message {
@@ -299,11 +335,10 @@ mod tests {
         let ids = store.write(log).await.unwrap();
         let now = store.read_now(|tx| due_marked(tx, at(0), 10)).unwrap();
         let found: Vec<u64> = now.messages.iter().map(|m| m.id).collect();
-        // The second first attempt is not due yet, so the watermark may not pass it.
-        assert_eq!(
-            (found, now.watermark, now.through),
-            (vec![ids[0]], 0, ids[2])
-        );
+        // The second first attempt is not due yet: it is set aside to wait in `outbox_due`.
+        let later: Vec<u64> = now.later.iter().map(|m| m.id).collect();
+        assert_eq!((found, later), (vec![ids[0]], vec![ids[3]]));
+        assert_eq!((now.watermark, now.through), (0, ids[3]));
         let later = store.read_now(|tx| due_marked(tx, at(1), 10)).unwrap();
         let found: Vec<u64> = later.messages.iter().map(|m| m.id).collect();
         assert_eq!(
@@ -327,6 +362,53 @@ mod tests {
             .read_now(|tx| storage::meta_get(tx, WATERMARK))
             .unwrap();
         assert_eq!(mark, Some(ids[2]));
+    }
+
+    /// A first attempt logged for later than now (or one that could not be recorded) is
+    /// parked in `outbox_due`: the watermark passes it, a message after it is still taken,
+    /// and it comes due at its time.
+    #[tokio::test]
+    async fn a_parked_first_attempt_holds_back_no_message_after_it() {
+        let (_dir, store) = crate::storage::scratch_store();
+        let ids = store.write(log).await.unwrap();
+        let to = Msisdn::parse("+9779802000003").unwrap();
+        let after = store
+            .write(move |tx| {
+                outbox::enqueue(tx, &to, "order_new_vendor", "three".into(), None, at(0))
+            })
+            .await
+            .unwrap();
+        let due = store.read_now(|tx| due_marked(tx, at(0), 10)).unwrap();
+        let found: Vec<u64> = due.messages.iter().map(|m| m.id).collect();
+        assert_eq!((found, due.through), (vec![ids[0], after], after));
+        let mut pass = Progress::new(&due);
+        assert_eq!(pass.mark_without(&[ids[0], after]), ids[3] - 1);
+        pass.parked(&[ids[3]]);
+        assert_eq!(pass.mark_without(&[ids[0], after]), after);
+        let (later, first) = (due.later[0].clone(), due.messages[0].clone());
+        store
+            .write(move |tx| {
+                park(tx, &later, later.next_attempt_at)?;
+                let sent = Message {
+                    status: Status::Sent,
+                    ..first.clone()
+                };
+                save(tx, &first, &sent)?;
+                advance(tx, later.id)
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.read_now(check).unwrap(), Vec::<String>::new());
+        let ids_due = |min| {
+            let due = store.read_now(|tx| due_marked(tx, at(min), 10)).unwrap();
+            due.messages.iter().map(|m| m.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids_due(0), vec![after]);
+        assert_eq!(ids_due(1), vec![after, ids[3]]);
+        let queued = store
+            .read_now(|tx| tx.open(tables::OUTBOX_DUE)?.len())
+            .unwrap();
+        assert_eq!(queued, 1);
     }
 
     #[tokio::test]

@@ -294,7 +294,9 @@ tables! {
     MESSAGE_STATES: u64 => Delivery = "message_states";
     /// Each phone's messages (`storage::postings`; the phone as `Msisdn::as_u64`).
     MESSAGES_BY_PHONE: (u64, u64) => Chunk = "phone_message_postings";
-    /// (due time in ms, message id) → message id: the outbox, messages still to send.
+    /// (due time in ms, message id) → message id: messages tried before and due again (a
+    /// retry, a dead letter put back), each with a state row; a first attempt is found past
+    /// the sender's watermark instead (`messaging::queue`).
     OUTBOX_DUE: (i64, u64) => u64 = "outbox_due";
     /// "channel:provider message id" → message id, for delivery reports.
     PROVIDER_MESSAGE_IDS: &'static str => u64 = "provider_message_ids";

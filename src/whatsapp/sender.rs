@@ -88,8 +88,8 @@ impl Sender {
         loop {
             match self.pass().await {
                 // A full pass that recorded something, or one that stopped part-way along the
-                // log: more may be waiting. (Messages whose outcome cannot be recorded wait
-                // for the next tick instead of spinning.)
+                // log and moved the watermark: more may be waiting. (Messages whose outcome
+                // cannot be recorded wait for the next tick instead of spinning.)
                 Ok(p) if p.more || (p.attempted == BATCH && p.unrecorded < BATCH) => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "outbox pass failed"),
@@ -118,6 +118,7 @@ impl Sender {
             .read(move |tx| queue::due_marked(tx, now, BATCH))
             .await?;
         let mut track = queue::Progress::new(&due);
+        self.park(&due.later, None, &mut track).await;
         let mut settled: Vec<(Message, Message)> = Vec::new();
         for m in &due.messages {
             let conv = match self.conversation(m) {
@@ -137,28 +138,65 @@ impl Sender {
             }
         }
         self.record(settled, now, &mut track).await;
-        self.skips.add("outbox", track.unrecorded.len() as u64);
-        let moved = self.finish(&track).await;
+        let unrecorded = track.unrecorded.len();
+        self.skips.add("outbox", unrecorded as u64);
+        // A first attempt whose outcome could not be recorded waits in `outbox_due` for its
+        // next try, like a retry, so that one failing message holds back no message after it.
+        let stuck: Vec<Message> = (due.messages.iter())
+            .filter(|m| m.id > due.watermark && track.unrecorded.contains(&m.id))
+            .cloned()
+            .collect();
+        let next_try = now + Duration::seconds(self.cfg.retry_base_secs as i64);
+        self.park(&stuck, Some(next_try), &mut track).await;
+        let moved_on = self.finish(&track).await;
         Ok(Pass {
             attempted: due.messages.len(),
-            unrecorded: track.unrecorded.len(),
-            more: due.more && moved,
+            unrecorded,
+            more: due.more && moved_on,
         })
     }
 
+    /// Moves first attempts into `outbox_due`, due at `at` (else at their own time), in one
+    /// write, so the watermark may pass them.
+    async fn park(
+        &self,
+        messages: &[Message],
+        at: Option<DateTime<Utc>>,
+        track: &mut queue::Progress<'_>,
+    ) {
+        if messages.is_empty() {
+            return;
+        }
+        let ids: Vec<u64> = messages.iter().map(|m| m.id).collect();
+        let all = Arc::new(messages.to_vec());
+        let parked = self.store.write(move |tx| {
+            for m in all.iter() {
+                queue::park(tx, m, at.unwrap_or(m.next_attempt_at))?;
+            }
+            Ok::<_, StoreError>(())
+        });
+        match parked.await {
+            Ok(()) => track.parked(&ids),
+            Err(e) => {
+                tracing::error!(error = %e, "outbox messages not moved to wait for a retry");
+                ids.iter().for_each(|&id| track.not_recorded(id));
+            }
+        }
+    }
+
     /// Moves the watermark as far as the pass allows, if no record moved it there already;
-    /// whether it stands there now.
+    /// whether it now stands above where the pass found it.
     async fn finish(&self, track: &queue::Progress<'_>) -> bool {
         let through = track.mark_without(&[]);
         if through <= track.moved {
-            return true;
+            return track.moved_on();
         }
         let moved = self.store.write(move |tx| queue::advance(tx, through));
         match moved.await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, "the outbox's watermark not moved");
-                false
+                track.moved_on()
             }
         }
     }
@@ -403,3 +441,7 @@ pub async fn list(
         .read(move |tx| outbox::list(tx, phone.as_ref(), cursor, limit))
         .await
 }
+
+#[cfg(test)]
+#[path = "sender_tests.rs"]
+mod tests;
