@@ -18,22 +18,31 @@ pub(super) fn outbox_watermark(tx: &WriteTransaction) -> Result<(), StoreError> 
     };
     tx.open_table(tables::META.def())?
         .insert(WATERMARK, codec::encode(&last)?.as_slice())?;
-    let waiting: Vec<u64> = tx
+    let waiting: Vec<(i64, u64)> = tx
         .open_table(tables::OUTBOX_DUE.def())?
         .iter()?
-        .map(|e| e.map(|(k, _)| k.value().1))
+        .map(|e| e.map(|(k, _)| k.value()))
         .collect::<Result<_, _>>()?;
     let messages = tx.open_table(tables::MESSAGES.def())?;
     let mut states = tx.open_table(tables::MESSAGE_STATES.def())?;
-    for id in waiting {
+    let mut dangling = Vec::new();
+    for (at, id) in waiting {
         if states.get(id)?.is_some() {
             continue;
         }
         let Some(m) = messages.get(id)? else {
-            return Err(StoreError::Missing(format!("queued message {id}")));
+            // Nothing to send: the entry names no message. The old sender failed on it at
+            // every pass; dropping it loses nothing.
+            tracing::warn!(message = id, "an outbox entry names no message; dropped");
+            dangling.push((at, id));
+            continue;
         };
         let m: Message = codec::decode(m.value())?;
         states.insert(id, codec::encode(&Delivery::of(&m))?.as_slice())?;
+    }
+    let mut due = tx.open_table(tables::OUTBOX_DUE.def())?;
+    for key in dangling {
+        due.remove(key)?;
     }
     Ok(())
 }
@@ -67,7 +76,8 @@ mod tests {
     }
 
     /// A version 9 file's queued message is due once (not also as a first attempt past the
-    /// watermark), and leaves `outbox_due` when it is sent; a message sent before stays sent.
+    /// watermark), and leaves `outbox_due` when it is sent; a message sent before stays sent;
+    /// an entry naming no message is dropped.
     #[tokio::test]
     async fn a_version_9_files_queued_message_is_sent_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -80,9 +90,12 @@ mod tests {
                 messages.insert(m.id, bytes.as_slice()).unwrap();
             }
             let mut due = tx.open_table(tables::OUTBOX_DUE.def()).unwrap();
-            let id = codec::encode(&1u64).unwrap();
-            due.insert((at.timestamp_millis(), 1), id.as_slice())
-                .unwrap();
+            // Message 9 does not exist: its entry is dropped, not a reason to refuse the file.
+            for id in [1u64, 9] {
+                let bytes = codec::encode(&id).unwrap();
+                due.insert((at.timestamp_millis(), id), bytes.as_slice())
+                    .unwrap();
+            }
             let mut counters = tx.open_table(tables::COUNTERS.def()).unwrap();
             let last = codec::encode(&2u64).unwrap();
             counters.insert("message", last.as_slice()).unwrap();
