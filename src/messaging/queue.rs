@@ -5,8 +5,10 @@
 //! [`WATERMARK`]), below which every outgoing message has had its first attempt recorded. A
 //! message logged pending with no state row (`messaging::delivery`) past the watermark is
 //! waiting. A message tried and due again (a retry after a backoff, a dead letter put back)
-//! has a state row and waits in `outbox_due` under its time: a pending message is in
-//! `outbox_due` exactly when it has a state row.
+//! has a state row and waits in `outbox_due` under its time, as does a first attempt parked
+//! there ([`park`]: logged for later than now, or one whose outcome could not be recorded) so
+//! that it holds back no message after it. A pending message is in `outbox_due` exactly when
+//! it has a state row.
 
 use chrono::{DateTime, Utc};
 
