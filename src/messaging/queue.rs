@@ -41,18 +41,6 @@ pub struct Due {
     pub more: bool,
 }
 
-impl Due {
-    /// Where the watermark may move when the attempts on `unrecorded` could not be recorded:
-    /// not past the first of them that was a first attempt, which would otherwise be lost.
-    pub fn through_without(&self, unrecorded: &[u64]) -> u64 {
-        unrecorded
-            .iter()
-            .filter(|&&id| id > self.watermark)
-            .map(|id| id - 1)
-            .fold(self.through, u64::min)
-    }
-}
-
 /// A sender's pass over [`Due`] messages as their outcomes are recorded, and how far that
 /// lets the watermark move: not past a first attempt not yet recorded.
 pub struct Progress<'d> {
@@ -77,14 +65,15 @@ impl<'d> Progress<'d> {
         }
     }
 
-    /// How far the watermark may move once `recording` is recorded too.
+    /// How far the watermark may move once `recording` is recorded too: not past a first
+    /// attempt still waiting, which would otherwise be lost.
     pub fn mark_without(&self, recording: &[u64]) -> u64 {
-        let waiting: Vec<u64> = (self.left.iter())
+        (self.left.iter())
             .filter(|id| !recording.contains(id))
             .chain(&self.unrecorded)
-            .copied()
-            .collect();
-        self.due.through_without(&waiting)
+            .filter(|&&id| id > self.due.watermark)
+            .map(|id| id - 1)
+            .fold(self.due.through, u64::min)
     }
 
     pub fn recorded(&mut self, ids: &[u64], mark: u64) {
@@ -331,6 +320,19 @@ mod tests {
         ])
     }
 
+    /// The ids due at minute `min`, oldest first.
+    fn due_ids(store: &crate::storage::Store, min: i64) -> Vec<u64> {
+        let due = store.read_now(|tx| due_marked(tx, at(min), 10)).unwrap();
+        due.messages.iter().map(|m| m.id).collect()
+    }
+
+    /// How many messages wait in `outbox_due`.
+    fn queued(store: &crate::storage::Store) -> u64 {
+        store
+            .read_now(|tx| tx.open(tables::OUTBOX_DUE)?.len())
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn first_attempts_are_found_past_the_watermark_and_only_when_due() {
         let (_dir, store) = crate::storage::scratch_store();
@@ -401,16 +403,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.read_now(check).unwrap(), Vec::<String>::new());
-        let ids_due = |min| {
-            let due = store.read_now(|tx| due_marked(tx, at(min), 10)).unwrap();
-            due.messages.iter().map(|m| m.id).collect::<Vec<_>>()
-        };
-        assert_eq!(ids_due(0), vec![after]);
-        assert_eq!(ids_due(1), vec![after, ids[3]]);
-        let queued = store
-            .read_now(|tx| tx.open(tables::OUTBOX_DUE)?.len())
-            .unwrap();
-        assert_eq!(queued, 1);
+        assert_eq!(due_ids(&store, 0), vec![after]);
+        assert_eq!(due_ids(&store, 1), vec![after, ids[3]]);
+        assert_eq!(queued(&store), 1);
     }
 
     #[tokio::test]
@@ -452,12 +447,8 @@ mod tests {
             })
             .await
             .unwrap();
-        let due_ids = |min| {
-            let due = store.read_now(|tx| due_marked(tx, at(min), 10)).unwrap();
-            due.messages.iter().map(|m| m.id).collect::<Vec<_>>()
-        };
-        assert_eq!(due_ids(1), vec![ids[3]]);
-        assert_eq!(due_ids(5), vec![ids[3], ids[0]]);
+        assert_eq!(due_ids(&store, 1), vec![ids[3]]);
+        assert_eq!(due_ids(&store, 5), vec![ids[3], ids[0]]);
         assert_eq!(store.read_now(check).unwrap(), Vec::<String>::new());
         store
             .write(move |tx| {
@@ -470,11 +461,8 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(due_ids(5), vec![ids[3]]);
-        let left = store
-            .read_now(|tx| tx.open(tables::OUTBOX_DUE)?.len())
-            .unwrap();
-        assert_eq!(left, 0);
+        assert_eq!(due_ids(&store, 5), vec![ids[3]]);
+        assert_eq!(queued(&store), 0);
     }
 
     #[tokio::test]
