@@ -98,6 +98,56 @@ async fn malformed_json_missing_fields_wrong_types_and_content_type_are_told_apa
     );
 }
 
+/// A body is read straight into its type when it can be, and through a JSON value when not:
+/// both give the same order, and whatever neither reads is still refused with the same words.
+#[tokio::test]
+async fn whole_numbers_written_as_decimals_and_json_suffix_types_read_as_before() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let order = |quantity: &str| {
+        format!(r#"{{"retailer_id": 2, "lines": [{{"sku": "RICE-1KG", "quantity": {quantity}}}]}}"#)
+    };
+    let twice =
+        r#"{"retailer_id": 2, "retailer_id": 2, "lines": [{"sku": "RICE-1KG", "quantity": 2}]}"#;
+    let cases = [
+        ("application/json", order("2"), "created"),
+        ("application/json", order("2.0"), "created"),
+        ("application/vnd.khaacho+json", order("2"), "created"),
+        ("application/json; charset=utf-8", order("2e0"), "created"),
+        // A repeated key's last value counts, as it always did.
+        ("application/json", twice.to_string(), "created"),
+        ("application/json", order("2.5"), "validation_failed"),
+        ("application/json", order("2] }"), "malformed_json"),
+        ("text/json", order("2"), "unsupported_media_type"),
+    ];
+    for (content_type, body, want) in cases {
+        let (s, b) = raw(
+            &app,
+            "/api/v1/orders",
+            Some(content_type),
+            body.clone(),
+            Some(&admin),
+        )
+        .await;
+        let got = if s == StatusCode::CREATED {
+            "created"
+        } else {
+            error_code(&b)
+        };
+        assert_eq!(got, want, "{content_type} {body}: {s} {b}");
+        if s == StatusCode::CREATED {
+            assert_eq!(b["lines"][0]["quantity"], 2, "{b}");
+        }
+    }
+    let (s, list) = app.get("/api/v1/orders?retailer_id=2", &admin).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        5,
+        "only the five good bodies placed orders"
+    );
+}
+
 #[tokio::test]
 async fn an_oversized_body_is_413_with_a_json_error() {
     let app = spawn_with(Options {

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -104,16 +105,21 @@ pub fn issue_access(
         .map_err(|e| AuthError::InvalidToken(format!("could not sign: {e}")))
 }
 
+/// HS256 only; expiry is checked against the caller's clock below, not the system's.
+static ACCESS_RULES: LazyLock<Validation> = LazyLock::new(|| {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.required_spec_claims = HashSet::new();
+    validation
+});
+
 /// Verifies signature and expiry; returns the user id and session id.
 pub fn verify_access(
     keys: &TokenKeys,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Claims, AuthError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.required_spec_claims = HashSet::new();
-    let data = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
+    let data = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &ACCESS_RULES)
         .map_err(|e| AuthError::InvalidToken(describe(&e)))?;
     if data.claims.exp <= now.timestamp() {
         return Err(AuthError::TokenExpired);
