@@ -151,6 +151,45 @@ async fn a_panicking_job_is_refused_and_the_writer_keeps_going() {
     assert_eq!(boom, None);
 }
 
+/// Records the thread it is dropped on.
+struct DropWitness(Arc<std::sync::Mutex<Option<std::thread::ThreadId>>>);
+
+impl Drop for DropWitness {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(std::thread::current().id());
+    }
+}
+
+/// What a job's closure holds was allocated by the caller and is freed by the caller once the
+/// answer is in: on the writer's thread every such free would be a cross-thread one.
+#[tokio::test]
+async fn a_jobs_captures_are_dropped_on_the_callers_thread_whatever_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let here = std::thread::current().id();
+    for outcome in ["ok", "refused"] {
+        let dropped_on = Arc::new(std::sync::Mutex::new(None));
+        let witness = DropWitness(dropped_on.clone());
+        let writer = Arc::new(std::sync::Mutex::new(None));
+        let ran_on = writer.clone();
+        let r: Result<(), JobError> = store
+            .write(move |tx| {
+                let _held = &witness;
+                *ran_on.lock().unwrap() = Some(std::thread::current().id());
+                tx.open(tables::META)?.put("witnessed", &1)?;
+                match outcome {
+                    "ok" => Ok(()),
+                    _ => Err(JobError::Refused),
+                }
+            })
+            .await;
+        assert_eq!(r.is_ok(), outcome == "ok", "{outcome}: {r:?}");
+        let ran_on = writer.lock().unwrap().expect("the job ran");
+        assert_ne!(ran_on, here, "jobs run on the writer's thread");
+        assert_eq!(*dropped_on.lock().unwrap(), Some(here), "{outcome}");
+    }
+}
+
 #[tokio::test]
 async fn data_survives_a_restart() {
     let app = spawn_with(Options::default()).await;

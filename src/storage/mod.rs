@@ -251,9 +251,11 @@ impl Store {
             .ok_or_else(|| StoreError::Writer("the writer has stopped".into()))?
             .send(Box::new(job))
             .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
-        answer
+        let (result, job) = answer
             .await
-            .map_err(|_| StoreError::Writer("the writer dropped a job".into()))?
+            .map_err(|_| StoreError::Writer("the writer dropped a job".into()))?;
+        drop(job);
+        result
     }
 
     /// Where the file's bytes go (see [`sizes`]) while it is served: the tables from a read

@@ -41,7 +41,10 @@ pub(crate) trait Job: Send {
 pub(crate) struct TypedJob<F, R, E> {
     pub f: F,
     pub out: Option<Result<R, E>>,
-    pub reply: oneshot::Sender<Result<R, E>>,
+    /// The answer, and the job's closure back: what the closure holds (an order's request and
+    /// plan) was allocated on the caller's thread and is freed there, where a free is cheap,
+    /// not on the writer, where every such free is a cross-thread one.
+    pub reply: oneshot::Sender<(Result<R, E>, F)>,
 }
 
 impl<F, R, E> Job for TypedJob<F, R, E>
@@ -91,14 +94,15 @@ where
     }
 
     fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
-        let answer = match (committed, self.out) {
+        let TypedJob { f, out, reply } = *self;
+        let answer = match (committed, out) {
             (Ok(()), Some(out)) => out,
             (Err(e), Some(Ok(_))) => Err(e.into()),
             (Err(_), Some(Err(e))) => Err(e),
             (_, None) => Err(StoreError::Writer("job was not run".into()).into()),
         };
         // The caller may have gone away (request cancelled); the change stands either way.
-        let _ = self.reply.send(answer);
+        let _ = reply.send((answer, f));
     }
 }
 
