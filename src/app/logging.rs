@@ -51,8 +51,7 @@ pub fn init_tracing(cfg: &LogConfig, target: LogTarget<'_>) -> Option<WorkerGuar
         }
     }
     // One filter for every layer, as every layer logs the same level: the registry then asks it
-    // once per call site, where a filter per layer was asked again at every span and event (a
-    // request's span cost about 2 % of the request threads under the order load).
+    // once per call site, where a filter per layer was asked again at every span and event.
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
         .with(layers)

@@ -27,7 +27,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     /// first cost 2 % of the request threads under the order load.
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(req.headers()) {
-            return through_value(axum::Json::<serde_json::Value>::from_request(req, state).await);
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
@@ -39,7 +43,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     }
 }
 
-/// axum's test for a JSON content type (`application/json` or `application/…+json`).
+/// axum's own test for a JSON content type (`application/json` or `application/…+json`),
+/// which axum keeps private.
 fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
     headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -62,14 +67,10 @@ fn through_value<T: DeserializeOwned>(
     })
 }
 
+/// What a body that could not be read or parsed gets: 413, 422 for the wrong shape, else 400.
 fn rejected(status: StatusCode, text: String) -> ApiError {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ),
         StatusCode::UNPROCESSABLE_ENTITY => ApiError::unprocessable(text),
         _ => ApiError::bad_request("malformed_json", text),
     }
